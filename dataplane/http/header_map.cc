@@ -1,0 +1,38 @@
+#include "dataplane/http/header_map.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+
+namespace switchyard::http {
+
+void HeaderMap::Add(std::string_view name, std::string_view value) {
+  HeaderField& field = fields_.emplace_back();
+  field.name.assign(name);
+  absl::AsciiStrToLower(&field.name);
+  field.value.assign(value);
+}
+
+void HeaderMap::Set(std::string_view name, std::string_view value) {
+  Remove(name);
+  Add(name, value);
+}
+
+size_t HeaderMap::Remove(std::string_view name) {
+  const auto first = std::remove_if(fields_.begin(), fields_.end(), [name](const HeaderField& f) {
+    return absl::EqualsIgnoreCase(f.name, name);
+  });
+  const size_t removed = static_cast<size_t>(fields_.end() - first);
+  fields_.erase(first, fields_.end());
+  return removed;
+}
+
+const std::string* HeaderMap::Get(std::string_view name) const {
+  for (const HeaderField& field : fields_) {
+    if (absl::EqualsIgnoreCase(field.name, name)) return &field.value;
+  }
+  return nullptr;
+}
+
+}  // namespace switchyard::http
