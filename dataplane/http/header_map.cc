@@ -2,15 +2,14 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
+#include "common/ascii.h"
 
 namespace switchyard::http {
 
 void HeaderMap::Add(std::string_view name, std::string_view value) {
   HeaderField& field = fields_.emplace_back();
   field.name.assign(name);
-  absl::AsciiStrToLower(&field.name);
+  LowerInPlace(field.name);
   field.value.assign(value);
 }
 
@@ -21,7 +20,7 @@ void HeaderMap::Set(std::string_view name, std::string_view value) {
 
 size_t HeaderMap::Remove(std::string_view name) {
   const auto first = std::remove_if(fields_.begin(), fields_.end(), [name](const HeaderField& f) {
-    return absl::EqualsIgnoreCase(f.name, name);
+    return EqualsIgnoreCase(f.name, name);
   });
   const size_t removed = static_cast<size_t>(fields_.end() - first);
   fields_.erase(first, fields_.end());
@@ -30,7 +29,7 @@ size_t HeaderMap::Remove(std::string_view name) {
 
 const std::string* HeaderMap::Get(std::string_view name) const {
   for (const HeaderField& field : fields_) {
-    if (absl::EqualsIgnoreCase(field.name, name)) return &field.value;
+    if (EqualsIgnoreCase(field.name, name)) return &field.value;
   }
   return nullptr;
 }
