@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Counts test cases of one `bazel test` run and prints `N passed, N failed`.
+
+Bazel's own summary counts test binaries; CI wants every test case. The cases come from
+the gtest XML files Bazel leaves in bazel-testlogs/**/test.xml, but which targets belong
+to *this* run comes from the run's build event protocol file (--build_event_json_file):
+bazel-testlogs keeps results of earlier runs (deleted tests, other target subsets, and a
+target that now fails to build still has its old, passing test.xml there), so walking the
+folder alone could count stale passes.
+
+Rules:
+  * <testcase> with a <failure> or <error> child: failed. (gtest writes <failure>;
+    Bazel's fallback XML for non-gtest tests and crashed binaries writes <error>.)
+  * skipped (GTEST_SKIP, DISABLED_ tests): counted as skipped, reported in the closing
+    line as ", N skipped" and not failing the run, unless SWITCHYARD_FAIL_ON_SKIP=1.
+    A skip is a deliberate, visible choice in the source (e.g. no IPv6 on this host);
+    counting it as a failure would push people to delete such tests instead.
+  * a test target that was expected to run but has no result (failed to build, analysis
+    error), whose test.xml is missing or unreadable, whose status is not PASSED although
+    no case failed (crash at exit, timeout), or whose test.log shows a crash: 1 failed.
+  * if Bazel itself failed (exit code other than 0, 3 = tests failed, 4 = no tests) and
+    nothing above was counted as failed: 1 failed, so a broken build never reads green.
+
+Usage: count_tests.py BEP_JSON_FILE BAZEL_EXIT_CODE
+Exit status: 0 if nothing failed, 1 otherwise.
+"""
+
+import json
+import os
+import re
+import sys
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+# Lines in test.log that mean the binary crashed or hit undefined behaviour even if it
+# still exited 0 (UBSan reports and continues by default). Kept narrow on purpose: a test
+# that merely prints the word "error" must not count as a crash.
+CRASH_PATTERNS = re.compile(
+    r"Segmentation fault|\(core dumped\)|terminate called (after throwing|without)"
+    r"|ERROR: (AddressSanitizer|LeakSanitizer|ThreadSanitizer|MemorySanitizer)"
+    r"|WARNING: ThreadSanitizer|:\d+:\d+: runtime error: "
+)
+
+
+def uri_to_path(uri):
+    if uri.startswith("file://"):
+        return urllib.request.url2pathname(urllib.parse.urlparse(uri).path)
+    return None
+
+
+def read_events(bep_path):
+    """Yields the JSON events of a BEP file; a truncated last line is ignored."""
+    try:
+        with open(bep_path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+    except FileNotFoundError:
+        return
+
+
+def count_xml(xml_path):
+    """Returns (passed, failed, skipped, notes) for one gtest-style XML file."""
+    root = ET.parse(xml_path).getroot()
+    passed = failed = skipped = 0
+    notes = []
+    for case in root.iter("testcase"):
+        name = f"{case.get('classname', '')}.{case.get('name', '')}".strip(".")
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+            notes.append(f"  case failed: {name}")
+        elif (
+            case.find("skipped") is not None
+            or case.get("result") in ("skipped", "suppressed")
+            or case.get("status") == "notrun"
+        ):
+            skipped += 1
+        else:
+            passed += 1
+    return passed, failed, skipped, notes
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    bep_path, bazel_rc = sys.argv[1], int(sys.argv[2])
+    fail_on_skip = os.environ.get("SWITCHYARD_FAIL_ON_SKIP") == "1"
+
+    expected = set()   # test targets this run built (or tried to)
+    broken = {}        # label -> why it produced no result
+    results = {}       # (label, run, shard) -> (attempt, status, {name: path})
+    for ev in read_events(bep_path):
+        eid = ev.get("id", {})
+        if "targetConfigured" in eid:
+            label = eid["targetConfigured"].get("label")
+            configured = ev.get("configured", {})
+            kind = configured.get("targetKind", "")  # e.g. "cc_test rule"
+            if label and (kind.endswith("_test rule") or "testSize" in configured):
+                expected.add(label)
+            if label and "aborted" in ev:
+                broken[label] = ev["aborted"].get("description") or "analysis aborted"
+        elif "targetCompleted" in eid:
+            label = eid["targetCompleted"].get("label")
+            completed = ev.get("completed")
+            if label in expected and (completed is None or not completed.get("success")):
+                broken.setdefault(label, "failed to build")
+        elif "testResult" in eid:
+            tid = eid["testResult"]
+            label = tid.get("label")
+            expected.add(label)
+            key = (label, tid.get("run", 1), tid.get("shard", 1))
+            attempt = tid.get("attempt", 1)
+            res = ev.get("testResult", {})
+            outputs = {
+                o.get("name"): uri_to_path(o.get("uri", ""))
+                for o in res.get("testActionOutput", [])
+            }
+            # With --flaky_test_attempts only the last attempt decides.
+            if key not in results or attempt >= results[key][0]:
+                results[key] = (attempt, res.get("status", "NO_STATUS"), outputs)
+
+    passed = failed = skipped = 0
+    lines = []
+    labels_with_results = {k[0] for k in results}
+    for label in sorted(expected - labels_with_results):
+        failed += 1
+        lines.append(f"FAILED {label}: no test result ({broken.get(label, 'did not run')})")
+
+    for (label, run, shard), (_attempt, status, outputs) in sorted(results.items()):
+        where = label if (run, shard) == (1, 1) else f"{label} (run {run}, shard {shard})"
+        xml_path = outputs.get("test.xml")
+        log_path = outputs.get("test.log")
+        t_pass = t_fail = t_skip = 0
+        notes = []
+        problems = []
+        if xml_path and os.path.exists(xml_path):
+            try:
+                t_pass, t_fail, t_skip, notes = count_xml(xml_path)
+            except ET.ParseError as e:
+                problems.append(f"unreadable test.xml ({e})")
+        else:
+            problems.append("test.xml missing")
+        if log_path and os.path.exists(log_path):
+            with open(log_path, encoding="utf-8", errors="replace") as f:
+                m = CRASH_PATTERNS.search(f.read())
+            if m:
+                problems.append(f"test.log shows a crash: {m.group(0)!r}")
+        if status != "PASSED" and t_fail == 0:
+            problems.append(f"target status {status} although no case failed")
+        if problems and t_fail == 0:
+            t_fail = 1  # the whole target counts as one failure
+        passed += t_pass
+        failed += t_fail
+        skipped += t_skip
+        if t_fail or problems:
+            lines.append(f"FAILED {where}: {t_fail} failed, {t_pass} passed"
+                         + (f" ({'; '.join(problems)})" if problems else ""))
+            lines.extend(notes)
+
+    if bazel_rc not in (0, 3, 4) and failed == 0:
+        failed = 1
+        lines.append(f"FAILED bazel exited with code {bazel_rc} (build or analysis error)")
+
+    for line in lines:
+        print(line)
+    if bazel_rc == 4:
+        print("note: no test targets matched")
+    if skipped:
+        print(f"note: {skipped} test case(s) skipped"
+              + (" (counted as failed: SWITCHYARD_FAIL_ON_SKIP=1)" if fail_on_skip else ""))
+        if fail_on_skip:
+            failed += skipped
+    # The closing line CI reads: alone on its line, last.
+    tail = f", {skipped} skipped" if skipped and not fail_on_skip else ""
+    print(f"{passed} passed, {failed} failed{tail}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

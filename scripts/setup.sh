@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs every Debian package Switchyard needs to build, test and benchmark.
+#
+# Idempotent and fast when nothing is missing: apt is skipped entirely when dpkg already
+# reports every package installed, so CI and developers can call it before every run.
+# Only Debian's archive is used (see ../shared/docs/BAZEL_OFFLINE.md): no downloads of
+# toolchains or rule sets.
+set -euo pipefail
+
+PACKAGES=(
+  # Build: Bazel (Debian's bootstrap build, brings a headless JDK) and the system
+  # libraries the BUILD files link against.
+  bazel-bootstrap
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
+  libabsl-dev libboost-dev libnghttp2-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  pkg-config libre2-dev libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev
+  # Benchmark (tools/bench/run.sh): load generator and the proxies compared against.
+  wrk nginx-light haproxy golang-go
+  # Scripts, tests and code hygiene.
+  curl python3 clang-format clang-tidy git ca-certificates
+)
+
+# A package counts as present only when dpkg says its state is exactly "installed"
+# (not "config-files" or half-installed after an interrupted install).
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${db:Status-Status}\n' "$pkg" 2>/dev/null | grep -qx installed; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "setup: installing ${#missing[@]} missing package(s): ${missing[*]}"
+
+# CI and these machines run as root; a developer elsewhere may not.
+SUDO=()
+if [[ "$(id -u)" -ne 0 ]]; then
+  SUDO=(sudo)
+fi
+
+# Wait (up to 10 min) for another apt/dpkg holding the lock instead of failing at once.
+APT=(apt-get -o DPkg::Lock::Timeout=600)
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" update
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y "${missing[@]}"
+
+echo "setup: done"
