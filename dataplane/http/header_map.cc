@@ -1,7 +1,5 @@
 #include "dataplane/http/header_map.h"
 
-#include <algorithm>
-
 #include "common/ascii.h"
 
 namespace switchyard::http {
@@ -19,12 +17,7 @@ void HeaderMap::Set(std::string_view name, std::string_view value) {
 }
 
 size_t HeaderMap::Remove(std::string_view name) {
-  const auto first = std::remove_if(fields_.begin(), fields_.end(), [name](const HeaderField& f) {
-    return EqualsIgnoreCase(f.name, name);
-  });
-  const size_t removed = static_cast<size_t>(fields_.end() - first);
-  fields_.erase(first, fields_.end());
-  return removed;
+  return RemoveIf([name](const HeaderField& f) { return EqualsIgnoreCase(f.name, name); });
 }
 
 const std::string* HeaderMap::Get(std::string_view name) const {

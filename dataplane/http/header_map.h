@@ -6,6 +6,7 @@
 #ifndef SWITCHYARD_DATAPLANE_HTTP_HEADER_MAP_H_
 #define SWITCHYARD_DATAPLANE_HTTP_HEADER_MAP_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -28,6 +29,15 @@ class HeaderMap {
   void Set(std::string_view name, std::string_view value);
   // Removes every field named `name`; returns how many were removed.
   size_t Remove(std::string_view name);
+
+  // Removes every field for which `pred(const HeaderField&)` is true; keeps the order.
+  template <typename Pred>
+  size_t RemoveIf(Pred pred) {
+    const auto first = std::remove_if(fields_.begin(), fields_.end(), pred);
+    const size_t removed = static_cast<size_t>(fields_.end() - first);
+    fields_.erase(first, fields_.end());
+    return removed;
+  }
 
   // The value of the first field named `name`, or nullptr.
   const std::string* Get(std::string_view name) const;

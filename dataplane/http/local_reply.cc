@@ -1,0 +1,33 @@
+#include "dataplane/http/local_reply.h"
+
+#include "dataplane/http/header_map.h"
+#include "dataplane/http/serializer.h"
+#include "nlohmann/json.hpp"
+
+namespace switchyard::http {
+
+void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_view request_id,
+                      bool close) {
+  nlohmann::json body = {
+      {"status", reply.status},
+      {"error", std::string(reply.error)},
+      {"message", reply.message},
+      {"request_id", std::string(request_id)},
+  };
+  // The request id may come from the client: replace invalid UTF-8 rather than throw.
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += '\n';
+
+  HeaderMap headers;
+  headers.Add("content-type", "application/json");
+  headers.Add(kLocalReplyHeader, "true");
+  if (!request_id.empty()) headers.Add("x-request-id", request_id);
+  ResponseFraming framing;
+  framing.framing = BodyFraming::kContentLength;
+  framing.content_length = text.size();
+  framing.close = close;
+  AppendResponseHead(out, reply.status, headers, framing);
+  out += text;
+}
+
+}  // namespace switchyard::http

@@ -1,0 +1,185 @@
+#include "dataplane/http/message_parser.h"
+
+#include <limits>
+
+#include "boost/beast/http/error.hpp"
+#include "common/ascii.h"
+
+namespace switchyard::http {
+namespace {
+
+namespace beast_http = boost::beast::http;
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// True if a header line in `bytes` starts with space or tab: obs-fold, which Beast silently
+// joins but RFC 9112 says a proxy must reject. `bytes` starts at the start line; the scan
+// stops at the blank line that ends the header section, so body bytes are never examined.
+bool HasObsFold(std::string_view bytes) {
+  for (size_t i = bytes.find('\n'); i != std::string_view::npos && i + 1 < bytes.size();
+       i = bytes.find('\n', i + 1)) {
+    const char next = bytes[i + 1];
+    if (next == ' ' || next == '\t') return true;
+    if (next == '\r' || next == '\n') return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+template <bool kIsRequest>
+MessageParser<kIsRequest>::MessageParser(const ParserLimits& limits) : limits_(limits) {
+  this->header_limit(limits.max_header_bytes);
+  // Bodies are streamed, never buffered here, so Beast's body limit does not apply.
+  // (Not boost::none: Boost 1.74 compares the length against an empty optional and fails.)
+  this->body_limit(std::numeric_limits<std::uint64_t>::max());
+  this->eager(false);
+}
+
+template <bool kIsRequest>
+size_t MessageParser<kIsRequest>::Feed(std::string_view data, error_code& ec) {
+  body_piece_ = {};
+  if (!header_done_) header_bytes_ = data;
+  const bool header_was_done = header_done_;
+  const size_t n = this->put(boost::asio::const_buffer(data.data(), data.size()), ec);
+  if (!ec && !header_was_done && this->is_header_done()) ComputeFraming();
+  if (ec == beast_http::error::need_more) {
+    ec = {};
+    return n;
+  }
+  if (ec && failure_ == ParseFailure::kNone) {
+    if (ec == beast_http::error::header_limit) {
+      // A request line that alone exceeds the header limit is reported as too long a URI.
+      failure_ = (kIsRequest && data.substr(0, limits_.max_header_bytes).find('\n') ==
+                                    std::string_view::npos)
+                     ? ParseFailure::kUriTooLong
+                     : ParseFailure::kHeaderTooLarge;
+    } else {
+      failure_ = ParseFailure::kMalformed;
+    }
+  }
+  return n;
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::ComputeFraming() {
+  if (this->is_done()) {
+    framing_ = BodyFraming::kNone;  // includes HEAD, 1xx, 204 and 304 responses
+  } else if (this->chunked()) {
+    framing_ = BodyFraming::kChunked;
+  } else if (const auto length = boost::beast::http::basic_parser<kIsRequest>::content_length()) {
+    framing_ = BodyFraming::kContentLength;
+    content_length_ = *length;
+  } else {
+    framing_ = BodyFraming::kUntilClose;  // only responses get here
+  }
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::Fail(ParseFailure failure, error_code& ec) {
+  failure_ = failure;
+  ec = beast_http::error::bad_value;
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::on_request_impl(beast_http::verb /*verb*/, string_view method,
+                                                string_view target, int version,
+                                                error_code& ec) {
+  if (method.size() + target.size() + 10 > limits_.max_request_line) {
+    Fail(ParseFailure::kUriTooLong, ec);
+    return;
+  }
+  method_.assign(method.data(), method.size());
+  target_.assign(target.data(), target.size());
+  version_ = version;
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::on_response_impl(int status, string_view /*reason*/,
+                                                 int version, error_code& /*ec*/) {
+  status_ = status;
+  version_ = version;
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::on_field_impl(beast_http::field field, string_view name,
+                                              string_view value, error_code& ec) {
+  if (header_done_) return;  // chunked trailer fields are not forwarded
+  if (headers_.size() >= limits_.max_headers) {
+    Fail(ParseFailure::kTooManyHeaders, ec);
+    return;
+  }
+  switch (field) {
+    case beast_http::field::content_length:
+      // Beast already refuses differing values; a proxy refuses any repetition, and
+      // Beast accepts a list such as "3, 3".
+      if (++content_length_fields_ > 1 || value.find(',') != string_view::npos) {
+        Fail(ParseFailure::kMalformed, ec);
+        return;
+      }
+      break;
+    case beast_http::field::transfer_encoding:
+      // The only coding a proxy can frame safely is a lone "chunked".
+      if (++transfer_encoding_fields_ > 1 ||
+          !EqualsIgnoreCase(Trim(std::string_view(value.data(), value.size())), "chunked")) {
+        Fail(ParseFailure::kMalformed, ec);
+        return;
+      }
+      break;
+    case beast_http::field::host:
+      ++host_fields_;
+      break;
+    default:
+      break;
+  }
+  headers_.Add(std::string_view(name.data(), name.size()),
+               std::string_view(value.data(), value.size()));
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::on_header_impl(error_code& ec) {
+  header_done_ = true;
+  if (HasObsFold(header_bytes_)) {
+    Fail(ParseFailure::kMalformed, ec);
+    return;
+  }
+  header_bytes_ = {};
+  if constexpr (kIsRequest) {
+    if (host_fields_ > 1 || (version_ >= 11 && host_fields_ == 0)) {
+      Fail(ParseFailure::kMalformed, ec);
+      return;
+    }
+  }
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::on_body_init_impl(const boost::optional<std::uint64_t>&,
+                                                  error_code&) {}
+
+template <bool kIsRequest>
+size_t MessageParser<kIsRequest>::on_body_impl(string_view body, error_code&) {
+  body_piece_ = std::string_view(body.data(), body.size());
+  return body.size();
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::on_chunk_header_impl(std::uint64_t, string_view, error_code&) {}
+
+template <bool kIsRequest>
+size_t MessageParser<kIsRequest>::on_chunk_body_impl(std::uint64_t, string_view body,
+                                                     error_code&) {
+  body_piece_ = std::string_view(body.data(), body.size());
+  return body.size();
+}
+
+template <bool kIsRequest>
+void MessageParser<kIsRequest>::on_finish_impl(error_code&) {}
+
+template class MessageParser<true>;
+template class MessageParser<false>;
+
+}  // namespace switchyard::http

@@ -1,0 +1,211 @@
+#include "dataplane/http/message_parser.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace switchyard::http {
+namespace {
+
+struct Parsed {
+  bool ok = false;
+  ParseFailure failure = ParseFailure::kNone;
+  BodyFraming framing = BodyFraming::kNone;
+  std::string body;
+  bool done = false;
+};
+
+// Feeds `bytes` the way a session does: parse, collect body pieces, discard consumed bytes.
+template <bool kIsRequest>
+Parsed Parse(std::string bytes, const ParserLimits& limits = {}, bool head_response = false) {
+  MessageParser<kIsRequest> parser(limits);
+  if (head_response) parser.skip(true);
+  Parsed result;
+  boost::beast::error_code ec;
+  while (!bytes.empty() && !parser.is_done()) {
+    const size_t n = parser.Feed(bytes, ec);
+    if (ec) {
+      result.failure = parser.failure();
+      return result;
+    }
+    result.body += parser.TakeBody();
+    bytes.erase(0, n);
+    if (n == 0) break;  // needs more than we have
+  }
+  result.ok = true;
+  result.framing = parser.framing();
+  result.done = parser.is_done();
+  return result;
+}
+
+TEST(RequestParserTest, SimpleGet) {
+  const Parsed p = Parse<true>("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(p.ok);
+  EXPECT_TRUE(p.done);
+  EXPECT_EQ(p.framing, BodyFraming::kNone);
+}
+
+TEST(RequestParserTest, HeadFieldsAreRecordedLowerCased) {
+  RequestParser parser({});
+  boost::beast::error_code ec;
+  std::string bytes = "POST /u HTTP/1.1\r\nHost: x\r\nX-Trace: AbC\r\nContent-Length: 3\r\n\r\nabc";
+  const size_t n = parser.Feed(bytes, ec);
+  ASSERT_FALSE(ec);
+  ASSERT_TRUE(parser.is_header_done());
+  EXPECT_EQ(parser.method(), "POST");
+  EXPECT_EQ(parser.target(), "/u");
+  EXPECT_EQ(parser.version(), 11);
+  ASSERT_NE(parser.headers().Get("x-trace"), nullptr);
+  EXPECT_EQ(*parser.headers().Get("X-TRACE"), "AbC");
+  EXPECT_EQ(parser.framing(), BodyFraming::kContentLength);
+  EXPECT_EQ(parser.content_length(), 3u);
+  EXPECT_LT(n, bytes.size());  // stops after the head
+}
+
+TEST(RequestParserTest, ContentLengthBody) {
+  const Parsed p = Parse<true>("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.body, "hello");
+  EXPECT_TRUE(p.done);
+}
+
+TEST(RequestParserTest, ChunkedBodyIsDechunkedAndTrailersDropped) {
+  const Parsed p = Parse<true>(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-Trailer: 1\r\n\r\n");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.framing, BodyFraming::kChunked);
+  EXPECT_EQ(p.body, "abcde");
+  EXPECT_TRUE(p.done);
+}
+
+struct BadRequestCase {
+  const char* name;
+  std::string bytes;
+  ParseFailure failure;
+};
+
+class BadRequestTest : public ::testing::TestWithParam<BadRequestCase> {};
+
+TEST_P(BadRequestTest, IsRejected) {
+  const Parsed p = Parse<true>(GetParam().bytes, {.max_header_bytes = 4096,
+                                                   .max_headers = 10,
+                                                   .max_request_line = 256});
+  EXPECT_FALSE(p.ok) << GetParam().name;
+  EXPECT_EQ(p.failure, GetParam().failure) << GetParam().name;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Framing, BadRequestTest,
+    ::testing::Values(
+        BadRequestCase{"cl_and_te",
+                       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"te_and_cl",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                       "Content-Length: 3\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"duplicate_same_cl",
+                       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"cl_list", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"cl_differs",
+                       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"cl_not_a_number", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"cl_negative", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"te_gzip_chunked",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"te_identity",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"te_twice",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"obs_fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"obs_fold_tab", "GET / HTTP/1.1\r\nHost: x\r\nX-A: b\r\n\tc\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"cr_in_value", "GET / HTTP/1.1\r\nHost: x\r\nX-A: b\rc\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"nul_in_value",
+                       std::string("GET / HTTP/1.1\r\nHost: x\r\nX-A: b\0c\r\n\r\n", 40),
+                       ParseFailure::kMalformed},
+        BadRequestCase{"bad_chunk_size",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"chunk_size_overflow",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "fffffffffffffffffffff\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"chunk_without_crlf",
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "3\r\nabcX0\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"http11_without_host", "GET / HTTP/1.1\r\n\r\n", ParseFailure::kMalformed},
+        BadRequestCase{"two_hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"space_before_colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"too_many_headers",
+                       "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\n"
+                       "F: 1\r\nG: 1\r\nH: 1\r\nI: 1\r\nJ: 1\r\n\r\n",
+                       ParseFailure::kTooManyHeaders},
+        BadRequestCase{"headers_too_large",
+                       "GET / HTTP/1.1\r\nHost: x\r\nA: " + std::string(5000, 'a') + "\r\n\r\n",
+                       ParseFailure::kHeaderTooLarge},
+        BadRequestCase{"request_line_too_long",
+                       "GET /" + std::string(300, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+                       ParseFailure::kUriTooLong},
+        BadRequestCase{"request_line_over_header_limit",
+                       "GET /" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+                       ParseFailure::kUriTooLong}),
+    [](const ::testing::TestParamInfo<BadRequestCase>& info) { return info.param.name; });
+
+TEST(RequestParserTest, Http10WithoutHostIsAccepted) {
+  EXPECT_TRUE(Parse<true>("GET / HTTP/1.0\r\n\r\n").ok);
+}
+
+TEST(RequestParserTest, ObsFoldCheckIgnoresBodyBytes) {
+  const Parsed p =
+      Parse<true>("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\na\r\n b");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.body, "a\r\n b");
+}
+
+TEST(ResponseParserTest, UntilCloseFraming) {
+  const Parsed p = Parse<false>("HTTP/1.1 200 OK\r\n\r\nsome");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.framing, BodyFraming::kUntilClose);
+  EXPECT_EQ(p.body, "some");
+  EXPECT_FALSE(p.done);
+}
+
+TEST(ResponseParserTest, NoBodyStatuses) {
+  EXPECT_TRUE(Parse<false>("HTTP/1.1 204 No Content\r\n\r\n").done);
+  EXPECT_TRUE(Parse<false>("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n").done);
+  EXPECT_TRUE(Parse<false>("HTTP/1.1 100 Continue\r\n\r\n").done);
+}
+
+TEST(ResponseParserTest, HeadResponseHasNoBody) {
+  const Parsed p = Parse<false>("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", {}, true);
+  ASSERT_TRUE(p.ok);
+  EXPECT_TRUE(p.done);
+  EXPECT_EQ(p.framing, BodyFraming::kNone);
+}
+
+TEST(ResponseParserTest, AmbiguousResponseFramingIsRejected) {
+  const Parsed p = Parse<false>(
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ(p.failure, ParseFailure::kMalformed);
+}
+
+}  // namespace
+}  // namespace switchyard::http

@@ -1,0 +1,101 @@
+#include "dataplane/http/proxy_headers.h"
+
+#include <string>
+#include <vector>
+
+#include "common/ascii.h"
+
+namespace switchyard::http {
+namespace {
+
+// Calls `fn` with each trimmed, non-empty element of a comma-separated list.
+template <typename Fn>
+void ForEachListElement(std::string_view list, Fn fn) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) fn(item);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+bool IsHopByHopName(std::string_view lower_name) {
+  static constexpr std::string_view kNames[] = {
+      "connection", "keep-alive",        "te",      "trailer",
+      "upgrade",    "transfer-encoding", "content-length"};
+  for (std::string_view n : kNames) {
+    if (lower_name == n) return true;
+  }
+  return lower_name.size() > 6 && lower_name.substr(0, 6) == "proxy-";
+}
+
+void AppendVia(HeaderMap& headers, std::string_view via) {
+  if (via.empty()) return;
+  std::string value;
+  if (const std::string* existing = headers.Get("via")) {
+    value = *existing;
+    value += ", ";
+  }
+  value += "1.1 ";
+  value += via;
+  headers.Set("via", value);
+}
+
+}  // namespace
+
+void RemoveHopByHopHeaders(HeaderMap& headers) {
+  // Headers named by Connection are hop-by-hop too; collect them before removing anything.
+  std::vector<std::string> named;
+  for (const HeaderField& field : headers) {
+    if (field.name != "connection") continue;
+    ForEachListElement(field.value, [&named](std::string_view item) {
+      std::string lower(item);
+      LowerInPlace(lower);
+      named.push_back(std::move(lower));
+    });
+  }
+  headers.RemoveIf([&named](const HeaderField& field) {
+    if (IsHopByHopName(field.name)) return true;
+    for (const std::string& n : named) {
+      if (field.name == n) return true;
+    }
+    return false;
+  });
+}
+
+bool ClientWantsClose(const HeaderMap& headers, int version) {
+  bool close = false;
+  bool keep_alive = false;
+  for (const HeaderField& field : headers) {
+    if (field.name != "connection") continue;
+    ForEachListElement(field.value, [&](std::string_view item) {
+      close = close || EqualsIgnoreCase(item, "close");
+      keep_alive = keep_alive || EqualsIgnoreCase(item, "keep-alive");
+    });
+  }
+  return close || (version < 11 && !keep_alive);
+}
+
+void PrepareUpstreamRequestHeaders(HeaderMap& headers, const ForwardingInfo& info) {
+  RemoveHopByHopHeaders(headers);
+  std::string forwarded_for;
+  if (const std::string* existing = headers.Get("x-forwarded-for")) {
+    forwarded_for = *existing;
+    forwarded_for += ", ";
+  }
+  forwarded_for += info.client_ip;
+  headers.Set("x-forwarded-for", forwarded_for);
+  headers.Set("x-forwarded-proto", info.scheme);
+  if (!info.host.empty()) headers.Set("x-forwarded-host", info.host);
+  AppendVia(headers, info.via);
+}
+
+void PrepareDownstreamResponseHeaders(HeaderMap& headers, std::string_view via) {
+  RemoveHopByHopHeaders(headers);
+  AppendVia(headers, via);
+}
+
+}  // namespace switchyard::http

@@ -1,0 +1,39 @@
+// Header rules of a forwarding proxy (RFC 9110 section 7.6): what is removed because it
+// only concerns one hop, and what the gateway adds for the next hop.
+#ifndef SWITCHYARD_DATAPLANE_HTTP_PROXY_HEADERS_H_
+#define SWITCHYARD_DATAPLANE_HTTP_PROXY_HEADERS_H_
+
+#include <string_view>
+
+#include "dataplane/http/header_map.h"
+
+namespace switchyard::http {
+
+// Removes Connection and every header it names, Keep-Alive, TE, Trailer,
+// Transfer-Encoding, Upgrade, Proxy-* and Content-Length (framing is written anew by the
+// serializer for the next hop).
+void RemoveHopByHopHeaders(HeaderMap& headers);
+
+// True if the client asked to close the connection after this request: "Connection:
+// close" on HTTP/1.1, or HTTP/1.0 without "Connection: keep-alive". Call before
+// RemoveHopByHopHeaders.
+bool ClientWantsClose(const HeaderMap& headers, int version);
+
+struct ForwardingInfo {
+  std::string_view client_ip;
+  std::string_view scheme;  // "http" or "https"
+  std::string_view host;    // Host as the client sent it (empty if none)
+  std::string_view via;     // the proxy's name for Via; empty: no Via
+};
+
+// Applies hop-by-hop removal and the forwarding headers to a request about to go
+// upstream: X-Forwarded-For gets the client address appended, X-Forwarded-Proto and
+// X-Forwarded-Host are set, and Via is appended when configured.
+void PrepareUpstreamRequestHeaders(HeaderMap& headers, const ForwardingInfo& info);
+
+// Applies hop-by-hop removal and Via to a response about to go to the client.
+void PrepareDownstreamResponseHeaders(HeaderMap& headers, std::string_view via);
+
+}  // namespace switchyard::http
+
+#endif  // SWITCHYARD_DATAPLANE_HTTP_PROXY_HEADERS_H_

@@ -1,0 +1,58 @@
+#include "dataplane/http/proxy_headers.h"
+
+#include "gtest/gtest.h"
+
+namespace switchyard::http {
+namespace {
+
+TEST(ProxyHeadersTest, RemovesHopByHopAndConnectionNamedHeaders) {
+  HeaderMap h;
+  h.Add("Connection", "keep-alive, X-Secret");
+  h.Add("X-Secret", "1");
+  h.Add("Keep-Alive", "timeout=5");
+  h.Add("TE", "trailers");
+  h.Add("Trailer", "X-T");
+  h.Add("Transfer-Encoding", "chunked");
+  h.Add("Upgrade", "websocket");
+  h.Add("Proxy-Authorization", "Basic x");
+  h.Add("Proxy-Connection", "keep-alive");
+  h.Add("Content-Length", "3");
+  h.Add("X-Kept", "yes");
+  RemoveHopByHopHeaders(h);
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(*h.Get("x-kept"), "yes");
+}
+
+TEST(ProxyHeadersTest, ForwardingHeaders) {
+  HeaderMap h;
+  h.Add("Host", "api.example.com");
+  h.Add("X-Forwarded-For", "10.0.0.1");
+  h.Add("X-Forwarded-Proto", "https");
+  PrepareUpstreamRequestHeaders(
+      h, {.client_ip = "127.0.0.1", .scheme = "http", .host = "api.example.com", .via = "gw"});
+  EXPECT_EQ(*h.Get("x-forwarded-for"), "10.0.0.1, 127.0.0.1");
+  EXPECT_EQ(*h.Get("x-forwarded-proto"), "http");
+  EXPECT_EQ(*h.Get("x-forwarded-host"), "api.example.com");
+  EXPECT_EQ(*h.Get("via"), "1.1 gw");
+}
+
+TEST(ProxyHeadersTest, NoViaUnlessConfigured) {
+  HeaderMap h;
+  PrepareDownstreamResponseHeaders(h, "");
+  EXPECT_FALSE(h.Has("via"));
+  PrepareDownstreamResponseHeaders(h, "edge");
+  EXPECT_EQ(*h.Get("via"), "1.1 edge");
+}
+
+TEST(ProxyHeadersTest, ClientWantsClose) {
+  HeaderMap h;
+  EXPECT_FALSE(ClientWantsClose(h, 11));
+  EXPECT_TRUE(ClientWantsClose(h, 10));
+  h.Add("Connection", "Keep-Alive");
+  EXPECT_FALSE(ClientWantsClose(h, 10));
+  h.Add("Connection", "close");
+  EXPECT_TRUE(ClientWantsClose(h, 11));
+}
+
+}  // namespace
+}  // namespace switchyard::http
