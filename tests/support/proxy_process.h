@@ -1,0 +1,121 @@
+// The real switchyard-proxy binary as a child process.
+//
+// The config is written to a temp file, the binary is fork/exec'd with --listen on port 0
+// and a --ready_file, and start-up waits for that file to hold the bound port. stdout and
+// stderr go to files so a test can show them when the proxy misbehaves.
+#ifndef SWITCHYARD_TESTS_SUPPORT_PROXY_PROCESS_H_
+#define SWITCHYARD_TESTS_SUPPORT_PROXY_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/socket.h"
+
+namespace switchyard::testing {
+
+// A fresh directory under $TEST_TMPDIR (or /tmp).
+std::string MakeTempDir();
+// Writes `contents` to `path`; false on error.
+bool WriteFile(const std::string& path, const std::string& contents);
+// The whole file, or empty if it cannot be read.
+std::string ReadFile(const std::string& path);
+
+// $SWITCHYARD_PROXY_BIN, else the runfiles copy of //dataplane:switchyard-proxy.
+std::string ProxyBinaryPath();
+
+// How a child process ended.
+struct ExitStatus {
+  bool exited = false;  // false: still running (or never started)
+  int code = -1;        // exit code when it exited normally
+  int signal = 0;       // terminating signal, if any
+  std::string DebugString() const;
+};
+
+class ProxyProcess {
+ public:
+  struct Options {
+    // Added unless `flags` already set them.
+    int workers = 1;
+    Clock::duration ready_timeout = std::chrono::seconds(20);
+    // Time SIGTERM is given before SIGKILL.
+    Clock::duration stop_grace = std::chrono::seconds(5);
+    // Empty: ProxyBinaryPath().
+    std::string binary;
+  };
+
+  ProxyProcess(std::string config_yaml, std::vector<std::string> flags = {});
+  ProxyProcess(std::string config_yaml, std::vector<std::string> flags, Options options);
+  // Stops the proxy (SIGTERM, then SIGKILL after the grace period).
+  ~ProxyProcess();
+  ProxyProcess(const ProxyProcess&) = delete;
+  ProxyProcess& operator=(const ProxyProcess&) = delete;
+
+  // Launches and waits for the ready file. False (with *error explaining, stderr included)
+  // if the binary is missing, exits early, or does not become ready in time.
+  bool Start(std::string* error);
+
+  pid_t pid() const { return pid_; }
+  uint16_t port() const { return port_; }
+  bool started() const { return port_ != 0; }
+  const std::vector<std::string>& argv() const { return argv_; }
+
+  std::string StderrContents() const;
+  std::string StdoutContents() const;
+  // The last `max_bytes` of stderr, for failure messages.
+  std::string StderrTail(size_t max_bytes = 4000) const;
+
+  // Peak resident set size (VmHWM) and current RSS (VmRSS) in KiB; -1 if unavailable.
+  int64_t PeakRssKb() const;
+  int64_t RssKb() const;
+
+  // True while the child has not exited. Reaps it if it has.
+  bool Running();
+  // SIGTERM, wait up to the grace period, then SIGKILL. Returns how it ended.
+  ExitStatus Stop();
+  // Sends SIGTERM and waits up to `timeout` without escalating.
+  ExitStatus TerminateAndWait(Clock::duration timeout);
+  // Waits for the child to exit on its own.
+  ExitStatus WaitForExit(Clock::duration timeout);
+  const ExitStatus& exit_status() const { return exit_status_; }
+  // True once the harness has sent a signal; an exit before that was the proxy's own.
+  bool signalled() const { return signalled_; }
+
+ private:
+  int64_t ReadStatusKb(const char* key) const;
+
+  std::string config_yaml_;
+  std::vector<std::string> flags_;
+  Options options_;
+  std::string dir_;
+  std::string config_path_;
+  std::string ready_path_;
+  std::string stdout_path_;
+  std::string stderr_path_;
+  std::vector<std::string> argv_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  ExitStatus exit_status_;
+  bool signalled_ = false;
+};
+
+// Runs the proxy with `config_yaml` expecting it to refuse to start: returns how it ended
+// within `timeout` (exit_status().exited false if it was still running, after which it is
+// killed) and its stderr.
+struct RunResult {
+  ExitStatus status;
+  // It exited before the harness sent any signal.
+  bool exited_by_itself = false;
+  bool became_ready = false;
+  std::string stderr_text;
+};
+RunResult RunProxyExpectingExit(const std::string& config_yaml, std::vector<std::string> flags = {},
+                                Clock::duration timeout = std::chrono::seconds(10));
+
+}  // namespace switchyard::testing
+
+#endif  // SWITCHYARD_TESTS_SUPPORT_PROXY_PROCESS_H_
