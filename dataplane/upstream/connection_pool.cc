@@ -19,14 +19,15 @@ bool LooksOpen(UpstreamConnection& connection) {
 }  // namespace
 
 std::unique_ptr<UpstreamConnection> ConnectionPool::Take(
-    const std::string& key, std::chrono::steady_clock::time_point now) {
+    const std::string& key, std::chrono::steady_clock::time_point now, bool verify_open) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& stack = it->second;
   while (!stack.empty()) {
     std::unique_ptr<UpstreamConnection> connection = std::move(stack.back());
     stack.pop_back();
-    if (now - connection->idle_since <= max_idle_time_ && LooksOpen(*connection)) {
+    if (now - connection->idle_since <= max_idle_time_ &&
+        (!verify_open || LooksOpen(*connection))) {
       connection->reused = true;
       return connection;
     }

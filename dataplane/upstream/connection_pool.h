@@ -36,10 +36,13 @@ class ConnectionPool {
   explicit ConnectionPool(std::chrono::steady_clock::duration max_idle_time)
       : max_idle_time_(max_idle_time) {}
 
-  // An idle connection to `key` that still looks open (no FIN, no stray bytes), most
-  // recently used first; nullptr if there is none.
+  // An idle connection to `key`, most recently used first; nullptr if there is none.
+  // With `verify_open`, connections the peer has closed (or sent stray bytes on) are
+  // dropped, at the cost of one system call each. Callers that can retry a request on a
+  // new connection skip it: that keeps a syscall off the path of most requests.
   std::unique_ptr<UpstreamConnection> Take(const std::string& key,
-                                           std::chrono::steady_clock::time_point now);
+                                           std::chrono::steady_clock::time_point now,
+                                           bool verify_open);
 
   // Keeps `connection` for reuse, unless `key` already has `max_idle` idle connections,
   // in which case it is closed.

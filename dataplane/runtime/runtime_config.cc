@@ -1,0 +1,59 @@
+#include "dataplane/runtime/runtime_config.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "switchyard/config/validate.h"
+
+namespace switchyard::runtime {
+namespace {
+
+constexpr std::chrono::milliseconds kDefaultConnectTimeout{1000};
+constexpr uint32_t kDefaultMaxIdleConnections = 64;
+
+std::chrono::milliseconds ToMillis(const google::protobuf::Duration& d) {
+  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
+    const v1::Snapshot& snapshot) {
+  if (absl::Status status = config::ValidateSnapshot(snapshot); !status.ok()) return status;
+
+  std::shared_ptr<RuntimeConfig> compiled(new RuntimeConfig());
+  compiled->version_ = snapshot.version();
+  absl::flat_hash_map<std::string, uint32_t> cluster_index;
+  compiled->clusters_.reserve(snapshot.clusters_size());
+  for (const v1::Cluster& source : snapshot.clusters()) {
+    Cluster& cluster = compiled->clusters_.emplace_back();
+    cluster.name = source.name();
+    cluster.connect_timeout =
+        source.has_connect_timeout() ? ToMillis(source.connect_timeout()) : kDefaultConnectTimeout;
+    cluster.max_idle_connections = source.has_max_idle_connections()
+                                       ? source.max_idle_connections()
+                                       : kDefaultMaxIdleConnections;
+    for (int i = 0; i < source.endpoints_size(); ++i) {
+      const v1::Endpoint& ep = source.endpoints(i);
+      boost::system::error_code ec;
+      const auto address = boost::asio::ip::make_address(ep.address(), ec);
+      if (ec) {
+        // Validation accepts only address literals, so this means the two disagree.
+        return absl::InvalidArgumentError(absl::StrCat("clusters[", source.name(), "].endpoints[",
+                                                       i, "].address: not an IP address"));
+      }
+      Endpoint& endpoint = cluster.endpoints.emplace_back();
+      endpoint.address = {address, static_cast<uint16_t>(ep.port())};
+      endpoint.pool_key = absl::StrCat(ep.address(), ":", ep.port());
+      endpoint.weight = ep.weight() == 0 ? 1 : ep.weight();
+    }
+    cluster_index[cluster.name] = static_cast<uint32_t>(compiled->clusters_.size() - 1);
+  }
+  auto routes = router::RouteTable::Build(snapshot, cluster_index);
+  if (!routes.ok()) return routes.status();
+  compiled->routes_ = std::move(*routes);
+  return std::shared_ptr<const RuntimeConfig>(std::move(compiled));
+}
+
+}  // namespace switchyard::runtime

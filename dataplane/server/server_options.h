@@ -1,0 +1,31 @@
+// Limits and timeouts of the proxy's listeners, from the bootstrap flags.
+#ifndef SWITCHYARD_DATAPLANE_SERVER_SERVER_OPTIONS_H_
+#define SWITCHYARD_DATAPLANE_SERVER_SERVER_OPTIONS_H_
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "dataplane/http/message_parser.h"
+
+namespace switchyard::server {
+
+struct ServerOptions {
+  // Applied to client requests and, for headers, to upstream responses.
+  http::ParserLimits limits;
+  // From the first byte of a request to the end of its headers; 408 when exceeded.
+  std::chrono::milliseconds request_headers_timeout{10'000};
+  // A keep-alive connection waiting for its next request, or a stream with no progress in
+  // either direction, is closed after this long.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // Pooled upstream connections idle for longer are closed instead of reused.
+  std::chrono::milliseconds upstream_idle_timeout{30'000};
+  // Connections each worker accepts at most; further ones wait in the kernel's backlog.
+  size_t max_connections_per_worker = 10'000;
+  // Added as "Via: 1.1 <via>"; empty: no Via.
+  std::string via;
+};
+
+}  // namespace switchyard::server
+
+#endif  // SWITCHYARD_DATAPLANE_SERVER_SERVER_OPTIONS_H_
