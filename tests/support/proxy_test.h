@@ -19,7 +19,8 @@ namespace switchyard::testing {
 
 // Passes when `r` is one of the gateway's own answers: status `status`, header
 // "x-switchyard-local-reply: true", an application/json body with a numeric "status"
-// equal to `status`, an "error" among `errors`, and a non-empty string "request_id".
+// equal to `status`, an "error" among `errors` (any non-empty string when `errors` is
+// empty), and a non-empty string "request_id".
 ::testing::AssertionResult IsLocalReply(const Response& r, int status,
                                         std::initializer_list<std::string_view> errors);
 // The "request_id" of a local reply body, or "" when there is none.
@@ -58,6 +59,8 @@ class ProxyTest : public ::testing::Test {
   RawClient Connect() { return RawClient(proxy_port()); }
   // One GET on a fresh connection.
   Response Get(std::string_view target, std::string_view host = "example.com");
+  // Raw request bytes on a fresh connection, one response back.
+  Response RoundTrip(std::string_view request, const ReadOptions& options = {});
 
  private:
   std::vector<std::unique_ptr<TestBackend>> backends_;
