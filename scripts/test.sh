@@ -10,7 +10,7 @@
 #   SWITCHYARD_FAIL_ON_SKIP=1  count skipped test cases as failed (see count_tests.py).
 set -uo pipefail  # no -e: a failing `bazel test` must still be counted and reported
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 bash scripts/setup.sh || { echo "test.sh: setup.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -1,0 +1,3 @@
+module switchyard/tools/bench/goproxy
+
+go 1.19
