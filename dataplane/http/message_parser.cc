@@ -16,15 +16,21 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// True if a header line in `bytes` starts with space or tab: obs-fold, which Beast silently
-// joins but RFC 9112 says a proxy must reject. `bytes` starts at the start line; the scan
+// True if a line in `bytes` starts with space or tab: obs-fold, which Beast silently joins
+// but RFC 9112 says a proxy must reject. `bytes` is a run of whole header lines as Beast
+// consumed them (it consumes a field only once it has seen the next line begin). The scan
 // stops at the blank line that ends the header section, so body bytes are never examined.
-bool HasObsFold(std::string_view bytes) {
-  for (size_t i = bytes.find('\n'); i != std::string_view::npos && i + 1 < bytes.size();
-       i = bytes.find('\n', i + 1)) {
-    const char next = bytes[i + 1];
-    if (next == ' ' || next == '\t') return true;
-    if (next == '\r' || next == '\n') return false;
+bool HasObsFold(std::string_view bytes, bool first_line_is_start_line) {
+  size_t line = 0;
+  bool first = true;
+  while (line < bytes.size()) {
+    const char c = bytes[line];
+    if (c == '\r' || c == '\n') return false;  // end of the header section
+    if ((c == ' ' || c == '\t') && !(first && first_line_is_start_line)) return true;
+    first = false;
+    const size_t lf = bytes.find('\n', line);
+    if (lf == std::string_view::npos) return false;
+    line = lf + 1;
   }
   return false;
 }
@@ -43,9 +49,16 @@ MessageParser<kIsRequest>::MessageParser(const ParserLimits& limits) : limits_(l
 template <bool kIsRequest>
 size_t MessageParser<kIsRequest>::Feed(std::string_view data, error_code& ec) {
   body_piece_ = {};
-  if (!header_done_) header_bytes_ = data;
   const bool header_was_done = header_done_;
   const size_t n = this->put(boost::asio::const_buffer(data.data(), data.size()), ec);
+  if (!header_was_done && n > 0 && (!ec || ec == beast_http::error::need_more)) {
+    // Beast consumes the head a few whole lines at a time; check each run it consumed.
+    if (HasObsFold(data.substr(0, n), /*first_line_is_start_line=*/!head_bytes_seen_)) {
+      Fail(ParseFailure::kMalformed, ec);
+      return n;
+    }
+    head_bytes_seen_ = true;
+  }
   if (!ec && !header_was_done && this->is_header_done()) ComputeFraming();
   if (ec == beast_http::error::need_more) {
     ec = {};
@@ -54,10 +67,8 @@ size_t MessageParser<kIsRequest>::Feed(std::string_view data, error_code& ec) {
   if (ec && failure_ == ParseFailure::kNone) {
     if (ec == beast_http::error::header_limit) {
       // A request line that alone exceeds the header limit is reported as too long a URI.
-      failure_ = (kIsRequest && data.substr(0, limits_.max_header_bytes).find('\n') ==
-                                    std::string_view::npos)
-                     ? ParseFailure::kUriTooLong
-                     : ParseFailure::kHeaderTooLarge;
+      failure_ = (kIsRequest && !start_line_seen_) ? ParseFailure::kUriTooLong
+                                                   : ParseFailure::kHeaderTooLarge;
     } else {
       failure_ = ParseFailure::kMalformed;
     }
@@ -93,6 +104,7 @@ void MessageParser<kIsRequest>::on_request_impl(beast_http::verb /*verb*/, strin
     Fail(ParseFailure::kUriTooLong, ec);
     return;
   }
+  start_line_seen_ = true;
   method_.assign(method.data(), method.size());
   target_.assign(target.data(), target.size());
   version_ = version;
@@ -143,11 +155,6 @@ void MessageParser<kIsRequest>::on_field_impl(beast_http::field field, string_vi
 template <bool kIsRequest>
 void MessageParser<kIsRequest>::on_header_impl(error_code& ec) {
   header_done_ = true;
-  if (HasObsFold(header_bytes_)) {
-    Fail(ParseFailure::kMalformed, ec);
-    return;
-  }
-  header_bytes_ = {};
   if constexpr (kIsRequest) {
     if (host_fields_ > 1 || (version_ >= 11 && host_fields_ == 0)) {
       Fail(ParseFailure::kMalformed, ec);

@@ -111,8 +111,8 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   int transfer_encoding_fields_ = 0;
   int host_fields_ = 0;
   bool header_done_ = false;
-  // Set by Feed while Beast parses the header, to scan the raw bytes for obs-fold.
-  std::string_view header_bytes_;
+  bool start_line_seen_ = false;
+  bool head_bytes_seen_ = false;
   std::string_view body_piece_;
 };
 

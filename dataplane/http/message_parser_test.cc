@@ -168,6 +168,33 @@ INSTANTIATE_TEST_SUITE_P(
                        ParseFailure::kUriTooLong}),
     [](const ::testing::TestParamInfo<BadRequestCase>& info) { return info.param.name; });
 
+// Feeds `bytes` in `step`-byte increments, as slow networks deliver them.
+ParseFailure FailureWhenFedInSteps(const std::string& bytes, size_t step) {
+  RequestParser parser({});
+  boost::beast::error_code ec;
+  size_t consumed = 0;
+  for (size_t have = step; !ec && !parser.is_header_done(); have += step) {
+    have = std::min(have, bytes.size());
+    consumed += parser.Feed(std::string_view(bytes).substr(consumed, have - consumed), ec);
+    if (have == bytes.size()) break;
+  }
+  return parser.failure();
+}
+
+TEST(RequestParserTest, ObsFoldIsFoundWhateverTheReadSizes) {
+  const std::string folded =
+      "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-B: 2\r\n folded\r\nX-C: 3\r\n\r\n";
+  for (size_t step = 1; step <= folded.size(); ++step) {
+    EXPECT_EQ(FailureWhenFedInSteps(folded, step), ParseFailure::kMalformed) << "step " << step;
+  }
+}
+
+TEST(RequestParserTest, LargeHeaderAfterShortRequestLineIs431WhateverTheReadSizes) {
+  const std::string big = "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(70000, 'a') + "\r\n\r\n";
+  EXPECT_EQ(FailureWhenFedInSteps(big, 16384), ParseFailure::kHeaderTooLarge);
+  EXPECT_EQ(FailureWhenFedInSteps(big, big.size()), ParseFailure::kHeaderTooLarge);
+}
+
 TEST(RequestParserTest, Http10WithoutHostIsAccepted) {
   EXPECT_TRUE(Parse<true>("GET / HTTP/1.0\r\n\r\n").ok);
 }

@@ -91,6 +91,9 @@ class ChooseEndpoint final : public RequestPhase {
     const size_t cluster_index = static_cast<size_t>(ctx.cluster - ctx.config->clusters().data());
     const size_t pick = services.balancers.ForCluster(*ctx.config, cluster_index).Pick();
     ctx.endpoint = &ctx.cluster->endpoints[pick];
+    // Requests go upstream as HTTP/1.1, which requires Host; an HTTP/1.0 client may have
+    // sent none.
+    if (!ctx.headers.Has("host")) ctx.headers.Add("host", ctx.endpoint->pool_key);
     return PhaseResult::kContinue;
   }
 };

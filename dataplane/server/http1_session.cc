@@ -26,6 +26,9 @@ using net::ip::tcp;
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr auto kNoTimeout = std::chrono::hours(24 * 365);
 
+// Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
+// destructor twice when it appears in a co_await expression, so arguments are named
+// locals, never temporaries.
 auto AwaitInto(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
 
 std::string_view Readable(const boost::beast::flat_buffer& buffer) {
@@ -142,7 +145,8 @@ net::awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) 
       in_.consume(n);
       if (ec) {
         LogDebug("client %s: bad request: %s", client_ip_.c_str(), ec.message().c_str());
-        co_await SendLocalReply(ReplyForParseFailure(parser.failure()), {}, /*close=*/true);
+        const http::LocalReply reply = ReplyForParseFailure(parser.failure());
+        co_await SendLocalReply(reply, {}, /*close=*/true);
         co_return false;
       }
       if (parser.is_header_done()) co_return true;
@@ -155,8 +159,8 @@ net::awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) 
     co_await ReadSome(socket_, in_, ec);
     if (ec) {
       if (timed_out_ == Wait::kRequestHeaders) {
-        co_await SendLocalReply({408, "request_timeout", "the request headers took too long"}, {},
-                                /*close=*/true);
+        const http::LocalReply reply = {408, "request_timeout", "the request headers took too long"};
+        co_await SendLocalReply(reply, {}, /*close=*/true);
       }
       co_return false;
     }
@@ -373,7 +377,8 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
       LogDebug("request %s: upstream %s failed before the response head: %s",
                ctx.request_id.c_str(), ctx.endpoint->pool_key.c_str(), ec.message().c_str());
       upstream_.reset();
-      co_await SendLocalReply(UpstreamFailure(!received_any), ctx.request_id, /*close=*/true);
+      const http::LocalReply reply = UpstreamFailure(!received_any);
+      co_await SendLocalReply(reply, ctx.request_id, /*close=*/true);
       co_return Outcome::kClose;
     }
 
