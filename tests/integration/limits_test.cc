@@ -36,7 +36,7 @@ std::string WithManyHeaders(int n) {
 }
 
 TEST_F(LimitsTest, HeaderBytesLimit) {
-  StartDefault({"--max_request_headers_bytes=8192"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--max_request_headers_bytes=8192"}));
   const std::string small(4000, 'a');
   const Response ok = RoundTrip(WithHeader("X-Big", small));
   ASSERT_TRUE(ok.ok()) << ok.DebugString();
@@ -52,7 +52,7 @@ TEST_F(LimitsTest, HeaderBytesLimit) {
 }
 
 TEST_F(LimitsTest, DefaultHeaderBytesLimitIs64KiB) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   const std::string big(40000, 'a');
   const Response ok = RoundTrip(WithHeader("X-Big", big));
   ASSERT_TRUE(ok.ok()) << ok.DebugString();
@@ -63,7 +63,7 @@ TEST_F(LimitsTest, DefaultHeaderBytesLimitIs64KiB) {
 }
 
 TEST_F(LimitsTest, HeaderCountLimit) {
-  StartDefault({"--max_headers=20"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--max_headers=20"}));
   const Response ok = RoundTrip(WithManyHeaders(10));
   ASSERT_TRUE(ok.ok()) << ok.DebugString();
   EXPECT_EQ(ok.status, 200);
@@ -73,7 +73,7 @@ TEST_F(LimitsTest, HeaderCountLimit) {
 }
 
 TEST_F(LimitsTest, DefaultHeaderCountLimitIs100) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   const Response ok = RoundTrip(WithManyHeaders(80));
   ASSERT_TRUE(ok.ok()) << ok.DebugString();
   EXPECT_EQ(ok.status, 200);
@@ -82,7 +82,7 @@ TEST_F(LimitsTest, DefaultHeaderCountLimitIs100) {
 }
 
 TEST_F(LimitsTest, RequestLineLimit) {
-  StartDefault({"--max_request_line=1024"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--max_request_line=1024"}));
   const std::string ok_target = "/" + std::string(900, 'p');
   const Response ok = Get(ok_target);
   ASSERT_TRUE(ok.ok()) << ok.DebugString();
@@ -93,7 +93,7 @@ TEST_F(LimitsTest, RequestLineLimit) {
 }
 
 TEST_F(LimitsTest, DefaultRequestLineLimitIs8KiB) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   const Response ok = Get("/?q=" + std::string(7000, 'q'));
   ASSERT_TRUE(ok.ok()) << ok.DebugString();
   EXPECT_EQ(ok.status, 200);
@@ -102,7 +102,7 @@ TEST_F(LimitsTest, DefaultRequestLineLimitIs8KiB) {
 }
 
 TEST_F(LimitsTest, IncompleteHeaderGets408ThenClose) {
-  StartDefault({"--request_headers_timeout=1s"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--request_headers_timeout=1s"}));
   RawClient client = Connect();
   const auto start = Clock::now();
   ASSERT_TRUE(client.Send("GET / HTTP/1.1\r\nHost: example.com\r\n"));
@@ -117,7 +117,7 @@ TEST_F(LimitsTest, IncompleteHeaderGets408ThenClose) {
 
 TEST_F(LimitsTest, TricklingHeaderStillTimesOut) {
   // Slowloris: each byte resets a per-read timer, never a whole-header deadline.
-  StartDefault({"--request_headers_timeout=1s"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--request_headers_timeout=1s"}));
   RawClient client = Connect();
   std::atomic<bool> stop{false};
   const auto start = Clock::now();
@@ -138,7 +138,7 @@ TEST_F(LimitsTest, TricklingHeaderStillTimesOut) {
 }
 
 TEST_F(LimitsTest, HeaderTimeoutDoesNotApplyToTheBody) {
-  StartDefault({"--request_headers_timeout=1s"}, "timeout: 20s");
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--request_headers_timeout=1s"}, "timeout: 20s"));
   RawClient client = Connect();
   ASSERT_TRUE(
       client.Send(BuildRequest("POST", "/", {{"Host", "example.com"}, {"Content-Length", "20"}})));
@@ -153,7 +153,7 @@ TEST_F(LimitsTest, HeaderTimeoutDoesNotApplyToTheBody) {
 }
 
 TEST_F(LimitsTest, IdleKeepAliveConnectionIsClosedSilently) {
-  StartDefault({"--idle_timeout=1s"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--idle_timeout=1s"}));
   RawClient client = Connect();
   ASSERT_TRUE(client.RoundTrip(SimpleGet("/")).ok());
   const auto start = Clock::now();
@@ -165,14 +165,14 @@ TEST_F(LimitsTest, IdleKeepAliveConnectionIsClosedSilently) {
 }
 
 TEST_F(LimitsTest, ConnectionThatNeverSendsIsClosed) {
-  StartDefault({"--idle_timeout=1s", "--request_headers_timeout=1s"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--idle_timeout=1s", "--request_headers_timeout=1s"}));
   RawClient client = Connect();
   // Either timeout may claim it (with or without a 408), but it must not live forever.
   EXPECT_TRUE(client.WaitForClose(seconds(6)).closed);
 }
 
 TEST_F(LimitsTest, ActiveConnectionIsNotIdleClosed) {
-  StartDefault({"--idle_timeout=1s"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--idle_timeout=1s"}));
   RawClient client = Connect();
   const auto start = Clock::now();
   int n = 0;

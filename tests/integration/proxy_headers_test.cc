@@ -52,7 +52,7 @@ void ExpectOnlyOwnConnectionTokens(const Headers& h) {
 }
 
 TEST_F(ProxyHeadersTest, HopByHopRequestHeadersAreRemoved) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   const ReceivedRequest req = Forward({{"Host", "example.com"},
                                        {"Connection", "keep-alive, X-Custom-Hop, x-other-hop"},
                                        {"X-Custom-Hop", "secret"},
@@ -102,7 +102,7 @@ TEST_F(ProxyHeadersTest, HopByHopResponseHeadersAreRemoved) {
 }
 
 TEST_F(ProxyHeadersTest, XForwardedForAppendsClientAddress) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   EXPECT_EQ(Forward({{"Host", "example.com"}}).headers.Joined("x-forwarded-for"), "127.0.0.1");
   EXPECT_EQ(Forward({{"Host", "example.com"}, {"X-Forwarded-For", "203.0.113.7"}})
                 .headers.Joined("x-forwarded-for"),
@@ -116,7 +116,7 @@ TEST_F(ProxyHeadersTest, XForwardedForAppendsClientAddress) {
 }
 
 TEST_F(ProxyHeadersTest, XForwardedProtoAndHostAreSetNotTrusted) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   const ReceivedRequest plain = Forward({{"Host", "shop.example.com:8080"}});
   EXPECT_EQ(plain.headers.GetAll("x-forwarded-proto"), std::vector<std::string>{"http"});
   EXPECT_EQ(plain.headers.GetAll("x-forwarded-host"),
@@ -133,7 +133,7 @@ TEST_F(ProxyHeadersTest, XForwardedProtoAndHostAreSetNotTrusted) {
 }
 
 TEST_F(ProxyHeadersTest, RequestIdIsGeneratedUniqueOrPassedThrough) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   std::set<std::string> ids;
   RawClient client = Connect();
   for (int i = 0; i < 50; ++i) {
@@ -171,7 +171,7 @@ TEST_F(ProxyHeadersTest, LocalReplyCarriesTheRequestId) {
 }
 
 TEST_F(ProxyHeadersTest, NoViaWithoutFlag) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   EXPECT_FALSE(Forward({{"Host", "example.com"}}).headers.Has("via"));
   // An incoming Via is end-to-end and stays as it was.
   EXPECT_EQ(Forward({{"Host", "example.com"}, {"Via", "1.0 fred"}}).headers.Joined("via"),
@@ -179,14 +179,14 @@ TEST_F(ProxyHeadersTest, NoViaWithoutFlag) {
 }
 
 TEST_F(ProxyHeadersTest, ViaIsAddedWithFlag) {
-  StartDefault({"--via=edge-1"});
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--via=edge-1"}));
   EXPECT_EQ(Forward({{"Host", "example.com"}}).headers.Joined("via"), "1.1 edge-1");
   EXPECT_EQ(Forward({{"Host", "example.com"}, {"Via", "1.0 fred"}}).headers.Joined("via"),
             "1.0 fred, 1.1 edge-1");
 }
 
 TEST_F(ProxyHeadersTest, EndToEndHeadersKeepValuesAndOrder) {
-  StartDefault();
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
   const ReceivedRequest req = Forward({{"Host", "example.com"},
                                        {"X-Multi", "first"},
                                        {"Accept", "text/html"},

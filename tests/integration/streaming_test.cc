@@ -4,6 +4,7 @@
 // that buffers whole bodies fails even when the transfer itself succeeds.
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -94,7 +95,7 @@ ReadOptions CheckingReader(PatternChecker* checker) {
 
 TEST_F(StreamingTest, Upload1GiBWithContentLength) {
   TestBackend& b = AddBackend("b", VerifyUpload, {.read_body_first = false, .record_body = false});
-  StartProxyFor(b);
+  ASSERT_NO_FATAL_FAILURE(StartProxyFor(b));
   RawClient client = Connect();
   ASSERT_TRUE(SendPatternUpload(
       client,
@@ -110,7 +111,7 @@ TEST_F(StreamingTest, Upload1GiBWithContentLength) {
 
 TEST_F(StreamingTest, Download1GiBWithContentLength) {
   TestBackend& b = AddBackend("b", Download(kGiB, false));
-  StartProxyFor(b);
+  ASSERT_NO_FATAL_FAILURE(StartProxyFor(b));
   PatternChecker checker;
   RawClient client = Connect();
   const Response r = client.RoundTrip(SimpleGet("/down"), CheckingReader(&checker));
@@ -122,7 +123,7 @@ TEST_F(StreamingTest, Download1GiBWithContentLength) {
 
 TEST_F(StreamingTest, ChunkedUpload256MiB) {
   TestBackend& b = AddBackend("b", VerifyUpload, {.read_body_first = false, .record_body = false});
-  StartProxyFor(b);
+  ASSERT_NO_FATAL_FAILURE(StartProxyFor(b));
   RawClient client = Connect();
   ASSERT_TRUE(SendPatternUpload(
       client,
@@ -137,7 +138,7 @@ TEST_F(StreamingTest, ChunkedUpload256MiB) {
 
 TEST_F(StreamingTest, ChunkedDownload256MiB) {
   TestBackend& b = AddBackend("b", Download(256 * kMiB, true));
-  StartProxyFor(b);
+  ASSERT_NO_FATAL_FAILURE(StartProxyFor(b));
   PatternChecker checker;
   RawClient client = Connect();
   const Response r = client.RoundTrip(SimpleGet("/down"), CheckingReader(&checker));
@@ -150,7 +151,7 @@ TEST_F(StreamingTest, ChunkedDownload256MiB) {
 TEST_F(StreamingTest, SlowClientDoesNotMakeTheProxyBufferTheResponse) {
   const uint64_t total = 192 * kMiB;
   TestBackend& b = AddBackend("b", Download(total, false));
-  StartProxyFor(b);
+  ASSERT_NO_FATAL_FAILURE(StartProxyFor(b));
   RawClient client = Connect();
   client.socket().SetReceiveBuffer(64 * 1024);
   ASSERT_TRUE(client.Send(SimpleGet("/down")));
@@ -177,16 +178,17 @@ TEST_F(StreamingTest, SlowClientDoesNotMakeTheProxyBufferTheResponse) {
 
 TEST_F(StreamingTest, SlowBackendDoesNotMakeTheProxyBufferTheRequest) {
   const uint64_t total = 192 * kMiB;
-  std::atomic<bool> release{false};
+  // Shared: the handler thread can outlive the test body if an assertion returns early.
+  auto release = std::make_shared<std::atomic<bool>>(false);
   TestBackend& b = AddBackend("b",
-                              [&](BackendExchange& ex) {
+                              [release](BackendExchange& ex) {
                                 if (ex.request().target != "/warmup") {
-                                  ex.WaitUntil([&] { return release.load(); }, seconds(60));
+                                  ex.WaitUntil([&] { return release->load(); }, seconds(60));
                                 }
                                 VerifyUpload(ex);
                               },
                               {.read_body_first = false, .record_body = false});
-  StartProxyFor(b);
+  ASSERT_NO_FATAL_FAILURE(StartProxyFor(b));
   RawClient client = Connect();
   ASSERT_TRUE(client.Send(BuildRequest(
       "PUT", "/up", {{"Host", "example.com"}, {"Content-Length", std::to_string(total)}})));
@@ -200,7 +202,7 @@ TEST_F(StreamingTest, SlowBackendDoesNotMakeTheProxyBufferTheRequest) {
   const uint64_t stalled_at =
       WaitForSteadyValue([&] { return sent.load(); }, milliseconds(500), seconds(30));
   const int64_t stalled_peak = proxy().PeakRssKb();
-  release = true;
+  *release = true;
   sender.join();
   RecordProperty("client_bytes_sent_while_backend_stalled", std::to_string(stalled_at));
   EXPECT_LT(stalled_at, 64 * kMiB) << "the proxy kept reading a body the backend did not take";

@@ -3,6 +3,7 @@
 // response, never a clean-looking end), route timeouts, and cleanup of the upstream side
 // when the client goes away.
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "absl/strings/substitute.h"
@@ -25,6 +26,10 @@ class UpstreamFailureTest : public ProxyTest {
   }
   ::testing::AssertionResult started_ = ::testing::AssertionFailure();
 };
+
+// Set by a handler, read by the test. Shared ownership because the backend (and so the
+// handler thread) outlives the test body when an assertion returns early.
+std::shared_ptr<std::atomic<int>> SharedFlag() { return std::make_shared<std::atomic<int>>(-1); }
 
 std::string ClusterConfig(uint16_t port, const std::string& cluster_extra) {
   return absl::Substitute(R"(
@@ -79,16 +84,16 @@ TEST_F(UpstreamFailureTest, CloseInsideResponseHeaderGives502) {
 }
 
 TEST_F(UpstreamFailureTest, GarbageResponseGives502AndConnectionIsDropped) {
-  std::atomic<int> proxy_closed{-1};
-  StartWith([&](BackendExchange& ex) {
+  auto proxy_closed = SharedFlag();
+  StartWith([proxy_closed](BackendExchange& ex) {
     ex.Send("SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n");
     // Stay open: a connection that spoke garbage must not go back to the pool.
-    proxy_closed = ex.WaitForPeerClose(seconds(5)) ? 1 : 0;
+    *proxy_closed = ex.WaitForPeerClose(seconds(5)) ? 1 : 0;
   });
   ASSERT_TRUE(started_);
   EXPECT_TRUE(IsLocalReply(Get("/"), 502, {"upstream_protocol_error"}));
-  EXPECT_TRUE(PollUntil([&] { return proxy_closed.load() >= 0; }, seconds(10)));
-  EXPECT_EQ(proxy_closed.load(), 1) << "the proxy kept a garbage-speaking upstream connection";
+  EXPECT_TRUE(PollUntil([&] { return proxy_closed->load() >= 0; }, seconds(10)));
+  EXPECT_EQ(proxy_closed->load(), 1) << "the proxy kept a garbage-speaking upstream connection";
 }
 
 TEST_F(UpstreamFailureTest, AmbiguousResponseFramingGives502) {
@@ -151,12 +156,12 @@ TEST_F(UpstreamFailureTest, ResetMidBodyTruncatesTheClientResponse) {
 }
 
 TEST_F(UpstreamFailureTest, RouteTimeoutGives504AndDropsTheUpstreamConnection) {
-  std::atomic<int> proxy_closed{-1};
+  auto proxy_closed = SharedFlag();
   StartWith(
-      [&](BackendExchange& ex) {
+      [proxy_closed](BackendExchange& ex) {
         if (ex.request().target == "/slow") {
           const bool closed = ex.WaitForPeerClose(seconds(2));
-          proxy_closed = closed ? 1 : 0;
+          *proxy_closed = closed ? 1 : 0;
           // If the proxy kept the connection, this late answer would be handed to whoever
           // uses the connection next.
           if (!closed) ex.Reply(200, "stale");
@@ -176,8 +181,8 @@ TEST_F(UpstreamFailureTest, RouteTimeoutGives504AndDropsTheUpstreamConnection) {
   const Response next = Get("/fast");
   ASSERT_TRUE(next.ok()) << next.DebugString();
   EXPECT_EQ(next.body, "fast");
-  EXPECT_TRUE(PollUntil([&] { return proxy_closed.load() >= 0; }, seconds(10)));
-  EXPECT_EQ(proxy_closed.load(), 1) << "the timed-out upstream connection was kept open";
+  EXPECT_TRUE(PollUntil([&] { return proxy_closed->load() >= 0; }, seconds(10)));
+  EXPECT_EQ(proxy_closed->load(), 1) << "the timed-out upstream connection was kept open";
 }
 
 TEST_F(UpstreamFailureTest, RouteTimeoutDoesNotCutAStreamingBody) {
@@ -199,9 +204,10 @@ TEST_F(UpstreamFailureTest, RouteTimeoutDoesNotCutAStreamingBody) {
 }
 
 TEST_F(UpstreamFailureTest, ClientDisconnectWhileWaitingClosesUpstream) {
-  std::atomic<int> proxy_closed{-1};
-  TestBackend& b = StartWith(
-      [&](BackendExchange& ex) { proxy_closed = ex.WaitForPeerClose(seconds(10)) ? 1 : 0; });
+  auto proxy_closed = SharedFlag();
+  TestBackend& b = StartWith([proxy_closed](BackendExchange& ex) {
+    *proxy_closed = ex.WaitForPeerClose(seconds(10)) ? 1 : 0;
+  });
   ASSERT_TRUE(started_);
   RawClient client = Connect();
   ASSERT_TRUE(client.Send(SimpleGet("/wait")));
@@ -209,16 +215,16 @@ TEST_F(UpstreamFailureTest, ClientDisconnectWhileWaitingClosesUpstream) {
   // A reset, not a FIN: a FIN could be a client that half-closed and still wants the
   // answer, a reset cannot.
   client.Reset();
-  EXPECT_TRUE(PollUntil([&] { return proxy_closed.load() >= 0; }, seconds(15)));
-  EXPECT_EQ(proxy_closed.load(), 1) << "upstream request kept running after the client left";
+  EXPECT_TRUE(PollUntil([&] { return proxy_closed->load() >= 0; }, seconds(15)));
+  EXPECT_EQ(proxy_closed->load(), 1) << "upstream request kept running after the client left";
 }
 
 TEST_F(UpstreamFailureTest, ClientAbortMidUploadAbortsUpstreamRequest) {
-  std::atomic<int> outcome{-1};  // 0: body completed (wrong), 1: aborted and closed
+  auto outcome = SharedFlag();  // 0: body completed or stayed open (wrong), 1: aborted
   TestBackend& b = StartWith(
-      [&](BackendExchange& ex) {
+      [outcome](BackendExchange& ex) {
         ex.StreamBody([](std::string_view) {});
-        outcome = !ex.body_complete() && ex.WaitForPeerClose(seconds(5)) ? 1 : 0;
+        *outcome = !ex.body_complete() && ex.WaitForPeerClose(seconds(5)) ? 1 : 0;
       },
       "", {.read_body_first = false});
   ASSERT_TRUE(started_);
@@ -228,8 +234,8 @@ TEST_F(UpstreamFailureTest, ClientAbortMidUploadAbortsUpstreamRequest) {
                                        std::string(1000, 'x'))));
   ASSERT_TRUE(b.WaitForRequests(1, seconds(5)));
   client.Reset();
-  EXPECT_TRUE(PollUntil([&] { return outcome.load() >= 0; }, seconds(15)));
-  EXPECT_EQ(outcome.load(), 1) << "the upstream saw a complete body or stayed connected";
+  EXPECT_TRUE(PollUntil([&] { return outcome->load() >= 0; }, seconds(15)));
+  EXPECT_EQ(outcome->load(), 1) << "the upstream saw a complete body or stayed connected";
   EXPECT_EQ(b.completed_request_count(), 0u);
 }
 
