@@ -1,0 +1,482 @@
+#include "switchyard/config/validate.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/ascii.h"
+#include "re2/re2.h"
+#include "switchyard/config/syntax.h"
+
+namespace switchyard::config {
+namespace {
+
+using google::protobuf::Duration;
+
+constexpr size_t kMaxQuotedBytes = 64;
+constexpr uint32_t kMaxWeight = 10'000;
+constexpr uint32_t kMaxIdleConnections = 10'000;
+// google.protobuf.Duration's own range (about 10,000 years).
+constexpr int64_t kMaxDurationSeconds = 315'576'000'000;
+
+// Values are quoted so that empty strings and spaces show, escaped so that control
+// characters cannot forge log lines, and cut so that a hostile 1 MB name does not become
+// a 1 MB error message.
+std::string Quote(std::string_view s) {
+  const bool cut = s.size() > kMaxQuotedBytes;
+  if (cut) s = s.substr(0, kMaxQuotedBytes);
+  return absl::StrCat("\"", absl::CEscape(ToAbsl(s)), cut ? "...\"" : "\"");
+}
+
+std::string TooMany(size_t count, size_t limit) {
+  return absl::StrCat("too many (", count, ", at most ", limit, ")");
+}
+
+bool IsValidDuration(const Duration& d) {
+  if (d.seconds() < -kMaxDurationSeconds || d.seconds() > kMaxDurationSeconds) return false;
+  if (d.nanos() <= -1'000'000'000 || d.nanos() >= 1'000'000'000) return false;
+  return !((d.seconds() > 0 && d.nanos() < 0) || (d.seconds() < 0 && d.nanos() > 0));
+}
+
+// Compares a valid Duration with whole seconds: <0, 0 or >0.
+int Compare(const Duration& d, int64_t seconds) {
+  if (d.seconds() != seconds) return d.seconds() < seconds ? -1 : 1;
+  return d.nanos() == 0 ? 0 : (d.nanos() < 0 ? -1 : 1);
+}
+
+// "1.5s", "-2s", "0.000001s": the protobuf JSON spelling, which is what users wrote.
+std::string FormatDuration(const Duration& d) {
+  const bool negative = d.seconds() < 0 || d.nanos() < 0;
+  const uint64_t seconds =
+      d.seconds() < 0 ? 0 - static_cast<uint64_t>(d.seconds()) : static_cast<uint64_t>(d.seconds());
+  const uint32_t nanos = static_cast<uint32_t>(d.nanos() < 0 ? -d.nanos() : d.nanos());
+  std::string out = absl::StrCat(negative ? "-" : "", seconds);
+  if (nanos != 0) {
+    std::string fraction = std::to_string(nanos);
+    fraction.insert(0, 9 - fraction.size(), '0');
+    while (fraction.back() == '0') fraction.pop_back();
+    absl::StrAppend(&out, ".", fraction);
+  }
+  return out + "s";
+}
+
+std::string InvalidDuration(const Duration& d) {
+  return absl::StrCat("invalid duration (seconds ", d.seconds(), ", nanos ", d.nanos(), ")");
+}
+
+// "" when `pattern` compiles with RE2, as the router will compile it.
+std::string RegexProblem(std::string_view pattern) {
+  if (pattern.size() > kMaxRegexLength) {
+    return absl::StrCat("must be at most ", kMaxRegexLength, " characters, got ", pattern.size());
+  }
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re(re2::StringPiece(pattern.data(), pattern.size()), options);
+  if (re.ok()) return "";
+  // RE2 appends ": <offending text>" to its message; the pattern is quoted already.
+  std::string error = re.error();
+  const std::string suffix = ": " + re.error_arg();
+  if (error.size() > suffix.size() &&
+      error.compare(error.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    error.resize(error.size() - suffix.size());
+  }
+  return absl::StrCat("invalid RE2 ", Quote(pattern), ": ", error);
+}
+
+// "" when `value` can be a request path (or a prefix of one).
+std::string PathProblem(std::string_view value) {
+  if (value.empty() || value[0] != '/') return "must start with \"/\", got " + Quote(value);
+  if (value.size() > kMaxPathLength) {
+    return absl::StrCat("must be at most ", kMaxPathLength, " characters, got ", value.size());
+  }
+  if (const size_t at = FindNonPathCharacter(value); at != std::string_view::npos) {
+    return absl::StrCat(Quote(value), " has ", Quote(value.substr(at, 1)), " at offset ", at,
+                        ", which a request path never contains");
+  }
+  return "";
+}
+
+bool IsUpperCaseToken(std::string_view s) {
+  if (!IsHttpToken(s)) return false;
+  for (char c : s) {
+    if (c >= 'a' && c <= 'z') return false;
+  }
+  return true;
+}
+
+std::string NameProblem(std::string_view name) {
+  if (name.empty()) return "must not be empty";
+  if (name.size() > kMaxNameLength) {
+    return absl::StrCat("must be at most ", kMaxNameLength, " characters, got ", name.size());
+  }
+  for (char c : name) {
+    if (!IsNameCharacter(c)) return Quote(name) + " must match [A-Za-z0-9_.-]+";
+  }
+  return "";
+}
+
+// How each element of a named list appears in paths: its name when valid and first of
+// its kind, else its index, so that every path points at exactly one element.
+struct Labels {
+  std::vector<std::string> label;
+  std::vector<size_t> first_with_name;  // index of the first element with the same name
+};
+
+template <typename Elements>
+Labels MakeLabels(const Elements& elements) {
+  Labels out;
+  absl::flat_hash_map<absl::string_view, size_t> first;
+  for (int i = 0; i < elements.size(); ++i) {
+    const std::string& name = elements[i].name();
+    const size_t index = first.emplace(name, i).first->second;
+    out.first_with_name.push_back(index);
+    out.label.push_back(
+        NameProblem(name).empty() && index == static_cast<size_t>(i) ? name : std::to_string(i));
+  }
+  return out;
+}
+
+class Validator {
+ public:
+  explicit Validator(const v1::Snapshot& snapshot) : snapshot_(snapshot) {}
+
+  std::vector<std::string> Run() && {
+    for (const v1::Cluster& cluster : snapshot_.clusters()) cluster_names_.insert(cluster.name());
+    VirtualHosts();
+    Clusters();
+    return std::move(errors_);
+  }
+
+ private:
+  void Error(std::string_view path, std::string_view message) {
+    if (full_) return;
+    if (errors_.size() == kMaxErrors) {
+      errors_.push_back(absl::StrCat("too many errors; stopped after the first ", kMaxErrors));
+      full_ = true;
+      return;
+    }
+    errors_.push_back(absl::StrCat(ToAbsl(path), ": ", ToAbsl(message)));
+  }
+
+  void ErrorIf(std::string_view path, const std::string& problem) {
+    if (!problem.empty()) Error(path, problem);
+  }
+
+  void Name(const std::string& path, const std::string& kind, const Labels& labels, int i,
+            std::string_view name) {
+    const std::string field = path + ".name";
+    if (const std::string problem = NameProblem(name); !problem.empty()) {
+      Error(field, problem);
+    } else if (labels.first_with_name[i] != static_cast<size_t>(i)) {
+      Error(field, absl::StrCat("duplicate ", Quote(name), ", already used by ", kind, "[",
+                                labels.label[labels.first_with_name[i]], "]"));
+    }
+  }
+
+  void VirtualHosts() {
+    const auto& vhosts = snapshot_.virtual_hosts();
+    if (static_cast<size_t>(vhosts.size()) > kMaxVirtualHosts) {
+      Error("virtual_hosts", TooMany(vhosts.size(), kMaxVirtualHosts));
+      return;
+    }
+    size_t total_routes = 0;
+    for (const v1::VirtualHost& vh : vhosts) total_routes += vh.routes_size();
+    const bool check_routes = total_routes <= kMaxRoutesTotal;
+    if (!check_routes) {
+      Error("virtual_hosts", absl::StrCat("too many routes in total (", total_routes, ", at most ",
+                                          kMaxRoutesTotal, ")"));
+    }
+    const Labels labels = MakeLabels(vhosts);
+    // Lower-cased domain -> path of the virtual host that has it.
+    absl::flat_hash_map<std::string, std::string> domain_owner;
+    for (int i = 0; i < vhosts.size() && !full_; ++i) {
+      const std::string path = "virtual_hosts[" + labels.label[i] + "]";
+      Name(path, "virtual_hosts", labels, i, vhosts[i].name());
+      Domains(vhosts[i], path, domain_owner);
+      if (check_routes) Routes(vhosts[i], path);
+    }
+  }
+
+  void Domains(const v1::VirtualHost& vh, const std::string& path,
+               absl::flat_hash_map<std::string, std::string>& domain_owner) {
+    if (vh.domains().empty()) {
+      Error(path + ".domains", "must have at least one domain");
+      return;
+    }
+    if (static_cast<size_t>(vh.domains_size()) > kMaxDomainsPerVirtualHost) {
+      Error(path + ".domains", TooMany(vh.domains_size(), kMaxDomainsPerVirtualHost));
+      return;
+    }
+    for (int i = 0; i < vh.domains_size(); ++i) {
+      const std::string& domain = vh.domains(i);
+      const std::string field = absl::StrCat(path, ".domains[", i, "]");
+      if (const std::string problem = DomainProblem(domain); !problem.empty()) {
+        Error(field, absl::StrCat("invalid domain ", Quote(domain), ": ", problem));
+        continue;
+      }
+      std::string lower = domain;
+      LowerInPlace(lower);
+      const auto [owner, inserted] = domain_owner.emplace(std::move(lower), path);
+      if (!inserted) {
+        Error(field, absl::StrCat(Quote(domain), " is already a domain of ", owner->second));
+      }
+    }
+  }
+
+  void Routes(const v1::VirtualHost& vh, const std::string& path) {
+    if (static_cast<size_t>(vh.routes_size()) > kMaxRoutesPerVirtualHost) {
+      Error(path + ".routes", TooMany(vh.routes_size(), kMaxRoutesPerVirtualHost));
+      return;
+    }
+    const Labels labels = MakeLabels(vh.routes());
+    for (int i = 0; i < vh.routes_size() && !full_; ++i) {
+      const v1::Route& route = vh.routes(i);
+      const std::string route_path = path + ".routes[" + labels.label[i] + "]";
+      Name(route_path, path + ".routes", labels, i, route.name());
+      Match(route.match(), route_path + ".match");
+      Action(route.route(), route.match(), route_path + ".route");
+    }
+  }
+
+  void Match(const v1::RouteMatch& match, const std::string& path) {
+    switch (match.path_specifier_case()) {
+      case v1::RouteMatch::kPrefix:
+        ErrorIf(path + ".prefix", PathProblem(match.prefix()));
+        break;
+      case v1::RouteMatch::kPath:
+        ErrorIf(path + ".path", PathProblem(match.path()));
+        break;
+      case v1::RouteMatch::kRegex:
+        // An empty regex matches only the empty path, which no request has.
+        ErrorIf(path + ".regex",
+                match.regex().empty() ? "must not be empty" : RegexProblem(match.regex()));
+        break;
+      case v1::RouteMatch::PATH_SPECIFIER_NOT_SET:
+        Error(path, "exactly one of prefix, path, regex must be set");
+        break;
+    }
+    Methods(match, path + ".methods");
+    Headers(match, path + ".headers");
+  }
+
+  void Methods(const v1::RouteMatch& match, const std::string& path) {
+    if (static_cast<size_t>(match.methods_size()) > kMaxMethodsPerRoute) {
+      Error(path, TooMany(match.methods_size(), kMaxMethodsPerRoute));
+      return;
+    }
+    for (int i = 0; i < match.methods_size(); ++i) {
+      const std::string& method = match.methods(i);
+      const std::string field = absl::StrCat(path, "[", i, "]");
+      if (method.empty()) {
+        Error(field, "must not be empty");
+      } else if (!IsUpperCaseToken(method)) {
+        Error(field, Quote(method) + " is not an upper-case method token");
+      } else {
+        for (int j = 0; j < i; ++j) {
+          if (match.methods(j) == method) {
+            Error(field, "duplicate " + Quote(method));
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  void Headers(const v1::RouteMatch& match, const std::string& path) {
+    if (static_cast<size_t>(match.headers_size()) > kMaxHeaderMatchersPerRoute) {
+      Error(path, TooMany(match.headers_size(), kMaxHeaderMatchersPerRoute));
+      return;
+    }
+    for (int i = 0; i < match.headers_size(); ++i) {
+      const v1::HeaderMatcher& header = match.headers(i);
+      const std::string field = absl::StrCat(path, "[", i, "]");
+      if (header.name().empty()) {
+        Error(field + ".name", "must not be empty");
+      } else if (header.name().size() > kMaxHeaderNameLength) {
+        Error(field + ".name", absl::StrCat("must be at most ", kMaxHeaderNameLength,
+                                            " characters, got ", header.name().size()));
+      } else if (!IsHttpToken(header.name())) {
+        Error(field + ".name", Quote(header.name()) + " is not a valid header name");
+      }
+      switch (header.match_case()) {
+        case v1::HeaderMatcher::kExact:
+          ErrorIf(field + ".exact", ValueLengthProblem(header.exact()));
+          break;
+        case v1::HeaderMatcher::kPrefix:
+          ErrorIf(field + ".prefix", ValueLengthProblem(header.prefix()));
+          break;
+        case v1::HeaderMatcher::kRegex:
+          ErrorIf(field + ".regex", RegexProblem(header.regex()));
+          break;
+        case v1::HeaderMatcher::kPresent:
+          break;
+        case v1::HeaderMatcher::MATCH_NOT_SET:
+          Error(field, "one of exact, prefix, regex, present must be set");
+          break;
+      }
+    }
+  }
+
+  static std::string ValueLengthProblem(const std::string& value) {
+    if (value.size() <= kMaxHeaderValueLength) return "";
+    return absl::StrCat("must be at most ", kMaxHeaderValueLength, " characters, got ",
+                        value.size());
+  }
+
+  void Action(const v1::RouteAction& action, const v1::RouteMatch& match, const std::string& path) {
+    switch (action.cluster_specifier_case()) {
+      case v1::RouteAction::kCluster:
+        ClusterReference(action.cluster(), path + ".cluster");
+        break;
+      case v1::RouteAction::kWeightedClusters:
+        WeightedClusters(action.weighted_clusters(), path + ".weighted_clusters.clusters");
+        break;
+      case v1::RouteAction::CLUSTER_SPECIFIER_NOT_SET:
+        Error(path, "one of cluster, weighted_clusters must be set");
+        break;
+    }
+    if (!action.prefix_rewrite().empty()) {
+      if (match.path_specifier_case() != v1::RouteMatch::kPrefix) {
+        Error(path + ".prefix_rewrite", "only allowed on prefix routes");
+      } else {
+        ErrorIf(path + ".prefix_rewrite", PathProblem(action.prefix_rewrite()));
+      }
+    }
+    if (!action.host_rewrite().empty()) {
+      if (const std::string problem = HostProblem(action.host_rewrite()); !problem.empty()) {
+        Error(path + ".host_rewrite",
+              absl::StrCat("invalid host ", Quote(action.host_rewrite()), ": ", problem));
+      }
+    }
+    if (action.has_timeout()) {
+      const Duration& timeout = action.timeout();
+      if (!IsValidDuration(timeout)) {
+        Error(path + ".timeout", InvalidDuration(timeout));
+      } else if (Compare(timeout, 0) < 0 || Compare(timeout, 3600) > 0) {
+        Error(path + ".timeout", "must be 0s..1h, got " + FormatDuration(timeout));
+      }
+    }
+  }
+
+  // Returns whether the reference is usable (non-empty and known).
+  bool ClusterReference(const std::string& name, const std::string& path) {
+    if (name.empty()) {
+      Error(path, "must not be empty");
+      return false;
+    }
+    if (!cluster_names_.contains(name)) {
+      Error(path, "unknown cluster " + Quote(name));
+      return false;
+    }
+    return true;
+  }
+
+  void WeightedClusters(const v1::WeightedClusters& weighted, const std::string& path) {
+    const auto& entries = weighted.clusters();
+    if (entries.empty()) {
+      Error(path, "must have at least one cluster");
+      return;
+    }
+    if (static_cast<size_t>(entries.size()) > kMaxWeightedClusters) {
+      Error(path, TooMany(entries.size(), kMaxWeightedClusters));
+      return;
+    }
+    for (int i = 0; i < entries.size(); ++i) {
+      const std::string field = absl::StrCat(path, "[", i, "]");
+      if (ClusterReference(entries[i].name(), field + ".name")) {
+        for (int j = 0; j < i; ++j) {
+          if (entries[j].name() == entries[i].name()) {
+            Error(field + ".name", "duplicate " + Quote(entries[i].name()));
+            break;
+          }
+        }
+      }
+      const uint32_t weight = entries[i].weight();
+      if (weight < 1 || weight > kMaxWeight) {
+        Error(field + ".weight", absl::StrCat("must be 1..", kMaxWeight, ", got ", weight));
+      }
+    }
+  }
+
+  void Clusters() {
+    const auto& clusters = snapshot_.clusters();
+    if (static_cast<size_t>(clusters.size()) > kMaxClusters) {
+      Error("clusters", TooMany(clusters.size(), kMaxClusters));
+      return;
+    }
+    const Labels labels = MakeLabels(clusters);
+    for (int i = 0; i < clusters.size() && !full_; ++i) {
+      const v1::Cluster& cluster = clusters[i];
+      const std::string path = "clusters[" + labels.label[i] + "]";
+      Name(path, "clusters", labels, i, cluster.name());
+      Endpoints(cluster, path + ".endpoints");
+      if (cluster.has_connect_timeout()) {
+        const Duration& timeout = cluster.connect_timeout();
+        if (!IsValidDuration(timeout)) {
+          Error(path + ".connect_timeout", InvalidDuration(timeout));
+        } else if (Compare(timeout, 0) <= 0 || Compare(timeout, 60) > 0) {
+          Error(path + ".connect_timeout",
+                "must be > 0s and <= 60s, got " + FormatDuration(timeout));
+        }
+      }
+      if (cluster.has_max_idle_connections() &&
+          cluster.max_idle_connections() > kMaxIdleConnections) {
+        Error(path + ".max_idle_connections",
+              absl::StrCat("must be <= ", kMaxIdleConnections, ", got ",
+                           cluster.max_idle_connections()));
+      }
+    }
+  }
+
+  void Endpoints(const v1::Cluster& cluster, const std::string& path) {
+    if (cluster.endpoints().empty()) {
+      Error(path, "must have at least one endpoint");
+      return;
+    }
+    if (static_cast<size_t>(cluster.endpoints_size()) > kMaxEndpointsPerCluster) {
+      Error(path, TooMany(cluster.endpoints_size(), kMaxEndpointsPerCluster));
+      return;
+    }
+    for (int i = 0; i < cluster.endpoints_size() && !full_; ++i) {
+      const v1::Endpoint& endpoint = cluster.endpoints(i);
+      const std::string field = absl::StrCat(path, "[", i, "]");
+      if (!IsIpLiteral(endpoint.address())) {
+        Error(field + ".address",
+              "must be an IPv4 or IPv6 address literal, got " + Quote(endpoint.address()));
+      }
+      if (endpoint.port() < 1 || endpoint.port() > 65535) {
+        Error(field + ".port", absl::StrCat("must be 1..65535, got ", endpoint.port()));
+      }
+      if (endpoint.weight() > kMaxWeight) {
+        Error(field + ".weight",
+              absl::StrCat("must be 0..", kMaxWeight, ", got ", endpoint.weight()));
+      }
+    }
+  }
+
+  const v1::Snapshot& snapshot_;
+  absl::flat_hash_set<std::string> cluster_names_;
+  std::vector<std::string> errors_;
+  bool full_ = false;
+};
+
+}  // namespace
+
+std::vector<std::string> ValidationErrors(const v1::Snapshot& snapshot) {
+  return Validator(snapshot).Run();
+}
+
+absl::Status ValidateSnapshot(const v1::Snapshot& snapshot) {
+  const std::vector<std::string> errors = ValidationErrors(snapshot);
+  if (errors.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+}
+
+}  // namespace switchyard::config

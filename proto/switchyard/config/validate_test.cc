@@ -1,0 +1,387 @@
+#include "switchyard/config/validate.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "switchyard/config/loader.h"
+
+namespace switchyard::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+constexpr const char* kValid = R"yaml(
+virtual_hosts:
+  - name: api
+    domains: [api.example.com, "*.api.example.com", "[::1]", 10.0.0.9]
+    routes:
+      - name: users
+        match:
+          prefix: /users/
+          methods: [GET, M-SEARCH]
+          headers:
+            - {name: X-Canary, exact: "1"}
+            - {name: x-re, regex: "a+"}
+            - {name: x-p, prefix: ab}
+            - {name: x-q, present: false, invert: true}
+        route: {cluster: backend, prefix_rewrite: /v2/, host_rewrite: "users.internal:8443",
+                timeout: 0s}
+      - name: exact
+        match: {path: /health}
+        route:
+          weighted_clusters: {clusters: [{name: backend, weight: 1}, {name: canary, weight: 10000}]}
+          timeout: 3600s
+      - name: re
+        match: {regex: "/items/[0-9]+"}
+        route: {cluster: canary, host_rewrite: "[::1]:80"}
+  - name: fallback
+    domains: ["*"]
+    routes:
+      - name: users
+        match: {prefix: /}
+        route: {cluster: backend}
+clusters:
+  - name: backend
+    endpoints:
+      - {address: 10.0.0.1, port: 1, weight: 0}
+      - {address: "2001:db8::1", port: 65535, weight: 10000}
+      - {address: 10.0.0.3, port: 80}
+    connect_timeout: 60s
+    max_idle_connections: 10000
+  - name: canary
+    endpoints: [{address: 127.0.0.1, port: 8080}]
+    connect_timeout: 0.001s
+)yaml";
+
+class ValidateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<v1::Snapshot> parsed = ParseSnapshot(kValid, "valid.yaml");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    s_ = *std::move(parsed);
+  }
+
+  v1::VirtualHost& api() { return *s_.mutable_virtual_hosts(0); }
+  v1::Route& users() { return *api().mutable_routes(0); }
+  v1::Route& exact() { return *api().mutable_routes(1); }
+  v1::Route& re() { return *api().mutable_routes(2); }
+  v1::Cluster& backend() { return *s_.mutable_clusters(0); }
+  std::vector<std::string> Errors() const { return ValidationErrors(s_); }
+
+  v1::Snapshot s_;
+};
+
+TEST_F(ValidateTest, ValidSnapshotHasNoErrors) {
+  EXPECT_THAT(Errors(), IsEmpty());
+  EXPECT_TRUE(ValidateSnapshot(s_).ok());
+}
+
+TEST(ValidateEmptyTest, EmptySnapshotIsValid) {
+  EXPECT_THAT(ValidationErrors(v1::Snapshot()), IsEmpty());
+}
+
+TEST_F(ValidateTest, BadRouteRegex) {
+  re().mutable_match()->set_regex("(");
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[re].match.regex: invalid RE2 "
+                                    "\"(\": missing )"));
+}
+
+TEST_F(ValidateTest, BadHeaderRegex) {
+  users().mutable_match()->mutable_headers(1)->set_regex("a**");
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[users].match.headers[1].regex: "
+                                    "invalid RE2 \"a**\": bad repetition operator"));
+}
+
+TEST_F(ValidateTest, RegexLengthAndEmptiness) {
+  re().mutable_match()->set_regex(std::string(4097, 'a'));
+  users().mutable_match()->mutable_headers(1)->set_regex("");  // matches an empty value: fine
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[re].match.regex: must be at most "
+                                    "4096 characters, got 4097"));
+  re().mutable_match()->set_regex("");
+  EXPECT_THAT(Errors(),
+              ElementsAre("virtual_hosts[api].routes[re].match.regex: must not be empty"));
+}
+
+TEST_F(ValidateTest, EndpointPort) {
+  backend().mutable_endpoints(2)->set_port(0);
+  backend().mutable_endpoints(1)->set_port(65536);
+  EXPECT_THAT(Errors(),
+              ElementsAre("clusters[backend].endpoints[1].port: must be 1..65535, got "
+                          "65536",
+                          "clusters[backend].endpoints[2].port: must be 1..65535, got 0"));
+}
+
+TEST_F(ValidateTest, EndpointAddressAndWeight) {
+  backend().mutable_endpoints(0)->set_address("localhost");
+  backend().mutable_endpoints(1)->set_address("[::1]");
+  backend().mutable_endpoints(2)->set_weight(10001);
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(
+          "clusters[backend].endpoints[0].address: must be an IPv4 or IPv6 address literal, "
+          "got \"localhost\"",
+          "clusters[backend].endpoints[1].address: must be an IPv4 or IPv6 address literal, "
+          "got \"[::1]\"",
+          "clusters[backend].endpoints[2].weight: must be 0..10000, got 10001"));
+}
+
+TEST_F(ValidateTest, ClusterLimits) {
+  backend().mutable_connect_timeout()->set_seconds(0);
+  backend().set_max_idle_connections(10001);
+  s_.mutable_clusters(1)->clear_endpoints();
+  EXPECT_THAT(Errors(),
+              ElementsAre("clusters[backend].connect_timeout: must be > 0s and <= 60s, got 0s",
+                          "clusters[backend].max_idle_connections: must be <= 10000, got 10001",
+                          "clusters[canary].endpoints: must have at least one endpoint"));
+  backend().mutable_connect_timeout()->set_seconds(60);
+  backend().mutable_connect_timeout()->set_nanos(500'000'000);
+  backend().clear_max_idle_connections();
+  s_.mutable_clusters(1)->add_endpoints()->CopyFrom(backend().endpoints(0));
+  EXPECT_THAT(Errors(), ElementsAre("clusters[backend].connect_timeout: must be > 0s and <= 60s, "
+                                    "got 60.5s"));
+  backend().mutable_connect_timeout()->set_seconds(-1);
+  backend().mutable_connect_timeout()->set_nanos(0);
+  EXPECT_THAT(Errors(), ElementsAre("clusters[backend].connect_timeout: must be > 0s and <= 60s, "
+                                    "got -1s"));
+}
+
+TEST_F(ValidateTest, Names) {
+  api().set_name("");
+  s_.mutable_virtual_hosts(1)->set_name("a b");
+  backend().set_name(std::string(129, 'x'));
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("virtual_hosts[0].name: must not be empty",
+                  // Routes still name the cluster "backend", which no longer exists.
+                  "virtual_hosts[0].routes[users].route.cluster: unknown cluster \"backend\"",
+                  "virtual_hosts[0].routes[exact].route.weighted_clusters.clusters[0].name: "
+                  "unknown cluster \"backend\"",
+                  "virtual_hosts[1].name: \"a b\" must match [A-Za-z0-9_.-]+",
+                  "virtual_hosts[1].routes[users].route.cluster: unknown cluster \"backend\"",
+                  "clusters[0].name: must be at most 128 characters, got 129"));
+}
+
+TEST_F(ValidateTest, DuplicateNames) {
+  s_.mutable_virtual_hosts(1)->set_name("api");
+  exact().set_name("users");
+  s_.mutable_clusters(1)->set_name("backend");
+  re().mutable_route()->set_cluster("backend");
+  exact().mutable_route()->mutable_weighted_clusters()->mutable_clusters(1)->set_name("x");
+  EXPECT_THAT(Errors(),
+              ElementsAre("virtual_hosts[api].routes[1].name: duplicate \"users\", already used "
+                          "by virtual_hosts[api].routes[users]",
+                          "virtual_hosts[api].routes[1].route.weighted_clusters.clusters[1].name: "
+                          "unknown cluster \"x\"",
+                          "virtual_hosts[1].name: duplicate \"api\", already used by "
+                          "virtual_hosts[api]",
+                          "clusters[1].name: duplicate \"backend\", already used by "
+                          "clusters[backend]"));
+}
+
+TEST_F(ValidateTest, SameRouteNameInTwoVirtualHostsIsFine) {
+  ASSERT_EQ(s_.virtual_hosts(1).routes(0).name(), users().name());
+  EXPECT_THAT(Errors(), IsEmpty());
+}
+
+TEST_F(ValidateTest, NamesAreQuotedEscapedAndCut) {
+  api().set_name("line\nbreak\"" + std::string(100, 'x'));
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[0].name: \"line\\nbreak\\\"" +
+                                    std::string(53, 'x') + "...\" must match [A-Za-z0-9_.-]+"));
+}
+
+TEST_F(ValidateTest, Domains) {
+  api().clear_domains();
+  s_.mutable_virtual_hosts(1)->add_domains("API.example.com");
+  s_.mutable_virtual_hosts(1)->add_domains("api.example.com:8080");
+  s_.mutable_virtual_hosts(1)->add_domains("a..b");
+  s_.mutable_virtual_hosts(1)->add_domains("*foo.com");
+  s_.mutable_virtual_hosts(1)->add_domains("");
+  s_.mutable_virtual_hosts(1)->add_domains("*");
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(
+          "virtual_hosts[api].domains: must have at least one domain",
+          "virtual_hosts[fallback].domains[2]: invalid domain \"api.example.com:8080\": must "
+          "not carry a port",
+          "virtual_hosts[fallback].domains[3]: invalid domain \"a..b\": empty label",
+          "virtual_hosts[fallback].domains[4]: invalid domain \"*foo.com\": '*' is only allowed "
+          "as \"*\" or as a leading \"*.\"",
+          "virtual_hosts[fallback].domains[5]: invalid domain \"\": must not be empty",
+          "virtual_hosts[fallback].domains[6]: \"*\" is already a domain of "
+          "virtual_hosts[fallback]"));
+}
+
+TEST_F(ValidateTest, DomainInTwoVirtualHostsComparesCaseInsensitively) {
+  s_.mutable_virtual_hosts(1)->add_domains("API.example.com");
+  s_.mutable_virtual_hosts(1)->add_domains("*.API.example.com");
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[fallback].domains[1]: \"API.example.com\" is "
+                                    "already a domain of virtual_hosts[api]",
+                                    "virtual_hosts[fallback].domains[2]: \"*.API.example.com\" is "
+                                    "already a domain of virtual_hosts[api]"));
+}
+
+TEST_F(ValidateTest, PathSpecifier) {
+  users().mutable_match()->clear_prefix();
+  exact().mutable_match()->set_path("health");
+  re().mutable_match()->set_prefix("/a?b");
+  re().mutable_route()->set_prefix_rewrite("/x");
+  s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_match()->set_prefix("");
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("virtual_hosts[api].routes[users].match: exactly one of prefix, path, regex "
+                  "must be set",
+                  // prefix_rewrite needs a prefix route, and users no longer is one.
+                  "virtual_hosts[api].routes[users].route.prefix_rewrite: only allowed on prefix "
+                  "routes",
+                  "virtual_hosts[api].routes[exact].match.path: must start with \"/\", got "
+                  "\"health\"",
+                  "virtual_hosts[api].routes[re].match.prefix: \"/a?b\" has \"?\" at offset 2, "
+                  "which a request path never contains",
+                  "virtual_hosts[fallback].routes[users].match.prefix: must start with \"/\", got "
+                  "\"\""));
+}
+
+TEST_F(ValidateTest, PathLength) {
+  exact().mutable_match()->set_path("/" + std::string(4096, 'a'));
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[exact].match.path: must be at most "
+                                    "4096 characters, got 4097"));
+}
+
+TEST_F(ValidateTest, Methods) {
+  users().mutable_match()->add_methods("get");
+  users().mutable_match()->add_methods("GET");
+  users().mutable_match()->add_methods("");
+  users().mutable_match()->add_methods("GET POST");
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[users].match.methods[2]: \"get\" "
+                                    "is not an upper-case method token",
+                                    "virtual_hosts[api].routes[users].match.methods[3]: duplicate "
+                                    "\"GET\"",
+                                    "virtual_hosts[api].routes[users].match.methods[4]: must not "
+                                    "be empty",
+                                    "virtual_hosts[api].routes[users].match.methods[5]: \"GET "
+                                    "POST\" is not an upper-case method token"));
+}
+
+TEST_F(ValidateTest, HeaderMatchers) {
+  v1::RouteMatch& match = *users().mutable_match();
+  match.mutable_headers(0)->set_name("x y");
+  match.mutable_headers(1)->clear_name();
+  match.mutable_headers(2)->clear_prefix();
+  match.mutable_headers(3)->set_name(":authority");
+  match.add_headers()->set_name("x-long");
+  match.mutable_headers(4)->set_exact(std::string(8193, 'v'));
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("virtual_hosts[api].routes[users].match.headers[0].name: \"x y\" is not a "
+                  "valid header name",
+                  "virtual_hosts[api].routes[users].match.headers[1].name: must not be empty",
+                  "virtual_hosts[api].routes[users].match.headers[2]: one of exact, prefix, "
+                  "regex, present must be set",
+                  "virtual_hosts[api].routes[users].match.headers[3].name: \":authority\" is not "
+                  "a valid header name",
+                  "virtual_hosts[api].routes[users].match.headers[4].exact: must be at most 8192 "
+                  "characters, got 8193"));
+}
+
+TEST_F(ValidateTest, ClusterReferences) {
+  users().mutable_route()->set_cluster("nope");
+  re().mutable_route()->set_cluster("");
+  s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_route()->clear_cluster();
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("virtual_hosts[api].routes[users].route.cluster: unknown cluster \"nope\"",
+                  "virtual_hosts[api].routes[re].route.cluster: must not be empty",
+                  "virtual_hosts[fallback].routes[users].route: one of cluster, weighted_clusters "
+                  "must be set"));
+}
+
+TEST_F(ValidateTest, WeightedClusters) {
+  auto& clusters = *exact().mutable_route()->mutable_weighted_clusters()->mutable_clusters();
+  clusters[0].set_weight(0);
+  clusters[1].set_weight(10001);
+  auto* again = clusters.Add();
+  again->set_name("backend");
+  again->set_weight(5);
+  auto* unknown = clusters.Add();
+  unknown->set_name("ghost");
+  unknown->set_weight(5);
+  re().mutable_route()->mutable_weighted_clusters();
+  const std::string path = "virtual_hosts[api].routes[exact].route.weighted_clusters.clusters";
+  EXPECT_THAT(Errors(),
+              ElementsAre(path + "[0].weight: must be 1..10000, got 0",
+                          path + "[1].weight: must be 1..10000, got 10001",
+                          path + "[2].name: duplicate \"backend\"",
+                          path + "[3].name: unknown cluster \"ghost\"",
+                          "virtual_hosts[api].routes[re].route.weighted_clusters.clusters: must "
+                          "have at least one cluster"));
+}
+
+TEST_F(ValidateTest, Rewrites) {
+  users().mutable_route()->set_prefix_rewrite("v2/");
+  exact().mutable_route()->set_prefix_rewrite("/v2/");
+  re().mutable_route()->set_host_rewrite("bad host:80");
+  s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_route()->set_host_rewrite("h:0");
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("virtual_hosts[api].routes[users].route.prefix_rewrite: must start with \"/\", "
+                  "got \"v2/\"",
+                  "virtual_hosts[api].routes[exact].route.prefix_rewrite: only allowed on prefix "
+                  "routes",
+                  "virtual_hosts[api].routes[re].route.host_rewrite: invalid host \"bad host:80\": "
+                  "invalid character byte 0x20",
+                  "virtual_hosts[fallback].routes[users].route.host_rewrite: invalid host "
+                  "\"h:0\": port must be 1..65535"));
+}
+
+TEST_F(ValidateTest, RouteTimeout) {
+  users().mutable_route()->mutable_timeout()->set_seconds(-1);
+  exact().mutable_route()->mutable_timeout()->set_nanos(1);  // 3600s + 1ns
+  re().mutable_route()->mutable_timeout()->set_seconds(1);
+  re().mutable_route()->mutable_timeout()->set_nanos(-5);
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("virtual_hosts[api].routes[users].route.timeout: must be 0s..1h, got -1s",
+                  "virtual_hosts[api].routes[exact].route.timeout: must be 0s..1h, got "
+                  "3600.000000001s",
+                  "virtual_hosts[api].routes[re].route.timeout: invalid duration (seconds 1, "
+                  "nanos -5)"));
+}
+
+TEST_F(ValidateTest, ErrorsComeInSnapshotOrder) {
+  backend().mutable_endpoints(0)->set_port(0);
+  re().mutable_match()->set_regex("(");
+  api().set_name("");
+  const std::vector<std::string> errors = Errors();
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0], "virtual_hosts[0].name: must not be empty");
+  EXPECT_EQ(errors[1], "virtual_hosts[0].routes[re].match.regex: invalid RE2 \"(\": missing )");
+  EXPECT_EQ(errors[2], "clusters[backend].endpoints[0].port: must be 1..65535, got 0");
+
+  const absl::Status status = ValidateSnapshot(s_);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), errors[0] + "; " + errors[1] + "; " + errors[2]);
+}
+
+TEST_F(ValidateTest, OversizedListsAreReportedOnce) {
+  for (size_t i = api().routes_size(); i <= kMaxRoutesPerVirtualHost; ++i) api().add_routes();
+  for (size_t i = 0; i <= kMaxMethodsPerRoute; ++i) {
+    s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_match()->add_methods("GET");
+  }
+  EXPECT_THAT(Errors(),
+              ElementsAre("virtual_hosts[api].routes: too many (100001, at most 100000)",
+                          "virtual_hosts[fallback].routes[users].match.methods: too many (33, at "
+                          "most 32)"));
+}
+
+TEST_F(ValidateTest, ErrorCountIsCapped) {
+  for (int i = 0; i < 3000; ++i) backend().add_endpoints();  // each: bad address and port
+  const std::vector<std::string> errors = Errors();
+  ASSERT_EQ(errors.size(), kMaxErrors + 1);
+  EXPECT_EQ(errors.back(), "too many errors; stopped after the first 1000");
+}
+
+}  // namespace
+}  // namespace switchyard::config

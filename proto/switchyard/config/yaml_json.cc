@@ -1,0 +1,433 @@
+#include "switchyard/config/yaml_json.h"
+
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/ascii.h"
+
+// GCC 12 reports yaml-cpp's map iterator proxies as maybe-uninitialized where they are
+// inlined here; a known false positive in yaml-cpp's headers.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace switchyard::config {
+namespace {
+
+namespace pb = google::protobuf;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. Protobuf and
+// JSON both require it, and checking here lets the error carry a line and column.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    uint32_t min = 0;
+    uint32_t code = 0;
+    if ((c & 0xE0) == 0xC0) {
+      length = 2, min = 0x80, code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      length = 3, min = 0x800, code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      length = 4, min = 0x10000, code = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i < length) return false;
+    for (size_t k = 1; k < length; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      code = (code << 6) | (cc & 0x3F);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
+// YAML 1.2 core schema booleans. The YAML 1.1 forms (yes/no/on/off) stay strings, the
+// classic source of "Norway problem" surprises, except where they land in a bool field:
+// there they are passed on as strings and protobuf's JSON parser accepts yes/no itself.
+bool ParseYamlBool(const std::string& s, bool* value) {
+  if (s == "true" || s == "True" || s == "TRUE") {
+    *value = true;
+    return true;
+  }
+  if (s == "false" || s == "False" || s == "FALSE") {
+    *value = false;
+    return true;
+  }
+  return false;
+}
+
+// YAML 1.2 core integers in decimal: [-+]?[0-9]+. Fills a JSON number when it fits in 64
+// bits (signed or unsigned), which covers every protobuf integer type.
+bool ParseYamlInt(const std::string& s, json* out) {
+  std::string_view digits = s;
+  bool negative = false;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    negative = digits[0] == '-';
+    digits.remove_prefix(1);
+  }
+  if (digits.empty()) return false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+  }
+  const char* end = digits.data() + digits.size();
+  if (negative) {
+    // Parse with the sign so that INT64_MIN is representable.
+    int64_t v = 0;
+    const auto r = std::from_chars(digits.data() - 1, end, v);
+    if (r.ec != std::errc() || r.ptr != end) return false;
+    *out = v;
+    return true;
+  }
+  uint64_t v = 0;
+  const auto r = std::from_chars(digits.data(), end, v);
+  if (r.ec != std::errc() || r.ptr != end) return false;
+  *out = v;
+  return true;
+}
+
+// YAML 1.2 core floats: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?. Infinity and
+// NaN become protobuf JSON's string spellings, since JSON has no literal for them.
+bool ParseYamlFloat(const std::string& s, json* out) {
+  std::string_view text = s;
+  std::string_view sign;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    sign = text.substr(0, 1);
+    text.remove_prefix(1);
+  }
+  if (text == ".inf" || text == ".Inf" || text == ".INF") {
+    *out = sign == "-" ? "-Infinity" : "Infinity";
+    return true;
+  }
+  if (sign.empty() && (text == ".nan" || text == ".NaN" || text == ".NAN")) {
+    *out = "NaN";
+    return true;
+  }
+  bool digit_seen = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      digit_seen = true;
+    } else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-') {
+      return false;
+    }
+  }
+  if (!digit_seen) return false;
+  double v = 0;
+  const char* end = text.data() + text.size();
+  const auto r = std::from_chars(text.data(), end, v);
+  if (r.ec != std::errc() || r.ptr != end) return false;
+  *out = sign == "-" ? -v : v;
+  return true;
+}
+
+// Message types whose protobuf JSON form is a single string.
+bool IsStringFormWellKnownType(const std::string& full_name) {
+  return full_name == "google.protobuf.Duration" || full_name == "google.protobuf.Timestamp" ||
+         full_name == "google.protobuf.FieldMask";
+}
+
+// google.protobuf.{Double,Float,Int64,UInt64,Int32,UInt32,Bool,String,Bytes}Value: their
+// JSON form is the wrapped scalar.
+bool IsWrapperType(const pb::Descriptor& type) {
+  return type.file()->name() == "google/protobuf/wrappers.proto";
+}
+
+// Types whose JSON form is arbitrary JSON: converted by the plain YAML rules.
+bool IsFreeFormType(const std::string& full_name) {
+  return full_name == "google.protobuf.Struct" || full_name == "google.protobuf.Value" ||
+         full_name == "google.protobuf.ListValue" || full_name == "google.protobuf.Any";
+}
+
+// Protobuf's JSON parser accepts both the proto field name and its JSON (lowerCamel) name.
+const pb::FieldDescriptor* FindField(const pb::Descriptor& type, const std::string& key) {
+  if (const pb::FieldDescriptor* f = type.FindFieldByName(key)) return f;
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i)->json_name() == key) return type.field(i);
+  }
+  return nullptr;
+}
+
+class Converter {
+ public:
+  Converter(std::string_view source_name, const YamlJsonLimits& limits)
+      : source_name_(source_name), limits_(limits) {}
+
+  absl::Status Message(const YAML::Node& node, const pb::Descriptor& type, int depth, json& out) {
+    if (!node.IsMap()) return Generic(node, depth, out);
+    out = json::object();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (absl::Status s = CheckKey(key); !s.ok()) return s;
+      const pb::FieldDescriptor* field = FindField(type, key.Scalar());
+      json value;
+      absl::Status status = field != nullptr ? Field(it->second, *field, depth + 1, value)
+                                             : Node(it->second, nullptr, depth + 1, value);
+      if (!status.ok()) return status;
+      // Known fields are keyed by their proto name, so that "prefix_rewrite" and
+      // "prefixRewrite" in one mapping are caught as the duplicate they are.
+      const std::string& name = field != nullptr ? field->name() : key.Scalar();
+      if (!out.emplace(name, std::move(value)).second) {
+        return Error(key.Mark(), absl::StrCat("duplicate key \"", name, "\""));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // A field's value: a list for repeated fields, an object for map fields.
+  absl::Status Field(const YAML::Node& node, const pb::FieldDescriptor& field, int depth,
+                     json& out) {
+    if (field.is_map() && node.IsMap()) {
+      const pb::FieldDescriptor& value_field = *field.message_type()->map_value();
+      out = json::object();
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const YAML::Node& key = it->first;
+        if (absl::Status s = CheckKey(key); !s.ok()) return s;
+        json value;
+        if (absl::Status s = Node(it->second, &value_field, depth + 1, value); !s.ok()) return s;
+        if (!out.emplace(key.Scalar(), std::move(value)).second) {
+          return Error(key.Mark(), absl::StrCat("duplicate key \"", key.Scalar(), "\""));
+        }
+      }
+      return absl::OkStatus();
+    }
+    if (field.is_repeated() && node.IsSequence()) {
+      out = json::array();
+      for (const YAML::Node& element : node) {
+        json value;
+        if (absl::Status s = Node(element, &field, depth + 1, value); !s.ok()) return s;
+        out.push_back(std::move(value));
+      }
+      return absl::OkStatus();
+    }
+    // Anything else, including a scalar where a list belongs, is converted as a single
+    // value and left for protobuf to judge.
+    return Node(node, &field, depth, out);
+  }
+
+  // One value of `field`'s element type, or free-form when `field` is null.
+  absl::Status Node(const YAML::Node& node, const pb::FieldDescriptor* field, int depth,
+                    json& out) {
+    if (depth > limits_.max_depth) {
+      return Error(node.Mark(), absl::StrCat("nesting deeper than ", limits_.max_depth));
+    }
+    if (++nodes_ > limits_.max_nodes) {
+      return Error(node.Mark(), absl::StrCat("document expands to more than ", limits_.max_nodes,
+                                             " nodes (through aliases?)"));
+    }
+    if (node.IsNull()) {
+      out = nullptr;
+      return absl::OkStatus();
+    }
+    if (node.IsScalar() && !IsValidUtf8(node.Scalar())) {
+      return Error(node.Mark(), "text is not valid UTF-8");
+    }
+    if (field == nullptr) return Generic(node, depth, out);
+    if (field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (!node.IsScalar()) return Generic(node, depth, out);
+      out = Scalar(node, *field);
+      return absl::OkStatus();
+    }
+    const pb::Descriptor& type = *field->message_type();
+    if (IsStringFormWellKnownType(type.full_name())) {
+      if (!node.IsScalar()) return Generic(node, depth, out);
+      out = node.Scalar();
+      return absl::OkStatus();
+    }
+    if (IsWrapperType(type) && node.IsScalar()) {
+      out = Scalar(node, *type.FindFieldByName("value"));
+      return absl::OkStatus();
+    }
+    if (IsFreeFormType(type.full_name())) return Generic(node, depth, out);
+    return Message(node, type, depth, out);
+  }
+
+  // Plain YAML typing, for values the schema says nothing about.
+  absl::Status Generic(const YAML::Node& node, int depth, json& out) {
+    switch (node.Type()) {
+      case YAML::NodeType::Map:
+        out = json::object();
+        for (auto it = node.begin(); it != node.end(); ++it) {
+          const YAML::Node& key = it->first;
+          if (absl::Status s = CheckKey(key); !s.ok()) return s;
+          json value;
+          if (absl::Status s = Node(it->second, nullptr, depth + 1, value); !s.ok()) return s;
+          if (!out.emplace(key.Scalar(), std::move(value)).second) {
+            return Error(key.Mark(), absl::StrCat("duplicate key \"", key.Scalar(), "\""));
+          }
+        }
+        return absl::OkStatus();
+      case YAML::NodeType::Sequence:
+        out = json::array();
+        for (const YAML::Node& element : node) {
+          json value;
+          if (absl::Status s = Node(element, nullptr, depth + 1, value); !s.ok()) return s;
+          out.push_back(std::move(value));
+        }
+        return absl::OkStatus();
+      case YAML::NodeType::Scalar: {
+        const std::string& s = node.Scalar();
+        bool b = false;
+        if (!IsPlain(node)) {
+          out = s;
+        } else if (ParseYamlBool(s, &b)) {
+          out = b;
+        } else if (!ParseYamlInt(s, &out) && !ParseYamlFloat(s, &out)) {
+          out = s;
+        }
+        return absl::OkStatus();
+      }
+      default:
+        out = nullptr;
+        return absl::OkStatus();
+    }
+  }
+
+  // A scalar for a non-message field. What does not parse as the field's type is passed on
+  // as a string, which protobuf either accepts (numbers in strings) or rejects with its
+  // own message.
+  static json Scalar(const YAML::Node& node, const pb::FieldDescriptor& field) {
+    const std::string& s = node.Scalar();
+    const bool plain = IsPlain(node);
+    json out;
+    switch (field.cpp_type()) {
+      case pb::FieldDescriptor::CPPTYPE_BOOL: {
+        bool b = false;
+        if (plain && ParseYamlBool(s, &b)) return b;
+        return s;
+      }
+      case pb::FieldDescriptor::CPPTYPE_INT32:
+      case pb::FieldDescriptor::CPPTYPE_INT64:
+      case pb::FieldDescriptor::CPPTYPE_UINT32:
+      case pb::FieldDescriptor::CPPTYPE_UINT64:
+      case pb::FieldDescriptor::CPPTYPE_ENUM:
+        if (plain && ParseYamlInt(s, &out)) return out;
+        return s;
+      case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+      case pb::FieldDescriptor::CPPTYPE_FLOAT:
+        if (plain && (ParseYamlInt(s, &out) || ParseYamlFloat(s, &out))) return out;
+        return s;
+      default:  // string, bytes
+        return s;
+    }
+  }
+
+  absl::Status CheckKey(const YAML::Node& key) const {
+    if (!key.IsScalar()) return Error(key.Mark(), "mapping keys must be scalars");
+    if (!IsValidUtf8(key.Scalar())) return Error(key.Mark(), "text is not valid UTF-8");
+    return absl::OkStatus();
+  }
+
+  // yaml-cpp tags plain (unquoted, untagged) scalars "?" and quoted ones "!".
+  static bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+  absl::Status Error(const YAML::Mark& mark, std::string_view message) const {
+    if (mark.is_null()) {
+      return absl::InvalidArgumentError(absl::StrCat(ToAbsl(source_name_), ": ", ToAbsl(message)));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(source_name_), ":", mark.line + 1, ":",
+                                                   mark.column + 1, ": ", ToAbsl(message)));
+  }
+
+  std::string_view source_name_;
+  YamlJsonLimits limits_;
+  size_t nodes_ = 0;
+};
+
+// Whether a YAML reader (1.1 or 1.2) would read the plain scalar `s` as something other
+// than a string.
+bool LooksLikeNonString(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return true;
+  static constexpr const char* kYaml11Bools[] = {"y",  "Y",   "yes", "Yes", "YES", "n",
+                                                 "N",  "no",  "No",  "NO",  "on",  "On",
+                                                 "ON", "off", "Off", "OFF"};
+  for (const char* word : kYaml11Bools) {
+    if (s == word) return true;
+  }
+  bool b = false;
+  json number;
+  return ParseYamlBool(s, &b) || ParseYamlInt(s, &number) || ParseYamlFloat(s, &number);
+}
+
+void EmitString(YAML::Emitter& out, const std::string& s) {
+  if (LooksLikeNonString(s)) out << YAML::DoubleQuoted;
+  out << s;
+}
+
+void Emit(YAML::Emitter& out, const ordered_json& value) {
+  switch (value.type()) {
+    case ordered_json::value_t::object:
+      out << YAML::BeginMap;
+      for (const auto& [key, child] : value.items()) {
+        out << YAML::Key;
+        EmitString(out, key);
+        out << YAML::Value;
+        Emit(out, child);
+      }
+      out << YAML::EndMap;
+      break;
+    case ordered_json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const ordered_json& child : value) Emit(out, child);
+      out << YAML::EndSeq;
+      break;
+    case ordered_json::value_t::string:
+      EmitString(out, value.get_ref<const std::string&>());
+      break;
+    case ordered_json::value_t::boolean:
+      out << value.get<bool>();
+      break;
+    case ordered_json::value_t::number_integer:
+      out << value.get<int64_t>();
+      break;
+    case ordered_json::value_t::number_unsigned:
+      out << value.get<uint64_t>();
+      break;
+    case ordered_json::value_t::number_float:
+      out << value.get<double>();
+      break;
+    default:
+      out << YAML::Null;
+      break;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<json> YamlToJson(const YAML::Node& node, const pb::Descriptor& type,
+                                std::string_view source_name, const YamlJsonLimits& limits) {
+  Converter converter(source_name, limits);
+  json out;
+  try {
+    if (absl::Status s = converter.Message(node, type, 0, out); !s.ok()) return s;
+  } catch (const std::exception& e) {
+    // yaml-cpp reports misuse of its node API by throwing; nothing here should trigger
+    // it, but no exception may leave configuration code.
+    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(source_name), ": ", e.what()));
+  }
+  return out;
+}
+
+std::string JsonToYaml(const ordered_json& json) {
+  YAML::Emitter out;
+  Emit(out, json);
+  std::string text = out.c_str();
+  if (!text.empty() && text.back() != '\n') text.push_back('\n');
+  return text;
+}
+
+}  // namespace switchyard::config
