@@ -38,7 +38,9 @@ bool HasObsFold(std::string_view bytes, bool first_line_is_start_line) {
 }  // namespace
 
 template <bool kIsRequest>
-MessageParser<kIsRequest>::MessageParser(const ParserLimits& limits) : limits_(limits) {
+MessageParser<kIsRequest>::MessageParser(const ParserLimits& limits, HeaderMap& headers)
+    : limits_(limits), headers_(headers) {
+  headers_.clear();
   this->header_limit(limits.max_header_bytes);
   // Bodies are streamed, never buffered here, so Beast's body limit does not apply.
   // (Not boost::none: Boost 1.74 compares the length against an empty optional and fails.)

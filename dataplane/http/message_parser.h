@@ -50,7 +50,9 @@ enum class BodyFraming {
 template <bool kIsRequest>
 class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> {
  public:
-  explicit MessageParser(const ParserLimits& limits);
+  // Records the head's fields into `headers` (cleared first), which must outlive the
+  // parser; sessions pass one map per connection so its storage is reused.
+  MessageParser(const ParserLimits& limits, HeaderMap& headers);
 
   // Parses from `data`, which must hold every byte the caller has buffered and not yet
   // consumed. Returns the number of bytes the caller may discard from the front; a body
@@ -104,7 +106,7 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   std::string target_;
   int status_ = 0;
   int version_ = 11;
-  HeaderMap headers_;
+  HeaderMap& headers_;
   BodyFraming framing_ = BodyFraming::kNone;
   uint64_t content_length_ = 0;
   int content_length_fields_ = 0;

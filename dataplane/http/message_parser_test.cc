@@ -18,7 +18,8 @@ struct Parsed {
 // Feeds `bytes` the way a session does: parse, collect body pieces, discard consumed bytes.
 template <bool kIsRequest>
 Parsed Parse(std::string bytes, const ParserLimits& limits = {}, bool head_response = false) {
-  MessageParser<kIsRequest> parser(limits);
+  HeaderMap headers;
+  MessageParser<kIsRequest> parser(limits, headers);
   if (head_response) parser.skip(true);
   Parsed result;
   boost::beast::error_code ec;
@@ -46,7 +47,8 @@ TEST(RequestParserTest, SimpleGet) {
 }
 
 TEST(RequestParserTest, HeadFieldsAreRecordedLowerCased) {
-  RequestParser parser({});
+  HeaderMap headers;
+  RequestParser parser({}, headers);
   boost::beast::error_code ec;
   std::string bytes = "POST /u HTTP/1.1\r\nHost: x\r\nX-Trace: AbC\r\nContent-Length: 3\r\n\r\nabc";
   const size_t n = parser.Feed(bytes, ec);
@@ -170,7 +172,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 // Feeds `bytes` in `step`-byte increments, as slow networks deliver them.
 ParseFailure FailureWhenFedInSteps(const std::string& bytes, size_t step) {
-  RequestParser parser({});
+  HeaderMap headers;
+  RequestParser parser({}, headers);
   boost::beast::error_code ec;
   size_t consumed = 0;
   for (size_t have = step; !ec && !parser.is_header_done(); have += step) {

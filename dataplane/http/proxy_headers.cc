@@ -89,7 +89,10 @@ void PrepareUpstreamRequestHeaders(HeaderMap& headers, const ForwardingInfo& inf
   forwarded_for += info.client_ip;
   headers.Set("x-forwarded-for", forwarded_for);
   headers.Set("x-forwarded-proto", info.scheme);
-  if (!info.host.empty()) headers.Set("x-forwarded-host", info.host);
+  if (const std::string* host = headers.Get("host")) {
+    const std::string value = *host;  // Set may move the field `host` points to
+    headers.Set("x-forwarded-host", value);
+  }
   AppendVia(headers, info.via);
 }
 

@@ -22,13 +22,12 @@ bool ClientWantsClose(const HeaderMap& headers, int version);
 struct ForwardingInfo {
   std::string_view client_ip;
   std::string_view scheme;  // "http" or "https"
-  std::string_view host;    // Host as the client sent it (empty if none)
   std::string_view via;     // the proxy's name for Via; empty: no Via
 };
 
 // Applies hop-by-hop removal and the forwarding headers to a request about to go
 // upstream: X-Forwarded-For gets the client address appended, X-Forwarded-Proto and
-// X-Forwarded-Host are set, and Via is appended when configured.
+// X-Forwarded-Host (from Host, if any) are set, and Via is appended when configured.
 void PrepareUpstreamRequestHeaders(HeaderMap& headers, const ForwardingInfo& info);
 
 // Applies hop-by-hop removal and Via to a response about to go to the client.

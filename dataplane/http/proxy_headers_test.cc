@@ -29,7 +29,7 @@ TEST(ProxyHeadersTest, ForwardingHeaders) {
   h.Add("X-Forwarded-For", "10.0.0.1");
   h.Add("X-Forwarded-Proto", "https");
   PrepareUpstreamRequestHeaders(
-      h, {.client_ip = "127.0.0.1", .scheme = "http", .host = "api.example.com", .via = "gw"});
+      h, {.client_ip = "127.0.0.1", .scheme = "http", .via = "gw"});
   EXPECT_EQ(*h.Get("x-forwarded-for"), "10.0.0.1, 127.0.0.1");
   EXPECT_EQ(*h.Get("x-forwarded-proto"), "http");
   EXPECT_EQ(*h.Get("x-forwarded-host"), "api.example.com");

@@ -37,6 +37,22 @@ struct RequestContext {
   std::string upstream_target;
   // Set by the phase that stops the request.
   http::LocalReply local_reply;
+
+  // Prepares the context for the next request on a connection. Strings and the header
+  // map keep their storage, so a warm connection allocates nothing here.
+  void Reset() {
+    method.clear();
+    target.clear();
+    version = 11;
+    headers.clear();
+    config.reset();
+    request_id.clear();
+    route = nullptr;
+    cluster = nullptr;
+    endpoint = nullptr;
+    upstream_target.clear();
+    local_reply = {};
+  }
 };
 
 // Load-balancer state for one config, on one worker: picks must be spread per worker,

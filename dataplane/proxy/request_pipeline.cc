@@ -49,10 +49,9 @@ class TransformHeaders final : public RequestPhase {
   explicit TransformHeaders(std::string via) : via_(std::move(via)) {}
   std::string_view name() const override { return "header_changes"; }
   PhaseResult OnRequestHeaders(RequestContext& ctx, WorkerServices&) const override {
-    const std::string* host_header = ctx.headers.Get("host");
-    const std::string host = host_header != nullptr ? *host_header : std::string();
+    // X-Forwarded-Host is added before any rewrite of Host.
     http::PrepareUpstreamRequestHeaders(
-        ctx.headers, {.client_ip = ctx.client_ip, .scheme = ctx.scheme, .host = host, .via = via_});
+        ctx.headers, {.client_ip = ctx.client_ip, .scheme = ctx.scheme, .via = via_});
     if (!ctx.route->host_rewrite.empty()) ctx.headers.Set("host", ctx.route->host_rewrite);
     ctx.upstream_target = router::RewritePath(*ctx.route, ctx.target);
     return PhaseResult::kContinue;

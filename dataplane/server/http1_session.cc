@@ -7,8 +7,6 @@
 
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
-#include "boost/asio/redirect_error.hpp"
-#include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
 #include "common/log.h"
 #include "dataplane/http/proxy_headers.h"
@@ -29,26 +27,26 @@ constexpr auto kNoTimeout = std::chrono::hours(24 * 365);
 // Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
 // destructor twice when it appears in a co_await expression, so arguments are named
 // locals, never temporaries.
-auto AwaitInto(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+using io::AwaitInto;
 
 std::string_view Readable(const boost::beast::flat_buffer& buffer) {
   const auto data = buffer.data();
   return {static_cast<const char*>(data.data()), data.size()};
 }
 
-// Reads once into `buffer`, never past its max_size (flat_buffer would throw).
-net::awaitable<size_t> ReadSome(tcp::socket& socket, boost::beast::flat_buffer& buffer,
-                                error_code& ec) {
-  const size_t room = buffer.max_size() - buffer.size();
-  if (room == 0) {
-    ec = net::error::no_buffer_space;
-    co_return 0;
-  }
-  const size_t n =
-      co_await socket.async_read_some(buffer.prepare(std::min(room, kReadChunk)), AwaitInto(ec));
-  buffer.commit(n);
-  co_return n;
-}
+// Reads once into `buffer`, never past its max_size (flat_buffer would throw). A macro
+// rather than a coroutine: a nested coroutine frame per read is measurable per request.
+#define SWITCHYARD_READ_SOME(socket, buffer, ec)                                          \
+  do {                                                                                    \
+    const size_t room = (buffer).max_size() - (buffer).size();                            \
+    if (room == 0) {                                                                      \
+      (ec) = net::error::no_buffer_space;                                                 \
+      break;                                                                              \
+    }                                                                                     \
+    const size_t got = co_await (socket).async_read_some(                                 \
+        (buffer).prepare(std::min(room, kReadChunk)), AwaitInto(ec));                     \
+    (buffer).commit(got);                                                                 \
+  } while (false)
 
 http::LocalReply ReplyForParseFailure(http::ParseFailure failure) {
   switch (failure) {
@@ -67,7 +65,7 @@ bool StatusHasNoBody(int status) { return status < 200 || status == 204 || statu
 
 }  // namespace
 
-Http1Session::Http1Session(Worker& worker, tcp::socket socket)
+Http1Session::Http1Session(Worker& worker, io::Socket socket)
     : worker_(worker),
       socket_(std::move(socket)),
       in_(worker.options().limits.max_header_bytes + kReadChunk) {
@@ -79,10 +77,12 @@ Http1Session::Http1Session(Worker& worker, tcp::socket socket)
 
 Http1Session::~Http1Session() { worker_.Unregister(registration_); }
 
+Http1Session::Clock::time_point Http1Session::worker_now() const { return worker_.now(); }
+
 void Http1Session::Start() {
   net::co_spawn(
       socket_.get_executor(),
-      [self = shared_from_this()]() -> net::awaitable<void> { co_await self->Run(); },
+      [self = shared_from_this()]() -> io::Awaitable<void> { co_await self->Run(); },
       net::detached);
 }
 
@@ -92,7 +92,7 @@ void Http1Session::Close() {
   ExpectNothing();
   error_code ignored;
   // Half-close first so the client reads everything written before it sees the end.
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(io::Socket::shutdown_send, ignored);
   socket_.close(ignored);
   if (upstream_) upstream_->socket.close(ignored);
 }
@@ -120,17 +120,21 @@ void Http1Session::OnDeadline() {
   }
 }
 
-net::awaitable<void> Http1Session::Run() {
+io::Awaitable<void> Http1Session::Run() {
   std::optional<http::RequestParser> parser;
   while (!closed_) {
-    parser.emplace(worker_.options().limits);
+    ctx_.Reset();
+    parser.emplace(worker_.options().limits, ctx_.headers);
     if (!co_await ReadRequestHead(*parser)) break;
-    if (co_await Exchange(*parser) == Outcome::kClose) break;
+    const Outcome outcome = co_await Exchange(*parser);
+    // Unpin the snapshot now: an idle connection must not keep an old config alive.
+    ctx_.config.reset();
+    if (outcome == Outcome::kClose) break;
   }
   Close();
 }
 
-net::awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) {
+io::Awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) {
   const ServerOptions& options = worker_.options();
   timed_out_ = Wait::kNothing;
   if (in_.size() == 0) {
@@ -156,7 +160,7 @@ net::awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) 
       }
     }
     error_code ec;
-    co_await ReadSome(socket_, in_, ec);
+    SWITCHYARD_READ_SOME(socket_, in_, ec);
     if (ec) {
       if (timed_out_ == Wait::kRequestHeaders) {
         const http::LocalReply reply = {408, "request_timeout", "the request headers took too long"};
@@ -167,11 +171,11 @@ net::awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) 
   }
 }
 
-net::awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx, bool allow_pooled,
+io::Awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx, bool allow_pooled,
                                             bool can_retry, http::LocalReply& failure) {
   const runtime::Endpoint& endpoint = *ctx.endpoint;
   if (allow_pooled) {
-    upstream_ = worker_.pool().Take(endpoint.pool_key, Clock::now(), /*verify_open=*/!can_retry);
+    upstream_ = worker_.pool().Take(endpoint.pool_key, worker_now(), /*verify_open=*/!can_retry);
     if (upstream_) co_return true;
   }
   upstream_ = std::make_unique<upstream::UpstreamConnection>(socket_.get_executor());
@@ -194,7 +198,7 @@ net::awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx, boo
   co_return true;
 }
 
-net::awaitable<void> Http1Session::PumpRequestBody(http::RequestParser& parser,
+io::Awaitable<void> Http1Session::PumpRequestBody(http::RequestParser& parser,
                                                    upstream::UpstreamConnection& up) {
   const bool chunked = parser.framing() == http::BodyFraming::kChunked;
   const auto idle = worker_.options().idle_timeout;
@@ -220,7 +224,7 @@ net::awaitable<void> Http1Session::PumpRequestBody(http::RequestParser& parser,
       in_.consume(n);
       if (n > 0 || ec) continue;
     }
-    co_await ReadSome(socket_, in_, ec);
+    SWITCHYARD_READ_SOME(socket_, in_, ec);
   }
   if (!ec && chunked) {
     co_await net::async_write(up.socket,
@@ -234,7 +238,7 @@ net::awaitable<void> Http1Session::PumpRequestBody(http::RequestParser& parser,
   pump_done_->cancel();
 }
 
-net::awaitable<void> Http1Session::WaitForPump() {
+io::Awaitable<void> Http1Session::WaitForPump() {
   if (!pump_running_) co_return;
   error_code ignored;
   co_await pump_done_->async_wait(AwaitInto(ignored));
@@ -253,14 +257,13 @@ http::LocalReply Http1Session::UpstreamFailure(bool upstream_sent_nothing) const
   return {502, "upstream_protocol_error", "the upstream sent an invalid response"};
 }
 
-net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser& parser) {
+io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser& parser) {
   const ServerOptions& options = worker_.options();
-  proxy::RequestContext ctx;
+  proxy::RequestContext& ctx = ctx_;  // the parser already filled ctx.headers
   ctx.client_ip = client_ip_;
   ctx.method = parser.method();
   ctx.target = parser.target();
   ctx.version = parser.version();
-  ctx.headers = std::move(parser.headers());
   ctx.config = worker_.config();
   const bool client_close = http::ClientWantsClose(ctx.headers, ctx.version);
   const bool has_body = !parser.is_done();
@@ -272,7 +275,8 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
     co_return close ? Outcome::kClose : Outcome::kKeepAlive;
   }
 
-  std::string head;
+  std::string& head = upstream_head_;
+  head.clear();
   http::AppendRequestHead(head, ctx.method, ctx.upstream_target, ctx.headers, parser.framing(),
                           parser.content_length());
   route_timeout_ = ctx.route->timeout.count() > 0 ? Clock::duration(ctx.route->timeout) : kNoTimeout;
@@ -308,7 +312,7 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
       Expect(Wait::kStreamProgress, options.idle_timeout);
       net::co_spawn(
           socket_.get_executor(),
-          [self = shared_from_this(), &parser, &up]() -> net::awaitable<void> {
+          [self = shared_from_this(), &parser, &up]() -> io::Awaitable<void> {
             co_await self->PumpRequestBody(parser, up);
           },
           net::detached);
@@ -318,7 +322,7 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
 
     // Read the response head, relaying any 1xx heads before it.
     std::optional<http::ResponseParser> response;
-    response.emplace(options.limits);
+    response.emplace(options.limits, response_headers_);
     if (is_head) response->skip(true);
     bool received_any = false;
     bool head_failed = static_cast<bool>(ec);
@@ -348,13 +352,13 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
               break;
             }
           }
-          response.emplace(options.limits);
+          response.emplace(options.limits, response_headers_);
           if (is_head) response->skip(true);
           continue;
         }
         if (n > 0) continue;
       }
-      co_await ReadSome(up.socket, up.buffer, ec);
+      SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
       if (ec) {
         head_failed = true;
         break;
@@ -452,7 +456,7 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
         up.buffer.consume(n);
         if (n > 0) continue;
       }
-      co_await ReadSome(up.socket, up.buffer, ec);
+      SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
       if (ec == net::error::eof && upstream_framing == http::BodyFraming::kUntilClose) {
         response->put_eof(ec);
       }
@@ -495,7 +499,7 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
                           (!has_body || pump_ok_) && up.buffer.size() == 0 && up.socket.is_open();
     if (reusable) {
       worker_.pool().Release(ctx.endpoint->pool_key, std::move(upstream_),
-                             ctx.cluster->max_idle_connections, Clock::now());
+                             ctx.cluster->max_idle_connections, worker_now());
     } else {
       upstream_.reset();
     }
@@ -503,7 +507,7 @@ net::awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser
   }
 }
 
-net::awaitable<bool> Http1Session::SendLocalReply(const http::LocalReply& reply,
+io::Awaitable<bool> Http1Session::SendLocalReply(const http::LocalReply& reply,
                                                   std::string_view request_id, bool close) {
   std::string id(request_id);
   if (id.empty()) worker_.services().request_ids.Next(id);

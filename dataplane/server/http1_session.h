@@ -19,12 +19,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>  // before awaitable.hpp: Boost 1.74 uses std::exchange without including it
 
-#include "boost/asio/awaitable.hpp"
-#include "boost/asio/ip/tcp.hpp"
-#include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
+#include "dataplane/io/io_types.h"
 #include "dataplane/http/local_reply.h"
 #include "dataplane/http/message_parser.h"
 #include "dataplane/proxy/request_context.h"
@@ -36,7 +33,7 @@ class Worker;
 
 class Http1Session : public std::enable_shared_from_this<Http1Session> {
  public:
-  Http1Session(Worker& worker, boost::asio::ip::tcp::socket socket);
+  Http1Session(Worker& worker, io::Socket socket);
   ~Http1Session();
   Http1Session(const Http1Session&) = delete;
   Http1Session& operator=(const Http1Session&) = delete;
@@ -53,7 +50,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
  private:
   using Clock = std::chrono::steady_clock;
   template <typename T>
-  using awaitable = boost::asio::awaitable<T>;
+  using awaitable = io::Awaitable<T>;
 
   // What the session is waiting for; decides what a passed deadline means.
   enum class Wait {
@@ -86,8 +83,11 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
 
   void Expect(Wait wait, Clock::duration within) {
     wait_ = wait;
-    deadline_ = Clock::now() + within;
+    deadline_ = worker_now() + within;
   }
+  // The worker's clock, updated every sweep: deadlines are enforced to sweep precision
+  // anyway, and this keeps clock reads off the request path.
+  Clock::time_point worker_now() const;
   void ExpectNothing() {
     wait_ = Wait::kNothing;
     deadline_ = Clock::time_point::max();
@@ -96,10 +96,11 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
   http::LocalReply UpstreamFailure(bool upstream_sent_nothing) const;
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  io::Socket socket_;
   std::string client_ip_;
   boost::beast::flat_buffer in_;
-  std::string out_;  // response head or local reply being written
+  std::string out_;            // response head or local reply being written
+  std::string upstream_head_;  // request head being written upstream
   std::list<Http1Session*>::iterator registration_;
 
   Wait wait_ = Wait::kNothing;
@@ -107,13 +108,15 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
   // What the session was waiting for when its deadline passed; kNothing if it has not.
   Wait timed_out_ = Wait::kNothing;
 
-  // The exchange in progress.
+  // The exchange in progress. Both are reused from request to request for their storage.
+  proxy::RequestContext ctx_;
+  http::HeaderMap response_headers_;
   Clock::duration route_timeout_{};
   std::unique_ptr<upstream::UpstreamConnection> upstream_;
   bool response_started_ = false;
   bool pump_running_ = false;
   bool pump_ok_ = false;
-  std::optional<boost::asio::steady_timer> pump_done_;
+  std::optional<io::SteadyTimer> pump_done_;
   std::string pump_chunk_header_;
   bool closed_ = false;
 };

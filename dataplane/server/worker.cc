@@ -89,7 +89,7 @@ void Worker::Unregister(std::list<Http1Session*>::iterator it) {
 
 void Worker::Accept() {
   acceptor_.async_accept([this](boost::system::error_code ec,
-                                boost::asio::ip::tcp::socket socket) {
+                                io::Socket socket) {
     if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       boost::system::error_code ignored;
@@ -108,6 +108,7 @@ void Worker::Sweep() {
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     const auto now = std::chrono::steady_clock::now();
+    now_ = now;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       Http1Session* session = *it++;  // the session may unregister itself
       if (session->deadline() <= now) session->OnDeadline();

@@ -10,9 +10,7 @@
 #include <memory>
 #include <thread>
 
-#include "boost/asio/io_context.hpp"
-#include "boost/asio/ip/tcp.hpp"
-#include "boost/asio/steady_timer.hpp"
+#include "dataplane/io/io_types.h"
 #include "dataplane/proxy/request_context.h"
 #include "dataplane/proxy/request_pipeline.h"
 #include "dataplane/runtime/runtime_config.h"
@@ -50,6 +48,8 @@ class Worker {
   proxy::WorkerServices& services() { return services_; }
   upstream::ConnectionPool& pool() { return pool_; }
   const std::shared_ptr<const runtime::RuntimeConfig>& config() const { return config_; }
+  // A clock reading taken at the last sweep (at most 50 ms old).
+  std::chrono::steady_clock::time_point now() const { return now_; }
 
   // Sessions register while open so the sweeper can enforce their deadlines.
   std::list<Http1Session*>::iterator Register(Http1Session* session);
@@ -69,8 +69,9 @@ class Worker {
   // Only this worker's thread does I/O on its sockets, so the reactor's per-socket locks
   // are not needed; posting from other threads stays safe (the scheduler keeps its lock).
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  boost::asio::ip::tcp::acceptor acceptor_{io_};
-  boost::asio::steady_timer sweep_timer_{io_};
+  io::Acceptor acceptor_{io_.get_executor()};
+  io::SteadyTimer sweep_timer_{io_.get_executor()};
+  std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::now();
   std::shared_ptr<const runtime::RuntimeConfig> config_;
   proxy::WorkerServices services_;
   upstream::ConnectionPool pool_;

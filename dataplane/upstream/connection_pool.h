@@ -12,16 +12,16 @@
 #include <unordered_map>
 #include <vector>
 
-#include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
+#include "dataplane/io/io_types.h"
 
 namespace switchyard::upstream {
 
 // One HTTP/1.1 connection to an endpoint, with the bytes read from it and not yet used.
 struct UpstreamConnection {
-  explicit UpstreamConnection(const boost::asio::any_io_executor& executor) : socket(executor) {}
+  explicit UpstreamConnection(const io::Executor& executor) : socket(executor) {}
 
-  boost::asio::ip::tcp::socket socket;
+  io::Socket socket;
   boost::beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since;
   // True when taken from the pool: the peer may have closed it just now, so a request
