@@ -117,9 +117,19 @@ TEST_F(HttpSemanticsTest, KeepAliveOnBothSides) {
   ASSERT_TRUE(started_);
   RawClient client = Connect();
   for (int i = 0; i < 5; ++i) {
-    const Response r = client.RoundTrip(SimpleGet("/k" + std::to_string(i)));
+    // Bodies of both framings must not cost the upstream connection either.
+    const std::string target = "/k" + std::to_string(i);
+    const std::string request =
+        i == 1   ? BuildRequest("POST", target, {{"Host", "example.com"}, {"Content-Length", "4"}},
+                                "body")
+        : i == 3 ? BuildRequest("POST", target,
+                                {{"Host", "example.com"}, {"Transfer-Encoding", "chunked"}},
+                                "4\r\nbody\r\n0\r\n\r\n")
+                 : SimpleGet(target);
+    const Response r = client.RoundTrip(request);
     ASSERT_TRUE(r.ok()) << r.DebugString();
-    EXPECT_EQ(r.headers.Get("x-target"), "/k" + std::to_string(i));
+    EXPECT_EQ(r.headers.Get("x-target"), target);
+    EXPECT_EQ(r.body, i == 1 || i == 3 ? "body" : "");
   }
   // New client connections, one after another, reuse the pooled upstream connection.
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Get("/n").ok());
@@ -244,6 +254,7 @@ TEST_F(HttpSemanticsTest, ClientConnectionCloseIsHonoured) {
       BuildRequest("GET", "/bye", {{"Host", "example.com"}, {"Connection", "close"}}));
   ASSERT_TRUE(r.ok()) << r.DebugString();
   EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.Get("x-target"), "/bye");
   EXPECT_TRUE(client.WaitForClose(seconds(5)).closed);
 }
 

@@ -184,6 +184,8 @@ TEST_F(LimitsTest, ActiveConnectionIsNotIdleClosed) {
     std::this_thread::sleep_for(milliseconds(300));
   }
   EXPECT_GE(n, 7);
+  EXPECT_EQ(backend_->request_count(), static_cast<size_t>(n));
+  EXPECT_EQ(backend_->requests().back().target, "/" + std::to_string(n - 1));
 }
 
 TEST_F(LimitsTest, IdleTimeoutDoesNotCutASlowResponse) {

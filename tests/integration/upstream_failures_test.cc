@@ -252,9 +252,11 @@ TEST_F(UpstreamFailureTest, UpstreamClosedIdleConnectionIsNotReused) {
     const Response r = client.RoundTrip(SimpleGet("/" + std::to_string(i)));
     ASSERT_TRUE(r.ok()) << "request " << i << ": " << r.DebugString();
     EXPECT_EQ(r.status, 200) << "request " << i << ": " << r.DebugString();
+    EXPECT_EQ(r.body, "ok");
     // The backend side is closed (FIN sent) before the next request is made.
     ASSERT_TRUE(b.WaitForConnectionsClosed(seconds(5)));
   }
+  EXPECT_EQ(b.request_count(), 5u);
 }
 
 }  // namespace
