@@ -81,9 +81,11 @@ bool ClientWantsClose(const HeaderMap& headers, int version) {
 
 void PrepareUpstreamRequestHeaders(HeaderMap& headers, const ForwardingInfo& info) {
   RemoveHopByHopHeaders(headers);
+  // Several incoming X-Forwarded-For fields are one list: join them, then append.
   std::string forwarded_for;
-  if (const std::string* existing = headers.Get("x-forwarded-for")) {
-    forwarded_for = *existing;
+  for (const HeaderField& field : headers) {
+    if (field.name != "x-forwarded-for") continue;
+    forwarded_for += field.value;
     forwarded_for += ", ";
   }
   forwarded_for += info.client_ip;

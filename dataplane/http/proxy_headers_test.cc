@@ -36,6 +36,17 @@ TEST(ProxyHeadersTest, ForwardingHeaders) {
   EXPECT_EQ(*h.Get("via"), "1.1 gw");
 }
 
+TEST(ProxyHeadersTest, RepeatedForwardedForFieldsAreOneList) {
+  HeaderMap h;
+  h.Add("X-Forwarded-For", "198.51.100.1, 198.51.100.2");
+  h.Add("X-Forwarded-For", "198.51.100.3");
+  PrepareUpstreamRequestHeaders(h, {.client_ip = "127.0.0.1", .scheme = "http"});
+  EXPECT_EQ(*h.Get("x-forwarded-for"), "198.51.100.1, 198.51.100.2, 198.51.100.3, 127.0.0.1");
+  size_t count = 0;
+  for (const HeaderField& f : h) count += f.name == "x-forwarded-for";
+  EXPECT_EQ(count, 1u);
+}
+
 TEST(ProxyHeadersTest, NoViaUnlessConfigured) {
   HeaderMap h;
   PrepareDownstreamResponseHeaders(h, "");

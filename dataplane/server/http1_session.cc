@@ -1,6 +1,9 @@
 #include "dataplane/server/http1_session.h"
 
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <span>
 #include <utility>
@@ -95,6 +98,31 @@ void Http1Session::Close() {
   socket_.shutdown(io::Socket::shutdown_send, ignored);
   socket_.close(ignored);
   if (upstream_) upstream_->socket.close(ignored);
+}
+
+void Http1Session::Sweep(Clock::time_point now) {
+  if (deadline_ <= now) {
+    OnDeadline();
+    return;
+  }
+  // Only while waiting on the upstream with nobody reading the client socket.
+  if (upstream_ == nullptr || pump_running_ || closed_ || now < next_client_check_) return;
+  next_client_check_ = now + std::chrono::seconds(1);
+  if (ClientReset()) {
+    LogDebug("client %s reset the connection; abandoning request %s", client_ip_.c_str(),
+             ctx_.request_id.c_str());
+    client_gone_ = true;
+    error_code ignored;
+    upstream_->socket.close(ignored);
+    socket_.cancel(ignored);
+  }
+}
+
+bool Http1Session::ClientReset() const {
+  char byte;
+  const ssize_t n = ::recv(const_cast<io::Socket&>(socket_).native_handle(), &byte, 1,
+                           MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 void Http1Session::OnDeadline() {
@@ -232,7 +260,14 @@ io::Awaitable<void> Http1Session::PumpRequestBody(http::RequestParser& parser,
                               AwaitInto(ec));
   }
   pump_ok_ = !ec && parser.is_done();
+  pump_malformed_ = parser.failure() != http::ParseFailure::kNone;
   pump_running_ = false;
+  if (!pump_ok_ && up.socket.is_open()) {
+    // The request can never be completed: abandon the upstream exchange rather than let
+    // the upstream wait for a body that will not come. The relay sees the close.
+    error_code ignored;
+    up.socket.close(ignored);
+  }
   // The route's timeout runs from the end of the request.
   if (pump_ok_ && !response_started_) Expect(Wait::kResponseHeader, route_timeout_);
   pump_done_->cancel();
@@ -283,6 +318,8 @@ io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser&
   const bool is_head = ctx.method == "HEAD";
   const bool client_can_chunk = ctx.version >= 11;
   response_started_ = false;
+  client_gone_ = false;
+  next_client_check_ = worker_now() + std::chrono::seconds(1);
 
   // A request without a body that fails on a reused connection before any response byte
   // arrived is sent once more on a new connection: the peer closed the idle connection
@@ -307,6 +344,7 @@ io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser&
     if (!ec && has_body) {
       pump_running_ = true;
       pump_ok_ = false;
+      pump_malformed_ = false;
       if (!pump_done_) pump_done_.emplace(socket_.get_executor());
       pump_done_->expires_at(Clock::time_point::max());
       Expect(Wait::kStreamProgress, options.idle_timeout);
@@ -374,9 +412,19 @@ io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser&
         up.socket.close(ignored);
         co_await WaitForPump();
       }
-      if (may_retry && !received_any && timed_out_ == Wait::kNothing) {
+      if (may_retry && !received_any && timed_out_ == Wait::kNothing && !client_gone_) {
         upstream_.reset();
         continue;
+      }
+      if (client_gone_) {
+        upstream_.reset();
+        co_return Outcome::kClose;
+      }
+      if (pump_malformed_) {
+        upstream_.reset();
+        const http::LocalReply reply = ReplyForParseFailure(http::ParseFailure::kMalformed);
+        co_await SendLocalReply(reply, ctx.request_id, /*close=*/true);
+        co_return Outcome::kClose;
       }
       LogDebug("request %s: upstream %s failed before the response head: %s",
                ctx.request_id.c_str(), ctx.endpoint->pool_key.c_str(), ec.message().c_str());

@@ -9,8 +9,11 @@
 // connection is bounded whatever the body sizes.
 //
 // Deadlines: the session keeps one deadline and what it is waiting for; the worker's
-// sweeper calls OnDeadline() when it has passed, which cancels the pending socket
-// operations so the coroutine sees the timeout and answers (408, 503, 504) or closes.
+// sweeper calls Sweep(), which on a passed deadline cancels the pending socket operations
+// so the coroutine sees the timeout and answers (408, 503, 504) or closes. While the
+// session waits on an upstream and reads nothing from its client, Sweep() also checks
+// about once a second whether the client reset the connection, and if so abandons the
+// upstream request instead of letting it run for nobody.
 #ifndef SWITCHYARD_DATAPLANE_SERVER_HTTP1_SESSION_H_
 #define SWITCHYARD_DATAPLANE_SERVER_HTTP1_SESSION_H_
 
@@ -43,9 +46,8 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
   // Closes both connections now (worker shutdown).
   void Close();
 
-  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
-  // Called by the worker's sweeper once deadline() has passed.
-  void OnDeadline();
+  // Called by the worker's sweeper every sweep interval.
+  void Sweep(std::chrono::steady_clock::time_point now);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -81,6 +83,11 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
   awaitable<bool> SendLocalReply(const http::LocalReply& reply, std::string_view request_id,
                                  bool close);
 
+  void OnDeadline();
+  // True if the client's socket reports a reset or error (a FIN alone is a half-close:
+  // the client may still read the answer).
+  bool ClientReset() const;
+
   void Expect(Wait wait, Clock::duration within) {
     wait_ = wait;
     deadline_ = worker_now() + within;
@@ -107,6 +114,9 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
   Clock::time_point deadline_ = Clock::time_point::max();
   // What the session was waiting for when its deadline passed; kNothing if it has not.
   Wait timed_out_ = Wait::kNothing;
+  Clock::time_point next_client_check_{};
+  // The client reset the connection while an upstream exchange was in progress.
+  bool client_gone_ = false;
 
   // The exchange in progress. Both are reused from request to request for their storage.
   proxy::RequestContext ctx_;
@@ -116,6 +126,8 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
   bool response_started_ = false;
   bool pump_running_ = false;
   bool pump_ok_ = false;
+  // The request body was malformed (a bad chunk): the request cannot be completed.
+  bool pump_malformed_ = false;
   std::optional<io::SteadyTimer> pump_done_;
   std::string pump_chunk_header_;
   bool closed_ = false;

@@ -111,7 +111,7 @@ void Worker::Sweep() {
     now_ = now;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       Http1Session* session = *it++;  // the session may unregister itself
-      if (session->deadline() <= now) session->OnDeadline();
+      session->Sweep(now);
     }
     Sweep();
   });
