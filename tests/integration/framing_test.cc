@@ -147,6 +147,7 @@ TEST_F(FramingTest, BareLfIsRejectedOrNormalised) {
   const Response r =
       RoundTrip("POST /lf HTTP/1.1\nHost: example.com\nContent-Length: 5\nX-A: 1\n\nhello");
   ASSERT_TRUE(r.ok()) << r.DebugString();
+  RecordProperty("outcome", r.status == 400 ? "rejected" : "normalised");
   if (r.status == 400) {
     EXPECT_TRUE(IsLocalReply(r, 400, {}));
     EXPECT_EQ(backend_->request_count(), 0u);
@@ -168,6 +169,7 @@ TEST_F(FramingTest, BareLfCannotHideAFieldFromOneSide) {
       "POST /lf2 HTTP/1.1\r\nHost: example.com\r\nX-Foo: bar\nContent-Length: 5\r\n\r\nhello");
   const Response r = client.ReadResponse();
   ASSERT_TRUE(r.ok()) << r.DebugString();
+  RecordProperty("outcome", r.status == 400 ? "rejected" : "normalised");
   if (r.status == 400) {
     EXPECT_TRUE(IsLocalReply(r, 400, {}));
     EXPECT_EQ(backend_->request_count(), 0u);
