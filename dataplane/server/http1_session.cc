@@ -199,13 +199,9 @@ io::Awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) {
   }
 }
 
-io::Awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx, bool allow_pooled,
-                                            bool can_retry, http::LocalReply& failure) {
+io::Awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx,
+                                            http::LocalReply& failure) {
   const runtime::Endpoint& endpoint = *ctx.endpoint;
-  if (allow_pooled) {
-    upstream_ = worker_.pool().Take(endpoint.pool_key, worker_now(), /*verify_open=*/!can_retry);
-    if (upstream_) co_return true;
-  }
   upstream_ = std::make_unique<upstream::UpstreamConnection>(socket_.get_executor());
   upstream_->buffer.max_size(worker_.options().limits.max_header_bytes + kReadChunk);
   Expect(Wait::kConnect, ctx.cluster->connect_timeout);
@@ -325,8 +321,14 @@ io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser&
   // arrived is sent once more on a new connection: the peer closed the idle connection
   // while we picked it, and nothing was processed.
   for (int attempt = 0;; ++attempt) {
+    // A pooled connection first (no coroutine frame on this common path); a new one else.
+    // Requests that cannot be retried only take pooled connections that look open.
+    if (attempt == 0) {
+      upstream_ = worker_.pool().Take(ctx.endpoint->pool_key, worker_now(),
+                                      /*verify_open=*/has_body);
+    }
     http::LocalReply failure;
-    if (!co_await Connect(ctx, /*allow_pooled=*/attempt == 0, /*can_retry=*/!has_body, failure)) {
+    if (upstream_ == nullptr && !co_await Connect(ctx, failure)) {
       const bool close = client_close || has_body;
       co_await SendLocalReply(failure, ctx.request_id, close);
       co_return close ? Outcome::kClose : Outcome::kKeepAlive;

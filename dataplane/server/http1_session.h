@@ -72,11 +72,9 @@ class Http1Session : public std::enable_shared_from_this<Http1Session> {
   // should close (after answering a bad or late request where HTTP allows it).
   awaitable<bool> ReadRequestHead(http::RequestParser& parser);
   awaitable<Outcome> Exchange(http::RequestParser& parser);
-  // Sets upstream_ to a pooled connection (if allowed and one is open) or a new one.
-  // On failure returns false with the local reply to send in `failure`.
-  // `can_retry`: the caller can resend the request if a pooled connection turns out dead.
-  awaitable<bool> Connect(const proxy::RequestContext& ctx, bool allow_pooled, bool can_retry,
-                          http::LocalReply& failure);
+  // Sets upstream_ to a new connection to ctx.endpoint. On failure returns false with the
+  // local reply to send in `failure`.
+  awaitable<bool> Connect(const proxy::RequestContext& ctx, http::LocalReply& failure);
   // Sends the request body from the client to `up`, re-framed for the next hop.
   awaitable<void> PumpRequestBody(http::RequestParser& parser, upstream::UpstreamConnection& up);
   awaitable<void> WaitForPump();
