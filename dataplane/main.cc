@@ -1,11 +1,14 @@
 // switchyard-proxy: the data plane. Serves HTTP/1.1 with the routes and clusters of a
-// snapshot read from --config (static mode). See README.md for the flags.
+// snapshot, either read from --config (static mode) or streamed by switchyard-control
+// (--control_plane). See README.md for the flags.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,21 +17,40 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "dataplane/admin/admin_server.h"
+#include "dataplane/config/config_manager.h"
+#include "dataplane/config/discovery_client.h"
 #include "dataplane/proxy/request_pipeline.h"
-#include "dataplane/runtime/runtime_config.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/server/worker.h"
+#include "nlohmann/json.hpp"
 #include "switchyard/config/loader.h"
 
-ABSL_FLAG(std::string, config, "", "Snapshot file (YAML or JSON) to serve. Required.");
+ABSL_FLAG(std::string, config, "", "Static mode: the snapshot file (YAML or JSON) to serve.");
+ABSL_FLAG(std::string, control_plane, "",
+          "Dynamic mode: switchyard-control addresses, comma-separated (host:port,...).");
+ABSL_FLAG(std::string, node_id, "", "This proxy's id for the control plane; default host-pid.");
+ABSL_FLAG(std::string, node_group, "default", "This proxy's group, shown by `yardctl status`.");
+ABSL_FLAG(std::string, node_labels, "", "Labels for `yardctl status`: k=v,k=v.");
+ABSL_FLAG(std::string, snapshot_cache, "",
+          "File for the last accepted snapshot; the proxy boots from it when the control "
+          "plane is unreachable.");
+ABSL_FLAG(absl::Duration, snapshot_cache_max_age, absl::Hours(24),
+          "Do not boot from a cached snapshot older than this.");
+ABSL_FLAG(int, max_routes, 0,
+          "Refuse (NACK) snapshots with more routes than this replica is sized for; 0: any.");
 ABSL_FLAG(std::string, listen, "0.0.0.0:8080",
           "Address and port for client connections, e.g. 127.0.0.1:8080 or [::]:8080. "
           "Port 0 picks a free port (see --ready_file).");
+ABSL_FLAG(std::string, admin, "",
+          "Admin address, e.g. 127.0.0.1:9901 (/ready, /stats, /config_dump); empty: none.");
 ABSL_FLAG(int, workers, 0, "Worker threads; 0 means one per CPU core.");
 ABSL_FLAG(std::string, ready_file, "",
-          "Once accepting connections, write the bound port to this file.");
+          "Once accepting connections, write the bound port (line 1) and admin port (line 2).");
 ABSL_FLAG(int, max_request_headers_bytes, 64 * 1024,
           "Largest request header section (431 beyond); also bounds upstream response heads.");
 ABSL_FLAG(int, max_headers, 100, "Most header fields per request (431 beyond).");
@@ -47,11 +69,13 @@ ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 namespace switchyard {
 namespace {
 
+constexpr char kBuildVersion[] = "switchyard-proxy 0.1";
+
 std::chrono::milliseconds ToMillis(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
 }
 
-bool ParseListen(const std::string& text, boost::asio::ip::tcp::endpoint& out) {
+bool ParseEndpoint(const std::string& text, boost::asio::ip::tcp::endpoint& out) {
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos) return false;
   std::string host = text.substr(0, colon);
@@ -68,47 +92,26 @@ bool ParseListen(const std::string& text, boost::asio::ip::tcp::endpoint& out) {
 }
 
 bool ParseLogLevel(const std::string& text, LogLevel& level) {
-  if (text == "debug") level = LogLevel::kDebug;
-  else if (text == "info") level = LogLevel::kInfo;
-  else if (text == "warning") level = LogLevel::kWarning;
-  else if (text == "error") level = LogLevel::kError;
-  else return false;
+  if (text == "debug") {
+    level = LogLevel::kDebug;
+  } else if (text == "info") {
+    level = LogLevel::kInfo;
+  } else if (text == "warning") {
+    level = LogLevel::kWarning;
+  } else if (text == "error") {
+    level = LogLevel::kError;
+  } else {
+    return false;
+  }
   return true;
 }
 
-int Main() {
-  LogLevel level;
-  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
-    std::fprintf(stderr, "--log_level must be debug, info, warning or error\n");
-    return 2;
-  }
-  SetLogLevel(level);
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "switchyard-proxy: %s\n", message.c_str());
+  return 2;
+}
 
-  const std::string config_path = absl::GetFlag(FLAGS_config);
-  if (config_path.empty()) {
-    std::fprintf(stderr, "--config is required (a snapshot file, YAML or JSON)\n");
-    return 2;
-  }
-  auto snapshot = config::LoadSnapshotFile(config_path);
-  if (!snapshot.ok()) {
-    std::fprintf(stderr, "cannot load %s: %s\n", config_path.c_str(),
-                 std::string(snapshot.status().message()).c_str());
-    return 1;
-  }
-  auto compiled = runtime::RuntimeConfig::Compile(*snapshot);
-  if (!compiled.ok()) {
-    std::fprintf(stderr, "invalid config %s: %s\n", config_path.c_str(),
-                 std::string(compiled.status().message()).c_str());
-    return 1;
-  }
-
-  boost::asio::ip::tcp::endpoint listen;
-  if (!ParseListen(absl::GetFlag(FLAGS_listen), listen)) {
-    std::fprintf(stderr, "--listen must look like 127.0.0.1:8080 or [::1]:8080, got '%s'\n",
-                 absl::GetFlag(FLAGS_listen).c_str());
-    return 2;
-  }
-
+std::optional<server::ServerOptions> ServerOptionsFromFlags(std::string& error) {
   server::ServerOptions options;
   options.limits.max_header_bytes = absl::GetFlag(FLAGS_max_request_headers_bytes);
   options.limits.max_headers = absl::GetFlag(FLAGS_max_headers);
@@ -118,16 +121,121 @@ int Main() {
   options.upstream_idle_timeout = ToMillis(absl::GetFlag(FLAGS_upstream_idle_timeout));
   options.max_connections_per_worker = absl::GetFlag(FLAGS_max_connections_per_worker);
   options.via = absl::GetFlag(FLAGS_via);
-  if (options.limits.max_header_bytes < 1024 || options.limits.max_headers < 1 ||
-      options.limits.max_request_line < 64 || options.max_connections_per_worker < 1 ||
+  if (absl::GetFlag(FLAGS_max_request_headers_bytes) < 1024 ||
+      absl::GetFlag(FLAGS_max_headers) < 1 || absl::GetFlag(FLAGS_max_request_line) < 64 ||
+      absl::GetFlag(FLAGS_max_connections_per_worker) < 1 ||
       options.request_headers_timeout.count() <= 0 || options.idle_timeout.count() <= 0) {
-    std::fprintf(stderr, "limits and timeouts must be positive (header bytes >= 1024, request "
-                         "line >= 64)\n");
-    return 2;
+    error = "limits and timeouts must be positive (header bytes >= 1024, request line >= 64)";
+    return std::nullopt;
+  }
+  return options;
+}
+
+std::optional<v1::Node> NodeFromFlags(std::string& error) {
+  v1::Node node;
+  std::string id = absl::GetFlag(FLAGS_node_id);
+  if (id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    id = absl::StrCat(host, "-", getpid());
+  }
+  node.set_id(id);
+  node.set_group(absl::GetFlag(FLAGS_node_group));
+  node.set_build_version(kBuildVersion);
+  const std::string labels = absl::GetFlag(FLAGS_node_labels);
+  for (absl::string_view pair : absl::StrSplit(labels, ',', absl::SkipEmpty())) {
+    const size_t eq = pair.find('=');
+    if (eq == absl::string_view::npos || eq == 0) {
+      error = absl::StrCat("--node_labels wants k=v pairs, got '", pair, "'");
+      return std::nullopt;
+    }
+    (*node.mutable_labels())[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+  }
+  return node;
+}
+
+std::string StatsJson(const config::ConfigManager& manager,
+                      const config::DiscoveryClient* discovery, int workers) {
+  nlohmann::json stats = {
+      {"version", manager.version()},
+      {"ready", manager.ready()},
+      {"workers", workers},
+      {"snapshots_alive", runtime::RuntimeConfig::LiveCount()},
+  };
+  if (discovery != nullptr) {
+    const config::DiscoveryClient::Stats d = discovery->stats();
+    stats["discovery"] = {
+        {"connected", d.connected},       {"server", d.server},
+        {"running_version", d.running_version}, {"acks", d.acks},
+        {"nacks", d.nacks},               {"last_nack_error", d.last_nack_error},
+    };
+  }
+  return stats.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int Main() {
+  LogLevel level;
+  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
+    return Fail("--log_level must be debug, info, warning or error");
+  }
+  SetLogLevel(level);
+
+  std::string error;
+  const auto options = ServerOptionsFromFlags(error);
+  if (!options) return Fail(error);
+  const std::string config_path = absl::GetFlag(FLAGS_config);
+  const std::string control_plane = absl::GetFlag(FLAGS_control_plane);
+  if (config_path.empty() == control_plane.empty()) {
+    return Fail("give either --config=FILE (static mode) or --control_plane=HOST:PORT");
+  }
+  boost::asio::ip::tcp::endpoint listen;
+  if (!ParseEndpoint(absl::GetFlag(FLAGS_listen), listen)) {
+    return Fail(absl::StrCat("--listen must look like 127.0.0.1:8080 or [::1]:8080, got '",
+                             absl::GetFlag(FLAGS_listen), "'"));
+  }
+  boost::asio::ip::tcp::endpoint admin_endpoint;
+  const std::string admin_flag = absl::GetFlag(FLAGS_admin);
+  if (!admin_flag.empty() && !ParseEndpoint(admin_flag, admin_endpoint)) {
+    return Fail(absl::StrCat("--admin must look like 127.0.0.1:9901, got '", admin_flag, "'"));
+  }
+  const auto node = NodeFromFlags(error);
+  if (!node) return Fail(error);
+
+  config::ConfigManagerOptions manager_options;
+  manager_options.max_routes = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_routes)));
+  if (!absl::GetFlag(FLAGS_snapshot_cache).empty()) {
+    manager_options.cache.emplace(absl::GetFlag(FLAGS_snapshot_cache));
+  }
+  config::ConfigManager manager(manager_options);
+  std::optional<v1::Snapshot> booted_from_cache;
+  if (!config_path.empty()) {
+    auto snapshot = config::LoadSnapshotFile(config_path);
+    if (!snapshot.ok()) {
+      std::fprintf(stderr, "cannot load %s: %s\n", config_path.c_str(),
+                   std::string(snapshot.status().message()).c_str());
+      return 1;
+    }
+    if (absl::Status installed = manager.Install(*snapshot); !installed.ok()) {
+      std::fprintf(stderr, "invalid config %s: %s\n", config_path.c_str(),
+                   std::string(installed.message()).c_str());
+      return 1;
+    }
+  } else if (manager_options.cache.has_value()) {
+    auto cached =
+        manager_options.cache->Load(absl::GetFlag(FLAGS_snapshot_cache_max_age), absl::Now());
+    absl::Status status = cached.status();
+    if (cached.ok()) status = manager.Install(*cached, /*from_cache=*/true);
+    if (status.ok()) {
+      LogInfo("booted from cached snapshot version %llu",
+              static_cast<unsigned long long>(cached->version()));
+      booted_from_cache = std::move(*cached);
+    } else {
+      LogInfo("not booting from the snapshot cache: %s", std::string(status.message()).c_str());
+    }
   }
 
-  int workers = absl::GetFlag(FLAGS_workers);
-  if (workers <= 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  int worker_count = absl::GetFlag(FLAGS_workers);
+  if (worker_count <= 0) worker_count = std::max(1u, std::thread::hardware_concurrency());
 
   // Workers inherit this mask: only the main thread takes SIGINT/SIGTERM, in sigwait.
   sigset_t stop_signals;
@@ -137,10 +245,11 @@ int Main() {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  const auto pipeline = proxy::RequestPipeline::Standard({.via = options.via});
-  std::vector<std::unique_ptr<server::Worker>> pool;
-  for (int i = 0; i < workers; ++i) {
-    auto worker = std::make_unique<server::Worker>(i, options, *pipeline, *compiled);
+  const auto pipeline = proxy::RequestPipeline::Standard({.via = options->via});
+  std::vector<std::unique_ptr<server::Worker>> workers;
+  std::vector<server::Worker*> worker_pointers;
+  for (int i = 0; i < worker_count; ++i) {
+    auto worker = std::make_unique<server::Worker>(i, *options, *pipeline, manager.current());
     boost::system::error_code ec;
     // The first bind settles the port (when 0 was asked for); the rest share it.
     const auto bound = worker->Listen(listen, ec);
@@ -150,25 +259,61 @@ int Main() {
       return 1;
     }
     listen = bound;
-    pool.push_back(std::move(worker));
+    worker_pointers.push_back(worker.get());
+    workers.push_back(std::move(worker));
   }
-  for (auto& worker : pool) worker->Start();
-  LogInfo("serving config %s (version %llu) on %s:%u with %d workers", config_path.c_str(),
-          static_cast<unsigned long long>((*compiled)->version()),
-          listen.address().to_string().c_str(), listen.port(), workers);
+  manager.AttachWorkers(worker_pointers);
+  // A snapshot installed between the workers' creation and AttachWorkers reaches them here.
+  for (server::Worker* worker : worker_pointers) worker->SetConfig(manager.current());
+
+  std::unique_ptr<config::DiscoveryClient> discovery;
+  if (!control_plane.empty()) {
+    config::DiscoveryClient::Options discovery_options;
+    for (absl::string_view server : absl::StrSplit(control_plane, ',', absl::SkipEmpty())) {
+      discovery_options.servers.emplace_back(server);
+    }
+    discovery_options.node = *node;
+    discovery = std::make_unique<config::DiscoveryClient>(
+        discovery_options,
+        [&manager](const v1::Snapshot& snapshot) { return manager.Install(snapshot); });
+  }
+
+  admin::AdminServer admin_server({
+      .ready = [&manager] { return manager.ready(); },
+      .stats_json = [&] { return StatsJson(manager, discovery.get(), worker_count); },
+      .config_dump_json = [&manager] { return manager.DumpJson(); },
+  });
+  uint16_t admin_port = 0;
+  if (!admin_flag.empty()) {
+    boost::system::error_code ec;
+    admin_port = admin_server.Start(admin_endpoint, ec).port();
+    if (ec) {
+      std::fprintf(stderr, "cannot listen on admin %s: %s\n", admin_flag.c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
+  }
+
+  for (auto& worker : workers) worker->Start();
+  if (discovery) discovery->Start(booted_from_cache);
+  LogInfo("listening on %s:%u with %d workers (node %s); admin port %u; %s",
+          listen.address().to_string().c_str(), listen.port(), worker_count, node->id().c_str(),
+          admin_port, manager.ready() ? "ready" : "not ready until a snapshot arrives");
 
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty()) {
     // Written to a temporary name and renamed, so a reader never sees half a file.
     const std::string tmp = ready_file + ".tmp";
-    std::ofstream(tmp) << listen.port() << "\n";
+    std::ofstream(tmp) << listen.port() << "\n" << admin_port << "\n";
     std::rename(tmp.c_str(), ready_file.c_str());
   }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LogInfo("signal %d: stopping", signal_number);
-  for (auto& worker : pool) worker->Stop();
+  if (discovery) discovery->Stop();
+  admin_server.Stop();
+  for (auto& worker : workers) worker->Stop();
   return 0;
 }
 
@@ -177,7 +322,8 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "switchyard-proxy --config=snapshot.yaml [--listen=0.0.0.0:8080] [--workers=N]");
+      "switchyard-proxy (--config=snapshot.yaml | --control_plane=host:port) "
+      "[--listen=0.0.0.0:8080] [--workers=N] [--admin=127.0.0.1:9901]");
   absl::ParseCommandLine(argc, argv);
   return switchyard::Main();
 }

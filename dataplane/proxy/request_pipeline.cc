@@ -29,6 +29,11 @@ class MatchRoute final : public RequestPhase {
  public:
   std::string_view name() const override { return "route"; }
   PhaseResult OnRequestHeaders(RequestContext& ctx, WorkerServices&) const override {
+    if (ctx.config == nullptr) {
+      // Started before the first snapshot arrived (the admin port says not ready).
+      ctx.local_reply = {503, "no_config", "the gateway has no configuration yet"};
+      return PhaseResult::kStop;
+    }
     const std::string* host = ctx.headers.Get("host");
     router::RequestView view;
     view.method = ctx.method;

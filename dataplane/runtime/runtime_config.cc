@@ -1,5 +1,6 @@
 #include "dataplane/runtime/runtime_config.h"
 
+#include <atomic>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -9,6 +10,8 @@
 namespace switchyard::runtime {
 namespace {
 
+std::atomic<int64_t> live_count{0};
+
 constexpr std::chrono::milliseconds kDefaultConnectTimeout{1000};
 constexpr uint32_t kDefaultMaxIdleConnections = 64;
 
@@ -17,6 +20,12 @@ std::chrono::milliseconds ToMillis(const google::protobuf::Duration& d) {
 }
 
 }  // namespace
+
+RuntimeConfig::RuntimeConfig() { live_count.fetch_add(1, std::memory_order_relaxed); }
+
+RuntimeConfig::~RuntimeConfig() { live_count.fetch_sub(1, std::memory_order_relaxed); }
+
+int64_t RuntimeConfig::LiveCount() { return live_count.load(std::memory_order_relaxed); }
 
 absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
     const v1::Snapshot& snapshot) {

@@ -39,12 +39,18 @@ class RuntimeConfig {
   static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(
       const v1::Snapshot& snapshot);
 
+  ~RuntimeConfig();
+
+  // How many compiled configs exist in this process: the served one plus any still pinned
+  // by requests that started before a swap. Shown on the admin port.
+  static int64_t LiveCount();
+
   uint64_t version() const { return version_; }
   const router::RouteTable& routes() const { return *routes_; }
   const std::vector<Cluster>& clusters() const { return clusters_; }
 
  private:
-  RuntimeConfig() = default;
+  RuntimeConfig();
 
   uint64_t version_ = 0;
   std::unique_ptr<const router::RouteTable> routes_;

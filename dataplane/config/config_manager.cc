@@ -1,0 +1,76 @@
+#include "dataplane/config/config_manager.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "switchyard/config/loader.h"
+
+namespace switchyard::config {
+
+absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const {
+  if (options_.max_routes == 0) return absl::OkStatus();
+  size_t routes = 0;
+  for (const v1::VirtualHost& vhost : snapshot.virtual_hosts()) routes += vhost.routes_size();
+  if (routes > options_.max_routes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("snapshot has ", routes, " routes; this proxy accepts at most ",
+                     options_.max_routes, " (--max_routes)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cache) {
+  absl::MutexLock install_lock(&install_mu_);
+  if (absl::Status status = CheckProxyLimits(snapshot); !status.ok()) return status;
+  const absl::Time start = absl::Now();
+  auto compiled = runtime::RuntimeConfig::Compile(snapshot);
+  if (!compiled.ok()) return compiled.status();
+  const absl::Duration compile_time = absl::Now() - start;
+
+  std::vector<server::Worker*> workers;
+  {
+    absl::MutexLock lock(&mu_);
+    current_ = *compiled;
+    snapshot_ = std::make_shared<const v1::Snapshot>(snapshot);
+    workers = workers_;
+  }
+  for (server::Worker* worker : workers) worker->SetConfig(*compiled);
+  LogInfo("serving snapshot version %llu (%d virtual hosts, %d clusters; compiled in %s)",
+          static_cast<unsigned long long>(snapshot.version()), snapshot.virtual_hosts_size(),
+          snapshot.clusters_size(), absl::FormatDuration(compile_time).c_str());
+
+  if (options_.cache.has_value() && !from_cache) {
+    // Serving goes on even if the disk is full; only a boot without control plane suffers.
+    if (absl::Status saved = options_.cache->Save(snapshot); !saved.ok()) {
+      LogWarning("cannot cache snapshot: %s", std::string(saved.message()).c_str());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ConfigManager::AttachWorkers(std::vector<server::Worker*> workers) {
+  absl::MutexLock lock(&mu_);
+  workers_ = std::move(workers);
+}
+
+std::shared_ptr<const runtime::RuntimeConfig> ConfigManager::current() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+uint64_t ConfigManager::version() const {
+  absl::MutexLock lock(&mu_);
+  return current_ ? current_->version() : 0;
+}
+
+std::string ConfigManager::DumpJson() const {
+  std::shared_ptr<const v1::Snapshot> snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    snapshot = snapshot_;
+  }
+  return snapshot ? SnapshotToJson(*snapshot) : "{}";
+}
+
+}  // namespace switchyard::config

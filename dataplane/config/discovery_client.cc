@@ -1,0 +1,149 @@
+#include "dataplane/config/discovery_client.h"
+
+#include <random>
+#include <utility>
+
+#include "common/log.h"
+#include "dataplane/config/snapshot_delta.h"
+#include "grpcpp/grpcpp.h"
+#include "switchyard/v1/discovery.grpc.pb.h"
+
+namespace switchyard::config {
+namespace {
+
+// Large enough for the biggest snapshot validation allows.
+constexpr int kMaxMessageBytes = 256 << 20;
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& server) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // Notice a control plane that vanished without closing the connection.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Reconnection pacing is ours (jittered backoff across addresses), not the channel's.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1'000);
+  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
+
+DiscoveryClient::DiscoveryClient(Options options, Installer installer)
+    : options_(std::move(options)), installer_(std::move(installer)) {}
+
+DiscoveryClient::~DiscoveryClient() { Stop(); }
+
+void DiscoveryClient::Start(std::optional<v1::Snapshot> running) {
+  if (running.has_value()) {
+    running_ = std::move(*running);
+    have_running_ = true;
+    absl::MutexLock lock(&mu_);
+    stats_.running_version = running_.version();
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void DiscoveryClient::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (active_ != nullptr) active_->TryCancel();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+DiscoveryClient::Stats DiscoveryClient::stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+void DiscoveryClient::Run() {
+  std::mt19937_64 random(std::random_device{}());
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  absl::Duration backoff = options_.initial_backoff;
+  for (size_t attempt = 0;; ++attempt) {
+    const std::string& server = options_.servers[attempt % options_.servers.size()];
+    if (StreamOnce(server)) backoff = options_.initial_backoff;
+    // Jitter spreads the reconnects of many proxies after a control-plane restart.
+    const absl::Duration wait = backoff * jitter(random);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait)) return;
+  }
+}
+
+bool DiscoveryClient::StreamOnce(const std::string& server) {
+  auto stub = v1::DiscoveryService::NewStub(MakeChannel(server));
+  grpc::ClientContext context;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return false;
+    active_ = &context;
+    stats_.server = server;
+  }
+  auto stream = stub->StreamSnapshots(&context);
+  v1::DiscoveryRequest hello;
+  *hello.mutable_node() = options_.node;
+  hello.set_version(have_running_ ? running_.version() : 0);
+  bool progressed = false;
+  if (stream->Write(hello)) {
+    v1::DiscoveryResponse response;
+    while (stream->Read(&response)) {
+      if (!progressed) {
+        progressed = true;
+        absl::MutexLock lock(&mu_);
+        stats_.connected = true;
+      }
+      const v1::DiscoveryRequest reply = Handle(response);
+      if (!stream->Write(reply)) break;
+    }
+  }
+  const grpc::Status status = stream->Finish();
+  {
+    absl::MutexLock lock(&mu_);
+    active_ = nullptr;
+    stats_.connected = false;
+    if (stopping_) return progressed;
+  }
+  LogWarning("discovery stream to %s ended: %s%s", server.c_str(),
+             status.ok() ? "closed by the control plane" : status.error_message().c_str(),
+             progressed ? "" : " (no snapshot received)");
+  return progressed;
+}
+
+v1::DiscoveryRequest DiscoveryClient::Handle(const v1::DiscoveryResponse& response) {
+  absl::StatusOr<v1::Snapshot> snapshot;
+  if (response.has_delta()) {
+    snapshot = have_running_ ? ApplyDelta(running_, response.delta(), response.version())
+                             : absl::FailedPreconditionError(
+                                   "received a delta but this proxy runs no snapshot");
+  } else {
+    snapshot = response.snapshot();
+    snapshot->set_version(response.version());
+  }
+  absl::Status installed = snapshot.ok() ? installer_(*snapshot) : snapshot.status();
+
+  v1::DiscoveryRequest reply;
+  reply.set_response_nonce(response.nonce());
+  absl::MutexLock lock(&mu_);
+  if (installed.ok()) {
+    running_ = std::move(*snapshot);
+    have_running_ = true;
+    ++stats_.acks;
+    stats_.running_version = running_.version();
+    LogInfo("installed snapshot version %llu; ACK",
+            static_cast<unsigned long long>(running_.version()));
+  } else {
+    ++stats_.nacks;
+    stats_.last_nack_error = std::string(installed.message());
+    reply.mutable_error_detail()->set_message(stats_.last_nack_error);
+    LogWarning("refused snapshot version %llu; NACK: %s",
+               static_cast<unsigned long long>(response.version()),
+               stats_.last_nack_error.c_str());
+  }
+  reply.set_version(have_running_ ? running_.version() : 0);
+  return reply;
+}
+
+}  // namespace switchyard::config

@@ -1,0 +1,90 @@
+// The proxy's end of the discovery stream (DESIGN.md, "The discovery stream").
+//
+// One thread keeps one bidirectional stream open to a control plane, trying the given
+// addresses in turn and waiting a jittered, growing backoff between attempts. It opens
+// with the node identity and the version the proxy already runs, hands every snapshot
+// it receives (deltas applied to the running snapshot first) to the installer, and
+// answers ACK when the installer accepts it or NACK with the installer's error. The
+// proxy keeps serving whatever it runs while the control plane is away.
+#ifndef SWITCHYARD_DATAPLANE_CONFIG_DISCOVERY_CLIENT_H_
+#define SWITCHYARD_DATAPLANE_CONFIG_DISCOVERY_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "switchyard/v1/discovery.pb.h"
+#include "switchyard/v1/snapshot.pb.h"
+
+namespace grpc {
+class ClientContext;
+}
+
+namespace switchyard::config {
+
+class DiscoveryClient {
+ public:
+  struct Options {
+    std::vector<std::string> servers;  // "host:port", tried in turn
+    v1::Node node;
+    absl::Duration initial_backoff = absl::Milliseconds(250);
+    absl::Duration max_backoff = absl::Seconds(10);
+  };
+
+  // Installs a complete snapshot; an error becomes a NACK carrying its message. Called on
+  // the client's thread, one snapshot at a time.
+  using Installer = std::function<absl::Status(const v1::Snapshot&)>;
+
+  struct Stats {
+    bool connected = false;
+    std::string server;  // the address of the current or last stream
+    uint64_t running_version = 0;
+    uint64_t acks = 0;
+    uint64_t nacks = 0;
+    std::string last_nack_error;
+  };
+
+  DiscoveryClient(Options options, Installer installer);
+  ~DiscoveryClient();
+  DiscoveryClient(const DiscoveryClient&) = delete;
+  DiscoveryClient& operator=(const DiscoveryClient&) = delete;
+
+  // Starts the stream thread. `running`: the snapshot the proxy already serves (booted
+  // from its disk cache), whose version is announced so the control plane sends nothing
+  // it already has.
+  void Start(std::optional<v1::Snapshot> running);
+  // Cancels the stream and joins the thread. Idempotent.
+  void Stop();
+
+  Stats stats() const;
+
+ private:
+  void Run();
+  // Runs one stream to its end; true if it received at least one response.
+  bool StreamOnce(const std::string& server);
+  // Turns a response into the full snapshot it describes, installs it and builds the reply.
+  v1::DiscoveryRequest Handle(const v1::DiscoveryResponse& response);
+
+  const Options options_;
+  const Installer installer_;
+  // Owned by the stream thread.
+  v1::Snapshot running_;
+  bool have_running_ = false;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace switchyard::config
+
+#endif  // SWITCHYARD_DATAPLANE_CONFIG_DISCOVERY_CLIENT_H_
