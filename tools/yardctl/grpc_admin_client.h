@@ -1,0 +1,30 @@
+// AdminClient over a gRPC channel (insecure, as the admin API is served today).
+//
+// Each call has its own deadline of `timeout`. Calls fail fast (no wait-for-ready): a
+// refused connection comes back at once as UNAVAILABLE instead of after the timeout.
+// A deadline that passes before the channel ever connected (a host that drops packets,
+// or a port that accepts TCP but never speaks HTTP/2) is returned as UNAVAILABLE too,
+// because for the operator it means the same thing: no control plane at that address.
+// A deadline that passes on a connected channel stays DEADLINE_EXCEEDED.
+#ifndef SWITCHYARD_TOOLS_YARDCTL_GRPC_ADMIN_CLIENT_H_
+#define SWITCHYARD_TOOLS_YARDCTL_GRPC_ADMIN_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "tools/yardctl/admin_client.h"
+
+namespace switchyard::yardctl {
+
+struct GrpcClientOptions {
+  // A gRPC target: "HOST:PORT", "dns:///HOST:PORT", "unix:/path", ...
+  std::string target;
+  absl::Duration timeout = absl::Seconds(5);
+};
+
+std::unique_ptr<AdminClient> NewGrpcAdminClient(const GrpcClientOptions& options);
+
+}  // namespace switchyard::yardctl
+
+#endif  // SWITCHYARD_TOOLS_YARDCTL_GRPC_ADMIN_CLIENT_H_
