@@ -25,7 +25,7 @@ std::string FormatTimeForTable(const google::protobuf::Timestamp& timestamp) {
 std::string FormatTimeRfc3339(const google::protobuf::Timestamp& timestamp) {
   const absl::Time time = ToTime(timestamp);
   if (time == absl::InfinitePast()) return "";
-  return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", time, absl::UTCTimeZone());
 }
 
 std::string FormatAge(const google::protobuf::Timestamp& then, absl::Time now) {
