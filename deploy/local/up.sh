@@ -1,0 +1,520 @@
+#!/usr/bin/env bash
+# Runs a whole Switchyard deployment on 127.0.0.1: switchyard-control with its SQLite
+# store, three switchyard-proxy replicas subscribed to it (each with its own snapshot
+# cache and admin port), HAProxy in front of the replicas, and two sample backends. The
+# initial snapshot (deploy/local/initial.yaml) is applied with yardctl.
+#
+#   deploy/local/up.sh up      start everything in the background, print where it listens
+#   deploy/local/up.sh run     the same, then stay in the foreground until Ctrl-C / SIGTERM
+#   deploy/local/up.sh status  what runs, and each replica's version
+#   deploy/local/up.sh down    stop everything started by `up` (by PID, never by name)
+#
+# See deploy/local/README.md for the options, the port layout and the state directory.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+readonly SCRIPT_DIR REPO_ROOT
+
+usage() {
+  cat <<EOF
+usage: $(basename "$0") up|run|status|down [options]
+
+  --state-dir DIR     logs, pid records, SQLite store, snapshot caches
+                      (default \$SWITCHYARD_LOCAL_STATE_DIR or ${XDG_STATE_HOME:-\$HOME/.local/state}/switchyard-local)
+  --bin-dir DIR       where the built binaries are (default \$SWITCHYARD_BIN_DIR, else
+                      \`bazel info bazel-bin\`); one binary can be overridden with
+                      SWITCHYARD_PROXY_BIN, SWITCHYARD_CONTROL_BIN, YARDCTL_BIN,
+                      SAMPLE_BACKEND_BIN, HAPROXY_BIN (default /usr/sbin/haproxy)
+  --base-port N       consecutive ports from N (default 18080, see README.md);
+                      0: every port is a free one picked at start-up
+  --proxies N         proxy replicas (default 3)
+  --workers N         worker threads per proxy (default 1)
+  --proxy-arg ARG     extra flag for every proxy, e.g. --proxy-arg=--max_routes=50 (repeatable)
+  --config FILE       initial snapshot template (default deploy/local/initial.yaml;
+                      @BLUE_PORT@ and @GREEN_PORT@ are substituted)
+  --timeout SECONDS   how long each component may take to become ready (default 30)
+EOF
+}
+
+command="${1:-}"
+[[ -n "$command" ]] && shift
+case "$command" in
+  up | run | status | down) ;;
+  -h | --help | help)
+    usage
+    exit 0
+    ;;
+  *)
+    usage >&2
+    exit 2
+    ;;
+esac
+
+state_dir="${SWITCHYARD_LOCAL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/switchyard-local}"
+bin_dir="${SWITCHYARD_BIN_DIR:-}"
+base_port="${SWITCHYARD_LOCAL_BASE_PORT:-18080}"
+proxy_count=3
+workers=1
+proxy_args=()
+config_template="$SCRIPT_DIR/initial.yaml"
+start_timeout=30
+
+# Accepts both "--flag value" and "--flag=value".
+while (($# > 0)); do
+  arg="$1"
+  shift
+  value=""
+  if [[ "$arg" == --*=* ]]; then
+    value="${arg#*=}"
+    arg="${arg%%=*}"
+  elif [[ "$arg" == --* && "$arg" != "--help" ]]; then
+    (($# > 0)) || {
+      echo "up.sh: $arg needs a value" >&2
+      exit 2
+    }
+    value="$1"
+    shift
+  fi
+  case "$arg" in
+    --state-dir) state_dir="$value" ;;
+    --bin-dir) bin_dir="$value" ;;
+    --base-port) base_port="$value" ;;
+    --proxies) proxy_count="$value" ;;
+    --workers) workers="$value" ;;
+    --proxy-arg) proxy_args+=("$value") ;;
+    --config) config_template="$value" ;;
+    --timeout) start_timeout="$value" ;;
+    --help)
+      usage
+      exit 0
+      ;;
+    *)
+      echo "up.sh: unknown option $arg" >&2
+      usage >&2
+      exit 2
+      ;;
+  esac
+done
+
+for number in "$base_port" "$proxy_count" "$workers" "$start_timeout"; do
+  [[ "$number" =~ ^[0-9]+$ ]] || {
+    echo "up.sh: '$number' is not a number" >&2
+    exit 2
+  }
+done
+((proxy_count >= 1)) || {
+  echo "up.sh: --proxies must be at least 1" >&2
+  exit 2
+}
+
+mkdir -p "$state_dir/logs"
+state_dir="$(cd "$state_dir" && pwd)"
+# One line per started process: name, address, pid, start time, log. The start time
+# (field 22 of /proc/PID/stat) makes sure `down` never signals a process that merely
+# reuses a recorded PID.
+readonly COMPONENTS="$state_dir/components.tsv"
+# Written last by `up`, so its presence means "everything is ready" (tests wait for it).
+readonly ENDPOINTS="$state_dir/endpoints.env"
+
+log() { echo "up.sh: $*" >&2; }
+
+# ---------------------------------------------------------------------------------------
+# Processes: start, record, check, stop.
+
+proc_starttime() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  # The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+  local -a fields
+  read -r -a fields <<<"${stat##*) }"
+  echo "${fields[19]}"
+}
+
+# True while PID is the very process that was recorded with STARTTIME and has not exited
+# (a zombie waiting to be reaped counts as exited).
+is_ours() {
+  local pid="$1" starttime="$2" now state
+  now="$(proc_starttime "$pid")" || return 1
+  [[ "$now" == "$starttime" ]] || return 1
+  state="$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ "$state" != "Z" ]]
+}
+
+# start NAME LOG COMMAND...: runs COMMAND in the background with its output in LOG.
+start() {
+  local name="$1" logfile="$2"
+  shift 2
+  "$@" >"$logfile" 2>&1 </dev/null &
+  local pid=$!
+  local starttime
+  starttime="$(proc_starttime "$pid")" || starttime="?"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "-" "$pid" "$starttime" "$logfile" >>"$COMPONENTS"
+}
+
+# Sets the address column of NAME once its port is known.
+set_address() {
+  local name="$1" address="$2" tmp="$COMPONENTS.tmp"
+  awk -F'\t' -v OFS='\t' -v n="$name" -v a="$address" '$1 == n { $2 = a } { print }' \
+    "$COMPONENTS" >"$tmp"
+  mv "$tmp" "$COMPONENTS"
+}
+
+field_of() {
+  awk -F'\t' -v n="$1" -v f="$2" '$1 == n { print $f }' "$COMPONENTS"
+}
+
+# Stops every recorded process, last started first (the load balancer before the proxies,
+# the proxies before the control plane), each with SIGTERM and, after a grace period,
+# SIGKILL. Only processes whose PID and start time both match the record are signalled.
+stop_all() {
+  [[ -f "$COMPONENTS" ]] || return 0
+  local name address pid starttime logfile waited
+  while IFS=$'\t' read -r name address pid starttime logfile; do
+    if ! is_ours "$pid" "$starttime"; then
+      continue
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    waited=0
+    while is_ours "$pid" "$starttime" && ((waited < 100)); do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    if is_ours "$pid" "$starttime"; then
+      log "$name (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    echo "stopped $name (pid $pid)"
+  done < <(tac "$COMPONENTS")
+  rm -f "$COMPONENTS" "$ENDPOINTS"
+}
+
+any_running() {
+  [[ -f "$COMPONENTS" ]] || return 1
+  local name address pid starttime logfile
+  while IFS=$'\t' read -r name address pid starttime logfile; do
+    if is_ours "$pid" "$starttime"; then return 0; fi
+  done <"$COMPONENTS"
+  return 1
+}
+
+fail() {
+  log "$*"
+  log "stopping what was started"
+  stop_all >&2
+  exit 1
+}
+
+# wait_until NAME DESCRIPTION COMMAND...: polls COMMAND until it succeeds. Gives up when
+# the component NAME exits (showing its log) or after --timeout seconds.
+wait_until() {
+  local name="$1" what="$2"
+  shift 2
+  local pid starttime logfile deadline=$((SECONDS + start_timeout))
+  pid="$(field_of "$name" 3)"
+  starttime="$(field_of "$name" 4)"
+  logfile="$(field_of "$name" 5)"
+  until "$@"; do
+    if ! is_ours "$pid" "$starttime"; then
+      fail "$name exited before $what; the end of $logfile:
+$(tail -n 30 "$logfile")"
+    fi
+    if ((SECONDS >= deadline)); then
+      fail "$name: no $what within ${start_timeout}s; the end of $logfile:
+$(tail -n 30 "$logfile")"
+    fi
+    sleep 0.1
+  done
+}
+
+# ---------------------------------------------------------------------------------------
+# Small probes used by wait_until.
+
+http_code() { curl -s -o /dev/null --max-time 2 -w '%{http_code}' "$1" || true; }
+http_ok() { [[ "$(http_code "$1")" == 200 ]]; }
+# A number on line N of FILE (the ready files the proxy and the control plane write).
+ready_line() { sed -n "${2}p" "$1" 2>/dev/null | tr -dc '0-9'; }
+has_ready_line() { [[ -n "$(ready_line "$1" "$2")" ]]; }
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# All N servers of HAProxy's "proxies" backend are UP in its CSV stats (field 18).
+haproxy_all_up() {
+  local up
+  up="$(curl -s --max-time 2 "http://127.0.0.1:$1/;csv" |
+    awk -F, '$1 == "proxies" && $2 ~ /^proxy/ && $18 == "UP"' | wc -l)"
+  ((up == proxy_count))
+}
+
+# ---------------------------------------------------------------------------------------
+
+find_binaries() {
+  if [[ -z "$bin_dir" ]]; then
+    bin_dir="$(cd "$REPO_ROOT" && bazel info bazel-bin 2>/dev/null)" ||
+      fail "no --bin-dir and \`bazel info bazel-bin\` failed"
+  fi
+  proxy_bin="${SWITCHYARD_PROXY_BIN:-$bin_dir/dataplane/switchyard-proxy}"
+  control_bin="${SWITCHYARD_CONTROL_BIN:-$bin_dir/controlplane/switchyard-control}"
+  yardctl_bin="${YARDCTL_BIN:-$bin_dir/tools/yardctl/yardctl}"
+  backend_bin="${SAMPLE_BACKEND_BIN:-$bin_dir/tools/sample_backend/sample-backend}"
+  haproxy_bin="${HAPROXY_BIN:-/usr/sbin/haproxy}"
+  local b
+  for b in "$proxy_bin" "$control_bin" "$yardctl_bin" "$backend_bin" "$haproxy_bin"; do
+    [[ -x "$b" ]] || fail "not found or not executable: $b
+build them with: bazel build //dataplane:switchyard-proxy //controlplane:switchyard-control //tools/yardctl:yardctl //tools/sample_backend:sample-backend"
+  done
+}
+
+# Prints COUNT distinct free ports. They are held open together until all are chosen, so
+# they differ; another program could still take one before we bind it (unlikely on a
+# test machine, and the component's start-up then fails loudly).
+free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in held))
+EOF
+}
+
+write_haproxy_config() {
+  local file="$1"
+  {
+    cat <<EOF
+# Generated by deploy/local/up.sh; rewritten at every start.
+global
+    # HAProxy refuses a maxconn above the process's file descriptor limit.
+    maxconn 4096
+    log stdout format raw local0
+
+defaults
+    mode http
+    log global
+    # Only errors and abnormal ends are logged, not every request.
+    option httplog
+    option dontlog-normal
+    # Client and server connections stay open between requests.
+    option http-keep-alive
+    timeout connect 2s
+    timeout client 60s
+    timeout server 30s
+    timeout http-request 10s
+    timeout http-keep-alive 60s
+    timeout check 1s
+    # A connection refused by a replica (stopped, restarting) is retried on another one.
+    retries 2
+    option redispatch
+
+frontend gateway
+    bind 127.0.0.1:$lb_port
+    default_backend proxies
+
+backend proxies
+    balance roundrobin
+    # A replica takes traffic only while its admin /ready says it serves a snapshot.
+    option httpchk
+    http-check send meth GET uri /ready
+    http-check expect status 200
+    default-server inter 500ms fastinter 250ms fall 2 rise 2
+EOF
+    local i
+    for ((i = 1; i <= proxy_count; i++)); do
+      echo "    server proxy$i 127.0.0.1:${proxy_port[i]} check port ${admin_port[i]}"
+    done
+    cat <<EOF
+
+listen stats
+    bind 127.0.0.1:$stats_port
+    stats enable
+    stats uri /
+    stats refresh 5s
+EOF
+  } >"$file"
+}
+
+print_table() {
+  printf '%-14s %-22s %-8s %s\n' COMPONENT ADDRESS PID LOG
+  local name address pid starttime logfile
+  while IFS=$'\t' read -r name address pid starttime logfile; do
+    printf '%-14s %-22s %-8s %s\n' "$name" "$address" "$pid" "$logfile"
+  done <"$COMPONENTS"
+}
+
+do_up() {
+  if any_running; then
+    log "already running from $state_dir (see \`$0 status --state-dir $state_dir\`); stop it first with \`$0 down\`"
+    exit 1
+  fi
+  rm -f "$COMPONENTS" "$ENDPOINTS"
+  find_binaries
+
+  # Port layout: fixed offsets from --base-port, or free ports. The proxies and the
+  # control plane take port 0 and report theirs in a ready file, so only the ports other
+  # components must know in advance are picked here.
+  local i
+  declare -g -a proxy_port=() admin_port=()
+  if ((base_port == 0)); then
+    read -r lb_port stats_port blue_port green_port <<<"$(free_ports 4)"
+    control_port=0
+    for ((i = 1; i <= proxy_count; i++)); do
+      proxy_port[i]=0
+      admin_port[i]=0
+    done
+  else
+    lb_port=$base_port
+    stats_port=$((base_port + 1))
+    control_port=$((base_port + 2))
+    blue_port=$((base_port + 3))
+    green_port=$((base_port + 4))
+    for ((i = 1; i <= proxy_count; i++)); do
+      proxy_port[i]=$((base_port + 3 + 2 * i))
+      admin_port[i]=$((base_port + 4 + 2 * i))
+    done
+  fi
+
+  local logs="$state_dir/logs"
+
+  # Backends first: the initial snapshot routes to them.
+  start blue "$logs/blue.log" "$backend_bin" --listen="127.0.0.1:$blue_port" --name=blue
+  set_address blue "127.0.0.1:$blue_port"
+  start green "$logs/green.log" "$backend_bin" --listen="127.0.0.1:$green_port" --name=green
+  set_address green "127.0.0.1:$green_port"
+  wait_until blue "an answer on :$blue_port" http_ok "http://127.0.0.1:$blue_port/"
+  wait_until green "an answer on :$green_port" http_ok "http://127.0.0.1:$green_port/"
+
+  # The control plane keeps its SQLite store across runs: `up` after `down` resumes at the
+  # last stored version.
+  local control_ready="$state_dir/control.ready"
+  rm -f "$control_ready"
+  start control "$logs/control.log" "$control_bin" --listen="127.0.0.1:$control_port" \
+    --db="$state_dir/control.db" --ready_file="$control_ready"
+  wait_until control "ready file" has_ready_line "$control_ready" 1
+  control_port="$(ready_line "$control_ready" 1)"
+  set_address control "127.0.0.1:$control_port"
+  wait_until control "listening socket" tcp_open "$control_port"
+
+  # The initial config goes in before the proxies start, so they become ready with their
+  # first snapshot instead of waiting for one.
+  sed -e "s/@BLUE_PORT@/$blue_port/g" -e "s/@GREEN_PORT@/$green_port/g" \
+    "$config_template" >"$state_dir/initial.yaml"
+  local out rc=0
+  out="$("$yardctl_bin" --server "127.0.0.1:$control_port" apply -f "$state_dir/initial.yaml" \
+    --message "deploy/local/up.sh: initial config" 2>&1)" || rc=$?
+  ((rc == 0)) || fail "yardctl apply of the initial config failed (exit $rc):
+$out"
+  echo "$out" >"$logs/yardctl-initial-apply.log"
+
+  for ((i = 1; i <= proxy_count; i++)); do
+    local ready="$state_dir/proxy$i.ready"
+    rm -f "$ready"
+    start "proxy$i" "$logs/proxy$i.log" "$proxy_bin" \
+      --control_plane="127.0.0.1:$control_port" \
+      --node_id="local-proxy$i" --node_group=local --node_labels="replica=$i,env=local" \
+      --snapshot_cache="$state_dir/proxy$i.cache" \
+      --listen="127.0.0.1:${proxy_port[i]}" --admin="127.0.0.1:${admin_port[i]}" \
+      --workers="$workers" --ready_file="$ready" ${proxy_args[@]+"${proxy_args[@]}"}
+  done
+  for ((i = 1; i <= proxy_count; i++)); do
+    local ready="$state_dir/proxy$i.ready"
+    wait_until "proxy$i" "ready file" has_ready_line "$ready" 2
+    proxy_port[i]="$(ready_line "$ready" 1)"
+    admin_port[i]="$(ready_line "$ready" 2)"
+    set_address "proxy$i" "127.0.0.1:${proxy_port[i]}"
+    wait_until "proxy$i" "200 from admin /ready" http_ok "http://127.0.0.1:${admin_port[i]}/ready"
+  done
+
+  local haproxy_cfg="$state_dir/haproxy.cfg"
+  write_haproxy_config "$haproxy_cfg"
+  out="$("$haproxy_bin" -c -f "$haproxy_cfg" 2>&1)" || fail "haproxy rejects $haproxy_cfg:
+$out"
+  start haproxy "$logs/haproxy.log" "$haproxy_bin" -db -f "$haproxy_cfg"
+  set_address haproxy "127.0.0.1:$lb_port"
+  wait_until haproxy "all $proxy_count proxies UP in its stats" haproxy_all_up "$stats_port"
+  wait_until haproxy "a 200 through it" http_ok "http://127.0.0.1:$lb_port/"
+
+  {
+    echo "STATE_DIR=$state_dir"
+    echo "LB_PORT=$lb_port"
+    echo "LB_STATS_PORT=$stats_port"
+    echo "CONTROL_PORT=$control_port"
+    echo "CONTROL_ADDR=127.0.0.1:$control_port"
+    echo "BLUE_PORT=$blue_port"
+    echo "GREEN_PORT=$green_port"
+    echo "PROXY_COUNT=$proxy_count"
+    for ((i = 1; i <= proxy_count; i++)); do
+      echo "PROXY${i}_PORT=${proxy_port[i]}"
+      echo "PROXY${i}_ADMIN_PORT=${admin_port[i]}"
+    done
+  } >"$ENDPOINTS.tmp"
+  mv "$ENDPOINTS.tmp" "$ENDPOINTS"
+
+  echo
+  print_table
+  echo
+  echo "HAProxy stats:   http://127.0.0.1:$stats_port/"
+  for ((i = 1; i <= proxy_count; i++)); do
+    echo "proxy$i admin:    http://127.0.0.1:${admin_port[i]}/stats"
+  done
+  echo "yardctl:         $yardctl_bin --server 127.0.0.1:$control_port status"
+  echo "try:             curl -H 'Host: api.example.com' http://127.0.0.1:$lb_port/users/7"
+}
+
+do_status() {
+  if [[ ! -f "$COMPONENTS" ]]; then
+    echo "nothing started from $state_dir"
+    exit 3
+  fi
+  local name address pid starttime logfile state detail all_running=1 port admin
+  printf '%-14s %-22s %-8s %-8s %s\n' COMPONENT ADDRESS PID STATE DETAIL
+  while IFS=$'\t' read -r name address pid starttime logfile; do
+    state=running
+    detail=""
+    if ! is_ours "$pid" "$starttime"; then
+      state=exited
+      all_running=0
+    elif [[ "$name" == proxy* && -f "$state_dir/$name.ready" ]]; then
+      admin="$(ready_line "$state_dir/$name.ready" 2)"
+      # version, ready and discovery.connected from the replica's own /stats.
+      detail="$(curl -s --max-time 2 "http://127.0.0.1:$admin/stats" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+d = s.get("discovery", {})
+print("version=%s ready=%s connected=%s acks=%s nacks=%s" % (s.get("version"), s.get("ready"),
+      d.get("connected"), d.get("acks"), d.get("nacks")))' 2>/dev/null || echo "admin not answering")"
+    fi
+    printf '%-14s %-22s %-8s %-8s %s\n' "$name" "$address" "$pid" "$state" "$detail"
+  done <"$COMPONENTS"
+  port="$(field_of control 2)"
+  port="${port##*:}"
+  if [[ -n "$port" && "$port" != "-" ]]; then
+    find_binaries
+    echo
+    "$yardctl_bin" --server "127.0.0.1:$port" status || true
+  fi
+  ((all_running == 1))
+}
+
+case "$command" in
+  up) do_up ;;
+  run)
+    # Ctrl-C (or SIGTERM from a test harness) stops everything this run started.
+    trap 'echo; stop_all; exit 0' INT TERM
+    do_up
+    echo
+    echo "Running; Ctrl-C stops everything."
+    # `wait` returns early when a signal arrives, so the trap runs at once. If every
+    # component exits on its own, there is nothing left to stop.
+    wait || true
+    stop_all
+    ;;
+  status) do_status ;;
+  down)
+    if [[ -f "$COMPONENTS" ]]; then
+      stop_all
+    else
+      echo "nothing started from $state_dir"
+    fi
+    ;;
+esac

@@ -1,0 +1,108 @@
+// deploy/local/up.sh as an operator uses it: `up` starts the whole deployment in the
+// background and prints where everything listens, `status` reports it, a second `up`
+// refuses, `down` stops every process it started (checked by PID and start time), and
+// `up` again resumes from the same store.
+#include "tests/e2e/support/deploy_local.h"
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/e2e/support/components.h"
+#include "tests/e2e/support/process.h"
+#include "tests/support/proxy_process.h"
+
+namespace switchyard::e2e {
+namespace {
+
+using ::switchyard::testing::MakeTempDir;
+using ::switchyard::testing::ReadFile;
+
+constexpr int kExitNothingStarted = 3;
+
+class DeployLocalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    ASSERT_FALSE(dir_.empty());
+    state_dir_ = dir_ + "/state";
+  }
+  // Whatever happened, nothing the script started may outlive the test.
+  void TearDown() override { UpSh({"down"}); }
+
+  CommandResult UpSh(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/bin/bash", RunfilePath("deploy/local/up.sh")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--state-dir", state_dir_, "--bin-dir", RunfilesWorkspaceDir()});
+    return RunCommand(argv, std::chrono::seconds(120));
+  }
+
+  std::string dir_;
+  std::string state_dir_;
+};
+
+TEST_F(DeployLocalTest, UpStatusDownAndUpAgain) {
+  const CommandResult up = UpSh({"up", "--base-port", "0"});
+  ASSERT_EQ(up.exit_code, 0) << up.DebugString();
+  std::printf("[deploy/local] up.sh up took %.1f s and printed:\n%s\n",
+              std::chrono::duration<double>(up.elapsed).count(), up.output.c_str());
+  for (const char* name :
+       {"COMPONENT", "control", "proxy1", "proxy2", "proxy3", "haproxy", "blue", "green"}) {
+    EXPECT_NE(up.output.find(name), std::string::npos) << "the table lacks " << name;
+  }
+  const auto env = ReadEnvFile(state_dir_ + "/endpoints.env");
+  const uint16_t lb = PortOf(env, "LB_PORT");
+  ASSERT_NE(lb, 0);
+  const std::vector<RecordedProcess> recorded = ReadComponents(state_dir_ + "/components.tsv");
+  ASSERT_EQ(recorded.size(), 7u);
+  for (const RecordedProcess& r : recorded) EXPECT_TRUE(StillRunning(r)) << r.name;
+
+  // The initial config is served through HAProxy by every replica.
+  uint64_t version = 0;
+  for (int i = 1; i <= 3; ++i) {
+    const uint16_t admin = PortOf(env, "PROXY" + std::to_string(i) + "_ADMIN_PORT");
+    const Response s = HttpGet(admin, "/stats", "admin");
+    const auto j = nlohmann::json::parse(s.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << s.body;
+    version = JsonUint(j, "version");
+    EXPECT_GT(version, 0u) << s.body;
+    EXPECT_TRUE(j["discovery"].value("connected", false)) << s.body;
+  }
+  for (int i = 0; i < 6; ++i) {
+    const Response r = HttpGet(lb, "/users/" + std::to_string(i), "api.example.com");
+    EXPECT_TRUE(r.complete && r.status == 200 && BackendOf(r) == "blue") << Summary(r);
+  }
+
+  const CommandResult status = UpSh({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.DebugString();
+  EXPECT_NE(status.output.find("version=" + std::to_string(version)), std::string::npos)
+      << status.output;
+
+  const CommandResult again = UpSh({"up", "--base-port", "0"});
+  EXPECT_EQ(again.exit_code, 1) << "a second up on a running state dir must refuse: "
+                                << again.DebugString();
+  for (const RecordedProcess& r : recorded) EXPECT_TRUE(StillRunning(r)) << r.name;
+
+  const CommandResult down = UpSh({"down"});
+  EXPECT_EQ(down.exit_code, 0) << down.DebugString();
+  for (const RecordedProcess& r : recorded) {
+    EXPECT_FALSE(StillRunning(r)) << r.name << " (pid " << r.pid << ") survived down";
+  }
+  EXPECT_EQ(UpSh({"status"}).exit_code, kExitNothingStarted);
+
+  // The store survives `down`: the next `up` continues its version history (the backends
+  // got new free ports, so the initial config is a new version, not version 1 again).
+  const CommandResult up2 = UpSh({"up", "--base-port", "0"});
+  ASSERT_EQ(up2.exit_code, 0) << up2.DebugString();
+  const auto env2 = ReadEnvFile(state_dir_ + "/endpoints.env");
+  const Response s = HttpGet(PortOf(env2, "PROXY1_ADMIN_PORT"), "/stats", "admin");
+  const auto j = nlohmann::json::parse(s.body, nullptr, false);
+  EXPECT_GT(JsonUint(j, "version"), version) << s.body;
+  EXPECT_EQ(UpSh({"down"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace switchyard::e2e

@@ -1,0 +1,395 @@
+#include "tests/e2e/support/components.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/http_message.h"
+#include "tests/support/proxy_process.h"
+#include "tests/support/socket.h"
+
+namespace switchyard::e2e {
+namespace {
+
+using ::switchyard::testing::BuildRequest;
+using ::switchyard::testing::Headers;
+using ::switchyard::testing::RawClient;
+using ::switchyard::testing::ReadFile;
+using ::switchyard::testing::ReadOptions;
+using ::switchyard::testing::Socket;
+using ::switchyard::testing::WriteFile;
+
+constexpr auto kStartTimeout = std::chrono::seconds(30);
+
+// Line `index` (0-based) of a ready file as a port, or 0 when it is not there yet.
+uint16_t ReadyFilePort(const std::string& path, int index) {
+  std::istringstream in(ReadFile(path));
+  std::string line;
+  for (int i = 0; i <= index; ++i) {
+    if (!std::getline(in, line)) return 0;
+  }
+  if (line.empty() || line.size() > 5) return 0;
+  unsigned value = 0;
+  for (char c : line) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return 0;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value > 0 && value <= 65535 ? static_cast<uint16_t>(value) : 0;
+}
+
+bool Accepts(uint16_t port) {
+  return port != 0 && Socket::Connect(port, std::chrono::seconds(1)).valid();
+}
+
+// Waits for `ready()`; fails early (with the log) when `process` exits.
+bool WaitForStart(ChildProcess& process, const std::function<bool()>& ready,
+                  const std::string& what, std::string* error) {
+  const auto deadline = Clock::now() + kStartTimeout;
+  for (;;) {
+    if (ready()) return true;
+    if (!process.Running()) {
+      *error = process.name() + " exited (" + process.exit_status().DebugString() + ") before " +
+               what + "; log:\n" + process.LogTail();
+      return false;
+    }
+    if (Clock::now() >= deadline) {
+      *error = process.name() + ": no " + what + " within 30 s; log:\n" + process.LogTail();
+      process.Stop();
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Response AdminGet(uint16_t port, std::string_view path) {
+  RawClient client(port, std::chrono::seconds(2));
+  Response r;
+  if (!client.connected()) {
+    r.error = "connect: " + client.connect_error();
+    return r;
+  }
+  ReadOptions options;
+  options.timeout = std::chrono::seconds(5);
+  return client.RoundTrip(BuildRequest("GET", path, {{"Host", "admin"}, {"Connection", "close"}}),
+                          options);
+}
+
+}  // namespace
+
+bool WaitFor(const std::function<bool()>& done, Clock::duration timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+Response HttpGet(uint16_t port, std::string_view target, std::string_view host,
+                 Clock::duration timeout) {
+  RawClient client(port, std::chrono::seconds(2));
+  Response r;
+  if (!client.connected()) {
+    r.error = "connect: " + client.connect_error();
+    return r;
+  }
+  ReadOptions options;
+  options.timeout = timeout;
+  return client.RoundTrip(BuildRequest("GET", target, {{"Host", std::string(host)}}), options);
+}
+
+std::string BackendOf(const Response& r) { return r.headers.Get("x-backend").value_or(""); }
+
+std::string Summary(const Response& r) {
+  if (!r.complete) return "error: " + r.error;
+  std::string out = std::to_string(r.status);
+  if (r.headers.Get("x-switchyard-local-reply").value_or("") == "true") {
+    return out + " local reply";
+  }
+  return out + " from " + (BackendOf(r).empty() ? "?" : BackendOf(r));
+}
+
+uint64_t JsonUint(const nlohmann::json& j, std::string_view key) {
+  if (!j.is_object()) return 0;
+  const auto it = j.find(std::string(key));
+  if (it == j.end()) return 0;
+  if (it->is_number_unsigned() || it->is_number_integer()) return it->get<uint64_t>();
+  if (it->is_string()) {
+    const std::string s = it->get<std::string>();
+    uint64_t v = 0;
+    for (char c : s) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return 0;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return v;
+  }
+  return 0;
+}
+
+uint16_t PickFreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+// ---------------------------------------------------------------------------------------
+
+ControlPlane::ControlPlane(std::string dir) : dir_(std::move(dir)) {}
+
+bool ControlPlane::Start(std::string* error) {
+  const std::string ready = dir_ + "/control.ready";
+  ::unlink(ready.c_str());
+  std::vector<std::string> argv = {
+      RunfilePath("controlplane/switchyard-control"),
+      "--listen=127.0.0.1:" + std::to_string(port_),
+      "--db=" + dir_ + "/control.db",
+      "--ready_file=" + ready,
+  };
+  if (!process_.Start(std::move(argv), dir_ + "/control.log", error)) return false;
+  uint16_t bound = 0;
+  if (!WaitForStart(
+          process_,
+          [&] {
+            bound = ReadyFilePort(ready, 0);
+            return Accepts(bound);
+          },
+          "a listening port in its ready file", error)) {
+    return false;
+  }
+  if (port_ != 0 && bound != port_) {
+    *error = "control plane restarted on port " + std::to_string(bound) + ", not " +
+             std::to_string(port_);
+    return false;
+  }
+  port_ = bound;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+
+DynamicProxy::DynamicProxy(std::string dir, Options options)
+    : dir_(std::move(dir)), options_(std::move(options)), process_("proxy " + options_.node_id) {}
+
+bool DynamicProxy::Start(std::string* error, bool wait_ready) {
+  const std::string ready = dir_ + "/" + options_.node_id + ".ready";
+  ::unlink(ready.c_str());
+  std::vector<std::string> argv = {
+      RunfilePath("dataplane/switchyard-proxy"),
+      "--control_plane=" + options_.control_plane,
+      "--node_id=" + options_.node_id,
+      "--node_group=e2e",
+      "--listen=127.0.0.1:0",
+      "--admin=127.0.0.1:0",
+      "--workers=" + std::to_string(options_.workers),
+      "--ready_file=" + ready,
+  };
+  if (!options_.snapshot_cache.empty()) {
+    argv.push_back("--snapshot_cache=" + options_.snapshot_cache);
+  }
+  argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  if (!process_.Start(std::move(argv), dir_ + "/" + options_.node_id + ".log", error)) {
+    return false;
+  }
+  if (!WaitForStart(
+          process_,
+          [&] {
+            port_ = ReadyFilePort(ready, 0);
+            admin_port_ = ReadyFilePort(ready, 1);
+            return Accepts(port_) && Accepts(admin_port_);
+          },
+          "listen and admin ports in its ready file", error)) {
+    return false;
+  }
+  if (!wait_ready) return true;
+  return WaitForStart(
+      process_, [&] { return ReadyStatus() == 200; }, "200 from admin /ready", error);
+}
+
+std::optional<nlohmann::json> DynamicProxy::Stats() const {
+  const Response r = AdminGet(admin_port_, "/stats");
+  if (!r.complete || r.status != 200) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+uint64_t DynamicProxy::Version() const {
+  const auto stats = Stats();
+  return stats ? JsonUint(*stats, "version") : 0;
+}
+
+int DynamicProxy::ReadyStatus() const {
+  const Response r = AdminGet(admin_port_, "/ready");
+  return r.complete ? r.status : 0;
+}
+
+// ---------------------------------------------------------------------------------------
+
+Haproxy::Haproxy(std::string dir, std::vector<Server> servers)
+    : dir_(std::move(dir)), servers_(std::move(servers)) {}
+
+bool Haproxy::Start(std::string* error) {
+  port_ = PickFreePort();
+  do {
+    stats_port_ = PickFreePort();
+  } while (stats_port_ == port_);
+  // The same settings as deploy/local/up.sh: keep-alive on both sides, a replica gets
+  // traffic only while its /ready says 200, refused connections are retried elsewhere.
+  std::string config =
+      "global\n"
+      "    maxconn 4096\n"
+      "    log stdout format raw local0\n"
+      "defaults\n"
+      "    mode http\n"
+      "    log global\n"
+      "    option httplog\n"
+      "    option dontlog-normal\n"
+      "    option http-keep-alive\n"
+      "    timeout connect 2s\n"
+      "    timeout client 60s\n"
+      "    timeout server 30s\n"
+      "    timeout http-request 10s\n"
+      "    timeout http-keep-alive 60s\n"
+      "    timeout check 1s\n"
+      "    retries 2\n"
+      "    option redispatch\n"
+      "frontend gateway\n"
+      "    bind 127.0.0.1:" +
+      std::to_string(port_) +
+      "\n"
+      "    default_backend proxies\n"
+      "backend proxies\n"
+      "    balance roundrobin\n"
+      "    option httpchk\n"
+      "    http-check send meth GET uri /ready\n"
+      "    http-check expect status 200\n"
+      "    default-server inter 500ms fastinter 250ms fall 2 rise 2\n";
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    config += "    server proxy" + std::to_string(i + 1) +
+              " 127.0.0.1:" + std::to_string(servers_[i].port) + " check port " +
+              std::to_string(servers_[i].admin_port) + "\n";
+  }
+  config +=
+      "listen stats\n"
+      "    bind 127.0.0.1:" +
+      std::to_string(stats_port_) +
+      "\n"
+      "    stats enable\n"
+      "    stats uri /\n";
+  const std::string path = dir_ + "/haproxy.cfg";
+  if (!WriteFile(path, config)) {
+    *error = "cannot write " + path;
+    return false;
+  }
+  if (!process_.Start({"/usr/sbin/haproxy", "-db", "-f", path}, dir_ + "/haproxy.log", error)) {
+    return false;
+  }
+  return WaitForStart(
+      process_,
+      [&] {
+        const auto states = ServerStates();
+        if (states.size() != servers_.size()) return false;
+        for (const auto& [name, state] : states) {
+          if (state != "UP") return false;
+        }
+        return true;
+      },
+      "UP state for every proxy", error);
+}
+
+std::vector<std::pair<std::string, std::string>> Haproxy::ServerStates() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const Response r = AdminGet(stats_port_, "/;csv");
+  if (!r.complete || r.status != 200) return out;
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    std::string field;
+    while (std::getline(row, field, ',')) fields.push_back(field);
+    // pxname, svname, ..., status is the 18th column.
+    if (fields.size() > 17 && fields[0] == "proxies" && fields[1].rfind("proxy", 0) == 0) {
+      out.emplace_back(fields[1], fields[17]);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+
+CommandResult Yardctl::Run(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {RunfilePath("tools/yardctl/yardctl"), "--server", server_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+CommandResult Yardctl::Apply(const std::string& yaml, const std::vector<std::string>& extra) const {
+  const std::string path = dir_ + "/apply-" + std::to_string(++files_) + ".yaml";
+  if (!WriteFile(path, yaml)) {
+    CommandResult r;
+    r.output = "cannot write " + path;
+    return r;
+  }
+  std::vector<std::string> args = {"apply", "-f", path, "--message",
+                                   "e2e change " + std::to_string(files_)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return Run(args);
+}
+
+std::optional<nlohmann::json> Yardctl::StatusJson(std::string* error) const {
+  const CommandResult r = Run({"status", "-o", "json"});
+  if (r.exit_code != 0 || r.timed_out) {
+    if (error != nullptr) *error = r.DebugString();
+    return std::nullopt;
+  }
+  nlohmann::json j = nlohmann::json::parse(r.output, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    if (error != nullptr) *error = "not JSON: " + r.output;
+    return std::nullopt;
+  }
+  return j;
+}
+
+uint64_t Yardctl::AppliedVersion(const CommandResult& apply) {
+  // The number after the last "version" in the output ("applied version 7", "version: 7").
+  std::string lower = apply.output;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  uint64_t found = 0;
+  for (size_t at = lower.find("version"); at != std::string::npos;
+       at = lower.find("version", at + 1)) {
+    size_t i = at + 7;
+    // Skip a few separators: ' ', ':', '=', '"', 'v'.
+    for (int n = 0; n < 4 && i < lower.size() &&
+                    std::string_view(" :=\"v").find(lower[i]) != std::string_view::npos;
+         ++n) {
+      ++i;
+    }
+    uint64_t v = 0;
+    size_t digits = 0;
+    while (i < lower.size() && std::isdigit(static_cast<unsigned char>(lower[i]))) {
+      v = v * 10 + static_cast<uint64_t>(lower[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits > 0) found = v;
+  }
+  return found;
+}
+
+}  // namespace switchyard::e2e

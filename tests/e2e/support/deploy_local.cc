@@ -1,0 +1,58 @@
+#include "tests/e2e/support/deploy_local.h"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "tests/support/proxy_process.h"
+
+namespace switchyard::e2e {
+
+using ::switchyard::testing::ReadFile;
+
+std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(ReadFile(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+uint16_t PortOf(const std::map<std::string, std::string>& env, const std::string& key) {
+  const auto it = env.find(key);
+  if (it == env.end()) return 0;
+  const long port = std::strtol(it->second.c_str(), nullptr, 10);
+  return port > 0 && port <= 65535 ? static_cast<uint16_t>(port) : 0;
+}
+
+std::vector<RecordedProcess> ReadComponents(const std::string& path) {
+  std::vector<RecordedProcess> out;
+  std::istringstream in(ReadFile(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream row(line);
+    std::string field;
+    while (std::getline(row, field, '\t')) f.push_back(field);
+    if (f.size() >= 4) {
+      out.push_back({f[0], static_cast<pid_t>(std::strtol(f[2].c_str(), nullptr, 10)), f[3]});
+    }
+  }
+  return out;
+}
+
+bool StillRunning(const RecordedProcess& process) {
+  const std::string stat = ReadFile("/proc/" + std::to_string(process.pid) + "/stat");
+  // The command name (field 2) may hold spaces: fields are counted after its last ')'.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 > stat.size()) return false;
+  std::istringstream rest(stat.substr(paren + 2));
+  std::vector<std::string> fields;  // fields[0] is field 3 (state)
+  std::string f;
+  while (rest >> f) fields.push_back(f);
+  return fields.size() > 19 && fields[19] == process.starttime && fields[0] != "Z";
+}
+
+}  // namespace switchyard::e2e
