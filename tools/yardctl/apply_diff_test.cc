@@ -17,6 +17,7 @@ using ::testing::IsEmpty;
 using testing::kValidYaml;
 using testing::Refuse;
 using testing::Reply;
+using ::testing::StartsWith;
 using testing::WriteTempFile;
 
 v1::ApplyResponse Applied(uint64_t version, bool changed) {
@@ -182,13 +183,19 @@ TEST_F(DiffTest, AgainstAStoredVersion) {
 }
 
 TEST_F(DiffTest, UnknownVersion) {
-  server_.OnDiff(
-      Refuse<v1::DiffRequest, v1::DiffResponse>(grpc::StatusCode::NOT_FOUND, "no version 99"));
-  const CliResult result = Run({"diff", "-f", path_, "--against", "99"});
+  server_.OnDiff(Refuse<v1::DiffRequest, v1::DiffResponse>(
+      grpc::StatusCode::NOT_FOUND, "version 99 does not exist; latest is 8"));
+  CliResult result = Run({"diff", "-f", path_, "--against", "99"});
   EXPECT_EQ(result.code, 1) << result.DebugString();
   EXPECT_EQ(result.err,
-            "error: version 99 does not exist: no version 99\n"
+            "error: version 99 does not exist; latest is 8\n"
             "Run `yardctl history` to list the stored versions.\n");
+
+  // A server that says nothing still gets a message that names the version.
+  server_.OnDiff(Refuse<v1::DiffRequest, v1::DiffResponse>(grpc::StatusCode::NOT_FOUND, ""));
+  result = Run({"diff", "-f", path_, "--against", "99"});
+  EXPECT_EQ(result.code, 1) << result.DebugString();
+  EXPECT_THAT(result.err, StartsWith("error: version 99 does not exist\n"));
 }
 
 TEST_F(DiffTest, InvalidFileIsNeverSent) {

@@ -124,16 +124,17 @@ TEST_F(GetTest, UsageErrors) {
 }
 
 TEST_F(GetTest, NothingStoredYet) {
-  server_.OnGet(
-      Refuse<v1::GetRequest, v1::GetResponse>(grpc::StatusCode::NOT_FOUND, "no versions"));
+  server_.OnGet(Refuse<v1::GetRequest, v1::GetResponse>(grpc::StatusCode::NOT_FOUND, ""));
   CliResult result = Run({"get"});
   EXPECT_EQ(result.code, 1) << result.DebugString();
   EXPECT_EQ(result.err,
-            "error: the control plane has no configuration yet: no versions\n"
+            "error: no version has been stored yet\n"
             "Store one with `yardctl apply -f FILE`.\n");
   result = Run({"get", "--version", "12"});
   EXPECT_EQ(result.code, 1) << result.DebugString();
-  EXPECT_THAT(result.err, StartsWith("error: version 12 does not exist: no versions\n"));
+  EXPECT_EQ(result.err,
+            "error: version 12 does not exist\n"
+            "Run `yardctl history` to list the stored versions.\n");
 }
 
 }  // namespace

@@ -102,12 +102,12 @@ TEST_F(CommandTest, RollbackConflict) {
 }
 
 TEST_F(CommandTest, RollbackToAMissingVersion) {
-  server_.OnRollback(
-      Refuse<v1::RollbackRequest, v1::ApplyResponse>(grpc::StatusCode::NOT_FOUND, "no version 42"));
+  server_.OnRollback(Refuse<v1::RollbackRequest, v1::ApplyResponse>(
+      grpc::StatusCode::NOT_FOUND, "version 42 does not exist; latest is 9"));
   const CliResult result = Run({"rollback", "42"});
   EXPECT_EQ(result.code, 1) << result.DebugString();
   EXPECT_EQ(result.err,
-            "error: version 42 does not exist: no version 42\n"
+            "error: version 42 does not exist; latest is 9\n"
             "Run `yardctl history` to list the stored versions.\n");
 }
 

@@ -126,6 +126,13 @@ ExitCode ReportRpcError(CommandContext& context, const absl::Status& status) {
   }
 }
 
+ExitCode ReportNotFound(CommandContext& context, const absl::Status& status,
+                        std::string_view fallback, std::string_view hint) {
+  return Fail(context, ExitCode::kError,
+              status.message().empty() ? std::string(fallback) : std::string(status.message()),
+              {std::string(hint)});
+}
+
 absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args,
                                                const std::vector<OutputFormat>& allowed) {
   std::optional<std::string> value = args.Get("output");

@@ -46,6 +46,11 @@ LoadedSnapshot LoadAndValidate(CommandContext& context, const std::string& path,
 // Conflicts and NOT_FOUND get more specific messages from the commands themselves.
 ExitCode ReportRpcError(CommandContext& context, const absl::Status& status);
 
+// Reports NOT_FOUND (a version that does not exist): the server's message, which names
+// the latest version, or `fallback` if it sent none; then `hint`. Exit code 1.
+ExitCode ReportNotFound(CommandContext& context, const absl::Status& status,
+                        std::string_view fallback, std::string_view hint);
+
 enum class OutputFormat { kTable, kYaml, kJson };
 
 // Parses -o against the formats the command supports (the first one is the default);

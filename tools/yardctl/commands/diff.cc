@@ -24,9 +24,9 @@ ExitCode RunDiff(const ParsedArgs& args, CommandContext& context) {
   absl::StatusOr<v1::DiffResponse> diff = context.client().Diff(request);
   if (!diff.ok()) {
     if (diff.status().code() == absl::StatusCode::kNotFound && against->has_value()) {
-      return Fail(context, ExitCode::kError,
-                  absl::StrCat("version ", **against, " does not exist: ", diff.status().message()),
-                  {"Run `yardctl history` to list the stored versions."});
+      return ReportNotFound(context, diff.status(),
+                            absl::StrCat("version ", **against, " does not exist"),
+                            "Run `yardctl history` to list the stored versions.");
     }
     return ReportRpcError(context, diff.status());
   }

@@ -57,15 +57,12 @@ ExitCode RunGet(const ParsedArgs& args, CommandContext& context) {
   if (!response.ok()) {
     if (response.status().code() == absl::StatusCode::kNotFound) {
       if (version->has_value() && **version != 0) {
-        return Fail(
-            context, ExitCode::kError,
-            absl::StrCat("version ", **version, " does not exist: ", response.status().message()),
-            {"Run `yardctl history` to list the stored versions."});
+        return ReportNotFound(context, response.status(),
+                              absl::StrCat("version ", **version, " does not exist"),
+                              "Run `yardctl history` to list the stored versions.");
       }
-      return Fail(
-          context, ExitCode::kError,
-          absl::StrCat("the control plane has no configuration yet: ", response.status().message()),
-          {"Store one with `yardctl apply -f FILE`."});
+      return ReportNotFound(context, response.status(), "no version has been stored yet",
+                            "Store one with `yardctl apply -f FILE`.");
     }
     return ReportRpcError(context, response.status());
   }

@@ -33,9 +33,8 @@ ExitCode RunRollback(const ParsedArgs& args, CommandContext& context) {
                             "roll back again with --expected-version");
     }
     if (status.code() == absl::StatusCode::kNotFound) {
-      return Fail(context, ExitCode::kError,
-                  absl::StrCat("version ", *target, " does not exist: ", status.message()),
-                  {"Run `yardctl history` to list the stored versions."});
+      return ReportNotFound(context, status, absl::StrCat("version ", *target, " does not exist"),
+                            "Run `yardctl history` to list the stored versions.");
     }
     return ReportRpcError(context, status);
   }
