@@ -1,0 +1,121 @@
+#include "controlplane/diff/snapshot_diff.h"
+
+#include "controlplane/testing/apply_delta.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace switchyard::controlplane {
+namespace {
+
+using switchyard::v1::Snapshot;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+void AddCluster(Snapshot& s, const std::string& name, uint32_t port = 80) {
+  auto* c = s.add_clusters();
+  c->set_name(name);
+  auto* e = c->add_endpoints();
+  e->set_address("10.0.0.1");
+  e->set_port(port);
+}
+
+void AddVhost(Snapshot& s, const std::string& name, const std::string& domain) {
+  auto* v = s.add_virtual_hosts();
+  v->set_name(name);
+  v->add_domains(domain);
+}
+
+TEST(DiffSnapshotsTest, AddedRemovedChangedPerKind) {
+  Snapshot from, to;
+  AddVhost(from, "api", "api.example.com");
+  AddVhost(from, "old", "old.example.com");
+  AddCluster(from, "b");
+  AddCluster(from, "a");
+  AddCluster(from, "gone");
+  from.set_version(4);
+
+  AddVhost(to, "api", "api2.example.com");
+  AddCluster(to, "a");
+  AddCluster(to, "b", 81);
+  AddCluster(to, "z");
+  AddCluster(to, "new");
+
+  const SnapshotDiff diff = DiffSnapshots(from, to);
+  EXPECT_THAT(diff.virtual_hosts.added, IsEmpty());
+  EXPECT_THAT(diff.virtual_hosts.removed, ElementsAre("old"));
+  EXPECT_THAT(diff.virtual_hosts.changed, ElementsAre("api"));
+  EXPECT_THAT(diff.clusters.added, ElementsAre("new", "z"));
+  EXPECT_THAT(diff.clusters.removed, ElementsAre("gone"));
+  EXPECT_THAT(diff.clusters.changed, ElementsAre("b")) << "reordering alone is no change";
+  EXPECT_FALSE(diff.empty());
+}
+
+TEST(DiffSnapshotsTest, VersionFieldIgnored) {
+  Snapshot a, b;
+  AddCluster(a, "x");
+  AddCluster(b, "x");
+  a.set_version(1);
+  b.set_version(2);
+  EXPECT_TRUE(DiffSnapshots(a, b).empty());
+}
+
+TEST(SameContentTest, IgnoresVersionButNotOrder) {
+  Snapshot a, b;
+  AddCluster(a, "x");
+  AddCluster(a, "y");
+  b = a;
+  b.set_version(9);
+  EXPECT_TRUE(SameContent(a, b));
+  b.mutable_clusters()->SwapElements(0, 1);
+  EXPECT_FALSE(SameContent(a, b));
+  b = a;
+  b.mutable_clusters(1)->mutable_endpoints(0)->set_weight(2);
+  EXPECT_FALSE(SameContent(a, b));
+}
+
+TEST(MakeDeltaTest, ReproducesTargetUnderTheProxyRule) {
+  Snapshot base, target;
+  base.set_version(3);
+  for (int i = 0; i < 10; ++i) AddCluster(base, "c" + std::to_string(i));
+  AddVhost(base, "api", "api.example.com");
+  for (int i = 0; i < 10; ++i) {
+    if (i == 4) continue;                                             // removed
+    AddCluster(target, "c" + std::to_string(i), i == 7 ? 8080 : 80);  // c7 changed
+  }
+  AddCluster(target, "added");
+  AddVhost(target, "api", "api.example.com");
+  target.set_version(5);
+
+  auto delta = MakeDelta(base, target);
+  ASSERT_TRUE(delta.has_value());
+  EXPECT_EQ(delta->base_version(), 3u);
+  ASSERT_EQ(delta->clusters_size(), 2);
+  EXPECT_EQ(delta->clusters(0).name(), "c7");
+  EXPECT_EQ(delta->clusters(1).name(), "added");
+  EXPECT_THAT(delta->removed_clusters(), ElementsAre("c4"));
+  EXPECT_EQ(delta->virtual_hosts_size(), 0);
+  EXPECT_EQ(delta->removed_virtual_hosts_size(), 0);
+
+  auto applied = testing::ApplyDelta(base, *delta, 5);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*applied, target));
+}
+
+TEST(MakeDeltaTest, ReorderedResourcesNeedTheWholeSnapshot) {
+  Snapshot base, target;
+  AddCluster(base, "a");
+  AddCluster(base, "b");
+  AddCluster(target, "b");
+  AddCluster(target, "a");
+  EXPECT_FALSE(MakeDelta(base, target).has_value());
+
+  Snapshot moved_back;  // an old name cannot come after a new one
+  AddCluster(moved_back, "new");
+  AddCluster(moved_back, "a");
+  AddCluster(moved_back, "b");
+  EXPECT_FALSE(MakeDelta(base, moved_back).has_value());
+}
+
+}  // namespace
+}  // namespace switchyard::controlplane

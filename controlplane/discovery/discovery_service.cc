@@ -1,0 +1,43 @@
+#include "controlplane/discovery/discovery_service.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace switchyard::controlplane {
+namespace {
+
+// Ends a call it cannot serve right away, without touching any shared state.
+class RefusingReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit RefusingReactor(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerGenericBidiReactor* DiscoveryService::CreateReactor(
+    grpc::GenericCallbackServerContext* ctx) {
+  if (ctx->method() != kStreamSnapshotsMethod) {
+    return new RefusingReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                            absl::StrCat("unknown method ", ctx->method())));
+  }
+  if (++counters_.active_streams > options_.max_streams) {
+    --counters_.active_streams;
+    LogWarning("refusing discovery stream from %s: %lld streams already open", ctx->peer().c_str(),
+               static_cast<long long>(options_.max_streams));
+    return new RefusingReactor(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("this control plane serves at most ", options_.max_streams,
+                                  " proxies; try another replica or raise --max_streams")));
+  }
+  ++counters_.streams_opened;
+  auto stream = std::make_shared<internal::DiscoveryStream>(next_stream_id_++, ctx->peer(),
+                                                            options_.max_request_bytes, hub_,
+                                                            registry_, counters_, streams_);
+  stream->Start();
+  return stream.get();
+}
+
+}  // namespace switchyard::controlplane

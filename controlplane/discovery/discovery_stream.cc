@@ -1,0 +1,209 @@
+#include "controlplane/discovery/discovery_stream.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+
+namespace switchyard::controlplane::internal {
+namespace {
+
+unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+}  // namespace
+
+bool StreamSet::Add(const std::shared_ptr<DiscoveryStream>& stream) {
+  absl::MutexLock lock(&mu_);
+  if (closed_) return false;
+  streams_[stream.get()] = stream;
+  return true;
+}
+
+void StreamSet::Remove(const DiscoveryStream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(stream);
+}
+
+void StreamSet::CloseAll(const grpc::Status& status) {
+  std::vector<std::shared_ptr<DiscoveryStream>> live;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    for (const auto& [key, weak] : streams_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (const auto& s : live) s->Close(status);
+}
+
+DiscoveryStream::DiscoveryStream(uint64_t id, std::string peer, size_t max_request_bytes,
+                                 SnapshotHub& hub, ProxyRegistry& registry,
+                                 DiscoveryCounters& counters, StreamSet& streams)
+    : id_(id),
+      peer_(std::move(peer)),
+      max_request_bytes_(max_request_bytes),
+      hub_(hub),
+      registry_(registry),
+      counters_(counters),
+      streams_(streams) {}
+
+void DiscoveryStream::Start() {
+  {
+    absl::MutexLock lock(&mu_);
+    self_ = shared_from_this();
+  }
+  if (!streams_.Add(shared_from_this())) {
+    Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the control plane is shutting down"));
+    return;
+  }
+  hub_.Subscribe(shared_from_this());
+  StartRead(&read_buffer_);
+}
+
+void DiscoveryStream::OnReadDone(bool ok) {
+  if (!ok) {  // the proxy closed its side, or the call was cancelled
+    Close(grpc::Status::OK);
+    return;
+  }
+  if (read_buffer_.Length() > max_request_bytes_) {
+    Close(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       absl::StrCat("DiscoveryRequest of ", read_buffer_.Length(),
+                                    " bytes is over the limit of ", max_request_bytes_)));
+    return;
+  }
+  switchyard::v1::DiscoveryRequest request;
+  // Deserialize empties the buffer, ready for the next read.
+  grpc::Status parsed = grpc::SerializationTraits<switchyard::v1::DiscoveryRequest>::Deserialize(
+      &read_buffer_, &request);
+  if (!parsed.ok()) {
+    Close(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       "cannot parse DiscoveryRequest: " + parsed.error_message()));
+    return;
+  }
+  if (grpc::Status handled = Handle(request); !handled.ok()) {
+    Close(std::move(handled));
+    return;
+  }
+  StartRead(&read_buffer_);
+  MaybeSend();
+}
+
+grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& request) {
+  absl::MutexLock lock(&mu_);
+  if (!have_node_) {
+    const switchyard::v1::Node& node = request.node();
+    if (node.id().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "the first DiscoveryRequest must carry node.id");
+    }
+    have_node_ = true;
+    node_id_ = node.id();
+    running_version_ = request.version();
+    registry_.Connected(node, running_version_);
+    LogInfo(
+        "proxy %s connected from %s (group '%s', build '%s', stream %llu), running version %llu",
+        node_id_.c_str(), peer_.c_str(), node.group().c_str(), node.build_version().c_str(), U(id_),
+        U(running_version_));
+    return grpc::Status::OK;
+  }
+  registry_.Seen(node_id_);
+  if (!awaiting_reply_ || request.response_nonce() != outstanding_nonce_) {
+    // A reply to nothing we are waiting for (a duplicate, or a confused client): it says
+    // nothing about the outstanding response.
+    LogDebug("proxy %s: ignoring request with unexpected nonce '%s'", node_id_.c_str(),
+             request.response_nonce().c_str());
+    return grpc::Status::OK;
+  }
+  awaiting_reply_ = false;
+  // What the proxy runs now, whatever the answer: after a NACK it still runs its old one.
+  running_version_ = request.version();
+  // A NACK is recognised by its error detail alone, never by comparing versions.
+  if (request.has_error_detail()) {
+    ++counters_.nacks;
+    registry_.Nacked(node_id_, outstanding_version_, running_version_,
+                     request.error_detail().message());
+    LogInfo("proxy %s NACKed version %llu (still runs %llu): %s", node_id_.c_str(),
+            U(outstanding_version_), U(running_version_), request.error_detail().message().c_str());
+  } else {
+    ++counters_.acks;
+    registry_.Acked(node_id_, running_version_);
+    LogInfo("proxy %s ACKed version %llu", node_id_.c_str(), U(running_version_));
+  }
+  return grpc::Status::OK;
+}
+
+void DiscoveryStream::MaybeSend() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_ || !have_node_ || write_in_flight_ || awaiting_reply_) return;
+    std::shared_ptr<const PublishedVersion> current = hub_.Current();
+    if (current == nullptr || current->version() == running_version_) return;
+    if (registry_.HasRejected(node_id_, current->version())) return;
+    const PublishedVersion::Payload payload = current->PayloadFor(running_version_);
+    outstanding_nonce_ = absl::StrCat(id_, "-", ++responses_);
+    outstanding_version_ = current->version();
+    write_buffer_ = MakeResponse(outstanding_version_, outstanding_nonce_, *payload.field);
+    write_in_flight_ = true;
+    awaiting_reply_ = true;
+    ++(payload.is_delta ? counters_.delta_responses : counters_.full_responses);
+    LogDebug("sending version %llu to proxy %s as %s (nonce %s)", U(outstanding_version_),
+             node_id_.c_str(),
+             payload.is_delta ? absl::StrCat("a delta from ", running_version_).c_str()
+                              : "the whole snapshot",
+             outstanding_nonce_.c_str());
+  }
+  StartWrite(&write_buffer_);
+}
+
+void DiscoveryStream::OnWriteDone(bool ok) {
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    write_in_flight_ = false;
+    write_buffer_.Clear();  // drop our reference to the shared payload now
+    if (!ok && !closing_) {
+      // The call is broken (peer gone, or cancelled): end it; the pending read fails too.
+      closing_ = true;
+      finish_after_write_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
+    }
+    if (closing_ && finish_after_write_.has_value()) {
+      finish = std::move(finish_after_write_);
+      finish_after_write_.reset();
+    }
+  }
+  if (finish.has_value()) Finish(std::move(*finish));
+}
+
+void DiscoveryStream::Close(grpc::Status status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) return;
+    closing_ = true;
+    if (write_in_flight_) {
+      finish_after_write_ = std::move(status);
+      return;
+    }
+  }
+  Finish(std::move(status));
+}
+
+void DiscoveryStream::OnDone() {
+  hub_.Unsubscribe(this);
+  streams_.Remove(this);
+  std::shared_ptr<DiscoveryStream> self;
+  {
+    absl::MutexLock lock(&mu_);
+    if (have_node_) {
+      registry_.Disconnected(node_id_);
+      LogInfo("proxy %s disconnected (stream %llu, running version %llu)", node_id_.c_str(), U(id_),
+              U(running_version_));
+    }
+    self = std::move(self_);
+  }
+  --counters_.active_streams;
+  // `self` may be the last reference: this object is destroyed when it goes.
+}
+
+}  // namespace switchyard::controlplane::internal

@@ -1,0 +1,81 @@
+// What each proxy (by node id) runs, rejected and when it was seen: the data behind
+// `yardctl status`, and the memory of rejected versions that keeps the control plane from
+// sending a proxy a version it already refused.
+//
+// Thread-safe. Calls nothing outside itself, so callers may hold their own locks.
+// Bounded: connected proxies are bounded by the stream limit; disconnected ones are kept
+// for `retention` and at most `max_disconnected` of them (the oldest go first). A proxy
+// forgotten this way also forgets its rejections.
+#ifndef SWITCHYARD_CONTROLPLANE_DISCOVERY_PROXY_REGISTRY_H_
+#define SWITCHYARD_CONTROLPLANE_DISCOVERY_PROXY_REGISTRY_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "switchyard/v1/admin.pb.h"
+#include "switchyard/v1/discovery.pb.h"
+
+namespace switchyard::controlplane {
+
+class ProxyRegistry {
+ public:
+  struct Options {
+    absl::Duration retention = absl::Hours(1);
+    size_t max_disconnected = 10'000;
+    // Rejected versions remembered per proxy. Only the newest matter: the control plane
+    // only ever offers its current version, and versions only grow.
+    size_t max_rejections = 16;
+    // For tests; absl::Now when empty.
+    std::function<absl::Time()> clock;
+  };
+
+  explicit ProxyRegistry(Options options);
+  ProxyRegistry(const ProxyRegistry&) = delete;
+  ProxyRegistry& operator=(const ProxyRegistry&) = delete;
+
+  // A stream opened by `node`, which runs `running_version`. A node may have several
+  // streams (a reconnect can overlap the old stream's end); it is connected while it has
+  // any. Group, labels and build are replaced by the newest stream's.
+  void Connected(const switchyard::v1::Node& node, uint64_t running_version);
+  void Disconnected(const std::string& node_id);
+  // Any request from the node.
+  void Seen(const std::string& node_id);
+  void Acked(const std::string& node_id, uint64_t version);
+  void Nacked(const std::string& node_id, uint64_t rejected_version, uint64_t running_version,
+              const std::string& error);
+
+  bool HasRejected(const std::string& node_id, uint64_t version) const;
+
+  // Every known proxy, sorted by node id.
+  std::vector<switchyard::v1::ProxyStatus> List();
+
+ private:
+  struct Entry {
+    switchyard::v1::ProxyStatus status;  // timestamps filled in by List()
+    int streams = 0;
+    absl::Time connected_since;
+    absl::Time last_seen;
+    std::deque<uint64_t> rejected;
+  };
+
+  absl::Time Now() const { return options_.clock ? options_.clock() : absl::Now(); }
+  // Drops expired disconnected entries, then the oldest while over the limit.
+  void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Options options_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> nodes_ ABSL_GUARDED_BY(mu_);
+  size_t disconnected_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace switchyard::controlplane
+
+#endif  // SWITCHYARD_CONTROLPLANE_DISCOVERY_PROXY_REGISTRY_H_

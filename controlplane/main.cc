@@ -1,0 +1,133 @@
+// switchyard-control: stores configuration versions in SQLite, streams the current one to
+// every connected proxy, and serves the admin API that yardctl uses.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/time.h"
+#include "common/log.h"
+#include "controlplane/server/control_plane.h"
+#include "controlplane/store/sqlite_version_store.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:18000",
+          "Address and port for proxies and yardctl, e.g. 0.0.0.0:18000 or [::]:18000. Port 0 "
+          "picks a free port (see --ready_file).");
+ABSL_FLAG(std::string, db, "switchyard.db",
+          "SQLite file holding every version; created if missing. Several control planes may "
+          "share one file on one machine.");
+ABSL_FLAG(std::string, ready_file, "", "Once serving, write the bound port to this file.");
+ABSL_FLAG(int64_t, delta_min_resources, 256,
+          "Send proxies a delta instead of the whole snapshot once it has this many virtual "
+          "hosts plus clusters (and the proxy runs a recent version).");
+ABSL_FLAG(int, delta_bases, 8, "Recent versions kept in memory to send deltas against.");
+ABSL_FLAG(int64_t, max_streams, 10000, "Most proxies connected at once; more are refused.");
+ABSL_FLAG(absl::Duration, proxy_retention, absl::Hours(1),
+          "How long `yardctl status` keeps showing a disconnected proxy.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
+          "On SIGTERM/SIGINT, time given to admin calls in progress.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+
+namespace switchyard {
+namespace {
+
+bool ParseLogLevel(const std::string& text, LogLevel& level) {
+  if (text == "debug")
+    level = LogLevel::kDebug;
+  else if (text == "info")
+    level = LogLevel::kInfo;
+  else if (text == "warning")
+    level = LogLevel::kWarning;
+  else if (text == "error")
+    level = LogLevel::kError;
+  else
+    return false;
+  return true;
+}
+
+// Written to a temporary name and renamed, so a reader never sees half a file.
+bool WriteReadyFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int Main() {
+  LogLevel level;
+  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
+    std::fprintf(stderr, "--log_level must be debug, info, warning or error\n");
+    return 2;
+  }
+  SetLogLevel(level);
+  controlplane::ControlPlaneOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  const int64_t delta_min = absl::GetFlag(FLAGS_delta_min_resources);
+  const int delta_bases = absl::GetFlag(FLAGS_delta_bases);
+  const int64_t max_streams = absl::GetFlag(FLAGS_max_streams);
+  const absl::Duration retention = absl::GetFlag(FLAGS_proxy_retention);
+  if (delta_min < 0 || delta_bases < 0 || delta_bases > 64 || max_streams < 1 ||
+      retention < absl::ZeroDuration()) {
+    std::fprintf(stderr,
+                 "--delta_min_resources must be >= 0, --delta_bases 0..64, --max_streams >= 1 "
+                 "and --proxy_retention >= 0\n");
+    return 2;
+  }
+  options.hub.delta_min_resources = static_cast<size_t>(delta_min);
+  options.hub.delta_bases = static_cast<size_t>(delta_bases);
+  options.discovery.max_streams = max_streams;
+  options.registry.retention = retention;
+
+  // gRPC's threads inherit this mask: only the main thread takes SIGINT/SIGTERM, in sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const std::string db = absl::GetFlag(FLAGS_db);
+  auto store = controlplane::SqliteVersionStore::Open(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
+    return 1;
+  }
+  auto control_plane = controlplane::ControlPlane::Start(options, std::move(*store));
+  if (!control_plane.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(control_plane.status().message()).c_str());
+    return 1;
+  }
+  LogInfo("store %s", db.c_str());
+  const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
+  if (!ready_file.empty() && !WriteReadyFile(ready_file, (*control_plane)->port())) {
+    std::fprintf(stderr, "cannot write --ready_file %s\n", ready_file.c_str());
+    return 1;
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LogInfo("signal %d: stopping", signal_number);
+  (*control_plane)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  control_plane->reset();
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace switchyard
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "switchyard-control [--listen=127.0.0.1:18000] [--db=switchyard.db] [--ready_file=PATH]");
+  absl::ParseCommandLine(argc, argv);
+  return switchyard::Main();
+}

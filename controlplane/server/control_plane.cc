@@ -1,0 +1,96 @@
+#include "controlplane/server/control_plane.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace switchyard::controlplane {
+
+ControlPlane::ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      hub_(options_.hub),
+      registry_(options_.registry),
+      manager_(options_.admin, *store_, hub_, registry_),
+      admin_queue_(options_.admin_threads, options_.admin_queue),
+      discovery_(options_.discovery, hub_, registry_),
+      admin_(manager_, admin_queue_) {}
+
+absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
+    ControlPlaneOptions options, std::unique_ptr<VersionStore> store) {
+  if (options.admin.sync_depth < options.hub.delta_bases + 1) {
+    options.admin.sync_depth = options.hub.delta_bases + 1;  // fill every delta base
+  }
+  std::unique_ptr<ControlPlane> cp(new ControlPlane(std::move(options), std::move(store)));
+  // Proxies that connect first thing must be offered the current version, not nothing.
+  if (absl::Status synced = cp->manager_.SyncFromStore(); !synced.ok()) return synced;
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(cp->options_.listen, grpc::InsecureServerCredentials(), &cp->port_);
+  builder.RegisterService(&cp->admin_);
+  builder.RegisterCallbackGenericService(&cp->discovery_);
+  builder.SetMaxReceiveMessageSize(cp->options_.max_receive_bytes);
+  // Find proxies that vanished without closing their connection, so Status stops calling
+  // them connected.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  // Proxies ping every 10 s to notice a vanished control plane; gRPC's default would
+  // answer such pings on an idle stream with GOAWAY "too_many_pings".
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
+  cp->server_ = builder.BuildAndStart();
+  if (cp->server_ == nullptr || cp->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", cp->options_.listen,
+                                               " (address in use, or not a local address?)"));
+  }
+  if (cp->options_.store_poll_interval > absl::ZeroDuration()) {
+    cp->watcher_ = std::thread([raw = cp.get()] { raw->WatchStore(); });
+  }
+  LogInfo("serving discovery and admin on %s (port %d), version %llu", cp->options_.listen.c_str(),
+          cp->port_, static_cast<unsigned long long>(cp->hub_.CurrentVersion()));
+  return cp;
+}
+
+ControlPlane::~ControlPlane() { Shutdown(absl::ZeroDuration()); }
+
+void ControlPlane::Shutdown(absl::Duration grace) {
+  {
+    absl::MutexLock lock(&watch_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (watcher_.joinable()) watcher_.join();
+  // Streams never end by themselves; end them now so the grace is spent on admin calls.
+  discovery_.Stop();
+  if (server_ != nullptr) {
+    const auto deadline = std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(absl::ToInt64Milliseconds(grace));
+    // Returns once every call has ended; admin calls still queued run to completion
+    // first, as the work queue outlives the server.
+    server_->Shutdown(deadline);
+    server_.reset();
+  }
+}
+
+void ControlPlane::WatchStore() {
+  bool failing = false;
+  absl::MutexLock lock(&watch_mu_);
+  while (!watch_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.store_poll_interval)) {
+    watch_mu_.Unlock();
+    const absl::Status synced = manager_.SyncFromStore();
+    watch_mu_.Lock();
+    // Log changes of state, not every poll of a store that stays down.
+    if (!synced.ok() && !failing) {
+      LogWarning("cannot read the store: %s", std::string(synced.message()).c_str());
+    } else if (synced.ok() && failing) {
+      LogInfo("the store is readable again");
+    }
+    failing = !synced.ok();
+  }
+}
+
+}  // namespace switchyard::controlplane

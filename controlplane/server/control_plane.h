@@ -1,0 +1,90 @@
+// switchyard-control assembled: the store, the hub of published versions, the proxy
+// registry, the discovery and admin services on one gRPC server, and a watcher that picks
+// up versions appended to the store by another process. main.cc runs one; tests run it
+// in-process.
+#ifndef SWITCHYARD_CONTROLPLANE_SERVER_CONTROL_PLANE_H_
+#define SWITCHYARD_CONTROLPLANE_SERVER_CONTROL_PLANE_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "controlplane/admin/admin_service.h"
+#include "controlplane/admin/config_manager.h"
+#include "controlplane/discovery/discovery_service.h"
+#include "controlplane/discovery/proxy_registry.h"
+#include "controlplane/discovery/snapshot_hub.h"
+#include "controlplane/store/version_store.h"
+#include "controlplane/util/work_queue.h"
+#include "grpcpp/server.h"
+
+namespace switchyard::controlplane {
+
+struct ControlPlaneOptions {
+  // host:port; port 0 picks a free one (see ControlPlane::port()).
+  std::string listen = "127.0.0.1:18000";
+  SnapshotHub::Options hub;
+  ProxyRegistry::Options registry;
+  DiscoveryService::Options discovery;
+  ConfigManager::Options admin;
+  // Threads and queue length for admin calls (WorkQueue).
+  int admin_threads = 2;
+  size_t admin_queue = 256;
+  // Largest message accepted (an ApplyRequest with a big snapshot).
+  int max_receive_bytes = 80 << 20;
+  // How often the store is checked for versions appended elsewhere; zero: never.
+  absl::Duration store_poll_interval = absl::Seconds(1);
+};
+
+// Thread-safe accessors; Shutdown may be called from any thread, once.
+class ControlPlane {
+ public:
+  // Publishes the store's current version, then starts serving. UNAVAILABLE when the
+  // store cannot be read or the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<ControlPlane>> Start(ControlPlaneOptions options,
+                                                             std::unique_ptr<VersionStore> store);
+  // Shuts down (without grace) if Shutdown was not called.
+  ~ControlPlane();
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
+
+  int port() const { return port_; }
+
+  // Stops accepting calls, lets calls in progress end for up to `grace`, then cancels the
+  // rest (discovery streams end with CANCELLED; proxies reconnect elsewhere).
+  void Shutdown(absl::Duration grace);
+
+  VersionStore& store() { return *store_; }
+  SnapshotHub& hub() { return hub_; }
+  ProxyRegistry& registry() { return registry_; }
+  const DiscoveryCounters& discovery_counters() const { return discovery_.counters(); }
+
+ private:
+  ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store);
+  void WatchStore() ABSL_LOCKS_EXCLUDED(watch_mu_);
+
+  const ControlPlaneOptions options_;
+  // Declared in dependency order: each member uses only those above it, and is destroyed
+  // before them.
+  std::unique_ptr<VersionStore> store_;
+  SnapshotHub hub_;
+  ProxyRegistry registry_;
+  ConfigManager manager_;
+  WorkQueue admin_queue_;
+  DiscoveryService discovery_;
+  AdminService admin_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+
+  absl::Mutex watch_mu_;
+  bool stopping_ ABSL_GUARDED_BY(watch_mu_) = false;
+  std::thread watcher_;
+};
+
+}  // namespace switchyard::controlplane
+
+#endif  // SWITCHYARD_CONTROLPLANE_SERVER_CONTROL_PLANE_H_

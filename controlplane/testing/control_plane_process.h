@@ -1,0 +1,103 @@
+// The real switchyard-control binary as a child process, for end-to-end tests.
+//
+//   ControlPlaneProcess cp;
+//   std::string error;
+//   ASSERT_TRUE(cp.Start(&error)) << error;
+//   ... talk gRPC to cp.target() ...
+//   ASSERT_TRUE(cp.Restart(&error)) << error;  // same database, same port
+//
+// It listens on 127.0.0.1 on a free port (--listen=127.0.0.1:0, then the port from
+// --ready_file), with a fresh SQLite file under $TEST_TMPDIR unless told otherwise. Its
+// stdout and stderr go to files (StderrTail() for failure messages). The destructor stops
+// it by PID: SIGTERM, then SIGKILL after a grace period. The child is also killed if the
+// test process dies first.
+//
+// Stopping takes up to the binary's --shutdown_grace (5 s) while a client holds an idle
+// connection nobody polls: gRPC's graceful shutdown waits for each client to answer a
+// ping, and a synchronous client between calls answers only from its 5 s backup poller.
+// Close such channels (or keep a read pending) before Stop() for a fast test.
+//
+// Not thread-safe: use one object from one thread.
+#ifndef SWITCHYARD_CONTROLPLANE_TESTING_CONTROL_PLANE_PROCESS_H_
+#define SWITCHYARD_CONTROLPLANE_TESTING_CONTROL_PLANE_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace switchyard::controlplane::testing {
+
+// $SWITCHYARD_CONTROL_BIN if set, else the runfiles copy of //controlplane:switchyard-control
+// ($TEST_SRCDIR/switchyard/controlplane/switchyard-control).
+std::string ControlPlaneBinaryPath();
+
+class ControlPlaneProcess {
+ public:
+  struct Options {
+    // Extra flags, e.g. {"--delta_min_resources=10"}. --listen, --db and --ready_file are
+    // supplied unless given here.
+    std::vector<std::string> flags;
+    // Empty: a new file in a new temporary directory.
+    std::string db_path;
+    // Empty: ControlPlaneBinaryPath().
+    std::string binary;
+    std::chrono::milliseconds ready_timeout{20'000};
+    // Time SIGTERM is given before SIGKILL.
+    std::chrono::milliseconds stop_grace{5'000};
+  };
+
+  // How the child ended.
+  struct ExitStatus {
+    bool exited = false;  // false: not started, or still running
+    int code = -1;        // exit code when it exited normally
+    int signal = 0;       // the signal that killed it, if any
+    std::string DebugString() const;
+  };
+
+  ControlPlaneProcess();
+  explicit ControlPlaneProcess(Options options);
+  ~ControlPlaneProcess();
+  ControlPlaneProcess(const ControlPlaneProcess&) = delete;
+  ControlPlaneProcess& operator=(const ControlPlaneProcess&) = delete;
+
+  // Launches the binary and waits until it is serving. False, with `error` saying why
+  // (its stderr included), when the binary is missing, exits, or is not ready in time.
+  bool Start(std::string* error);
+  // Stop(), then Start() again on the same database and the same port.
+  bool Restart(std::string* error);
+  // SIGTERM, up to stop_grace, then SIGKILL. Returns how it ended; harmless when not running.
+  ExitStatus Stop();
+  // True while the child runs (reaps it once it has exited).
+  bool Running();
+
+  pid_t pid() const { return pid_; }
+  uint16_t port() const { return port_; }
+  // "127.0.0.1:<port>", for grpc::CreateChannel.
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::string& db_path() const { return db_path_; }
+  const std::vector<std::string>& argv() const { return argv_; }
+  const ExitStatus& exit_status() const { return exit_status_; }
+  // The last `max_bytes` of everything the process (all its runs) wrote to stderr.
+  std::string StderrTail(size_t max_bytes = 4000) const;
+
+ private:
+  bool Launch(std::string* error);
+
+  Options options_;
+  std::string dir_;
+  std::string db_path_;
+  std::string ready_path_;
+  std::string stderr_path_;
+  std::string stdout_path_;
+  std::vector<std::string> argv_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  ExitStatus exit_status_;
+};
+
+}  // namespace switchyard::controlplane::testing
+
+#endif  // SWITCHYARD_CONTROLPLANE_TESTING_CONTROL_PLANE_PROCESS_H_
