@@ -1,7 +1,9 @@
 // End to end: the real yardctl binary (fork/exec) against the real switchyard-control
 // binary on 127.0.0.1, each test with a fresh control plane and database.
 #include "controlplane/testing/control_plane_process.h"
+#include "controlplane/testing/in_process.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tools/yardctl/testing/cli_runner.h"
@@ -12,6 +14,8 @@ namespace switchyard::yardctl {
 namespace {
 
 using ::switchyard::controlplane::testing::ControlPlaneProcess;
+using ::switchyard::controlplane::testing::FakeProxy;
+using ::switchyard::controlplane::testing::WaitFor;
 using ::testing::HasSubstr;
 using testing::kValidYaml;
 using testing::ProcessResult;
@@ -229,6 +233,45 @@ TEST_F(EndToEndTest, StatusAndGetWithoutProxiesOrVersions) {
   result = Yardctl({"status", "-o", "json"});
   EXPECT_EQ(result.code, 0) << result.DebugString();
   EXPECT_EQ(nlohmann::json::parse(result.out)["current_version"], 1);
+}
+
+TEST_F(EndToEndTest, StatusShowsAProxyBehindAndWhatItRejected) {
+  ApplyOk(kValidYaml, 1, "first");
+  // A scripted proxy on a real discovery stream: takes version 1, refuses version 2.
+  FakeProxy proxy(grpc::CreateChannel(cp_.target(), grpc::InsecureChannelCredentials()), "proxy-a",
+                  0);
+  std::optional<v1::DiscoveryResponse> response = proxy.Read();
+  ASSERT_TRUE(response.has_value());
+  ASSERT_EQ(response->version(), 1u);
+  ASSERT_TRUE(proxy.Ack(*response));
+  ApplyOk(SplitChanged(), 2, "fifty-fifty");
+  response = proxy.Read();
+  ASSERT_TRUE(response.has_value());
+  ASSERT_EQ(response->version(), 2u);
+  ASSERT_TRUE(proxy.Nack(*response, 1, "clusters[blue]: cannot load certificate"));
+
+  // The control plane records the NACK asynchronously.
+  ProcessResult json;
+  ASSERT_TRUE(WaitFor([&] {
+    json = Yardctl({"status", "-o", "json"});
+    return json.code == 0 && json.out.find("\"last_rejected_version\": 2") != std::string::npos;
+  })) << json.DebugString();
+  const nlohmann::json status = nlohmann::json::parse(json.out);
+  EXPECT_EQ(status["current_version"], 2);
+  ASSERT_EQ(status["proxies"].size(), 1u);
+  EXPECT_EQ(status["proxies"][0]["node_id"], "proxy-a");
+  EXPECT_EQ(status["proxies"][0]["running_version"], 1);
+  EXPECT_EQ(status["proxies"][0]["behind"], true);
+  EXPECT_EQ(status["proxies"][0]["connected"], true);
+
+  const ProcessResult table = Yardctl({"status"});
+  EXPECT_EQ(table.code, 0) << table.DebugString();
+  EXPECT_THAT(table.out, StartsWith("current version: 2\n\nNODE     GROUP  LABELS  CONNECTED"));
+  EXPECT_THAT(table.out, HasSubstr("\nproxy-a  edge   zone=a  yes  "));
+  EXPECT_THAT(table.out, HasSubstr("  1 (behind)  2\n"));
+  EXPECT_THAT(table.out,
+              HasSubstr("\nproxy-a rejected version 2: clusters[blue]: cannot load certificate\n"));
+  EXPECT_THAT(table.out, HasSubstr("\n1 of 1 proxy is behind the current version 2\n"));
 }
 
 TEST_F(EndToEndTest, StoppedServerExitsFiveNamingTheAddress) {
