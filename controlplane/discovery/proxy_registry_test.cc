@@ -1,0 +1,80 @@
+#include "controlplane/discovery/proxy_registry.h"
+
+#include "gtest/gtest.h"
+
+namespace switchyard::controlplane {
+namespace {
+
+switchyard::v1::Node MakeNode(const std::string& id) {
+  switchyard::v1::Node node;
+  node.set_id(id);
+  node.set_group("edge");
+  return node;
+}
+
+class ProxyRegistryTest : public ::testing::Test {
+ protected:
+  ProxyRegistry::Options Options() {
+    ProxyRegistry::Options options;
+    options.retention = absl::Hours(1);
+    options.max_disconnected = 3;
+    options.max_rejections = 2;
+    options.clock = [this] { return now_; };
+    return options;
+  }
+  absl::Time now_ = absl::FromUnixSeconds(1'000'000);
+};
+
+TEST_F(ProxyRegistryTest, ConnectedWhileAnyStreamIsOpen) {
+  ProxyRegistry registry(Options());
+  registry.Connected(MakeNode("p"), 3);
+  registry.Connected(MakeNode("p"), 3);  // a reconnect overlapping the old stream
+  registry.Disconnected("p");
+  ASSERT_EQ(registry.List().size(), 1u);
+  EXPECT_TRUE(registry.List()[0].connected());
+  registry.Disconnected("p");
+  EXPECT_FALSE(registry.List()[0].connected());
+  EXPECT_EQ(registry.List()[0].running_version(), 3u);
+}
+
+TEST_F(ProxyRegistryTest, RejectionsAreRememberedPerNodeAndBounded) {
+  ProxyRegistry registry(Options());
+  registry.Connected(MakeNode("p"), 1);
+  registry.Nacked("p", 2, 1, "bad");
+  EXPECT_TRUE(registry.HasRejected("p", 2));
+  EXPECT_FALSE(registry.HasRejected("q", 2));
+  registry.Nacked("p", 3, 1, "bad");
+  registry.Nacked("p", 4, 1, "worse");
+  EXPECT_FALSE(registry.HasRejected("p", 2)) << "only the newest max_rejections are kept";
+  EXPECT_TRUE(registry.HasRejected("p", 4));
+  const auto status = registry.List()[0];
+  EXPECT_EQ(status.last_rejected_version(), 4u);
+  EXPECT_EQ(status.last_rejected_error(), "worse");
+  registry.Disconnected("p");
+  registry.Connected(MakeNode("p"), 1);
+  EXPECT_TRUE(registry.HasRejected("p", 4)) << "survives a reconnect";
+}
+
+TEST_F(ProxyRegistryTest, DisconnectedProxiesExpireAndAreBounded) {
+  ProxyRegistry registry(Options());
+  for (const char* id : {"a", "b", "c", "d", "e"}) {
+    registry.Connected(MakeNode(id), 1);
+    now_ += absl::Seconds(1);
+  }
+  for (const char* id : {"a", "b", "c", "d"}) {
+    registry.Disconnected(id);
+    now_ += absl::Seconds(1);
+  }
+  auto list = registry.List();
+  ASSERT_EQ(list.size(), 4u) << "3 disconnected at most, plus the connected one";
+  EXPECT_EQ(list[0].node_id(), "b") << "the oldest disconnected one went first";
+
+  now_ += absl::Minutes(61);
+  list = registry.List();
+  ASSERT_EQ(list.size(), 1u) << "disconnected longer than the retention";
+  EXPECT_EQ(list[0].node_id(), "e");
+  EXPECT_TRUE(list[0].connected()) << "connected proxies never expire";
+}
+
+}  // namespace
+}  // namespace switchyard::controlplane
