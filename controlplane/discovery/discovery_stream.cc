@@ -148,11 +148,12 @@ void DiscoveryStream::MaybeSend() {
     write_in_flight_ = true;
     awaiting_reply_ = true;
     ++(payload.is_delta ? counters_.delta_responses : counters_.full_responses);
-    LogDebug("sending version %llu to proxy %s as %s (nonce %s)", U(outstanding_version_),
-             node_id_.c_str(),
-             payload.is_delta ? absl::StrCat("a delta from ", running_version_).c_str()
-                              : "the whole snapshot",
-             outstanding_nonce_.c_str());
+    if (LogEnabled(LogLevel::kDebug)) {
+      const std::string what = payload.is_delta ? absl::StrCat("a delta from ", running_version_)
+                                                : std::string("the whole snapshot");
+      LogDebug("sending version %llu to proxy %s as %s (nonce %s)", U(outstanding_version_),
+               node_id_.c_str(), what.c_str(), outstanding_nonce_.c_str());
+    }
   }
   StartWrite(&write_buffer_);
 }
