@@ -51,7 +51,8 @@ case "$command" in
     ;;
 esac
 
-state_dir="${SWITCHYARD_LOCAL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/switchyard-local}"
+# HOME may be unset (e.g. under `bazel test`), where --state-dir is always given.
+state_dir="${SWITCHYARD_LOCAL_STATE_DIR:-${XDG_STATE_HOME:-${HOME:-/tmp}/.local/state}/switchyard-local}"
 bin_dir="${SWITCHYARD_BIN_DIR:-}"
 base_port="${SWITCHYARD_LOCAL_BASE_PORT:-18080}"
 proxy_count=3

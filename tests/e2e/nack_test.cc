@@ -144,19 +144,22 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
       std::chrono::seconds(30));
   ASSERT_TRUE(reconnected) << "the proxies did not reconnect to the restarted control plane: "
                            << status.dump(2);
+  // Checked for the whole span; the first violation is reported and the test goes on, so
+  // the checks below still say what else holds.
   const auto quiet_after_reconnect = Clock::now() + std::chrono::seconds(3);
-  while (Clock::now() < quiet_after_reconnect) {
-    for (size_t i = 0; i < proxy_count(); ++i) {
+  bool resent = false;
+  while (!resent && Clock::now() < quiet_after_reconnect) {
+    for (size_t i = 0; i < proxy_count() && !resent; ++i) {
       const nlohmann::json d = Discovery(proxy(i));
-      ASSERT_EQ(JsonUint(d, "nacks"), 1u)
-          << proxy(i).node_id()
-          << " was sent the rejected version again after reconnecting: " << d.dump();
-      ASSERT_EQ(proxy(i).Version(), good);
+      resent = JsonUint(d, "nacks") != 1 || proxy(i).Version() != good;
+      EXPECT_FALSE(resent) << proxy(i).node_id()
+                           << " was sent the rejected version again after reconnecting: "
+                           << d.dump();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // The restarted control plane still knows about the rejection.
-  ASSERT_TRUE(WaitFor(
+  EXPECT_TRUE(WaitFor(
       [&] {
         auto s = yardctl().StatusJson();
         if (!s) return false;
@@ -171,6 +174,10 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
       << "after a restart, yardctl status no longer shows the rejection: " << status.dump(2);
 
   // The next valid version is taken: /app/ moves to B, and no new NACK.
+  std::vector<uint64_t> nacks_before;
+  for (size_t i = 0; i < proxy_count(); ++i) {
+    nacks_before.push_back(JsonUint(Discovery(proxy(i)), "nacks"));
+  }
   uint64_t next = 0;
   ASSERT_TRUE(Apply(Config("b", 0), &next));
   ASSERT_TRUE(WaitForVersion(next, std::chrono::seconds(10)));
@@ -178,7 +185,7 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
     const Response r = proxy(i).Get("/app/3");
     EXPECT_EQ(BackendOf(r), "B") << Summary(r);
     const nlohmann::json d = Discovery(proxy(i));
-    EXPECT_EQ(JsonUint(d, "nacks"), 1u) << d.dump();
+    EXPECT_EQ(JsonUint(d, "nacks"), nacks_before[i]) << "a valid version was NACKed: " << d.dump();
   }
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/e2e/support/http_connection.h"
 #include "tests/support/http_message.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/socket.h"
@@ -17,9 +18,7 @@ namespace {
 
 using ::switchyard::testing::BuildRequest;
 using ::switchyard::testing::Headers;
-using ::switchyard::testing::RawClient;
 using ::switchyard::testing::ReadFile;
-using ::switchyard::testing::ReadOptions;
 using ::switchyard::testing::Socket;
 using ::switchyard::testing::WriteFile;
 
@@ -66,16 +65,14 @@ bool WaitForStart(ChildProcess& process, const std::function<bool()>& ready,
 }
 
 Response AdminGet(uint16_t port, std::string_view path) {
-  RawClient client(port, std::chrono::seconds(2));
+  HttpConnection client(port);
   Response r;
   if (!client.connected()) {
     r.error = "connect: " + client.connect_error();
     return r;
   }
-  ReadOptions options;
-  options.timeout = std::chrono::seconds(5);
   return client.RoundTrip(BuildRequest("GET", path, {{"Host", "admin"}, {"Connection", "close"}}),
-                          options);
+                          std::chrono::seconds(5));
 }
 
 }  // namespace
@@ -91,15 +88,13 @@ bool WaitFor(const std::function<bool()>& done, Clock::duration timeout) {
 
 Response HttpGet(uint16_t port, std::string_view target, std::string_view host,
                  Clock::duration timeout) {
-  RawClient client(port, std::chrono::seconds(2));
+  HttpConnection client(port);
   Response r;
   if (!client.connected()) {
     r.error = "connect: " + client.connect_error();
     return r;
   }
-  ReadOptions options;
-  options.timeout = timeout;
-  return client.RoundTrip(BuildRequest("GET", target, {{"Host", std::string(host)}}), options);
+  return client.RoundTrip(BuildRequest("GET", target, {{"Host", std::string(host)}}), timeout);
 }
 
 std::string BackendOf(const Response& r) { return r.headers.Get("x-backend").value_or(""); }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/ascii.h"
+#include "tests/e2e/support/http_connection.h"
 #include "tests/support/http_message.h"
 
 namespace switchyard::e2e {
@@ -11,8 +12,6 @@ namespace {
 
 using ::switchyard::testing::BuildRequest;
 using ::switchyard::testing::Clock;
-using ::switchyard::testing::RawClient;
-using ::switchyard::testing::ReadOptions;
 using ::switchyard::testing::Response;
 
 constexpr size_t kMaxSamples = 20;
@@ -41,7 +40,7 @@ void LoadGenerator::RecordFailure(std::string what) {
 }
 
 void LoadGenerator::Run(int index) {
-  std::unique_ptr<RawClient> client;
+  std::unique_ptr<HttpConnection> client;
   size_t next = static_cast<size_t>(index);
   const Clock::duration period =
       options_.requests_per_second > 0
@@ -49,11 +48,9 @@ void LoadGenerator::Run(int index) {
                 options_.requests_per_second
           : Clock::duration::zero();
   auto next_send = Clock::now();
-  ReadOptions read;
-  read.timeout = options_.response_timeout;
   while (!stop_) {
     if (client == nullptr) {
-      client = std::make_unique<RawClient>(options_.port, std::chrono::seconds(2));
+      client = std::make_unique<HttpConnection>(options_.port);
       ++connections_;
       if (!client->connected()) {
         ++connect_errors_;
@@ -67,7 +64,7 @@ void LoadGenerator::Run(int index) {
     const std::string& target = options_.targets[next++ % options_.targets.size()];
     const std::string request = BuildRequest("GET", target, {{"Host", options_.host}});
     ++requests_;
-    const Response r = client->RoundTrip(request, read);
+    const Response r = client->RoundTrip(request, options_.response_timeout);
     if (!r.complete) {
       ++transport_errors_;
       {

@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/raw_client.h"
 #include "tests/support/socket.h"
 
 namespace switchyard::e2e {
