@@ -1,10 +1,9 @@
 #include "common/log.h"
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
-
-#include <atomic>
 
 namespace switchyard {
 namespace {
@@ -24,9 +23,10 @@ void LogAt(LogLevel level, const char* format, ...) {
   tm utc;
   gmtime_r(&now.tv_sec, &utc);
   char line[2048];
-  int n = std::snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %c switchyard: ",
-                        utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                        utc.tm_sec, now.tv_nsec / 1000000, "DIWE"[static_cast<int>(level)]);
+  int n = std::snprintf(line, sizeof(line),
+                        "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %c switchyard: ", utc.tm_year + 1900,
+                        utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                        now.tv_nsec / 1000000, "DIWE"[static_cast<int>(level)]);
   va_list args;
   va_start(args, format);
   const int m = std::vsnprintf(line + n, sizeof(line) - n - 1, format, args);

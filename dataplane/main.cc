@@ -165,9 +165,8 @@ std::string StatsJson(const config::ConfigManager& manager,
   if (discovery != nullptr) {
     const config::DiscoveryClient::Stats d = discovery->stats();
     stats["discovery"] = {
-        {"connected", d.connected},       {"server", d.server},
-        {"running_version", d.running_version}, {"acks", d.acks},
-        {"nacks", d.nacks},               {"last_nack_error", d.last_nack_error},
+        {"connected", d.connected}, {"server", d.server}, {"running_version", d.running_version},
+        {"acks", d.acks},           {"nacks", d.nacks},   {"last_nack_error", d.last_nack_error},
     };
   }
   return stats.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

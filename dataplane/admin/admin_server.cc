@@ -23,7 +23,7 @@ constexpr size_t kMaxConcurrentClients = 64;
 
 net::awaitable<void> Serve(tcp::socket socket, const AdminServer* server,
                            std::shared_ptr<size_t> clients) {
-  boost::beast::flat_buffer buffer(16 * 1024);
+  boost::beast::flat_buffer buffer(size_t{16} * 1024);
   net::steady_timer deadline(socket.get_executor());
   for (;;) {
     boost::system::error_code ec;
@@ -37,8 +37,8 @@ net::awaitable<void> Serve(tcp::socket socket, const AdminServer* server,
     deadline.cancel();
     if (ec) break;
     const auto& request = parser.get();
-    const AdminServer::Reply reply = server->Handle(std::string(request.method_string()),
-                                                    std::string(request.target()));
+    const AdminServer::Reply reply =
+        server->Handle(std::string(request.method_string()), std::string(request.target()));
     http::response<http::string_body> response{static_cast<http::status>(reply.status),
                                                request.version()};
     response.set(http::field::content_type, reply.content_type);
@@ -78,7 +78,7 @@ tcp::endpoint AdminServer::Start(const tcp::endpoint& endpoint, boost::system::e
   if (!ec) acceptor_->bind(endpoint, ec);
   if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
   if (ec) return {};
-  const tcp::endpoint bound = acceptor_->local_endpoint(ec);
+  tcp::endpoint bound = acceptor_->local_endpoint(ec);
   net::co_spawn(io_, Accept(*acceptor_, this), net::detached);
   thread_ = std::thread([this] { io_.run(); });
   return bound;
@@ -90,8 +90,7 @@ void AdminServer::Stop() {
   thread_.join();
 }
 
-AdminServer::Reply AdminServer::Handle(const std::string& method,
-                                       const std::string& target) const {
+AdminServer::Reply AdminServer::Handle(const std::string& method, const std::string& target) const {
   const std::string path = target.substr(0, target.find('?'));
   if (method != "GET" && method != "HEAD") {
     return {405, "text/plain", "the admin port is read-only: use GET\n"};

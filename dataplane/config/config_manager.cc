@@ -13,9 +13,9 @@ absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const
   size_t routes = 0;
   for (const v1::VirtualHost& vhost : snapshot.virtual_hosts()) routes += vhost.routes_size();
   if (routes > options_.max_routes) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("snapshot has ", routes, " routes; this proxy accepts at most ",
-                     options_.max_routes, " (--max_routes)"));
+    return absl::FailedPreconditionError(absl::StrCat("snapshot has ", routes,
+                                                      " routes; this proxy accepts at most ",
+                                                      options_.max_routes, " (--max_routes)"));
   }
   return absl::OkStatus();
 }

@@ -115,9 +115,10 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
 v1::DiscoveryRequest DiscoveryClient::Handle(const v1::DiscoveryResponse& response) {
   absl::StatusOr<v1::Snapshot> snapshot;
   if (response.has_delta()) {
-    snapshot = have_running_ ? ApplyDelta(running_, response.delta(), response.version())
-                             : absl::FailedPreconditionError(
-                                   "received a delta but this proxy runs no snapshot");
+    snapshot =
+        have_running_
+            ? ApplyDelta(running_, response.delta(), response.version())
+            : absl::FailedPreconditionError("received a delta but this proxy runs no snapshot");
   } else {
     snapshot = response.snapshot();
     snapshot->set_version(response.version());
@@ -139,8 +140,7 @@ v1::DiscoveryRequest DiscoveryClient::Handle(const v1::DiscoveryResponse& respon
     stats_.last_nack_error = std::string(installed.message());
     reply.mutable_error_detail()->set_message(stats_.last_nack_error);
     LogWarning("refused snapshot version %llu; NACK: %s",
-               static_cast<unsigned long long>(response.version()),
-               stats_.last_nack_error.c_str());
+               static_cast<unsigned long long>(response.version()), stats_.last_nack_error.c_str());
   }
   reply.set_version(have_running_ ? running_.version() : 0);
   return reply;

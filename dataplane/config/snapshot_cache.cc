@@ -34,14 +34,14 @@ absl::Status SnapshotCache::Save(const v1::Snapshot& snapshot) const {
     const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      const absl::Status status = ErrnoStatus(absl::StrCat("write ", tmp));
+      absl::Status status = ErrnoStatus(absl::StrCat("write ", tmp));
       ::close(fd);
       return status;
     }
     written += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0) {
-    const absl::Status status = ErrnoStatus(absl::StrCat("fsync ", tmp));
+    absl::Status status = ErrnoStatus(absl::StrCat("fsync ", tmp));
     ::close(fd);
     return status;
   }

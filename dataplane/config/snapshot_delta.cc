@@ -54,13 +54,13 @@ absl::StatusOr<v1::Snapshot> ApplyDelta(const v1::Snapshot& base, const v1::Snap
                                                       base.version()));
   }
   v1::Snapshot result = base;
-  if (absl::Status s = Merge("virtual host", *result.mutable_virtual_hosts(),
-                             delta.virtual_hosts(), delta.removed_virtual_hosts());
+  if (absl::Status s = Merge("virtual host", *result.mutable_virtual_hosts(), delta.virtual_hosts(),
+                             delta.removed_virtual_hosts());
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = Merge("cluster", *result.mutable_clusters(), delta.clusters(),
-                             delta.removed_clusters());
+  if (absl::Status s =
+          Merge("cluster", *result.mutable_clusters(), delta.clusters(), delta.removed_clusters());
       !s.ok()) {
     return s;
   }

@@ -47,8 +47,7 @@ TEST(ApplyDeltaTest, RemovingAnUnknownResourceIsRefused) {
   v1::SnapshotDelta delta;
   delta.set_base_version(4);
   delta.add_removed_clusters("zz");
-  EXPECT_EQ(ApplyDelta(Base(), delta, 5).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ApplyDelta(Base(), delta, 5).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -100,8 +100,7 @@ void MessageParser<kIsRequest>::Fail(ParseFailure failure, error_code& ec) {
 
 template <bool kIsRequest>
 void MessageParser<kIsRequest>::on_request_impl(beast_http::verb /*verb*/, string_view method,
-                                                string_view target, int version,
-                                                error_code& ec) {
+                                                string_view target, int version, error_code& ec) {
   if (method.size() + target.size() + 10 > limits_.max_request_line) {
     Fail(ParseFailure::kUriTooLong, ec);
     return;
@@ -113,8 +112,8 @@ void MessageParser<kIsRequest>::on_request_impl(beast_http::verb /*verb*/, strin
 }
 
 template <bool kIsRequest>
-void MessageParser<kIsRequest>::on_response_impl(int status, string_view /*reason*/,
-                                                 int version, error_code& /*ec*/) {
+void MessageParser<kIsRequest>::on_response_impl(int status, string_view /*reason*/, int version,
+                                                 error_code& /*ec*/) {
   status_ = status;
   version_ = version;
 }
@@ -179,8 +178,7 @@ template <bool kIsRequest>
 void MessageParser<kIsRequest>::on_chunk_header_impl(std::uint64_t, string_view, error_code&) {}
 
 template <bool kIsRequest>
-size_t MessageParser<kIsRequest>::on_chunk_body_impl(std::uint64_t, string_view body,
-                                                     error_code&) {
+size_t MessageParser<kIsRequest>::on_chunk_body_impl(std::uint64_t, string_view body, error_code&) {
   body_piece_ = std::string_view(body.data(), body.size());
   return body.size();
 }

@@ -34,10 +34,10 @@ struct ParserLimits {
 // for an upstream response, to 502.
 enum class ParseFailure {
   kNone,
-  kMalformed,        // syntax Beast refused, or ambiguous framing: 400
-  kHeaderTooLarge,   // 431
-  kTooManyHeaders,   // 431
-  kUriTooLong,       // 414
+  kMalformed,       // syntax Beast refused, or ambiguous framing: 400
+  kHeaderTooLarge,  // 431
+  kTooManyHeaders,  // 431
+  kUriTooLong,      // 414
 };
 
 enum class BodyFraming {

@@ -23,9 +23,9 @@ void ForEachListElement(std::string_view list, Fn fn) {
 }
 
 bool IsHopByHopName(std::string_view lower_name) {
-  static constexpr std::string_view kNames[] = {
-      "connection", "keep-alive",        "te",      "trailer",
-      "upgrade",    "transfer-encoding", "content-length"};
+  static constexpr std::string_view kNames[] = {"connection",    "keep-alive", "te",
+                                                "trailer",       "upgrade",    "transfer-encoding",
+                                                "content-length"};
   for (std::string_view n : kNames) {
     if (lower_name == n) return true;
   }

@@ -28,8 +28,7 @@ TEST(ProxyHeadersTest, ForwardingHeaders) {
   h.Add("Host", "api.example.com");
   h.Add("X-Forwarded-For", "10.0.0.1");
   h.Add("X-Forwarded-Proto", "https");
-  PrepareUpstreamRequestHeaders(
-      h, {.client_ip = "127.0.0.1", .scheme = "http", .via = "gw"});
+  PrepareUpstreamRequestHeaders(h, {.client_ip = "127.0.0.1", .scheme = "http", .via = "gw"});
   EXPECT_EQ(*h.Get("x-forwarded-for"), "10.0.0.1, 127.0.0.1");
   EXPECT_EQ(*h.Get("x-forwarded-proto"), "http");
   EXPECT_EQ(*h.Get("x-forwarded-host"), "api.example.com");

@@ -50,8 +50,8 @@ void AppendResponseHead(std::string& out, int status, const HeaderMap& headers,
   out += "HTTP/1.1 ";
   AppendNumber(out, static_cast<uint64_t>(status));
   out += ' ';
-  const auto reason = boost::beast::http::obsolete_reason(
-      static_cast<boost::beast::http::status>(status));
+  const auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   out.append(reason.data(), reason.size());
   out += kCrlf;
   AppendFields(out, headers);

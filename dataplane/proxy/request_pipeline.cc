@@ -110,7 +110,10 @@ upstream::SmoothWeightedRoundRobin& WorkerBalancers::ForCluster(
     balancers_.clear();
     for (const runtime::Cluster& cluster : config.clusters()) {
       std::vector<int64_t> weights;
-      for (const runtime::Endpoint& endpoint : cluster.endpoints) weights.push_back(endpoint.weight);
+      weights.reserve(cluster.endpoints.size());
+      for (const runtime::Endpoint& endpoint : cluster.endpoints) {
+        weights.push_back(endpoint.weight);
+      }
       balancers_.emplace_back(std::move(weights));
     }
     built_for_ = &config;

@@ -40,9 +40,8 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
     cluster.name = source.name();
     cluster.connect_timeout =
         source.has_connect_timeout() ? ToMillis(source.connect_timeout()) : kDefaultConnectTimeout;
-    cluster.max_idle_connections = source.has_max_idle_connections()
-                                       ? source.max_idle_connections()
-                                       : kDefaultMaxIdleConnections;
+    cluster.max_idle_connections = source.has_max_idle_connections() ? source.max_idle_connections()
+                                                                     : kDefaultMaxIdleConnections;
     for (int i = 0; i < source.endpoints_size(); ++i) {
       const v1::Endpoint& ep = source.endpoints(i);
       boost::system::error_code ec;

@@ -36,8 +36,7 @@ class RuntimeConfig {
  public:
   // Validates `snapshot` with the shared validation library and compiles it. Errors are
   // INVALID_ARGUMENT and name the resource and field.
-  static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(
-      const v1::Snapshot& snapshot);
+  static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(const v1::Snapshot& snapshot);
 
   ~RuntimeConfig();
 

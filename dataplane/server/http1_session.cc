@@ -24,7 +24,7 @@ using boost::system::error_code;
 using net::ip::tcp;
 
 // Bytes read per socket read; also the most a body piece in flight holds per direction.
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = size_t{16} * 1024;
 constexpr auto kNoTimeout = std::chrono::hours(24 * 365);
 
 // Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
@@ -39,16 +39,16 @@ std::string_view Readable(const boost::beast::flat_buffer& buffer) {
 
 // Reads once into `buffer`, never past its max_size (flat_buffer would throw). A macro
 // rather than a coroutine: a nested coroutine frame per read is measurable per request.
-#define SWITCHYARD_READ_SOME(socket, buffer, ec)                                          \
-  do {                                                                                    \
-    const size_t room = (buffer).max_size() - (buffer).size();                            \
-    if (room == 0) {                                                                      \
-      (ec) = net::error::no_buffer_space;                                                 \
-      break;                                                                              \
-    }                                                                                     \
-    const size_t got = co_await (socket).async_read_some(                                 \
-        (buffer).prepare(std::min(room, kReadChunk)), AwaitInto(ec));                     \
-    (buffer).commit(got);                                                                 \
+#define SWITCHYARD_READ_SOME(socket, buffer, ec)                      \
+  do {                                                                \
+    const size_t room = (buffer).max_size() - (buffer).size();        \
+    if (room == 0) {                                                  \
+      (ec) = net::error::no_buffer_space;                             \
+      break;                                                          \
+    }                                                                 \
+    const size_t got = co_await (socket).async_read_some(             \
+        (buffer).prepare(std::min(room, kReadChunk)), AwaitInto(ec)); \
+    (buffer).commit(got);                                             \
   } while (false)
 
 http::LocalReply ReplyForParseFailure(http::ParseFailure failure) {
@@ -120,8 +120,8 @@ void Http1Session::Sweep(Clock::time_point now) {
 
 bool Http1Session::ClientReset() const {
   char byte;
-  const ssize_t n = ::recv(const_cast<io::Socket&>(socket_).native_handle(), &byte, 1,
-                           MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n =
+      ::recv(const_cast<io::Socket&>(socket_).native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
@@ -191,7 +191,8 @@ io::Awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) {
     SWITCHYARD_READ_SOME(socket_, in_, ec);
     if (ec) {
       if (timed_out_ == Wait::kRequestHeaders) {
-        const http::LocalReply reply = {408, "request_timeout", "the request headers took too long"};
+        const http::LocalReply reply = {408, "request_timeout",
+                                        "the request headers took too long"};
         co_await SendLocalReply(reply, {}, /*close=*/true);
       }
       co_return false;
@@ -200,7 +201,7 @@ io::Awaitable<bool> Http1Session::ReadRequestHead(http::RequestParser& parser) {
 }
 
 io::Awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx,
-                                            http::LocalReply& failure) {
+                                          http::LocalReply& failure) {
   const runtime::Endpoint& endpoint = *ctx.endpoint;
   upstream_ = std::make_unique<upstream::UpstreamConnection>(socket_.get_executor());
   upstream_->buffer.max_size(worker_.options().limits.max_header_bytes + kReadChunk);
@@ -213,8 +214,7 @@ io::Awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx,
              ctx.cluster->name.c_str(), timed_out ? "timed out" : ec.message().c_str());
     failure = {503, "upstream_connect_failed",
                std::string(timed_out ? "connecting to cluster '" : "cluster '") +
-                   ctx.cluster->name +
-                   (timed_out ? "' timed out" : "' refused the connection")};
+                   ctx.cluster->name + (timed_out ? "' timed out" : "' refused the connection")};
     upstream_.reset();
     co_return false;
   }
@@ -223,7 +223,7 @@ io::Awaitable<bool> Http1Session::Connect(const proxy::RequestContext& ctx,
 }
 
 io::Awaitable<void> Http1Session::PumpRequestBody(http::RequestParser& parser,
-                                                   upstream::UpstreamConnection& up) {
+                                                  upstream::UpstreamConnection& up) {
   const bool chunked = parser.framing() == http::BodyFraming::kChunked;
   const auto idle = worker_.options().idle_timeout;
   error_code ec;
@@ -251,9 +251,8 @@ io::Awaitable<void> Http1Session::PumpRequestBody(http::RequestParser& parser,
     SWITCHYARD_READ_SOME(socket_, in_, ec);
   }
   if (!ec && chunked) {
-    co_await net::async_write(up.socket,
-                              net::buffer(http::kLastChunk.data(), http::kLastChunk.size()),
-                              AwaitInto(ec));
+    co_await net::async_write(
+        up.socket, net::buffer(http::kLastChunk.data(), http::kLastChunk.size()), AwaitInto(ec));
   }
   pump_ok_ = !ec && parser.is_done();
   pump_malformed_ = parser.failure() != http::ParseFailure::kNone;
@@ -310,7 +309,8 @@ io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser&
   head.clear();
   http::AppendRequestHead(head, ctx.method, ctx.upstream_target, ctx.headers, parser.framing(),
                           parser.content_length());
-  route_timeout_ = ctx.route->timeout.count() > 0 ? Clock::duration(ctx.route->timeout) : kNoTimeout;
+  route_timeout_ =
+      ctx.route->timeout.count() > 0 ? Clock::duration(ctx.route->timeout) : kNoTimeout;
   const bool is_head = ctx.method == "HEAD";
   const bool client_can_chunk = ctx.version >= 11;
   response_started_ = false;
@@ -516,7 +516,9 @@ io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser&
       std::array<net::const_buffer, 2> buffers;
       size_t count = 0;
       if (head_pending) buffers[count++] = net::buffer(out_);
-      if (chunk_out) buffers[count++] = net::buffer(http::kLastChunk.data(), http::kLastChunk.size());
+      if (chunk_out) {
+        buffers[count++] = net::buffer(http::kLastChunk.data(), http::kLastChunk.size());
+      }
       if (count > 0) {
         co_await net::async_write(socket_, std::span(buffers.data(), count), AwaitInto(ec));
         body_failed = static_cast<bool>(ec);
@@ -558,7 +560,7 @@ io::Awaitable<Http1Session::Outcome> Http1Session::Exchange(http::RequestParser&
 }
 
 io::Awaitable<bool> Http1Session::SendLocalReply(const http::LocalReply& reply,
-                                                  std::string_view request_id, bool close) {
+                                                 std::string_view request_id, bool close) {
   std::string id(request_id);
   if (id.empty()) worker_.services().request_ids.Next(id);
   out_.clear();

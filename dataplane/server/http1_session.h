@@ -24,9 +24,9 @@
 #include <string>
 
 #include "boost/beast/core/flat_buffer.hpp"
-#include "dataplane/io/io_types.h"
 #include "dataplane/http/local_reply.h"
 #include "dataplane/http/message_parser.h"
+#include "dataplane/io/io_types.h"
 #include "dataplane/proxy/request_context.h"
 #include "dataplane/upstream/connection_pool.h"
 

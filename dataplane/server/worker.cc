@@ -72,9 +72,8 @@ void Worker::Stop() {
 }
 
 void Worker::SetConfig(std::shared_ptr<const runtime::RuntimeConfig> config) {
-  boost::asio::post(io_, [this, config = std::move(config)]() mutable {
-    config_ = std::move(config);
-  });
+  boost::asio::post(io_,
+                    [this, config = std::move(config)]() mutable { config_ = std::move(config); });
 }
 
 std::list<Http1Session*>::iterator Worker::Register(Http1Session* session) {
@@ -83,13 +82,15 @@ std::list<Http1Session*>::iterator Worker::Register(Http1Session* session) {
 
 void Worker::Unregister(std::list<Http1Session*>::iterator it) {
   sessions_.erase(it);
-  if (stopping_ || !acceptor_.is_open() || sessions_.size() + 1 != options_.max_connections_per_worker) return;
+  if (stopping_ || !acceptor_.is_open() ||
+      sessions_.size() + 1 != options_.max_connections_per_worker) {
+    return;
+  }
   Accept();  // accepting paused at the limit; one slot is free again
 }
 
 void Worker::Accept() {
-  acceptor_.async_accept([this](boost::system::error_code ec,
-                                io::Socket socket) {
+  acceptor_.async_accept([this](boost::system::error_code ec, io::Socket socket) {
     if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       boost::system::error_code ignored;

@@ -18,8 +18,9 @@ bool LooksOpen(UpstreamConnection& connection) {
 
 }  // namespace
 
-std::unique_ptr<UpstreamConnection> ConnectionPool::Take(
-    const std::string& key, std::chrono::steady_clock::time_point now, bool verify_open) {
+std::unique_ptr<UpstreamConnection> ConnectionPool::Take(const std::string& key,
+                                                         std::chrono::steady_clock::time_point now,
+                                                         bool verify_open) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& stack = it->second;
@@ -37,9 +38,8 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::Take(
   return nullptr;
 }
 
-void ConnectionPool::Release(const std::string& key,
-                             std::unique_ptr<UpstreamConnection> connection, uint32_t max_idle,
-                             std::chrono::steady_clock::time_point now) {
+void ConnectionPool::Release(const std::string& key, std::unique_ptr<UpstreamConnection> connection,
+                             uint32_t max_idle, std::chrono::steady_clock::time_point now) {
   auto& stack = idle_[key];
   if (stack.size() >= max_idle) {
     boost::system::error_code ignored;

@@ -17,6 +17,7 @@ TEST(SmoothWeightedRoundRobinTest, EachEndpointGetsItsWeightPerCycle) {
 TEST(SmoothWeightedRoundRobinTest, PicksAreSpreadNotBunched) {
   SmoothWeightedRoundRobin lb({5, 1, 1});
   std::vector<size_t> sequence;
+  sequence.reserve(7);
   for (int i = 0; i < 7; ++i) sequence.push_back(lb.Pick());
   // nginx's documented sequence for weights 5,1,1: a a b a c a a.
   EXPECT_EQ(sequence, (std::vector<size_t>{0, 0, 1, 0, 2, 0, 0}));

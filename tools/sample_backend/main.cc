@@ -29,7 +29,7 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using net::ip::tcp;
 
-constexpr size_t kMaxBody = 10 * 1024 * 1024;
+constexpr size_t kMaxBody = size_t{10} * 1024 * 1024;
 
 net::awaitable<void> Serve(tcp::socket socket, std::string name) {
   boost::beast::flat_buffer buffer;
@@ -37,8 +37,7 @@ net::awaitable<void> Serve(tcp::socket socket, std::string name) {
     boost::system::error_code ec;
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxBody);
-    co_await http::async_read(socket, buffer, parser,
-                              net::redirect_error(net::use_awaitable, ec));
+    co_await http::async_read(socket, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
     const auto& request = parser.get();
     nlohmann::json headers = nlohmann::json::object();
@@ -66,7 +65,8 @@ net::awaitable<void> Serve(tcp::socket socket, std::string name) {
 net::awaitable<void> Accept(tcp::acceptor& acceptor, std::string name) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
     net::co_spawn(acceptor.get_executor(), Serve(std::move(socket), name), net::detached);
   }
