@@ -20,6 +20,8 @@ using ::switchyard::testing::WriteFile;
 constexpr int kRounds = 5;
 constexpr int kExitConflict = 4;
 
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 class OptimisticConcurrencyTest : public E2eTest {
  protected:
   // A snapshot whose only route is named `route_name` (so `yardctl get` shows which
@@ -79,9 +81,10 @@ TEST_F(OptimisticConcurrencyTest, TwoAppliesAgainstTheSameVersionOneWinsOneConfl
         << "\n second: " << results[1].DebugString();
     ++conflicts_seen;
     const int loser = 1 - winner;
-    std::printf("[optimistic concurrency] round %d: %s won (%s), %s got exit %d: %s", round,
-                names[winner].c_str(), results[winner].output.c_str(), names[loser].c_str(),
-                results[loser].exit_code, results[loser].output.c_str());
+    std::printf("[optimistic concurrency] round %d: %s won (\"%s\"); %s got exit %d (\"%s\")\n",
+                round, names[winner].c_str(), FirstLine(results[winner].output).c_str(),
+                names[loser].c_str(), results[loser].exit_code,
+                FirstLine(results[loser].output).c_str());
 
     // One new version, holding the winner's snapshot.
     const uint64_t stored = Yardctl::AppliedVersion(results[winner]);
