@@ -21,6 +21,13 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+TEST(RawClientTest, RefusedConnectIsReportedNotACrash) {
+  RefusingPort refusing;
+  RawClient client(refusing.port(), seconds(2));
+  EXPECT_FALSE(client.connected());
+  EXPECT_FALSE(client.connect_error().empty());
+}
+
 TEST(TestBackendTest, DefaultReplyAndRecording) {
   TestBackend backend("b1");
   RawClient client(backend.port());

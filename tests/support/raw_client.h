@@ -85,8 +85,9 @@ class RawClient {
   const std::string& pending() const { return buffer_; }
 
  private:
-  Socket socket_;
+  // Declared before socket_: the constructor hands Socket::Connect a pointer to it.
   std::string connect_error_;
+  Socket socket_;
   std::string buffer_;
   bool eof_ = false;
 };
