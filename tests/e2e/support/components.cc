@@ -1,6 +1,7 @@
 #include "tests/e2e/support/components.h"
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -144,35 +145,40 @@ uint16_t PickFreePort() {
 
 // ---------------------------------------------------------------------------------------
 
-ControlPlane::ControlPlane(std::string dir) : dir_(std::move(dir)) {}
+namespace {
+
+::switchyard::controlplane::testing::ControlPlaneProcess::Options ControlPlaneOptions(
+    const std::string& dir) {
+  ::switchyard::controlplane::testing::ControlPlaneProcess::Options options;
+  options.db_path = dir + "/control.db";
+  return options;
+}
+
+}  // namespace
+
+ControlPlane::ControlPlane(const std::string& dir) : process_(ControlPlaneOptions(dir)) {}
 
 bool ControlPlane::Start(std::string* error) {
-  const std::string ready = dir_ + "/control.ready";
-  ::unlink(ready.c_str());
-  std::vector<std::string> argv = {
-      RunfilePath("controlplane/switchyard-control"),
-      "--listen=127.0.0.1:" + std::to_string(port_),
-      "--db=" + dir_ + "/control.db",
-      "--ready_file=" + ready,
-  };
-  if (!process_.Start(std::move(argv), dir_ + "/control.log", error)) return false;
-  uint16_t bound = 0;
-  if (!WaitForStart(
-          process_,
-          [&] {
-            bound = ReadyFilePort(ready, 0);
-            return Accepts(bound);
-          },
-          "a listening port in its ready file", error)) {
-    return false;
+  signalled_ = false;
+  if (!started_) {
+    started_ = true;
+    return process_.Start(error);
   }
-  if (port_ != 0 && bound != port_) {
-    *error = "control plane restarted on port " + std::to_string(bound) + ", not " +
-             std::to_string(port_);
-    return false;
-  }
-  port_ = bound;
-  return true;
+  // Same store, same port: the proxies find it again where it was.
+  return process_.Restart(error);
+}
+
+void ControlPlane::Stop() {
+  if (process_.Running()) signalled_ = true;
+  process_.Stop();
+}
+
+void ControlPlane::Kill() {
+  if (!process_.Running()) return;
+  signalled_ = true;
+  ::kill(process_.pid(), SIGKILL);
+  // Reaped by Running() once the kernel has ended it.
+  WaitFor([&] { return !process_.Running(); }, std::chrono::seconds(10));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "controlplane/testing/control_plane_process.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/support/process.h"
 #include "tests/support/raw_client.h"
@@ -35,26 +36,29 @@ std::string BackendOf(const Response& r);
 // A one-line summary ("200 from A", "404 local reply", "error: eof").
 std::string Summary(const Response& r);
 
-// switchyard-control with its SQLite store in `dir`. The first Start takes a free port;
-// every later Start (after Kill or Stop) reuses that port and the same store.
+// switchyard-control with its SQLite store in `dir`, run by the control plane's own test
+// helper (controlplane/testing/control_plane_process.h). The first Start takes a free
+// port; every later Start (after Kill or Stop) reuses that port and the same store.
 class ControlPlane {
  public:
-  explicit ControlPlane(std::string dir);
+  explicit ControlPlane(const std::string& dir);
   bool Start(std::string* error);
-  // SIGTERM and wait (up to 10 s, then SIGKILL).
-  void Stop() { process_.Stop(); }
+  // SIGTERM and wait (then SIGKILL after the helper's grace period).
+  void Stop();
   // SIGKILL: no chance to close streams or flush anything.
-  void Kill() { process_.Kill(); }
+  void Kill();
   bool Running() { return process_.Running(); }
+  // True once the test stopped or killed it; an exit before that was the binary's own.
+  bool signalled() const { return signalled_; }
+  std::string LogTail(size_t max_bytes = 4000) const { return process_.StderrTail(max_bytes); }
 
-  uint16_t port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  ChildProcess& process() { return process_; }
+  uint16_t port() const { return process_.port(); }
+  std::string address() const { return process_.target(); }
 
  private:
-  std::string dir_;
-  uint16_t port_ = 0;
-  ChildProcess process_{"switchyard-control"};
+  ::switchyard::controlplane::testing::ControlPlaneProcess process_;
+  bool started_ = false;
+  bool signalled_ = false;
 };
 
 // switchyard-proxy subscribed to a control plane, with an admin port.

@@ -47,15 +47,18 @@ void ExpectAlive(ChildProcess& p) {
 void E2eTest::TearDown() {
   if (haproxy_) ExpectAlive(haproxy_->process());
   for (auto& p : proxies_) ExpectAlive(p->process());
-  if (control_) ExpectAlive(control_->process());
+  if (control_) {
+    EXPECT_TRUE(control_->Running() || control_->signalled())
+        << "the control plane exited during the test; log:\n"
+        << control_->LogTail();
+  }
   if (HasFailure()) {
     for (auto& p : proxies_) {
       std::cerr << "---- " << p->process().name() << " log (tail) ----\n"
                 << p->process().LogTail(3000) << "\n";
     }
     if (control_) {
-      std::cerr << "---- control plane log (tail) ----\n"
-                << control_->process().LogTail(3000) << "\n";
+      std::cerr << "---- control plane log (tail) ----\n" << control_->LogTail(3000) << "\n";
     }
     if (haproxy_) {
       std::cerr << "---- haproxy log (tail) ----\n" << haproxy_->process().LogTail(3000) << "\n";
