@@ -1,7 +1,7 @@
 // The real programs of a Switchyard deployment, each as a child process on 127.0.0.1:
 // switchyard-control, switchyard-proxy in control-plane mode, HAProxy in front of the
-// proxies, and yardctl as a one-shot command. Built on ChildProcess and the
-// tests/support client.
+// proxies, and yardctl as a one-shot command. Built on ChildProcess, the control plane's
+// ControlPlaneProcess and HttpConnection.
 #ifndef SWITCHYARD_TESTS_E2E_SUPPORT_COMPONENTS_H_
 #define SWITCHYARD_TESTS_E2E_SUPPORT_COMPONENTS_H_
 
@@ -113,7 +113,7 @@ class Haproxy {
     uint16_t admin_port;
   };
   Haproxy(std::string dir, std::vector<Server> servers);
-  // Starts and waits until every server is UP and a request passes.
+  // Starts and waits until its stats show every server UP.
   bool Start(std::string* error);
   void Stop() { process_.Stop(); }
   uint16_t port() const { return port_; }

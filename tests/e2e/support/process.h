@@ -1,5 +1,6 @@
-// Child processes for the end-to-end suites: long-running servers (switchyard-control,
-// switchyard-proxy, HAProxy, deploy/local/up.sh) and one-shot commands (yardctl).
+// Child processes for the end-to-end suites: long-running servers (switchyard-proxy,
+// HAProxy, deploy/local/up.sh) and one-shot commands (yardctl). The control plane has its
+// own helper (controlplane/testing/control_plane_process.h).
 //
 // Every child is started with fork/exec from prepared argv (the test process has threads,
 // so the child only makes async-signal-safe calls before exec), gets PR_SET_PDEATHSIG so
