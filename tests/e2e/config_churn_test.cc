@@ -11,10 +11,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
-#include <fstream>
-#include <map>
+#include <functional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 

@@ -5,8 +5,6 @@
 #include "tests/e2e/support/deploy_local.h"
 
 #include <cstdio>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
