@@ -17,7 +17,6 @@ namespace switchyard::e2e {
 namespace {
 
 using ::switchyard::testing::MakeTempDir;
-using ::switchyard::testing::ReadFile;
 
 constexpr int kExitNothingStarted = 3;
 
