@@ -11,6 +11,9 @@
 namespace switchyard::config {
 namespace {
 
+// A stream that lasted this long counts as healthy even if it carried no snapshot.
+constexpr absl::Duration kHealthyStream = absl::Seconds(10);
+
 // Large enough for the biggest snapshot validation allows.
 constexpr int kMaxMessageBytes = 256 << 20;
 
@@ -82,24 +85,32 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
     active_ = &context;
     stats_.server = server;
   }
+  const absl::Time opened = absl::Now();
   auto stream = stub->StreamSnapshots(&context);
   v1::DiscoveryRequest hello;
   *hello.mutable_node() = options_.node;
   hello.set_version(have_running_ ? running_.version() : 0);
-  bool progressed = false;
+  bool received = false;
   if (stream->Write(hello)) {
+    // The stream is up. A control plane with nothing newer than what we run sends nothing,
+    // so being connected cannot wait for a response.
+    {
+      absl::MutexLock lock(&mu_);
+      stats_.connected = true;
+    }
+    LogInfo("discovery stream to %s open (running version %llu)", server.c_str(),
+            static_cast<unsigned long long>(hello.version()));
     v1::DiscoveryResponse response;
     while (stream->Read(&response)) {
-      if (!progressed) {
-        progressed = true;
-        absl::MutexLock lock(&mu_);
-        stats_.connected = true;
-      }
+      received = true;
       const v1::DiscoveryRequest reply = Handle(response);
       if (!stream->Write(reply)) break;
     }
   }
   const grpc::Status status = stream->Finish();
+  // A stream that brought a snapshot or stayed up a while was healthy: the next attempt
+  // starts from the shortest backoff again.
+  const bool progressed = received || absl::Now() - opened >= kHealthyStream;
   {
     absl::MutexLock lock(&mu_);
     active_ = nullptr;
@@ -108,7 +119,7 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
   }
   LogWarning("discovery stream to %s ended: %s%s", server.c_str(),
              status.ok() ? "closed by the control plane" : status.error_message().c_str(),
-             progressed ? "" : " (no snapshot received)");
+             received ? "" : " (no snapshot received)");
   return progressed;
 }
 

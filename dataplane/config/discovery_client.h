@@ -67,7 +67,8 @@ class DiscoveryClient {
 
  private:
   void Run();
-  // Runs one stream to its end; true if it received at least one response.
+  // Runs one stream to its end; true if it was healthy (received a response or stayed
+  // open for a while), which resets the reconnect backoff.
   bool StreamOnce(const std::string& server);
   // Turns a response into the full snapshot it describes, installs it and builds the reply.
   v1::DiscoveryRequest Handle(const v1::DiscoveryResponse& response);
