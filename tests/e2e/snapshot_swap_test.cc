@@ -113,5 +113,41 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
       static_cast<unsigned long long>(alive_during), freed_ms);
 }
 
+// A swap keeps the upstream connections of endpoints that remain: the proxy's pooled
+// keep-alive connection to A is reused after a swap that renames A's cluster and changes
+// every route, so A never sees a second connection.
+TEST_F(SnapshotSwapTest, PooledUpstreamConnectionsSurviveASwap) {
+  a_ = &AddBackend("A");
+  b_ = &AddBackend("B");
+  ASSERT_TRUE(StartControlPlane());
+  uint64_t v1 = 0;
+  ASSERT_TRUE(Apply(
+      SnapshotYaml({{"all", "prefix: /", "a"}}, {{"a", {a_->port()}}, {"b", {b_->port()}}}), &v1));
+  ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
+  ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
+
+  HttpConnection client(proxy(0).port());
+  ASSERT_TRUE(client.connected());
+  const auto read = std::chrono::seconds(10);
+  const Response before = client.RoundTrip(SimpleGet("/one", std::string(kHost)), read);
+  ASSERT_TRUE(before.complete && BackendOf(before) == "A") << Summary(before);
+  ASSERT_EQ(a_->connections_accepted(), 1);
+
+  // v2: different routes, A's endpoint under a new cluster name.
+  uint64_t v2 = 0;
+  ASSERT_TRUE(Apply(SnapshotYaml({{"other", "prefix: /other/", "b"}, {"rest", "prefix: /", "a2"}},
+                                 {{"a2", {a_->port()}}, {"b", {b_->port()}}}),
+                    &v2));
+  ASSERT_TRUE(WaitForVersion(v2, std::chrono::seconds(10)));
+
+  const Response after = client.RoundTrip(SimpleGet("/two", std::string(kHost)), read);
+  ASSERT_TRUE(after.complete && BackendOf(after) == "A") << Summary(after);
+  EXPECT_EQ(a_->request_count(), 2u);
+  EXPECT_EQ(a_->connections_accepted(), 1)
+      << "the swap dropped the pooled upstream connection to an endpoint that remained";
+  // And the client's own connection was never touched either: both requests used it.
+  EXPECT_TRUE(client.connected());
+}
+
 }  // namespace
 }  // namespace switchyard::e2e
