@@ -84,6 +84,25 @@ TEST_F(DiscoveryTest, AckAndDisconnectShowInStatus) {
   EXPECT_EQ(server_.ProxyStatusOf("p1")->running_version(), 1u);
 }
 
+// `yardctl status` showed "LAST SEEN 1m13s ago" for a healthy proxy whose stream was idle.
+// An open stream is a live proxy (keepalive would end it otherwise): it is seen now.
+TEST_F(DiscoveryTest, IdleConnectedProxyIsSeenNow) {
+  ASSERT_EQ(server_.Apply(MakeSnapshot(1)), 1u);
+  auto proxy = Connect("p1", 0);
+  auto response = proxy->Read();
+  ASSERT_TRUE(response.has_value());
+  ASSERT_TRUE(proxy->Ack(*response));
+  ASSERT_TRUE(WaitFor([&] { return server_.ProxyStatusOf("p1")->running_version() == 1; }));
+  absl::SleepFor(absl::Milliseconds(1100));  // the stream stays idle
+  const absl::Time asked = absl::Now();
+  auto status = server_.ProxyStatusOf("p1");
+  ASSERT_TRUE(status.has_value());
+  const absl::Time last_seen = absl::FromUnixSeconds(status->last_seen().seconds()) +
+                               absl::Nanoseconds(status->last_seen().nanos());
+  EXPECT_GE(last_seen, asked) << "last seen " << absl::FormatDuration(asked - last_seen)
+                              << " before the question, while connected";
+}
+
 // A push reaches every stream, and is encoded once, not once per stream.
 TEST_F(DiscoveryTest, NewVersionIsPushedToAllStreamsAndEncodedOnce) {
   ASSERT_EQ(server_.Apply(MakeSnapshot(2)), 1u);

@@ -108,7 +108,6 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
         U(running_version_));
     return grpc::Status::OK;
   }
-  registry_.Seen(node_id_);
   if (!awaiting_reply_ || request.response_nonce() != outstanding_nonce_) {
     // A reply to nothing we are waiting for (a duplicate, or a confused client): it says
     // nothing about the outstanding response.

@@ -43,29 +43,19 @@ void ProxyRegistry::Disconnected(const std::string& node_id) {
   PruneLocked(now);
 }
 
-void ProxyRegistry::Seen(const std::string& node_id) {
-  const absl::Time now = Now();
-  absl::MutexLock lock(&mu_);
-  if (auto it = nodes_.find(node_id); it != nodes_.end()) it->second.last_seen = now;
-}
-
 void ProxyRegistry::Acked(const std::string& node_id, uint64_t version) {
-  const absl::Time now = Now();
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return;
-  it->second.last_seen = now;
   it->second.status.set_running_version(version);
 }
 
 void ProxyRegistry::Nacked(const std::string& node_id, uint64_t rejected_version,
                            uint64_t running_version, const std::string& error) {
-  const absl::Time now = Now();
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return;
   Entry& e = it->second;
-  e.last_seen = now;
   e.status.set_running_version(running_version);
   e.status.set_last_rejected_version(rejected_version);
   e.status.set_last_rejected_error(error);
@@ -92,7 +82,7 @@ std::vector<switchyard::v1::ProxyStatus> ProxyRegistry::List() {
     switchyard::v1::ProxyStatus s = e.status;
     s.set_connected(e.streams > 0);
     *s.mutable_connected_since() = ToProto(e.connected_since);
-    *s.mutable_last_seen() = ToProto(e.last_seen);
+    *s.mutable_last_seen() = ToProto(e.streams > 0 ? now : e.last_seen);
     out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(),

@@ -45,15 +45,15 @@ class ProxyRegistry {
   // any. Group, labels and build are replaced by the newest stream's.
   void Connected(const switchyard::v1::Node& node, uint64_t running_version);
   void Disconnected(const std::string& node_id);
-  // Any request from the node.
-  void Seen(const std::string& node_id);
   void Acked(const std::string& node_id, uint64_t version);
   void Nacked(const std::string& node_id, uint64_t rejected_version, uint64_t running_version,
               const std::string& error);
 
   bool HasRejected(const std::string& node_id, uint64_t version) const;
 
-  // Every known proxy, sorted by node id.
+  // Every known proxy, sorted by node id. A connected proxy was last seen now: its stream
+  // is open, and gRPC keepalive ends a stream whose peer stops answering, so an idle stream
+  // is a live proxy. A disconnected one was last seen when its last stream ended.
   std::vector<switchyard::v1::ProxyStatus> List();
 
  private:
@@ -61,6 +61,7 @@ class ProxyRegistry {
     switchyard::v1::ProxyStatus status;  // timestamps filled in by List()
     int streams = 0;
     absl::Time connected_since;
+    // When the last stream ended; meaningful only while disconnected.
     absl::Time last_seen;
     std::deque<uint64_t> rejected;
   };

@@ -76,5 +76,28 @@ TEST_F(ProxyRegistryTest, DisconnectedProxiesExpireAndAreBounded) {
   EXPECT_TRUE(list[0].connected()) << "connected proxies never expire";
 }
 
+// An open stream is kept alive by gRPC keepalive (it would end otherwise), so a connected
+// proxy is seen now, even when its stream has been idle since it last ACKed. A
+// disconnected one was last seen when its last stream ended.
+TEST_F(ProxyRegistryTest, ConnectedProxyIsSeenNowAndDisconnectedWhenItsStreamEnded) {
+  ProxyRegistry registry(Options());
+  const absl::Time connected = now_;
+  registry.Connected(MakeNode("p"), 1);
+  registry.Acked("p", 2);
+  now_ += absl::Seconds(73);  // an idle stream: no request for over a minute
+  auto list = registry.List();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].last_seen().seconds(), absl::ToUnixSeconds(now_));
+  EXPECT_EQ(list[0].connected_since().seconds(), absl::ToUnixSeconds(connected));
+
+  const absl::Time ended = now_;
+  registry.Disconnected("p");
+  now_ += absl::Seconds(30);
+  list = registry.List();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_FALSE(list[0].connected());
+  EXPECT_EQ(list[0].last_seen().seconds(), absl::ToUnixSeconds(ended));
+}
+
 }  // namespace
 }  // namespace switchyard::controlplane
