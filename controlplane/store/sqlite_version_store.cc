@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,17 @@ CREATE TABLE IF NOT EXISTS versions (
   rolled_back_from INTEGER NOT NULL DEFAULT 0,
   snapshot BLOB NOT NULL
 );
+-- id is the record order: a rejection recorded again is deleted and inserted anew
+-- (INSERT OR REPLACE), so it becomes the node's newest.
+CREATE TABLE IF NOT EXISTS rejections (
+  id INTEGER PRIMARY KEY,
+  node_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  rejected_unix_micros INTEGER NOT NULL,
+  UNIQUE (node_id, version)
+);
+CREATE INDEX IF NOT EXISTS rejections_by_node ON rejections (node_id, id);
 )sql";
 
 // Indexed by SqliteVersionStore::Statement.
@@ -34,8 +46,18 @@ constexpr const char* kStatementSql[] = {
     "FROM versions WHERE version = ?1",
     "SELECT version, created_unix_micros, author, message, rolled_back_from "
     "FROM versions ORDER BY version DESC LIMIT ?1",
+    "INSERT OR REPLACE INTO rejections (node_id, version, error, rejected_unix_micros) "
+    "VALUES (?1, ?2, ?3, ?4)",
+    // All of the node's rows up to its (?2 + 1)-th newest; none when it has no more than ?2
+    // (the subquery is NULL).
+    "DELETE FROM rejections WHERE node_id = ?1 AND id <= (SELECT id FROM rejections "
+    "WHERE node_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    "DELETE FROM rejections WHERE id IN (SELECT id FROM rejections ORDER BY id "
+    "LIMIT MAX(0, (SELECT COUNT(*) FROM rejections) - ?1))",
+    "SELECT node_id, version, error, rejected_unix_micros FROM rejections "
+    "WHERE node_id = ?1 ORDER BY id",
 };
-static_assert(std::size(kStatementSql) == 7);
+static_assert(std::size(kStatementSql) == 11);
 
 // Resets a statement when it goes out of scope, so the next use starts clean and no read
 // transaction stays open on the file.
@@ -82,7 +104,7 @@ absl::StatusOr<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::Open(
     sqlite3_close(db);
     return absl::UnavailableError(absl::StrCat("cannot open store ", path, ": ", why));
   }
-  std::unique_ptr<SqliteVersionStore> store(new SqliteVersionStore(path, db));
+  std::unique_ptr<SqliteVersionStore> store(new SqliteVersionStore(path, db, options));
   sqlite3_busy_timeout(db, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
   // WAL lets readers (Get, History) proceed while another process writes; synchronous=FULL
   // because an acknowledged Apply must survive a power cut.
@@ -99,8 +121,8 @@ absl::StatusOr<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::Open(
   return store;
 }
 
-SqliteVersionStore::SqliteVersionStore(std::string path, sqlite3* db)
-    : path_(std::move(path)), db_(db) {}
+SqliteVersionStore::SqliteVersionStore(std::string path, sqlite3* db, Options options)
+    : path_(std::move(path)), options_(options), db_(db) {}
 
 SqliteVersionStore::~SqliteVersionStore() {
   absl::MutexLock lock(&mu_);
@@ -236,6 +258,70 @@ absl::StatusOr<std::vector<VersionRecord>> SqliteVersionStore::History(size_t li
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(ReadRecord(s));
   if (rc != SQLITE_DONE) return Error("read history");
+  return out;
+}
+
+absl::Status SqliteVersionStore::RecordRejections(const std::vector<Rejection>& rejections) {
+  for (const Rejection& r : rejections) {
+    if (r.node_id.empty()) {
+      return absl::InvalidArgumentError("a rejection must name the node that rejected");
+    }
+  }
+  if (rejections.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = Step(kBegin, "begin transaction"); !s.ok()) return s;
+  absl::Status recorded = RecordRejectionsLocked(rejections);
+  if (recorded.ok()) {
+    recorded = Step(kCommit, "commit");
+    if (recorded.ok()) return recorded;
+  }
+  (void)Step(kRollback, "rollback");  // see Append
+  return recorded;
+}
+
+absl::Status SqliteVersionStore::RecordRejectionsLocked(const std::vector<Rejection>& rejections) {
+  // Never prune a node to nothing: its last rejection is what Status shows.
+  const auto per_node =
+      static_cast<sqlite3_int64>(std::max<size_t>(options_.max_rejections_per_node, 1));
+  for (const Rejection& r : rejections) {
+    {
+      sqlite3_stmt* s = statements_[kInsertRejection];
+      ResetOnExit reset(s);
+      sqlite3_bind_text(s, 1, r.node_id.data(), static_cast<int>(r.node_id.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(r.version));
+      sqlite3_bind_text(s, 3, r.error.data(), static_cast<int>(r.error.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(s, 4, absl::ToUnixMicros(r.time));
+      if (sqlite3_step(s) != SQLITE_DONE) return Error("insert rejection");
+    }
+    sqlite3_stmt* s = statements_[kPruneNodeRejections];
+    ResetOnExit reset(s);
+    sqlite3_bind_text(s, 1, r.node_id.data(), static_cast<int>(r.node_id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, per_node);
+    if (sqlite3_step(s) != SQLITE_DONE) return Error("prune rejections");
+  }
+  sqlite3_stmt* s = statements_[kPruneRejections];
+  ResetOnExit reset(s);
+  sqlite3_bind_int64(s, 1,
+                     static_cast<sqlite3_int64>(std::max<size_t>(options_.max_rejections, 1)));
+  if (sqlite3_step(s) != SQLITE_DONE) return Error("prune rejections");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Rejection>> SqliteVersionStore::Rejections(const std::string& node_id) {
+  absl::MutexLock lock(&mu_);
+  sqlite3_stmt* s = statements_[kSelectRejections];
+  ResetOnExit reset(s);
+  sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+  std::vector<Rejection> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    Rejection& r = out.emplace_back();
+    r.node_id = ColumnText(s, 0);
+    r.version = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
+    r.error = ColumnText(s, 2);
+    r.time = absl::FromUnixMicros(sqlite3_column_int64(s, 3));
+  }
+  if (rc != SQLITE_DONE) return Error("read rejections");
   return out;
 }
 

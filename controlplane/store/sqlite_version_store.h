@@ -1,6 +1,7 @@
 // VersionStore on one SQLite file: nothing to install or start, and history survives
 // restarts. Several processes may open the same file; appends are serialized by SQLite's
-// write lock (BEGIN IMMEDIATE), so the expected-version check cannot race.
+// write lock (BEGIN IMMEDIATE), so the expected-version check cannot race. Rejections live
+// in a second table of the same file, created on open (older files gain it then).
 #ifndef SWITCHYARD_CONTROLPLANE_STORE_SQLITE_VERSION_STORE_H_
 #define SWITCHYARD_CONTROLPLANE_STORE_SQLITE_VERSION_STORE_H_
 
@@ -22,6 +23,9 @@ class SqliteVersionStore final : public VersionStore {
   struct Options {
     // How long a statement waits for another process's lock before UNAVAILABLE.
     absl::Duration busy_timeout = absl::Seconds(5);
+    // Rejections kept per node (the newest), and in all (the oldest beyond go). At least 1.
+    size_t max_rejections_per_node = 16;
+    size_t max_rejections = 100'000;
   };
 
   // Opens (creating if needed) the database at `path` in WAL mode. UNAVAILABLE with
@@ -43,6 +47,8 @@ class SqliteVersionStore final : public VersionStore {
   absl::StatusOr<StoredVersion> Get(uint64_t version) override;
   absl::StatusOr<uint64_t> CurrentVersion() override;
   absl::StatusOr<std::vector<VersionRecord>> History(size_t limit) override;
+  absl::Status RecordRejections(const std::vector<Rejection>& rejections) override;
+  absl::StatusOr<std::vector<Rejection>> Rejections(const std::string& node_id) override;
 
  private:
   // The prepared statements, in the order of kStatementSql in the .cc.
@@ -54,10 +60,14 @@ class SqliteVersionStore final : public VersionStore {
     kInsert,
     kSelectOne,
     kSelectHistory,
+    kInsertRejection,
+    kPruneNodeRejections,
+    kPruneRejections,
+    kSelectRejections,
     kStatementCount,
   };
 
-  SqliteVersionStore(std::string path, sqlite3* db);
+  SqliteVersionStore(std::string path, sqlite3* db, Options options);
   absl::Status Prepare() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // UNAVAILABLE naming the operation and SQLite's last error.
   absl::Status Error(const char* operation) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -69,8 +79,11 @@ class SqliteVersionStore final : public VersionStore {
                                         uint64_t rolled_back_from)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status NotFound(uint64_t version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RecordRejectionsLocked(const std::vector<Rejection>& rejections)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
+  const Options options_;
   // One connection; its statements are not thread-safe, so every use holds mu_.
   absl::Mutex mu_;
   sqlite3* const db_;

@@ -1,9 +1,12 @@
 #include "controlplane/store/sqlite_version_store.h"
 
+#include <sqlite3.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
@@ -154,6 +157,122 @@ TEST(SqliteVersionStoreTest, TwoStoresRacingOnOneFileExactlyOneWins) {
   }
   EXPECT_EQ(*a->CurrentVersion(), static_cast<uint64_t>(kRounds));
   EXPECT_EQ(*b->CurrentVersion(), static_cast<uint64_t>(kRounds));
+}
+
+Rejection MakeRejection(const std::string& node, uint64_t version, const std::string& error,
+                        absl::Time time = absl::FromUnixSeconds(1'700'000'000)) {
+  Rejection r;
+  r.node_id = node;
+  r.version = version;
+  r.error = error;
+  r.time = time;
+  return r;
+}
+
+// (version, error) of each, in order.
+std::vector<std::pair<uint64_t, std::string>> Summary(const std::vector<Rejection>& rejections) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  for (const Rejection& r : rejections) out.emplace_back(r.version, r.error);
+  return out;
+}
+
+using Pairs = std::vector<std::pair<uint64_t, std::string>>;
+
+TEST(SqliteVersionStoreTest, RejectionsAreKeptPerNodeOldestFirst) {
+  auto store = OpenOrDie(TempDbPath("rejections"));
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->Rejections("p1")->empty());
+  const absl::Time t = absl::FromUnixMicros(1'700'000'000'123'456);
+  ASSERT_TRUE(store->RecordRejections({MakeRejection("p1", 2, "too many routes", t)}).ok());
+  ASSERT_TRUE(
+      store->RecordRejections({MakeRejection("p2", 2, "bad cert"), MakeRejection("p1", 3, "again")})
+          .ok());
+  auto p1 = store->Rejections("p1");
+  ASSERT_TRUE(p1.ok()) << p1.status();
+  EXPECT_EQ(Summary(*p1), (Pairs{{2, "too many routes"}, {3, "again"}}));
+  EXPECT_EQ((*p1)[0].node_id, "p1");
+  EXPECT_EQ((*p1)[0].time, t) << "kept to the microsecond";
+  EXPECT_EQ(Summary(*store->Rejections("p2")), (Pairs{{2, "bad cert"}}));
+  EXPECT_TRUE(store->Rejections("p3")->empty());
+
+  // The same version rejected again replaces the record and becomes the newest.
+  ASSERT_TRUE(store->RecordRejections({MakeRejection("p1", 2, "still too many")}).ok());
+  EXPECT_EQ(Summary(*store->Rejections("p1")), (Pairs{{3, "again"}, {2, "still too many"}}));
+
+  auto unnamed = store->RecordRejections({MakeRejection("p4", 1, "x"), MakeRejection("", 1, "x")});
+  EXPECT_EQ(unnamed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store->Rejections("p4")->empty()) << "all or nothing";
+  EXPECT_TRUE(store->RecordRejections({}).ok());
+}
+
+TEST(SqliteVersionStoreTest, RejectionsPersistAcrossReopen) {
+  const std::string path = TempDbPath("rejections-reopen");
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append(OneCluster("a"), "", "", std::nullopt, 0).ok());
+    ASSERT_TRUE(store->RecordRejections({MakeRejection("p1", 1, "no")}).ok());
+  }
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Summary(*store->Rejections("p1")), (Pairs{{1, "no"}}));
+  EXPECT_EQ(*store->CurrentVersion(), 1u);
+}
+
+TEST(SqliteVersionStoreTest, RejectionsAreBoundedPerNodeAndInAll) {
+  SqliteVersionStore::Options options;
+  options.max_rejections_per_node = 2;
+  options.max_rejections = 5;
+  auto opened = SqliteVersionStore::Open(TempDbPath("rejections-bounded"), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SqliteVersionStore& store = **opened;
+  for (uint64_t v = 1; v <= 4; ++v) {
+    ASSERT_TRUE(store.RecordRejections({MakeRejection("busy", v, "e" + std::to_string(v))}).ok());
+  }
+  EXPECT_EQ(Summary(*store.Rejections("busy")), (Pairs{{3, "e3"}, {4, "e4"}}))
+      << "the newest two of the node";
+  // In one batch too: only the newest two of "batch" remain.
+  ASSERT_TRUE(
+      store
+          .RecordRejections({MakeRejection("batch", 1, "b1"), MakeRejection("batch", 2, "b2"),
+                             MakeRejection("batch", 3, "b3")})
+          .ok());
+  EXPECT_EQ(Summary(*store.Rejections("batch")), (Pairs{{2, "b2"}, {3, "b3"}}));
+  EXPECT_EQ(store.Rejections("busy")->size(), 2u) << "other nodes are left alone";
+
+  // 4 rows; two more nodes make 6, one over the total: the oldest row (busy's 3) goes.
+  ASSERT_TRUE(store.RecordRejections({MakeRejection("x", 9, "x9")}).ok());
+  ASSERT_TRUE(store.RecordRejections({MakeRejection("y", 9, "y9")}).ok());
+  EXPECT_EQ(Summary(*store.Rejections("busy")), (Pairs{{4, "e4"}}));
+  EXPECT_EQ(store.Rejections("batch")->size(), 2u);
+  EXPECT_EQ(store.Rejections("x")->size(), 1u);
+  EXPECT_EQ(store.Rejections("y")->size(), 1u);
+}
+
+// A database written before rejections were stored gains their table when opened, and
+// keeps its versions.
+TEST(SqliteVersionStoreTest, OlderDatabaseGainsTheRejectionsTable) {
+  const std::string path = TempDbPath("older");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* kOldSchema =
+        "CREATE TABLE versions (version INTEGER PRIMARY KEY, created_unix_micros INTEGER NOT "
+        "NULL, author TEXT NOT NULL, message TEXT NOT NULL, rolled_back_from INTEGER NOT NULL "
+        "DEFAULT 0, snapshot BLOB NOT NULL);"
+        "INSERT INTO versions VALUES (1, 0, 'old', 'from before', 0, x'');";
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, kOldSchema, nullptr, nullptr, &err), SQLITE_OK) << err;
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->CurrentVersion(), 1u);
+  EXPECT_EQ(store->Get(1)->record.message, "from before");
+  EXPECT_TRUE(store->Rejections("p1")->empty());
+  ASSERT_TRUE(store->RecordRejections({MakeRejection("p1", 1, "no")}).ok());
+  EXPECT_EQ(store->Rejections("p1")->size(), 1u);
 }
 
 }  // namespace

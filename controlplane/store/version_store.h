@@ -32,9 +32,26 @@ struct StoredVersion {
   switchyard::v1::Snapshot snapshot;
 };
 
+// A proxy's refusal (NACK) of a version. Stored so that no control plane offers that proxy
+// the version again, also after a restart or on another replica (DESIGN.md, "The discovery
+// stream"), and so that `yardctl status` can still show it.
+struct Rejection {
+  std::string node_id;
+  uint64_t version = 0;
+  // The proxy's error detail.
+  std::string error;
+  absl::Time time;
+};
+
 // Versions are numbered 1, 2, 3, ... in the order they were appended; none is ever changed
 // or removed. Implementations are thread-safe, and safe against other processes using the
 // same storage (two control planes on one SQLite file, or several on one etcd).
+//
+// Rejections are kept per node id, in the order they were recorded, and bounded: of each
+// node only the newest few are kept (at least one, so the last rejection can be shown),
+// and the oldest of all go once there are too many; the limits are the implementation's
+// options. Only the newest matter: a control plane only offers its current version, and
+// versions only grow.
 //
 // Errors: UNAVAILABLE when the storage fails (disk, lock timeout), with the cause;
 // the other codes are named per method.
@@ -62,6 +79,15 @@ class VersionStore {
 
   // At most `limit` records, newest first.
   virtual absl::StatusOr<std::vector<VersionRecord>> History(size_t limit) = 0;
+
+  // Records `rejections` in this order, atomically (a batch costs one durable write when
+  // many proxies refuse a version at once). A node's rejection of a version it already
+  // rejected replaces the earlier record: new error and time, and it counts as the newest.
+  // INVALID_ARGUMENT, and nothing is recorded, when a node id is empty.
+  virtual absl::Status RecordRejections(const std::vector<Rejection>& rejections) = 0;
+
+  // The rejections kept for `node_id`, oldest first; empty when there are none.
+  virtual absl::StatusOr<std::vector<Rejection>> Rejections(const std::string& node_id) = 0;
 };
 
 }  // namespace switchyard::controlplane
