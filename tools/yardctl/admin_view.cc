@@ -42,6 +42,7 @@ std::string Labels(const google::protobuf::Map<std::string, std::string>& labels
   // Sorted, so the same proxy always prints the same way (proto maps are unordered).
   std::map<std::string, std::string> sorted(labels.begin(), labels.end());
   std::vector<std::string> parts;
+  parts.reserve(sorted.size());
   for (const auto& [key, value] : sorted) parts.push_back(absl::StrCat(key, "=", value));
   return parts.empty() ? "-" : absl::StrJoin(parts, ",");
 }

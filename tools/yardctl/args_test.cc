@@ -145,7 +145,7 @@ TEST(FlagUsageTest, ShowsShortNameAndValue) {
 
 // The global flags, resolved against a test environment.
 absl::StatusOr<GlobalOptions> Resolve(const std::vector<std::string>& args,
-                                      std::map<std::string, std::string> vars) {
+                                      const std::map<std::string, std::string>& vars) {
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, GlobalFlags());
   if (!parsed.ok()) return parsed.status();
   Environment env;

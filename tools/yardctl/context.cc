@@ -36,7 +36,7 @@ Environment ProcessEnvironment() {
 }
 
 const std::vector<FlagSpec>& GlobalFlags() {
-  static const auto* const flags = new std::vector<FlagSpec>{
+  static const auto* const kFlags = new std::vector<FlagSpec>{
       {.name = "server",
        .value_name = "HOST:PORT",
        .help = absl::StrCat("control plane admin address (default $", kServerEnv, ", else ",
@@ -49,7 +49,7 @@ const std::vector<FlagSpec>& GlobalFlags() {
        .help = "recorded with the versions you store (default $USER@hostname)"},
       {.name = "help", .short_name = 'h', .help = "show help"},
   };
-  return *flags;
+  return *kFlags;
 }
 
 absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args, const Environment& env) {

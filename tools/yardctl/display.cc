@@ -37,8 +37,9 @@ std::string FormatAge(const google::protobuf::Timestamp& then, absl::Time now) {
   auto two_units = [total](int64_t big, const char* big_name, int64_t small,
                            const char* small_name) {
     std::string out = absl::StrCat(total / big, big_name);
-    if (const int64_t rest = (total % big) / small; rest > 0)
+    if (const int64_t rest = (total % big) / small; rest > 0) {
       absl::StrAppend(&out, rest, small_name);
+    }
     return out;
   };
   if (total < kMinute) return absl::StrCat(total, "s");

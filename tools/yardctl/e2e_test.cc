@@ -50,7 +50,7 @@ class EndToEndTest : public ::testing::Test {
     return YardctlWithEnv(std::move(args), {{"YARDCTL_SERVER", cp_.target()}, {"USER", "e2e"}});
   }
   ProcessResult YardctlWithEnv(std::vector<std::string> args,
-                               std::map<std::string, std::string> env) {
+                               const std::map<std::string, std::string>& env) {
     args.insert(args.begin(), RunfilePath("tools/yardctl/yardctl"));
     return RunProcess(args, env);
   }

@@ -17,7 +17,6 @@ using testing::kValidYaml;
 using ::testing::Not;
 using testing::Refuse;
 using testing::Reply;
-using ::testing::StartsWith;
 
 class GetTest : public CommandTest {
  protected:

@@ -12,7 +12,6 @@ using testing::CommandTest;
 using ::testing::HasSubstr;
 using testing::Refuse;
 using testing::Reply;
-using ::testing::StartsWith;
 
 v1::HistoryResponse TwoVersions() {
   v1::HistoryResponse history;

@@ -103,8 +103,8 @@ class ReservedPort {
   ~ReservedPort() {
     if (fd_ >= 0) ::close(fd_);
   }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  bool ok() const { return port_ != 0; }
+  std::string Address() const { return "127.0.0.1:" + std::to_string(port_); }
+  bool Bound() const { return port_ != 0; }
 
  private:
   int fd_ = -1;
@@ -113,24 +113,24 @@ class ReservedPort {
 
 TEST(UnreachableTest, RefusedConnectionFailsFastWithTheAddressAndHowToChangeIt) {
   ReservedPort port(/*listening=*/false);
-  ASSERT_TRUE(port.ok());
+  ASSERT_TRUE(port.Bound());
   const auto start = std::chrono::steady_clock::now();
-  const CliResult result = RunCli({"status", "--server", port.address(), "--timeout", "20s"});
+  const CliResult result = RunCli({"status", "--server", port.Address(), "--timeout", "20s"});
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_EQ(result.code, 5) << result.DebugString();
-  EXPECT_THAT(result.err, StartsWith("error: cannot reach the control plane at " + port.address() +
+  EXPECT_THAT(result.err, StartsWith("error: cannot reach the control plane at " + port.Address() +
                                      " (from --server): "));
   EXPECT_THAT(result.err, HasSubstr("--server HOST:PORT or the YARDCTL_SERVER environment"));
 }
 
 TEST(UnreachableTest, SaysWhereTheAddressCameFrom) {
   ReservedPort port(/*listening=*/false);
-  ASSERT_TRUE(port.ok());
+  ASSERT_TRUE(port.Bound());
   CliOptions options;
-  options.env["YARDCTL_SERVER"] = port.address();
+  options.env["YARDCTL_SERVER"] = port.Address();
   CliResult result = RunCli({"history"}, options);
   EXPECT_EQ(result.code, 5) << result.DebugString();
-  EXPECT_THAT(result.err, HasSubstr("at " + port.address() + " (from YARDCTL_SERVER)"));
+  EXPECT_THAT(result.err, HasSubstr("at " + port.Address() + " (from YARDCTL_SERVER)"));
 
   // Every command that talks to the server reports it the same way.
   const std::string file = testing::WriteTempFile("ok.yaml", testing::kValidYaml);
@@ -151,10 +151,10 @@ TEST(UnreachableTest, DefaultAddress) {
 
 TEST(UnreachableTest, SilentPortTimesOutAsUnreachable) {
   ReservedPort port(/*listening=*/true);
-  ASSERT_TRUE(port.ok());
-  const CliResult result = RunCli({"status", "--server", port.address(), "--timeout", "300ms"});
+  ASSERT_TRUE(port.Bound());
+  const CliResult result = RunCli({"status", "--server", port.Address(), "--timeout", "300ms"});
   EXPECT_EQ(result.code, 5) << result.DebugString();
-  EXPECT_THAT(result.err, HasSubstr("cannot reach the control plane at " + port.address()));
+  EXPECT_THAT(result.err, HasSubstr("cannot reach the control plane at " + port.Address()));
   EXPECT_THAT(result.err, HasSubstr("no connection within 300ms"));
 }
 

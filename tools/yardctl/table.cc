@@ -40,8 +40,9 @@ std::string Table::Render(std::string_view indent) const {
   for (const auto& row : rows_) columns = std::max(columns, row.size());
   std::vector<size_t> widths(columns, 0);
   auto measure = [&widths](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < cells.size(); ++i)
+    for (size_t i = 0; i < cells.size(); ++i) {
       widths[i] = std::max(widths[i], DisplayWidth(cells[i]));
+    }
   };
   measure(headers_);
   for (const auto& row : rows_) measure(row);

@@ -56,8 +56,8 @@ TEST(DisplayTest, AgesUseAtMostTwoUnits) {
   EXPECT_EQ(FormatAge(At(kNow - 12), now), "12s");
   EXPECT_EQ(FormatAge(At(kNow - 60), now), "1m");
   EXPECT_EQ(FormatAge(At(kNow - 303), now), "5m3s");
-  EXPECT_EQ(FormatAge(At(kNow - 2 * 3600 - 7 * 60 - 12), now), "2h7m");
-  EXPECT_EQ(FormatAge(At(kNow - 3 * 86400 - 4 * 3600 - 5), now), "3d4h");
+  EXPECT_EQ(FormatAge(At(kNow - int64_t{2 * 3600 + 7 * 60 + 12}), now), "2h7m");
+  EXPECT_EQ(FormatAge(At(kNow - int64_t{3 * 86400 + 4 * 3600 + 5}), now), "3d4h");
   EXPECT_EQ(FormatAge(At(kNow + 30), now), "0s");  // a proxy's clock ahead of ours
   EXPECT_EQ(FormatAge(google::protobuf::Timestamp(), now), "-");
 }

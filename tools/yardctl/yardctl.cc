@@ -62,11 +62,11 @@ absl::Status CheckArguments(const Command& command, const ParsedArgs& args) {
 }  // namespace
 
 const std::vector<Command>& AllCommands() {
-  static const auto* const commands = new std::vector<Command>{
+  static const auto* const kCommands = new std::vector<Command>{
       ValidateCommand(), DiffCommand(),     ApplyCommand(),  GetCommand(),
       HistoryCommand(),  RollbackCommand(), StatusCommand(),
   };
-  return *commands;
+  return *kCommands;
 }
 
 int RunYardctl(const std::vector<std::string>& args, const Environment& env) {

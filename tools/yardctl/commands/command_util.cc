@@ -26,6 +26,7 @@ constexpr std::string_view FormatName(OutputFormat format) {
 
 std::string FormatNames(const std::vector<OutputFormat>& formats) {
   std::vector<std::string> names;
+  names.reserve(formats.size());
   for (OutputFormat format : formats) names.emplace_back(FormatName(format));
   return absl::StrJoin(names, "|");
 }

@@ -16,8 +16,9 @@ absl::StatusOr<Resource> ParseResource(const ParsedArgs& args) {
   if (args.positional().empty()) return Resource::kAll;
   const std::string& name = args.positional()[0];
   if (name == "all") return Resource::kAll;
-  if (name == "vhosts" || name == "vhost" || name == "virtual_hosts")
+  if (name == "vhosts" || name == "vhost" || name == "virtual_hosts") {
     return Resource::kVirtualHosts;
+  }
   if (name == "routes" || name == "route") return Resource::kRoutes;
   if (name == "clusters" || name == "cluster") return Resource::kClusters;
   return absl::InvalidArgumentError(
@@ -35,14 +36,16 @@ void PrintSection(CommandContext& context, std::string_view title, const Table& 
 
 ExitCode RunGet(const ParsedArgs& args, CommandContext& context) {
   absl::StatusOr<Resource> resource = ParseResource(args);
-  if (!resource.ok())
+  if (!resource.ok()) {
     return Fail(context, ExitCode::kUsage, std::string(resource.status().message()));
+  }
   absl::StatusOr<OutputFormat> format =
       ParseOutputFormat(args, {OutputFormat::kTable, OutputFormat::kYaml, OutputFormat::kJson});
   if (!format.ok()) return Fail(context, ExitCode::kUsage, std::string(format.status().message()));
   absl::StatusOr<std::optional<uint64_t>> version = OptionalVersionFlag(args, "version");
-  if (!version.ok())
+  if (!version.ok()) {
     return Fail(context, ExitCode::kUsage, std::string(version.status().message()));
+  }
   // A file holding only the clusters is a valid snapshot with no routes: applying it
   // would delete every route. So the file formats always hold the whole snapshot.
   if (*format != OutputFormat::kTable && *resource != Resource::kAll) {

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+
 namespace switchyard::yardctl::testing {
 namespace {
 
@@ -59,11 +61,14 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   // async-signal-safe calls until exec.
   std::vector<std::string> args = argv;
   std::vector<char*> cargv;
+  cargv.reserve(args.size() + 1);
   for (std::string& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   std::vector<std::string> env_strings;
-  for (const auto& [key, value] : env) env_strings.push_back(key + "=" + value);
+  env_strings.reserve(env.size());
+  for (const auto& [key, value] : env) env_strings.push_back(absl::StrCat(key, "=", value));
   std::vector<char*> cenv;
+  cenv.reserve(env_strings.size() + 1);
   for (std::string& e : env_strings) cenv.push_back(e.data());
   cenv.push_back(nullptr);
 
