@@ -5,14 +5,26 @@
 // gRPC code kept as the same absl code (the numeric values agree) and the server's
 // message unchanged, so ExitCodeForStatus sees what the server said.
 //
+// One exception: a call that never reached a server (refused, unresolvable, no connection
+// within the deadline) is UNAVAILABLE marked by ConnectionFailure(), so that it can be told
+// apart from an UNAVAILABLE the server itself sent (its store is down, say).
+//
 // Not thread-safe: one command uses one client from one thread.
 #ifndef SWITCHYARD_TOOLS_YARDCTL_ADMIN_CLIENT_H_
 #define SWITCHYARD_TOOLS_YARDCTL_ADMIN_CLIENT_H_
 
+#include <string_view>
+
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "switchyard/v1/admin.pb.h"
 
 namespace switchyard::yardctl {
+
+// UNAVAILABLE with `message`, marked as a failure to reach any server.
+absl::Status ConnectionFailure(std::string_view message);
+// True for statuses made by ConnectionFailure().
+bool IsConnectionFailure(const absl::Status& status);
 
 class AdminClient {
  public:

@@ -56,13 +56,18 @@ class GrpcAdminClient final : public AdminClient {
       connected_ = true;
       return response;
     }
+    // A call that fails while the channel is not connected never reached a server; one
+    // that fails on a connected channel carries the server's own answer.
+    const bool channel_ready = channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !connected_ &&
-        channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
-      return absl::UnavailableError(
+        !channel_ready) {
+      return ConnectionFailure(
           absl::StrCat("no connection within ", absl::FormatDuration(options_.timeout)));
     }
-    // Any answer from the server, even an error, proves the connection worked.
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) connected_ = true;
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !channel_ready) {
+      return ConnectionFailure(status.error_message());
+    }
+    connected_ = true;
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
 

@@ -5,7 +5,9 @@
 // A deadline that passes before the channel ever connected (a host that drops packets,
 // or a port that accepts TCP but never speaks HTTP/2) is returned as UNAVAILABLE too,
 // because for the operator it means the same thing: no control plane at that address.
-// A deadline that passes on a connected channel stays DEADLINE_EXCEEDED.
+// Both are marked with ConnectionFailure() (admin_client.h). A deadline that passes on a
+// connected channel stays DEADLINE_EXCEEDED, and an UNAVAILABLE the server sends stays
+// unmarked.
 #ifndef SWITCHYARD_TOOLS_YARDCTL_GRPC_ADMIN_CLIENT_H_
 #define SWITCHYARD_TOOLS_YARDCTL_GRPC_ADMIN_CLIENT_H_
 

@@ -70,6 +70,26 @@ TEST_F(CommandTest, UnimplementedPointsAtTheWrongServer) {
   EXPECT_THAT(result.err, HasSubstr("Is --server pointing at switchyard-control's admin port"));
 }
 
+TEST_F(CommandTest, UnavailableFromTheServerItselfIsNotCalledUnreachable) {
+  server_.OnStatus(Refuse<v1::StatusRequest, v1::StatusResponse>(grpc::StatusCode::UNAVAILABLE,
+                                                                 "store: database is locked"));
+  const CliResult result = Run({"status"});
+  EXPECT_EQ(result.code, 5) << result.DebugString();
+  EXPECT_EQ(result.err, "error: the control plane at " + server_.address() +
+                            " (from --server) is unavailable: store: database is locked\n"
+                            "It answered but cannot serve the request now (its store may be "
+                            "down): retry later, or check the control plane's logs.\n");
+}
+
+TEST(ConnectionFailureTest, IsMarkedApartFromOtherUnavailableStatuses) {
+  const absl::Status failure = ConnectionFailure("connection refused");
+  EXPECT_EQ(failure.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(failure.message(), "connection refused");
+  EXPECT_TRUE(IsConnectionFailure(failure));
+  EXPECT_FALSE(IsConnectionFailure(absl::UnavailableError("connection refused")));
+  EXPECT_FALSE(IsConnectionFailure(absl::OkStatus()));
+}
+
 // The connection is up when the deadline passes, so this is not exit 5.
 TEST_F(CommandTest, SlowServerIsNotUnreachable) {
   server_.OnStatus([](const v1::StatusRequest&, v1::StatusResponse*) {

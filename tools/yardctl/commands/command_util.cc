@@ -101,6 +101,13 @@ ExitCode ReportRpcError(CommandContext& context, const absl::Status& status) {
   const ExitCode code = ExitCodeForStatus(status);
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
+      if (!IsConnectionFailure(status)) {
+        return Fail(
+            context, code,
+            absl::StrCat("the control plane at ", where, " is unavailable: ", status.message()),
+            {"It answered but cannot serve the request now (its store may be down): "
+             "retry later, or check the control plane's logs."});
+      }
       return Fail(context, code,
                   absl::StrCat("cannot reach the control plane at ", where, ": ", status.message()),
                   {"Check that switchyard-control is running and serving its admin API there, or "
