@@ -47,10 +47,10 @@ Command HistoryCommand() {
       .synopsis = "history [--limit N] [-o table|json]",
       .summary = "list the stored versions, newest first",
       .details =
-          "Lists stored versions, newest (the current one) first:\n"
-          "  VERSION  CREATED               AUTHOR         MESSAGE\n"
-          "  9        2026-11-26 07:12:40Z  alice@ops-1    (rollback to 7) bad canary\n"
-          "  8        2026-11-26 07:10:02Z  deploy@ci      canary 10%\n"
+          "The current version comes first:\n"
+          "  VERSION  CREATED               AUTHOR       MESSAGE\n"
+          "  9        2026-11-26 07:12:40Z  alice@ops-1  (rollback to 7) bad canary\n"
+          "  8        2026-11-26 07:10:02Z  deploy@ci    canary 10%\n"
           "-o json prints {\"versions\": [{\"version\", \"created\", \"author\", \"message\",\n"
           "\"rolled_back_from\"}]} with numbers as numbers and times in RFC 3339 (UTC).\n"
           "\n"
