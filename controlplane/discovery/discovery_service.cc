@@ -33,9 +33,9 @@ grpc::ServerGenericBidiReactor* DiscoveryService::CreateReactor(
                                   " proxies; try another replica or raise --max_streams")));
   }
   ++counters_.streams_opened;
-  auto stream = std::make_shared<internal::DiscoveryStream>(next_stream_id_++, ctx->peer(),
-                                                            options_.max_request_bytes, hub_,
-                                                            registry_, counters_, streams_);
+  auto stream = std::make_shared<internal::DiscoveryStream>(
+      next_stream_id_++, ctx->peer(), options_.max_request_bytes, options_.max_error_bytes, hub_,
+      registry_, rejections_, counters_, streams_);
   stream->Start();
   return stream.get();
 }

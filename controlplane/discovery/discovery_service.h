@@ -9,8 +9,11 @@
 //   proxy's ACK or NACK (matched by nonce), and it is always the newest version, so a
 //   slow proxy skips versions instead of queueing them, and a proxy that never answers
 //   holds up no one else.
-// - A NACK (error_detail set) records the rejection in the ProxyRegistry; the control plane
-//   never offers that node that version again, on this stream or a later one.
+// - A NACK (error_detail set) records the rejection in the ProxyRegistry and, through the
+//   RejectionRecorder, in the store; the control plane never offers that node that version
+//   again, on this stream or a later one, after a restart, or from another control plane
+//   on the same store. So nothing is offered to a node before its stored rejections have
+//   been read (RejectionRecorder::Load).
 // - The response is a delta when the proxy runs a version the hub still holds as a
 //   delta base, the whole snapshot otherwise.
 #ifndef SWITCHYARD_CONTROLPLANE_DISCOVERY_DISCOVERY_SERVICE_H_
@@ -22,6 +25,7 @@
 #include "controlplane/discovery/discovery_counters.h"
 #include "controlplane/discovery/discovery_stream.h"
 #include "controlplane/discovery/proxy_registry.h"
+#include "controlplane/discovery/rejection_recorder.h"
 #include "controlplane/discovery/snapshot_hub.h"
 #include "grpcpp/generic/async_generic_service.h"
 
@@ -30,8 +34,7 @@ namespace switchyard::controlplane {
 inline constexpr char kStreamSnapshotsMethod[] = "/switchyard.v1.DiscoveryService/StreamSnapshots";
 
 // Serves every method the server has no other service for: StreamSnapshots, and
-// UNIMPLEMENTED for anything else. `hub` and `registry` must outlive the server this is
-// registered with (and the server must be shut down before this is destroyed).
+// UNIMPLEMENTED for anything else. The server must be shut down before this is destroyed.
 class DiscoveryService final : public grpc::CallbackGenericService {
  public:
   struct Options {
@@ -39,10 +42,14 @@ class DiscoveryService final : public grpc::CallbackGenericService {
     int64_t max_streams = 10'000;
     // A larger DiscoveryRequest ends its stream with RESOURCE_EXHAUSTED.
     size_t max_request_bytes = 1 << 20;
+    // A NACK's error detail is kept up to this many bytes (cut on a character boundary).
+    size_t max_error_bytes = 4096;
   };
 
-  DiscoveryService(Options options, SnapshotHub& hub, ProxyRegistry& registry)
-      : options_(options), hub_(hub), registry_(registry) {}
+  // `hub`, `registry` and `rejections` must outlive the server this is registered with.
+  DiscoveryService(Options options, SnapshotHub& hub, ProxyRegistry& registry,
+                   RejectionRecorder& rejections)
+      : options_(options), hub_(hub), registry_(registry), rejections_(rejections) {}
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override;
 
@@ -59,6 +66,7 @@ class DiscoveryService final : public grpc::CallbackGenericService {
   const Options options_;
   SnapshotHub& hub_;
   ProxyRegistry& registry_;
+  RejectionRecorder& rejections_;
   DiscoveryCounters counters_;
   std::atomic<uint64_t> next_stream_id_{1};
   internal::StreamSet streams_;

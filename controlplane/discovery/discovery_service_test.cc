@@ -197,6 +197,32 @@ TEST_F(DiscoveryTest, NackIsTheErrorDetailNotTheVersion) {
   EXPECT_EQ(server_.ProxyStatusOf("p1")->last_rejected_version(), 1u);
 }
 
+// A NACK's error is kept in memory and in the store for every node: a huge one is cut,
+// on a character boundary, so Status still carries valid UTF-8.
+TEST_F(DiscoveryTest, LongRejectionErrorIsCut) {
+  ASSERT_EQ(server_.Apply(MakeSnapshot(1)), 1u);
+  auto proxy = Connect("p1", 0);
+  auto v1 = proxy->Read();
+  ASSERT_TRUE(v1.has_value());
+  std::string error = "x";
+  while (error.size() < 100'000) error += "\u00e9";  // two bytes each, starting at an odd offset
+  ASSERT_TRUE(proxy->Nack(*v1, 0, error));
+  ASSERT_TRUE(WaitFor([&] { return counters().nacks.load() == 1; }));
+  auto status = server_.ProxyStatusOf("p1");  // fails to parse if the cut split a character
+  ASSERT_TRUE(status.has_value());
+  const std::string& kept = status->last_rejected_error();
+  EXPECT_LE(kept.size(), 4096u + 6);
+  EXPECT_GT(kept.size(), 4000u);
+  EXPECT_EQ(kept.substr(0, 3), "x\u00e9");
+  EXPECT_EQ(kept.substr(kept.size() - 6), " [cut]");
+  auto stored = server_.cp().store().Rejections("p1");
+  ASSERT_TRUE(WaitFor([&] {
+    stored = server_.cp().store().Rejections("p1");
+    return stored.ok() && stored->size() == 1;
+  }));
+  EXPECT_EQ((*stored)[0].error, kept);
+}
+
 TEST_F(DiscoveryTest, AStreamThatNeverAcksHoldsUpNoOneAndGetsTheLatestLater) {
   ASSERT_EQ(server_.Apply(MakeSnapshot(1)), 1u);
   auto slow = Connect("slow", 0);
@@ -375,6 +401,99 @@ TEST(SharedStoreTest, VersionsAppliedElsewhereReachThisPlanesProxies) {
   grpc::ClientContext ctx;
   const grpc::Status stale = b.admin().Apply(&ctx, request, &response);
   EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+// DESIGN.md: the control plane never re-sends a version a proxy rejected. That must hold
+// across a restart of the control plane on the same database, so rejections are stored.
+TEST(RejectionRestartTest, RejectionSurvivesARestartOnTheSameDatabase) {
+  const std::string db = testing::UniqueTempPath("rejections.db");
+  {
+    TestControlPlane first(testing::TestOptions(), db);
+    ASSERT_TRUE(first.ok()) << first.error();
+    ASSERT_EQ(first.Apply(MakeSnapshot(1)), 1u);
+    FakeProxy proxy(first.channel(), "p1", 0);
+    auto v1 = proxy.Read();
+    ASSERT_TRUE(v1.has_value());
+    ASSERT_TRUE(proxy.Ack(*v1));
+    ASSERT_EQ(first.Apply(MakeSnapshot(2)), 2u);
+    auto v2 = proxy.Read();
+    ASSERT_TRUE(v2.has_value());
+    ASSERT_EQ(v2->version(), 2u);
+    ASSERT_TRUE(proxy.Nack(*v2, 1, "route table: 7 routes, at most 4"));
+    ASSERT_TRUE(WaitFor([&] { return first.cp().discovery_counters().nacks.load() == 1; }));
+    ASSERT_TRUE(proxy.Finish().ok());
+  }  // shut down right after the NACK: nothing may be lost
+
+  TestControlPlane second(testing::TestOptions(), db);
+  ASSERT_TRUE(second.ok()) << second.error();
+  ASSERT_EQ(second.cp().hub().CurrentVersion(), 2u);
+  FakeProxy proxy(second.channel(), "p1", 1);
+  // Status shows the rejection again once the proxy is back.
+  std::optional<switchyard::v1::ProxyStatus> status;
+  ASSERT_TRUE(WaitFor([&] {
+    status = second.ProxyStatusOf("p1");
+    return status.has_value() && status->connected() && status->last_rejected_version() == 2;
+  })) << "after a restart, status does not show the rejection: "
+      << (status.has_value() ? status->DebugString() : "no entry");
+  EXPECT_EQ(status->last_rejected_error(), "route table: 7 routes, at most 4");
+  EXPECT_EQ(status->running_version(), 1u);
+
+  // A node that did not reject version 2 is offered it; the one that did is not.
+  FakeProxy other(second.channel(), "p2", 1);
+  auto other_v2 = other.Read();
+  ASSERT_TRUE(other_v2.has_value());
+  EXPECT_EQ(other_v2->version(), 2u);
+  const DiscoveryCounters& counters = second.cp().discovery_counters();
+  EXPECT_EQ(counters.full_responses.load() + counters.delta_responses.load(), 1u)
+      << "version 2 was sent to p1 again";
+
+  // A later version is offered as usual, and it is the first thing p1 hears.
+  ASSERT_EQ(second.Apply(MakeSnapshot(3)), 3u);
+  auto v3 = proxy.Read();
+  ASSERT_TRUE(v3.has_value());
+  EXPECT_EQ(v3->version(), 3u);
+  EXPECT_TRUE(proxy.Ack(*v3));
+  ASSERT_TRUE(WaitFor([&] { return second.ProxyStatusOf("p1")->running_version() == 3; }));
+  EXPECT_EQ(second.ProxyStatusOf("p1")->last_rejected_version(), 2u) << "still shown";
+}
+
+// Two control planes on one database: a rejection recorded by one is honoured by the
+// other, which was already running (it reads a node's rejections when the node connects,
+// not only at start-up).
+TEST(RejectionRestartTest, RejectionRecordedByAnotherPlaneOnTheSameDatabaseIsHonoured) {
+  const std::string db = testing::UniqueTempPath("shared-rejections.db");
+  ControlPlaneOptions options = testing::TestOptions();
+  options.store_poll_interval = absl::Milliseconds(20);
+  TestControlPlane a(options, db);
+  TestControlPlane b(options, db);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.error() << b.error();
+  ASSERT_EQ(a.Apply(MakeSnapshot(1)), 1u);
+  ASSERT_EQ(a.Apply(MakeSnapshot(2)), 2u);
+  ASSERT_TRUE(WaitFor([&] { return b.cp().hub().CurrentVersion() == 2; }));
+  {
+    FakeProxy proxy(a.channel(), "p1", 1);
+    auto v2 = proxy.Read();
+    ASSERT_TRUE(v2.has_value());
+    ASSERT_EQ(v2->version(), 2u);
+    ASSERT_TRUE(proxy.Nack(*v2, 1, "refused"));
+    ASSERT_TRUE(WaitFor([&] { return a.ProxyStatusOf("p1")->last_rejected_version() == 2; }));
+    ASSERT_TRUE(proxy.Finish().ok());
+  }
+  // a writes the rejection off the stream's thread; once it is in the database, a proxy
+  // failing over to b must not be offered version 2 by b.
+  ASSERT_TRUE(WaitFor([&] {
+    auto stored = b.cp().store().Rejections("p1");
+    return stored.ok() && !stored->empty();
+  })) << "a never stored the rejection";
+  FakeProxy proxy(b.channel(), "p1", 1);
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = b.ProxyStatusOf("p1");
+    return s.has_value() && s->connected() && s->last_rejected_version() == 2;
+  })) << "b does not know about the rejection recorded through a";
+  ASSERT_EQ(a.Apply(MakeSnapshot(3)), 3u);
+  auto v3 = proxy.Read();
+  ASSERT_TRUE(v3.has_value());
+  EXPECT_EQ(v3->version(), 3u) << "b offered the rejected version 2 first";
 }
 
 }  // namespace

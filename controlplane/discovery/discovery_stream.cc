@@ -12,6 +12,17 @@ namespace {
 
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 
+// `text` cut to at most `max_bytes` (plus a marker) on a character boundary: it is valid
+// UTF-8 (it came in a proto3 string), and must stay so to go out in ProxyStatus.
+std::string CutUtf8(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  // text[end] is the first byte left out; a continuation byte there means the character
+  // it belongs to would be split.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + " [cut]";
+}
+
 }  // namespace
 
 bool StreamSet::Add(const std::shared_ptr<DiscoveryStream>& stream) {
@@ -39,13 +50,16 @@ void StreamSet::CloseAll(const grpc::Status& status) {
 }
 
 DiscoveryStream::DiscoveryStream(uint64_t id, std::string peer, size_t max_request_bytes,
-                                 SnapshotHub& hub, ProxyRegistry& registry,
-                                 DiscoveryCounters& counters, StreamSet& streams)
+                                 size_t max_error_bytes, SnapshotHub& hub, ProxyRegistry& registry,
+                                 RejectionRecorder& rejections, DiscoveryCounters& counters,
+                                 StreamSet& streams)
     : id_(id),
       peer_(std::move(peer)),
       max_request_bytes_(max_request_bytes),
+      max_error_bytes_(max_error_bytes),
       hub_(hub),
       registry_(registry),
+      rejections_(rejections),
       counters_(counters),
       streams_(streams) {}
 
@@ -102,6 +116,7 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
     node_id_ = node.id();
     running_version_ = request.version();
     registry_.Connected(node, running_version_);
+    rejections_.Load(node_id_, [self = shared_from_this()] { self->OnRejectionsLoaded(); });
     LogInfo(
         "proxy %s connected from %s (group '%s', build '%s', stream %llu), running version %llu",
         node_id_.c_str(), peer_.c_str(), node.group().c_str(), node.build_version().c_str(), U(id_),
@@ -121,10 +136,17 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
   // A NACK is recognised by its error detail alone, never by comparing versions.
   if (request.has_error_detail()) {
     ++counters_.nacks;
-    registry_.Nacked(node_id_, outstanding_version_, running_version_,
-                     request.error_detail().message());
+    // Bounded: it is kept in memory and in the store, many times over.
+    std::string error = CutUtf8(request.error_detail().message(), max_error_bytes_);
+    registry_.Nacked(node_id_, outstanding_version_, running_version_, error);
     LogInfo("proxy %s NACKed version %llu (still runs %llu): %s", node_id_.c_str(),
-            U(outstanding_version_), U(running_version_), request.error_detail().message().c_str());
+            U(outstanding_version_), U(running_version_), error.c_str());
+    Rejection rejection;
+    rejection.node_id = node_id_;
+    rejection.version = outstanding_version_;
+    rejection.error = std::move(error);
+    rejection.time = absl::Now();
+    rejections_.Record(std::move(rejection));
   } else {
     ++counters_.acks;
     registry_.Acked(node_id_, running_version_);
@@ -136,7 +158,7 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
 void DiscoveryStream::MaybeSend() {
   {
     absl::MutexLock lock(&mu_);
-    if (closing_ || !have_node_ || write_in_flight_ || awaiting_reply_) return;
+    if (closing_ || !rejections_loaded_ || write_in_flight_ || awaiting_reply_) return;
     std::shared_ptr<const PublishedVersion> current = hub_.Current();
     if (current == nullptr || current->version() == running_version_) return;
     if (registry_.HasRejected(node_id_, current->version())) return;
@@ -155,6 +177,14 @@ void DiscoveryStream::MaybeSend() {
     }
   }
   StartWrite(&write_buffer_);
+}
+
+void DiscoveryStream::OnRejectionsLoaded() {
+  {
+    absl::MutexLock lock(&mu_);
+    rejections_loaded_ = true;
+  }
+  MaybeSend();
 }
 
 void DiscoveryStream::OnWriteDone(bool ok) {

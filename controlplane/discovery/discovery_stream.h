@@ -3,10 +3,11 @@
 //
 // Threading: gRPC runs the reactions (OnReadDone, OnWriteDone, OnDone) one at a time per
 // operation type but possibly concurrently with each other and with OnPublished (called by
-// a publisher thread). All state is guarded by mu_. gRPC operations (StartRead,
-// StartWrite, Finish) are started with mu_ released, because gRPC may run the completion
-// inline on the calling thread. Nothing here blocks: the only locks taken are this
-// stream's, the hub's and the registry's, always in that order and briefly.
+// a publisher thread) and OnRejectionsLoaded (the RejectionRecorder's thread). All state
+// is guarded by mu_. gRPC operations (StartRead, StartWrite, Finish) are started with mu_
+// released, because gRPC may run the completion inline on the calling thread. Nothing here
+// blocks: the only locks taken are this stream's, then the hub's, the registry's or the
+// recorder's, briefly; the store is only used on the recorder's thread.
 //
 // Lifetime: owned by a shared_ptr to itself from Start() until OnDone(), and by the hub's
 // publishers for the length of a notification; never used by gRPC after OnDone.
@@ -23,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "controlplane/discovery/discovery_counters.h"
 #include "controlplane/discovery/proxy_registry.h"
+#include "controlplane/discovery/rejection_recorder.h"
 #include "controlplane/discovery/snapshot_hub.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "switchyard/v1/discovery.pb.h"
@@ -52,8 +54,9 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
                               public SnapshotHub::Subscriber,
                               public std::enable_shared_from_this<DiscoveryStream> {
  public:
-  DiscoveryStream(uint64_t id, std::string peer, size_t max_request_bytes, SnapshotHub& hub,
-                  ProxyRegistry& registry, DiscoveryCounters& counters, StreamSet& streams);
+  DiscoveryStream(uint64_t id, std::string peer, size_t max_request_bytes, size_t max_error_bytes,
+                  SnapshotHub& hub, ProxyRegistry& registry, RejectionRecorder& rejections,
+                  DiscoveryCounters& counters, StreamSet& streams);
 
   // Takes ownership of itself, joins `streams`, subscribes to the hub and starts reading.
   // Call once, right after construction, before returning the reactor to gRPC.
@@ -72,11 +75,16 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
   grpc::Status Handle(const switchyard::v1::DiscoveryRequest& request) ABSL_LOCKS_EXCLUDED(mu_);
   // Sends the current version if this proxy needs it and nothing is outstanding.
   void MaybeSend() ABSL_LOCKS_EXCLUDED(mu_);
+  // The node's stored rejections are in the registry: it may be offered a version now.
+  void OnRejectionsLoaded() ABSL_LOCKS_EXCLUDED(mu_);
+
   const uint64_t id_;
   const std::string peer_;
   const size_t max_request_bytes_;
+  const size_t max_error_bytes_;
   SnapshotHub& hub_;
   ProxyRegistry& registry_;
+  RejectionRecorder& rejections_;
   DiscoveryCounters& counters_;
   StreamSet& streams_;
 
@@ -90,6 +98,8 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
   grpc::ByteBuffer write_buffer_;
   bool have_node_ ABSL_GUARDED_BY(mu_) = false;
   std::string node_id_ ABSL_GUARDED_BY(mu_);
+  // Nothing is sent before: after a restart, only the store knows what the node rejected.
+  bool rejections_loaded_ ABSL_GUARDED_BY(mu_) = false;
   // The version the proxy last said it runs.
   uint64_t running_version_ ABSL_GUARDED_BY(mu_) = 0;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;

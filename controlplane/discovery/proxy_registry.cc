@@ -52,6 +52,7 @@ void ProxyRegistry::Acked(const std::string& node_id, uint64_t version) {
 
 void ProxyRegistry::Nacked(const std::string& node_id, uint64_t rejected_version,
                            uint64_t running_version, const std::string& error) {
+  const absl::Time now = Now();
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return;
@@ -59,8 +60,36 @@ void ProxyRegistry::Nacked(const std::string& node_id, uint64_t rejected_version
   e.status.set_running_version(running_version);
   e.status.set_last_rejected_version(rejected_version);
   e.status.set_last_rejected_error(error);
-  e.rejected.push_back(rejected_version);
-  while (e.rejected.size() > options_.max_rejections) e.rejected.pop_front();
+  // Rejected again (a second control plane offered it before it knew): now the newest.
+  std::erase_if(e.rejected,
+                [&](const RejectedVersion& r) { return r.version == rejected_version; });
+  e.rejected.push_back({rejected_version, now});
+  while (e.rejected.size() > std::max<size_t>(options_.max_rejections, 1)) e.rejected.pop_front();
+}
+
+void ProxyRegistry::RestoreRejections(const std::string& node_id,
+                                      const std::vector<Rejection>& stored) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end()) return;
+  Entry& e = it->second;
+  for (const Rejection& r : stored) {
+    auto known = std::find_if(e.rejected.begin(), e.rejected.end(),
+                              [&](const RejectedVersion& k) { return k.version == r.version; });
+    if (known != e.rejected.end()) {
+      if (known->at >= r.time) continue;  // what is known here is as new: keep its error
+      e.rejected.erase(known);
+    }
+    // Kept in time order, so the newest is last whichever side it came from.
+    auto at = std::upper_bound(e.rejected.begin(), e.rejected.end(), r.time,
+                               [](absl::Time t, const RejectedVersion& k) { return t < k.at; });
+    if (at == e.rejected.end()) {
+      e.status.set_last_rejected_version(r.version);
+      e.status.set_last_rejected_error(r.error);
+    }
+    e.rejected.insert(at, {r.version, r.time});
+  }
+  while (e.rejected.size() > std::max<size_t>(options_.max_rejections, 1)) e.rejected.pop_front();
 }
 
 bool ProxyRegistry::HasRejected(const std::string& node_id, uint64_t version) const {
@@ -68,7 +97,8 @@ bool ProxyRegistry::HasRejected(const std::string& node_id, uint64_t version) co
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return false;
   const auto& rejected = it->second.rejected;
-  return std::find(rejected.begin(), rejected.end(), version) != rejected.end();
+  return std::any_of(rejected.begin(), rejected.end(),
+                     [&](const RejectedVersion& r) { return r.version == version; });
 }
 
 std::vector<switchyard::v1::ProxyStatus> ProxyRegistry::List() {

@@ -2,10 +2,15 @@
 // `yardctl status`, and the memory of rejected versions that keeps the control plane from
 // sending a proxy a version it already refused.
 //
+// Rejections are also kept in the store (RejectionRecorder writes them and, when a node
+// connects, hands its stored ones to RestoreRejections), so they survive a restart and are
+// shared by control planes on one store.
+//
 // Thread-safe. Calls nothing outside itself, so callers may hold their own locks.
 // Bounded: connected proxies are bounded by the stream limit; disconnected ones are kept
 // for `retention` and at most `max_disconnected` of them (the oldest go first). A proxy
-// forgotten this way also forgets its rejections.
+// forgotten this way also forgets its rejections here; they come back from the store when
+// it connects again.
 #ifndef SWITCHYARD_CONTROLPLANE_DISCOVERY_PROXY_REGISTRY_H_
 #define SWITCHYARD_CONTROLPLANE_DISCOVERY_PROXY_REGISTRY_H_
 
@@ -19,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controlplane/store/version_store.h"
 #include "switchyard/v1/admin.pb.h"
 #include "switchyard/v1/discovery.pb.h"
 
@@ -49,6 +55,11 @@ class ProxyRegistry {
   void Nacked(const std::string& node_id, uint64_t rejected_version, uint64_t running_version,
               const std::string& error);
 
+  // Adds rejections of `node_id` read from the store (oldest first) to what is known here,
+  // keeping the newest max_rejections of both by time; the newest of all is the node's last
+  // rejection in List(). Does nothing for a node not known here: call it after Connected.
+  void RestoreRejections(const std::string& node_id, const std::vector<Rejection>& stored);
+
   bool HasRejected(const std::string& node_id, uint64_t version) const;
 
   // Every known proxy, sorted by node id. A connected proxy was last seen now: its stream
@@ -57,13 +68,18 @@ class ProxyRegistry {
   std::vector<switchyard::v1::ProxyStatus> List();
 
  private:
+  struct RejectedVersion {
+    uint64_t version = 0;
+    absl::Time at;
+  };
   struct Entry {
     switchyard::v1::ProxyStatus status;  // timestamps filled in by List()
     int streams = 0;
     absl::Time connected_since;
     // When the last stream ended; meaningful only while disconnected.
     absl::Time last_seen;
-    std::deque<uint64_t> rejected;
+    // Oldest first. Its last one is status.last_rejected_*.
+    std::deque<RejectedVersion> rejected;
   };
 
   absl::Time Now() const { return options_.clock ? options_.clock() : absl::Now(); }

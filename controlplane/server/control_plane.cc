@@ -15,9 +15,10 @@ ControlPlane::ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionS
       store_(std::move(store)),
       hub_(options_.hub),
       registry_(options_.registry),
+      rejections_(options_.rejections, *store_, registry_),
       manager_(options_.admin, *store_, hub_, registry_),
       admin_queue_(options_.admin_threads, options_.admin_queue),
-      discovery_(options_.discovery, hub_, registry_),
+      discovery_(options_.discovery, hub_, registry_, rejections_),
       admin_(manager_, admin_queue_) {}
 
 absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
@@ -74,6 +75,9 @@ void ControlPlane::Shutdown(absl::Duration grace) {
     server_->Shutdown(deadline);
     server_.reset();
   }
+  // No stream is left to record a NACK: what is queued can be written for good. A SIGTERM
+  // right after a NACK must not lose it, or the restarted control plane would re-send.
+  rejections_.Stop();
 }
 
 void ControlPlane::WatchStore() {

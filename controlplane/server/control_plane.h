@@ -17,6 +17,7 @@
 #include "controlplane/admin/config_manager.h"
 #include "controlplane/discovery/discovery_service.h"
 #include "controlplane/discovery/proxy_registry.h"
+#include "controlplane/discovery/rejection_recorder.h"
 #include "controlplane/discovery/snapshot_hub.h"
 #include "controlplane/store/version_store.h"
 #include "controlplane/util/work_queue.h"
@@ -29,6 +30,7 @@ struct ControlPlaneOptions {
   std::string listen = "127.0.0.1:18000";
   SnapshotHub::Options hub;
   ProxyRegistry::Options registry;
+  RejectionRecorder::Options rejections;
   DiscoveryService::Options discovery;
   ConfigManager::Options admin;
   // Threads and queue length for admin calls (WorkQueue).
@@ -55,7 +57,8 @@ class ControlPlane {
   int port() const { return port_; }
 
   // Stops accepting calls, lets calls in progress end for up to `grace`, then cancels the
-  // rest (discovery streams end with CANCELLED; proxies reconnect elsewhere).
+  // rest (discovery streams end with CANCELLED; proxies reconnect elsewhere). Rejections
+  // not yet in the store are written before it returns.
   void Shutdown(absl::Duration grace);
 
   VersionStore& store() { return *store_; }
@@ -73,6 +76,7 @@ class ControlPlane {
   std::unique_ptr<VersionStore> store_;
   SnapshotHub hub_;
   ProxyRegistry registry_;
+  RejectionRecorder rejections_;
   ConfigManager manager_;
   WorkQueue admin_queue_;
   DiscoveryService discovery_;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 
 #include "controlplane/testing/in_process.h"
 #include "grpcpp/create_channel.h"
@@ -86,6 +87,66 @@ TEST(ControlPlaneProcessTest, ServesAndKeepsVersionsAcrossARestart) {
   const auto [got_more, status] = ended.get();
   EXPECT_FALSE(got_more);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+}
+
+// The reproduction from tests/e2e/nack_test: a proxy rejects a version, the control plane
+// gets SIGTERM and is started again on the same database and port. The rejection must
+// survive: not offered again, still shown by Status, and the next version goes out.
+TEST(ControlPlaneProcessTest, RejectionSurvivesASigtermRestart) {
+  ControlPlaneProcess cp;
+  std::string error;
+  ASSERT_TRUE(cp.Start(&error)) << error;
+  auto apply = [&cp](int clusters) -> uint64_t {
+    switchyard::v1::ApplyRequest request;
+    *request.mutable_snapshot() = MakeSnapshot(clusters);
+    switchyard::v1::ApplyResponse applied;
+    const grpc::Status status = AdminStub(cp)->Apply(Ctx().get(), request, &applied);
+    EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << cp.StderrTail();
+    return applied.version();
+  };
+  auto proxy_status = [&cp]() -> std::optional<switchyard::v1::ProxyStatus> {
+    switchyard::v1::StatusResponse response;
+    if (!AdminStub(cp)->Status(Ctx().get(), {}, &response).ok()) return std::nullopt;
+    for (const auto& p : response.proxies()) {
+      if (p.node_id() == "p1") return p;
+    }
+    return std::nullopt;
+  };
+
+  ASSERT_EQ(apply(1), 1u);
+  {
+    FakeProxy proxy(grpc::CreateChannel(cp.target(), grpc::InsecureChannelCredentials()), "p1", 0);
+    auto v1 = proxy.Read();
+    ASSERT_TRUE(v1.has_value()) << cp.StderrTail();
+    ASSERT_TRUE(proxy.Ack(*v1));
+    ASSERT_EQ(apply(2), 2u);
+    auto v2 = proxy.Read();
+    ASSERT_TRUE(v2.has_value());
+    ASSERT_EQ(v2->version(), 2u);
+    ASSERT_TRUE(proxy.Nack(*v2, 1, "too many routes"));
+    ASSERT_TRUE(WaitFor([&] {
+      auto s = proxy_status();
+      return s.has_value() && s->last_rejected_version() == 2;
+    }));
+    ASSERT_TRUE(proxy.Finish().ok());
+  }  // the channel closes, so SIGTERM need not wait for it
+
+  ASSERT_TRUE(cp.Restart(&error)) << error;
+  FakeProxy proxy(grpc::CreateChannel(cp.target(), grpc::InsecureChannelCredentials()), "p1", 1);
+  std::optional<switchyard::v1::ProxyStatus> status;
+  ASSERT_TRUE(WaitFor([&] {
+    status = proxy_status();
+    return status.has_value() && status->connected() && status->last_rejected_version() == 2;
+  })) << "after the restart, status does not show the rejection: "
+      << (status.has_value() ? status->DebugString() : "no entry") << "\n"
+      << cp.StderrTail();
+  EXPECT_EQ(status->last_rejected_error(), "too many routes");
+  ASSERT_EQ(apply(3), 3u);
+  auto next = proxy.Read();
+  ASSERT_TRUE(next.has_value()) << cp.StderrTail();
+  EXPECT_EQ(next->version(), 3u) << "the restarted control plane offered the rejected version";
+  EXPECT_TRUE(proxy.Ack(*next));
+  ASSERT_TRUE(proxy.Finish().ok());
 }
 
 TEST(ControlPlaneProcessTest, BadFlagIsReported) {

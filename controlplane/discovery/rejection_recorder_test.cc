@@ -1,0 +1,196 @@
+#include "controlplane/discovery/rejection_recorder.h"
+
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+
+namespace switchyard::controlplane {
+namespace {
+
+// Rejections in memory; versions are not needed here. Writes and reads can be made to fail.
+class FakeStore final : public VersionStore {
+ public:
+  absl::StatusOr<uint64_t> Append(const switchyard::v1::Snapshot&, const std::string&,
+                                  const std::string&, std::optional<uint64_t>, uint64_t) override {
+    return absl::UnimplementedError("");
+  }
+  absl::StatusOr<StoredVersion> Get(uint64_t) override { return absl::UnimplementedError(""); }
+  absl::StatusOr<uint64_t> CurrentVersion() override { return 0; }
+  absl::StatusOr<std::vector<VersionRecord>> History(size_t) override {
+    return std::vector<VersionRecord>();
+  }
+
+  absl::Status RecordRejections(const std::vector<Rejection>& rejections) override {
+    absl::MutexLock lock(&mu_);
+    ++write_calls_;
+    if (failing_writes_) return absl::UnavailableError("disk on fire");
+    rows_.insert(rows_.end(), rejections.begin(), rejections.end());
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<Rejection>> Rejections(const std::string& node_id) override {
+    absl::MutexLock lock(&mu_);
+    if (failing_reads_) return absl::UnavailableError("disk on fire");
+    std::vector<Rejection> out;
+    for (const Rejection& r : rows_) {
+      if (r.node_id == node_id) out.push_back(r);
+    }
+    return out;
+  }
+
+  void set_failing_writes(bool failing) {
+    absl::MutexLock lock(&mu_);
+    failing_writes_ = failing;
+  }
+  void set_failing_reads(bool failing) {
+    absl::MutexLock lock(&mu_);
+    failing_reads_ = failing;
+  }
+  // The stored versions, in the order written.
+  std::vector<uint64_t> versions() {
+    absl::MutexLock lock(&mu_);
+    std::vector<uint64_t> out;
+    for (const Rejection& r : rows_) out.push_back(r.version);
+    return out;
+  }
+  int write_calls() {
+    absl::MutexLock lock(&mu_);
+    return write_calls_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Rejection> rows_ ABSL_GUARDED_BY(mu_);
+  bool failing_writes_ ABSL_GUARDED_BY(mu_) = false;
+  bool failing_reads_ ABSL_GUARDED_BY(mu_) = false;
+  int write_calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+Rejection MakeRejection(const std::string& node, uint64_t version) {
+  Rejection r;
+  r.node_id = node;
+  r.version = version;
+  r.error = "refused " + std::to_string(version);
+  r.time = absl::Now();
+  return r;
+}
+
+switchyard::v1::Node MakeNode(const std::string& id) {
+  switchyard::v1::Node node;
+  node.set_id(id);
+  return node;
+}
+
+// Waits up to 10 s for `condition`.
+template <typename Condition>
+bool Eventually(Condition condition) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
+class RejectionRecorderTest : public ::testing::Test {
+ protected:
+  RejectionRecorder::Options Options() {
+    RejectionRecorder::Options options;
+    options.retry_delay = absl::Milliseconds(10);
+    return options;
+  }
+  // Runs a Load of `node` and waits for its `done`.
+  void LoadAndWait(RejectionRecorder& recorder, const std::string& node) {
+    absl::Notification done;
+    recorder.Load(node, [&done] { done.Notify(); });
+    ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  }
+
+  FakeStore store_;
+  ProxyRegistry registry_{ProxyRegistry::Options()};
+};
+
+// A read queued after a write sees it: the registry learns of the rejection from the store
+// (Record alone does not touch the registry).
+TEST_F(RejectionRecorderTest, ReadAfterWriteSeesIt) {
+  RejectionRecorder recorder(Options(), store_, registry_);
+  registry_.Connected(MakeNode("p1"), 1);
+  recorder.Record(MakeRejection("p1", 2));
+  recorder.Record(MakeRejection("p2", 2));
+  LoadAndWait(recorder, "p1");
+  EXPECT_TRUE(registry_.HasRejected("p1", 2));
+  EXPECT_EQ(registry_.List()[0].last_rejected_error(), "refused 2");
+  EXPECT_EQ(store_.versions(), (std::vector<uint64_t>{2, 2}));
+}
+
+// SIGTERM right after a NACK: Stop writes what is still queued.
+TEST_F(RejectionRecorderTest, StopWritesWhatIsQueued) {
+  RejectionRecorder recorder(Options(), store_, registry_);
+  for (uint64_t v = 1; v <= 50; ++v) recorder.Record(MakeRejection("p" + std::to_string(v), v));
+  recorder.Stop();
+  EXPECT_EQ(store_.versions().size(), 50u);
+
+  // After Stop nothing is taken any more.
+  recorder.Record(MakeRejection("late", 99));
+  bool ran = false;
+  recorder.Load("late", [&ran] { ran = true; });
+  recorder.Stop();
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(store_.versions().size(), 50u);
+}
+
+TEST_F(RejectionRecorderTest, FailedWritesAreRetriedInOrder) {
+  store_.set_failing_writes(true);
+  RejectionRecorder recorder(Options(), store_, registry_);
+  recorder.Record(MakeRejection("p1", 1));
+  ASSERT_TRUE(Eventually([&] { return store_.write_calls() >= 2; })) << "retried";
+  recorder.Record(MakeRejection("p1", 2));
+  // Reads are not held up by the failing writes.
+  registry_.Connected(MakeNode("p1"), 0);
+  LoadAndWait(recorder, "p1");
+  store_.set_failing_writes(false);
+  ASSERT_TRUE(Eventually([&] { return store_.versions().size() == 2; }));
+  EXPECT_EQ(store_.versions(), (std::vector<uint64_t>{1, 2}));
+}
+
+// Many proxies refusing a version at once cost one write, not one each. (The first write
+// fails and the next waits an hour, so the rest pile up in the queue meanwhile.)
+TEST_F(RejectionRecorderTest, QueuedRejectionsAreWrittenTogether) {
+  store_.set_failing_writes(true);
+  RejectionRecorder::Options options = Options();
+  options.retry_delay = absl::Hours(1);
+  RejectionRecorder recorder(options, store_, registry_);
+  recorder.Record(MakeRejection("p0", 7));
+  ASSERT_TRUE(Eventually([&] { return store_.write_calls() == 1; }));
+  for (int i = 1; i < 50; ++i) recorder.Record(MakeRejection("p" + std::to_string(i), 7));
+  store_.set_failing_writes(false);
+  recorder.Stop();  // the last write does not wait for the retry delay
+  EXPECT_EQ(store_.write_calls(), 2);
+  EXPECT_EQ(store_.versions().size(), 50u);
+}
+
+TEST_F(RejectionRecorderTest, WhileTheStoreFailsTheOldestBeyondTheLimitAreGivenUp) {
+  store_.set_failing_writes(true);
+  RejectionRecorder::Options options = Options();
+  options.max_pending = 2;
+  options.retry_delay = absl::Hours(1);
+  RejectionRecorder recorder(options, store_, registry_);
+  recorder.Record(MakeRejection("p1", 1));
+  ASSERT_TRUE(Eventually([&] { return store_.write_calls() == 1; }));
+  for (uint64_t v = 2; v <= 5; ++v) recorder.Record(MakeRejection("p1", v));
+  store_.set_failing_writes(false);
+  recorder.Stop();
+  EXPECT_EQ(store_.versions(), (std::vector<uint64_t>{4, 5}));
+}
+
+// A store that cannot be read must not keep a proxy from being served.
+TEST_F(RejectionRecorderTest, ReadFailureStillRunsDone) {
+  store_.set_failing_reads(true);
+  RejectionRecorder recorder(Options(), store_, registry_);
+  registry_.Connected(MakeNode("p1"), 0);
+  LoadAndWait(recorder, "p1");
+  EXPECT_FALSE(registry_.HasRejected("p1", 1));
+}
+
+}  // namespace
+}  // namespace switchyard::controlplane
