@@ -3,6 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/yardctl/testing/command_test.h"
+#include "tools/yardctl/testing/reserved_port.h"
 #include "tools/yardctl/testing/subprocess.h"
 
 namespace switchyard::yardctl {
@@ -13,6 +14,7 @@ using ::testing::HasSubstr;
 using testing::kValidYaml;
 using testing::ProcessResult;
 using testing::Reply;
+using testing::ReservedPort;
 using testing::RunfilePath;
 using testing::RunProcess;
 using ::testing::StartsWith;
@@ -64,10 +66,11 @@ TEST(BinaryTest, ServerFromEnvironmentAndAuthorFromUser) {
 }
 
 TEST(BinaryTest, UnreachableExitsFive) {
-  // Port 1 on loopback: nothing listens there without root.
-  const ProcessResult result = Yardctl({"status", "--server", "127.0.0.1:1"});
+  const ReservedPort port(/*listening=*/false);
+  ASSERT_TRUE(port.Bound());
+  const ProcessResult result = Yardctl({"status", "--server", port.Address()});
   EXPECT_EQ(result.code, 5) << result.DebugString();
-  EXPECT_THAT(result.err, HasSubstr("cannot reach the control plane at 127.0.0.1:1"));
+  EXPECT_THAT(result.err, HasSubstr("cannot reach the control plane at " + port.Address()));
 }
 
 }  // namespace

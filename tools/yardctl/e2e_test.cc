@@ -8,6 +8,7 @@
 #include "nlohmann/json.hpp"
 #include "tools/yardctl/testing/cli_runner.h"
 #include "tools/yardctl/testing/command_test.h"
+#include "tools/yardctl/testing/reserved_port.h"
 #include "tools/yardctl/testing/subprocess.h"
 
 namespace switchyard::yardctl {
@@ -68,7 +69,8 @@ class EndToEndTest : public ::testing::Test {
 
 TEST_F(EndToEndTest, ValidateNeedsNoServerAndNamesTheField) {
   // Point at nothing: validate must not care.
-  const std::map<std::string, std::string> nowhere = {{"YARDCTL_SERVER", "127.0.0.1:1"}};
+  const testing::ReservedPort nothing(/*listening=*/false);
+  const std::map<std::string, std::string> nowhere = {{"YARDCTL_SERVER", nothing.Address()}};
   ProcessResult result =
       YardctlWithEnv({"validate", "-f", WriteTempFile("ok.yaml", kValidYaml)}, nowhere);
   EXPECT_EQ(result.code, 0) << result.DebugString();

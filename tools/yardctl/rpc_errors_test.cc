@@ -1,15 +1,12 @@
 // How yardctl reports what can go wrong on the wire: every status code's exit code, an
 // unreachable or silent server (exit 5), and a slow one.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/yardctl/testing/command_test.h"
+#include "tools/yardctl/testing/reserved_port.h"
 
 namespace switchyard::yardctl {
 namespace {
@@ -20,6 +17,7 @@ using testing::CommandTest;
 using testing::Handler;
 using ::testing::HasSubstr;
 using testing::Refuse;
+using testing::ReservedPort;
 using testing::RunCli;
 using ::testing::StartsWith;
 
@@ -102,35 +100,6 @@ TEST_F(CommandTest, SlowServerIsNotUnreachable) {
   EXPECT_THAT(result.err, HasSubstr("Retry with a longer --timeout"));
 }
 
-// A port on 127.0.0.1 that is bound (so nobody else takes it) and either refuses
-// connections (no listen) or accepts them in the kernel and never speaks (listen, no
-// accept).
-class ReservedPort {
- public:
-  explicit ReservedPort(bool listening) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-        (listening && ::listen(fd_, 16) != 0)) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
-  }
-  ~ReservedPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  std::string Address() const { return "127.0.0.1:" + std::to_string(port_); }
-  bool Bound() const { return port_ != 0; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 TEST(UnreachableTest, RefusedConnectionFailsFastWithTheAddressAndHowToChangeIt) {
   ReservedPort port(/*listening=*/false);
   ASSERT_TRUE(port.Bound());
@@ -161,12 +130,42 @@ TEST(UnreachableTest, SaysWhereTheAddressCameFrom) {
   }
 }
 
-TEST(UnreachableTest, DefaultAddress) {
-  // Nothing is expected on the default port in a test sandbox; if something is, the
-  // assertion on the message still holds only for a refused connection, so skip.
-  const CliResult result = RunCli({"status", "--timeout", "2s"});
-  if (result.code != 5) GTEST_SKIP() << "something answers on 127.0.0.1:18000 here";
-  EXPECT_THAT(result.err, HasSubstr("at 127.0.0.1:18000 (the default address)"));
+// A client whose every call fails as if nothing listened at the address.
+class NothingListens final : public AdminClient {
+ public:
+  absl::StatusOr<v1::ApplyResponse> Apply(const v1::ApplyRequest&) override { return Refused(); }
+  absl::StatusOr<v1::GetResponse> Get(const v1::GetRequest&) override { return Refused(); }
+  absl::StatusOr<v1::DiffResponse> Diff(const v1::DiffRequest&) override { return Refused(); }
+  absl::StatusOr<v1::HistoryResponse> History(const v1::HistoryRequest&) override {
+    return Refused();
+  }
+  absl::StatusOr<v1::ApplyResponse> Rollback(const v1::RollbackRequest&) override {
+    return Refused();
+  }
+  absl::StatusOr<v1::StatusResponse> Status(const v1::StatusRequest&) override { return Refused(); }
+
+ private:
+  static absl::Status Refused() { return ConnectionFailure("connection refused"); }
+};
+
+TEST(UnreachableTest, DefaultAddressAndTimeout) {
+  // Not a real connection: something may well listen on the default port of a
+  // developer's machine.
+  GrpcClientOptions used;
+  CliOptions options;
+  options.connect = [&used](const GrpcClientOptions& client) -> std::unique_ptr<AdminClient> {
+    used = client;
+    return std::make_unique<NothingListens>();
+  };
+  const CliResult result = RunCli({"status"}, options);
+  EXPECT_EQ(used.target, "127.0.0.1:18000");
+  EXPECT_EQ(used.timeout, absl::Seconds(5));
+  EXPECT_EQ(result.code, 5) << result.DebugString();
+  EXPECT_EQ(result.err,
+            "error: cannot reach the control plane at 127.0.0.1:18000 (the default address): "
+            "connection refused\n"
+            "Check that switchyard-control is running and serving its admin API there, or point "
+            "yardctl at it with --server HOST:PORT or the YARDCTL_SERVER environment variable.\n");
 }
 
 TEST(UnreachableTest, SilentPortTimesOutAsUnreachable) {
