@@ -217,8 +217,9 @@ TEST_F(AdminServiceTest, DiffWithNothingStoredAddsEverything) {
 }
 
 TEST_F(AdminServiceTest, HistoryNewestFirstWithLimit) {
-  for (int i = 1; i <= 4; ++i)
+  for (int i = 1; i <= 4; ++i) {
     ASSERT_EQ(server_.Apply(MakeSnapshot(i), "v" + std::to_string(i)), i);
+  }
   const auto all = History();
   ASSERT_EQ(all.versions_size(), 4);
   EXPECT_EQ(all.versions(0).version(), 4u);

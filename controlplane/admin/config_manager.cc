@@ -1,6 +1,7 @@
 #include "controlplane/admin/config_manager.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <utility>
 #include <vector>
 
@@ -14,8 +15,6 @@ namespace switchyard::controlplane {
 namespace {
 
 using switchyard::v1::ResourceChange;
-
-unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 
 // The store's own NOT_FOUND and FAILED_PRECONDITION messages are meant for people; any
 // other failure is the storage's, and the client may retry later.
@@ -143,14 +142,14 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::StoreIfChanged(
     }
     content.set_version(*version);
     LogInfo(
-        "applied version %llu%s by '%s': '%s' (%d virtual hosts, %d clusters)", U(*version),
+        "applied version %" PRIu64 "%s by '%s': '%s' (%d virtual hosts, %d clusters)", *version,
         rolled_back_from != 0 ? absl::StrCat(" (rollback to ", rolled_back_from, ")").c_str() : "",
         author.c_str(), message.c_str(), content.virtual_hosts_size(), content.clusters_size());
     if (absl::Status published =
             hub_.Publish(std::make_shared<const switchyard::v1::Snapshot>(std::move(content)));
         !published.ok()) {
       // Stored but not servable: say so loudly; proxies keep the previous version.
-      LogError("version %llu is stored but cannot be sent to proxies: %s", U(*version),
+      LogError("version %" PRIu64 " is stored but cannot be sent to proxies: %s", *version,
                std::string(published.message()).c_str());
     }
     response.set_version(*version);
@@ -231,7 +230,7 @@ absl::Status ConfigManager::SyncFromStore() {
     versions.push_back(
         std::make_shared<const switchyard::v1::Snapshot>(std::move(stored->snapshot)));
   }
-  LogInfo("serving version %llu from the store", U(*latest));
+  LogInfo("serving version %" PRIu64 " from the store", *latest);
   return hub_.Publish(std::move(versions));
 }
 
