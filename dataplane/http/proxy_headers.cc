@@ -52,6 +52,9 @@ void RemoveHopByHopHeaders(HeaderMap& headers) {
   for (const HeaderField& field : headers) {
     if (field.name != "connection") continue;
     ForEachListElement(field.value, [&named](std::string_view item) {
+      // "keep-alive" and "close", by far the most common, name nothing to remove beyond
+      // what is hop-by-hop anyway; skipping them keeps this allocation-free.
+      if (EqualsIgnoreCase(item, "keep-alive") || EqualsIgnoreCase(item, "close")) return;
       std::string lower(item);
       LowerInPlace(lower);
       named.push_back(std::move(lower));

@@ -230,13 +230,14 @@ wait_ready() {
   fail_start "$name" "no 200 \"hello\" from $url within 15 s (last body: '${body:0:200}')"
 }
 
-# Waits for a --ready_file and prints the port written in it (its last number).
+# Waits for a --ready_file and prints the port on its first line (switchyard-proxy writes
+# its admin port on a second line).
 wait_ready_file() {
   local name="$1" file="$2" i
   for ((i = 0; i < 150; i++)); do
     kill -0 "${PID[$name]}" 2>/dev/null || fail_start "$name" "exited during start-up"
     if [[ -s "$file" ]] && grep -qE '[0-9]+[[:space:]]*$' "$file"; then
-      grep -oE '[0-9]+' "$file" | tail -n 1
+      head -n 1 "$file" | grep -oE '[0-9]+' | head -n 1
       return 0
     fi
     sleep 0.1
