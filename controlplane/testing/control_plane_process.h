@@ -10,7 +10,7 @@
 // --ready_file), with a fresh SQLite file under $TEST_TMPDIR unless told otherwise. Its
 // stdout and stderr go to files (StderrTail() for failure messages). The destructor stops
 // it by PID: SIGTERM, then SIGKILL after a grace period. The child is also killed if the
-// test process dies first.
+// test process dies first. Starting and stopping are tests/support's ChildProcess.
 //
 // Stopping takes up to the binary's --shutdown_grace (5 s) while a client holds an idle
 // connection nobody polls: gRPC's graceful shutdown waits for each client to answer a
@@ -27,6 +27,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "tests/support/child_process.h"
 
 namespace switchyard::controlplane::testing {
 
@@ -50,12 +52,7 @@ class ControlPlaneProcess {
   };
 
   // How the child ended.
-  struct ExitStatus {
-    bool exited = false;  // false: not started, or still running
-    int code = -1;        // exit code when it exited normally
-    int signal = 0;       // the signal that killed it, if any
-    std::string DebugString() const;
-  };
+  using ExitStatus = ::switchyard::testing::ExitStatus;
 
   ControlPlaneProcess();
   explicit ControlPlaneProcess(Options options);
@@ -69,33 +66,29 @@ class ControlPlaneProcess {
   // Stop(), then Start() again on the same database and the same port.
   bool Restart(std::string* error);
   // SIGTERM, up to stop_grace, then SIGKILL. Returns how it ended; harmless when not running.
-  ExitStatus Stop();
+  ExitStatus Stop() { return child_.Stop(options_.stop_grace); }
+  // SIGKILL at once: no chance to close streams or flush anything.
+  ExitStatus Kill() { return child_.Kill(); }
   // True while the child runs (reaps it once it has exited).
-  bool Running();
+  bool Running() { return child_.Running(); }
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
   uint16_t port() const { return port_; }
   // "127.0.0.1:<port>", for grpc::CreateChannel.
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& db_path() const { return db_path_; }
-  const std::vector<std::string>& argv() const { return argv_; }
-  const ExitStatus& exit_status() const { return exit_status_; }
+  const std::vector<std::string>& argv() const { return child_.argv(); }
+  const ExitStatus& exit_status() const { return child_.exit_status(); }
   // The last `max_bytes` of everything the process (all its runs) wrote to stderr.
-  std::string StderrTail(size_t max_bytes = 4000) const;
+  std::string StderrTail(size_t max_bytes = 4000) const { return child_.LogTail(max_bytes); }
 
  private:
-  bool Launch(std::string* error);
-
   Options options_;
   std::string dir_;
   std::string db_path_;
   std::string ready_path_;
-  std::string stderr_path_;
-  std::string stdout_path_;
-  std::vector<std::string> argv_;
-  pid_t pid_ = -1;
   uint16_t port_ = 0;
-  ExitStatus exit_status_;
+  ::switchyard::testing::ChildProcess child_{"switchyard-control"};
 };
 
 }  // namespace switchyard::controlplane::testing
