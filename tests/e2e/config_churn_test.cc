@@ -21,8 +21,7 @@
 #include "tests/e2e/support/deploy_local.h"
 #include "tests/e2e/support/e2e_test.h"
 #include "tests/e2e/support/load_generator.h"
-#include "tests/e2e/support/process.h"
-#include "tests/support/proxy_process.h"
+#include "tests/support/child_process.h"
 #include "tests/support/test_backend.h"
 
 namespace switchyard::e2e {
@@ -30,6 +29,8 @@ namespace {
 
 using ::switchyard::testing::MakeTempDir;
 using ::switchyard::testing::ReadFile;
+using ::switchyard::testing::RunfilePath;
+using ::switchyard::testing::RunfilesWorkspaceDir;
 
 constexpr int kChanges = 200;
 constexpr auto kObserveBound = std::chrono::seconds(1);

@@ -10,13 +10,15 @@
 
 #include "gtest/gtest.h"
 #include "tests/e2e/support/components.h"
-#include "tests/e2e/support/process.h"
-#include "tests/support/proxy_process.h"
+#include "tests/support/child_process.h"
 
 namespace switchyard::e2e {
 namespace {
 
 using ::switchyard::testing::MakeTempDir;
+using ::switchyard::testing::RunCommand;
+using ::switchyard::testing::RunfilePath;
+using ::switchyard::testing::RunfilesWorkspaceDir;
 
 constexpr int kExitNothingStarted = 3;
 

@@ -10,11 +10,13 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/support/components.h"
 #include "tests/e2e/support/e2e_test.h"
-#include "tests/support/proxy_process.h"
+#include "tests/support/child_process.h"
 
 namespace switchyard::e2e {
 namespace {
 
+using ::switchyard::testing::RunCommand;
+using ::switchyard::testing::RunfilePath;
 using ::switchyard::testing::WriteFile;
 
 constexpr int kRounds = 5;

@@ -11,12 +11,14 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/support/components.h"
 #include "tests/e2e/support/e2e_test.h"
-#include "tests/e2e/support/http_connection.h"
 #include "tests/support/http_message.h"
+#include "tests/support/raw_client.h"
 
 namespace switchyard::e2e {
 namespace {
 
+using ::switchyard::testing::RawClient;
+using ::switchyard::testing::ReadOptions;
 using ::switchyard::testing::SimpleGet;
 
 // Shared with the backend's connection threads, so it outlives an early-returning test.
@@ -61,7 +63,7 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
       << "snapshots_alive with one version installed: " << SnapshotsAlive();
 
   // The slow request, routed by v1 to A, held there by the backend.
-  HttpConnection slow_client(proxy(0).port());
+  RawClient slow_client(proxy(0).port());
   ASSERT_TRUE(slow_client.connected());
   const auto slow_sent = Clock::now();
   ASSERT_TRUE(slow_client.Send(SimpleGet("/slow/1", std::string(kHost))));
@@ -86,7 +88,7 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
   EXPECT_EQ(slow->started.load(), 1) << "the slow path was sent to A again";
 
   slow->release = true;
-  const auto read = std::chrono::seconds(10);
+  const ReadOptions read{.timeout = std::chrono::seconds(10)};
   const Response finished = slow_client.ReadResponse(read);
   const double slow_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - slow_sent).count();
@@ -126,9 +128,9 @@ TEST_F(SnapshotSwapTest, PooledUpstreamConnectionsSurviveASwap) {
   ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
   ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
 
-  HttpConnection client(proxy(0).port());
+  RawClient client(proxy(0).port());
   ASSERT_TRUE(client.connected());
-  const auto read = std::chrono::seconds(10);
+  const ReadOptions read{.timeout = std::chrono::seconds(10)};
   const Response before = client.RoundTrip(SimpleGet("/one", std::string(kHost)), read);
   ASSERT_TRUE(before.complete && BackendOf(before) == "A") << Summary(before);
   ASSERT_EQ(a_->connections_accepted(), 1);

@@ -1,7 +1,6 @@
 #include "tests/e2e/support/components.h"
 
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,71 +8,55 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/e2e/support/http_connection.h"
 #include "tests/support/http_message.h"
-#include "tests/support/proxy_process.h"
-#include "tests/support/socket.h"
 
 namespace switchyard::e2e {
 namespace {
 
 using ::switchyard::testing::BuildRequest;
 using ::switchyard::testing::Headers;
-using ::switchyard::testing::ReadFile;
-using ::switchyard::testing::Socket;
+using ::switchyard::testing::RawClient;
+using ::switchyard::testing::ReadyPorts;
+using ::switchyard::testing::RunCommand;
+using ::switchyard::testing::RunfilePath;
 using ::switchyard::testing::WriteFile;
 
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 
-// Line `index` (0-based) of a ready file as a port, or 0 when it is not there yet.
-uint16_t ReadyFilePort(const std::string& path, int index) {
-  std::istringstream in(ReadFile(path));
-  std::string line;
-  for (int i = 0; i <= index; ++i) {
-    if (!std::getline(in, line)) return 0;
-  }
-  if (line.empty() || line.size() > 5) return 0;
-  unsigned value = 0;
-  for (char c : line) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return 0;
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  return value > 0 && value <= 65535 ? static_cast<uint16_t>(value) : 0;
-}
-
-bool Accepts(uint16_t port) {
-  return port != 0 && Socket::Connect(port, std::chrono::seconds(1)).valid();
-}
-
 // Waits for `ready()`; fails early (with the log) when `process` exits.
 bool WaitForStart(ChildProcess& process, const std::function<bool()>& ready,
                   const std::string& what, std::string* error) {
-  const auto deadline = Clock::now() + kStartTimeout;
-  for (;;) {
-    if (ready()) return true;
-    if (!process.Running()) {
+  switch (process.WaitUntilReady(ready, kStartTimeout)) {
+    case ChildProcess::WaitResult::kReady:
+      return true;
+    case ChildProcess::WaitResult::kExited:
       *error = process.name() + " exited (" + process.exit_status().DebugString() + ") before " +
                what + "; log:\n" + process.LogTail();
       return false;
-    }
-    if (Clock::now() >= deadline) {
+    case ChildProcess::WaitResult::kTimedOut:
       *error = process.name() + ": no " + what + " within 30 s; log:\n" + process.LogTail();
       process.Stop();
       return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  return false;
 }
 
-Response AdminGet(uint16_t port, std::string_view path) {
-  HttpConnection client(port);
-  Response r;
+// One request on a fresh connection; a refused connect is an incomplete response.
+Response RoundTripOnNewConnection(uint16_t port, const std::string& request,
+                                  Clock::duration timeout) {
+  RawClient client(port);
   if (!client.connected()) {
+    Response r;
     r.error = "connect: " + client.connect_error();
     return r;
   }
-  return client.RoundTrip(BuildRequest("GET", path, {{"Host", "admin"}, {"Connection", "close"}}),
-                          std::chrono::seconds(5));
+  return client.RoundTrip(request, {.timeout = timeout});
+}
+
+Response AdminGet(uint16_t port, std::string_view path) {
+  return RoundTripOnNewConnection(
+      port, BuildRequest("GET", path, {{"Host", "admin"}, {"Connection", "close"}}),
+      std::chrono::seconds(5));
 }
 
 }  // namespace
@@ -89,13 +72,8 @@ bool WaitFor(const std::function<bool()>& done, Clock::duration timeout) {
 
 Response HttpGet(uint16_t port, std::string_view target, std::string_view host,
                  Clock::duration timeout) {
-  HttpConnection client(port);
-  Response r;
-  if (!client.connected()) {
-    r.error = "connect: " + client.connect_error();
-    return r;
-  }
-  return client.RoundTrip(BuildRequest("GET", target, {{"Host", std::string(host)}}), timeout);
+  return RoundTripOnNewConnection(port, BuildRequest("GET", target, {{"Host", std::string(host)}}),
+                                  timeout);
 }
 
 std::string BackendOf(const Response& r) { return r.headers.Get("x-backend").value_or(""); }
@@ -176,9 +154,7 @@ void ControlPlane::Stop() {
 void ControlPlane::Kill() {
   if (!process_.Running()) return;
   signalled_ = true;
-  ::kill(process_.pid(), SIGKILL);
-  // Reaped by Running() once the kernel has ended it.
-  WaitFor([&] { return !process_.Running(); }, std::chrono::seconds(10));
+  process_.Kill();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -209,9 +185,11 @@ bool DynamicProxy::Start(std::string* error, bool wait_ready) {
   if (!WaitForStart(
           process_,
           [&] {
-            port_ = ReadyFilePort(ready, 0);
-            admin_port_ = ReadyFilePort(ready, 1);
-            return Accepts(port_) && Accepts(admin_port_);
+            const std::vector<uint16_t> ports = ReadyPorts(ready, 2);
+            if (ports.empty()) return false;
+            port_ = ports[0];
+            admin_port_ = ports[1];
+            return true;
           },
           "listen and admin ports in its ready file", error)) {
     return false;

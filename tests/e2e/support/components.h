@@ -1,7 +1,7 @@
 // The real programs of a Switchyard deployment, each as a child process on 127.0.0.1:
 // switchyard-control, switchyard-proxy in control-plane mode, HAProxy in front of the
-// proxies, and yardctl as a one-shot command. Built on ChildProcess, the control plane's
-// ControlPlaneProcess and HttpConnection.
+// proxies, and yardctl as a one-shot command. Built on tests/support's ChildProcess and
+// RawClient, and the control plane's ControlPlaneProcess.
 #ifndef SWITCHYARD_TESTS_E2E_SUPPORT_COMPONENTS_H_
 #define SWITCHYARD_TESTS_E2E_SUPPORT_COMPONENTS_H_
 
@@ -15,11 +15,15 @@
 
 #include "controlplane/testing/control_plane_process.h"
 #include "nlohmann/json.hpp"
-#include "tests/e2e/support/process.h"
+#include "tests/support/child_process.h"
 #include "tests/support/raw_client.h"
 
 namespace switchyard::e2e {
 
+using ::switchyard::testing::ChildProcess;
+using ::switchyard::testing::Clock;
+using ::switchyard::testing::CommandResult;
+using ::switchyard::testing::ExitStatus;
 using ::switchyard::testing::Response;
 
 // The host every suite's virtual host answers to.

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "tests/support/proxy_process.h"
+#include "tests/support/child_process.h"
 
 namespace switchyard::e2e {
 

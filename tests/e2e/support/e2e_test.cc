@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "tests/support/proxy_process.h"
+#include "tests/support/child_process.h"
 
 namespace switchyard::e2e {
 
