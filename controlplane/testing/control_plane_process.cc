@@ -9,10 +9,8 @@ namespace switchyard::controlplane::testing {
 namespace {
 
 using ::switchyard::testing::BinaryPath;
-using ::switchyard::testing::ChildProcess;
 using ::switchyard::testing::HasFlag;
 using ::switchyard::testing::MakeTempDir;
-using ::switchyard::testing::ReadyPorts;
 
 }  // namespace
 
@@ -49,40 +47,23 @@ bool ControlPlaneProcess::Start(std::string* error) {
     db_path_ = options_.db_path.empty() ? dir_ + "/switchyard.db" : options_.db_path;
     ready_path_ = dir_ + "/ready";
   }
-  // The previous run's file names the previous port.
-  ::unlink(ready_path_.c_str());
   port_ = 0;
   std::vector<std::string> argv = {binary};
   if (!HasFlag(options_.flags, "--listen")) argv.push_back("--listen=127.0.0.1:0");
   if (!HasFlag(options_.flags, "--db")) argv.push_back("--db=" + db_path_);
   if (!HasFlag(options_.flags, "--ready_file")) argv.push_back("--ready_file=" + ready_path_);
   argv.insert(argv.end(), options_.flags.begin(), options_.flags.end());
-  if (!child_.Start(std::move(argv),
-                    {.stdout_path = dir_ + "/stdout.log", .stderr_path = dir_ + "/stderr.log"},
-                    error)) {
+  std::vector<uint16_t> ports;
+  if (!child_.StartAndWaitForReadyFile(std::move(argv),
+                                       {.stdout_path = dir_ + "/stdout.log",
+                                        .stderr_path = dir_ + "/stderr.log",
+                                        .stop_grace = options_.stop_grace},
+                                       {.path = ready_path_, .timeout = options_.ready_timeout},
+                                       &ports, error)) {
     return false;
   }
-
-  // The file is renamed into place whole, so a port read from it is final.
-  const auto ready = [&] {
-    const std::vector<uint16_t> ports = ReadyPorts(ready_path_);
-    if (ports.empty()) return false;
-    port_ = ports[0];
-    return true;
-  };
-  switch (child_.WaitUntilReady(ready, options_.ready_timeout)) {
-    case ChildProcess::WaitResult::kReady:
-      return true;
-    case ChildProcess::WaitResult::kExited:
-      *error = "switchyard-control exited before it was ready (" + exit_status().DebugString() +
-               ")\nstderr:\n" + StderrTail();
-      return false;
-    case ChildProcess::WaitResult::kTimedOut:
-      *error = "switchyard-control was not ready in time\nstderr:\n" + StderrTail();
-      Stop();
-      return false;
-  }
-  return false;
+  port_ = ports[0];
+  return true;
 }
 
 bool ControlPlaneProcess::Restart(std::string* error) {

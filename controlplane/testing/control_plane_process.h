@@ -66,7 +66,7 @@ class ControlPlaneProcess {
   // Stop(), then Start() again on the same database and the same port.
   bool Restart(std::string* error);
   // SIGTERM, up to stop_grace, then SIGKILL. Returns how it ended; harmless when not running.
-  ExitStatus Stop() { return child_.Stop(options_.stop_grace); }
+  ExitStatus Stop() { return child_.Stop(); }
   // SIGKILL at once: no chance to close streams or flush anything.
   ExitStatus Kill() { return child_.Kill(); }
   // True while the child runs (reaps it once it has exited).

@@ -29,8 +29,6 @@ namespace {
 
 using ::switchyard::testing::MakeTempDir;
 using ::switchyard::testing::ReadFile;
-using ::switchyard::testing::RunfilePath;
-using ::switchyard::testing::RunfilesWorkspaceDir;
 
 constexpr int kChanges = 200;
 constexpr auto kObserveBound = std::chrono::seconds(1);

@@ -16,9 +16,6 @@ namespace switchyard::e2e {
 namespace {
 
 using ::switchyard::testing::MakeTempDir;
-using ::switchyard::testing::RunCommand;
-using ::switchyard::testing::RunfilePath;
-using ::switchyard::testing::RunfilesWorkspaceDir;
 
 constexpr int kExitNothingStarted = 3;
 

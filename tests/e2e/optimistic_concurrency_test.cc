@@ -15,8 +15,6 @@
 namespace switchyard::e2e {
 namespace {
 
-using ::switchyard::testing::RunCommand;
-using ::switchyard::testing::RunfilePath;
 using ::switchyard::testing::WriteFile;
 
 constexpr int kRounds = 5;

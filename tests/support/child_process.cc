@@ -88,6 +88,19 @@ uint16_t PortOnLine(const std::string& text, size_t index) {
   return value <= 65535 ? static_cast<uint16_t>(value) : 0;
 }
 
+// The ports on the first `count` lines of a ready file once every one of them accepts a
+// connection; empty before that.
+std::vector<uint16_t> ReadyPorts(const std::string& ready_file, size_t count) {
+  const std::string text = ReadFile(ready_file);
+  std::vector<uint16_t> ports;
+  for (size_t i = 0; i < count; ++i) {
+    const uint16_t port = PortOnLine(text, i);
+    if (port == 0 || !Socket::Connect(port, std::chrono::seconds(1)).valid()) return {};
+    ports.push_back(port);
+  }
+  return ports;
+}
+
 }  // namespace
 
 std::string MakeTempDir(std::string_view prefix) {
@@ -147,17 +160,6 @@ bool HasFlag(const std::vector<std::string>& flags, std::string_view name) {
   return false;
 }
 
-std::vector<uint16_t> ReadyPorts(const std::string& ready_file, size_t count) {
-  const std::string text = ReadFile(ready_file);
-  std::vector<uint16_t> ports;
-  for (size_t i = 0; i < count; ++i) {
-    const uint16_t port = PortOnLine(text, i);
-    if (port == 0 || !Socket::Connect(port, std::chrono::seconds(1)).valid()) return {};
-    ports.push_back(port);
-  }
-  return ports;
-}
-
 std::string ExitStatus::DebugString() const {
   if (!exited) return "still running";
   if (signal != 0) return "killed by signal " + std::to_string(signal);
@@ -214,6 +216,34 @@ bool ChildProcess::Start(std::vector<std::string> argv, const Options& options,
   return true;
 }
 
+bool ChildProcess::StartAndWaitForReadyFile(std::vector<std::string> argv, const Options& options,
+                                            const ReadyFile& ready, std::vector<uint16_t>* ports,
+                                            std::string* error) {
+  ::unlink(ready.path.c_str());
+  if (!Start(std::move(argv), options, error)) return false;
+  const auto have_ports = [&] {
+    *ports = ReadyPorts(ready.path, ready.ports);
+    return !ports->empty();
+  };
+  switch (WaitUntilReady(have_ports, ready.timeout)) {
+    case WaitResult::kReady:
+      return true;
+    case WaitResult::kExited:
+      *error = name_ + " exited before becoming ready (" + exit_status_.DebugString() + ")\nargv:";
+      for (const std::string& a : argv_) *error += " " + a;
+      *error += "\nstderr:\n" + LogTail();
+      return false;
+    case WaitResult::kTimedOut:
+      *error = name_ + " did not write a usable port to its ready file " + ready.path + " in " +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(ready.timeout).count()) +
+               " ms; the file holds '" + ReadFile(ready.path) + "'\nstderr:\n" + LogTail();
+      Stop();
+      return false;
+  }
+  return false;
+}
+
 ChildProcess::WaitResult ChildProcess::WaitUntilReady(const std::function<bool()>& ready,
                                                       Clock::duration timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -251,9 +281,9 @@ ExitStatus ChildProcess::WaitForExit(Clock::duration timeout) {
   return exit_status_;
 }
 
-ExitStatus ChildProcess::Stop(Clock::duration grace) {
+ExitStatus ChildProcess::Stop() {
   Signal(SIGTERM);
-  WaitForExit(grace);
+  WaitForExit(options_.stop_grace);
   return Kill();
 }
 

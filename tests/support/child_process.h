@@ -50,11 +50,6 @@ std::string BinaryPath(const char* env_var, std::string_view workspace_relative)
 // launcher adds its own default only when the test did not choose.
 bool HasFlag(const std::vector<std::string>& flags, std::string_view name);
 
-// The ports on the first `count` lines of a ready file, once every one of them accepts a
-// connection on 127.0.0.1; empty before that. A port that accepts is the only proof the
-// file was not caught half-written and that the child is serving.
-std::vector<uint16_t> ReadyPorts(const std::string& ready_file, size_t count = 1);
-
 // How a child process ended.
 struct ExitStatus {
   bool exited = false;  // false: still running (or never started)
@@ -75,6 +70,18 @@ class ChildProcess {
     // What the child gets if this process dies first: SIGKILL, or SIGTERM for a script
     // that must clean up after itself.
     int death_signal = SIGKILL;
+    // What Stop() (and the destructor) gives SIGTERM before sending SIGKILL.
+    Clock::duration stop_grace = std::chrono::seconds(10);
+  };
+
+  // A file the child writes once it serves, one port a line: how a server told to listen
+  // on port 0 says where it listens (--ready_file of switchyard-proxy and
+  // switchyard-control).
+  struct ReadyFile {
+    std::string path;
+    // How many lines to read (e.g. 2: a proxy's listen and admin ports).
+    size_t ports = 1;
+    Clock::duration timeout = std::chrono::seconds(20);
   };
 
   // `name` starts error messages ("haproxy: ...").
@@ -91,6 +98,15 @@ class ChildProcess {
   // Start with stdout and stderr both going to `log_path`.
   bool Start(std::vector<std::string> argv, const std::string& log_path, std::string* error,
              int death_signal = SIGKILL);
+  // Start, then wait until the first `ready.ports` lines of `ready.path` name ports that
+  // accept connections on 127.0.0.1, which go to *ports. Only a port that accepts proves
+  // the file was not caught half-written and that the child serves. A file left by an
+  // earlier run is removed first: its ports are stale. False, with *error saying why (the
+  // child's stderr included), when the child does not start, "exited before becoming
+  // ready", or "did not write a usable port" in time (it is stopped then).
+  bool StartAndWaitForReadyFile(std::vector<std::string> argv, const Options& options,
+                                const ReadyFile& ready, std::vector<uint16_t>* ports,
+                                std::string* error);
 
   enum class WaitResult { kReady, kExited, kTimedOut };
   // Polls `ready` until it returns true, the child exits, or `timeout` passes. The child
@@ -110,8 +126,8 @@ class ChildProcess {
   void Signal(int signal);
   // Waits up to `timeout` for the child to exit on its own.
   ExitStatus WaitForExit(Clock::duration timeout);
-  // SIGTERM, up to `grace` to exit, then SIGKILL. Harmless when not running.
-  ExitStatus Stop(Clock::duration grace = std::chrono::seconds(10));
+  // SIGTERM, up to Options::stop_grace to exit, then SIGKILL. Harmless when not running.
+  ExitStatus Stop();
   // SIGKILL and reap.
   ExitStatus Kill();
   const ExitStatus& exit_status() const { return exit_status_; }

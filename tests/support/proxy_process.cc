@@ -34,47 +34,28 @@ bool ProxyProcess::Start(std::string* error) {
     return false;
   }
   const std::string config_path = dir + "/config.yaml";
-  ready_path_ = dir + "/ready";
+  const std::string ready_path = dir + "/ready";
   if (!WriteFile(config_path, config_yaml_)) {
     *error = "cannot write " + config_path;
     return false;
   }
 
-  std::vector<std::string> argv = {binary, "--config=" + config_path,
-                                   "--ready_file=" + ready_path_};
+  std::vector<std::string> argv = {binary, "--config=" + config_path, "--ready_file=" + ready_path};
   if (!HasFlag(flags_, "--listen")) argv.push_back("--listen=127.0.0.1:0");
   if (!HasFlag(flags_, "--workers"))
     argv.push_back("--workers=" + std::to_string(options_.workers));
   argv.insert(argv.end(), flags_.begin(), flags_.end());
-  if (!child_.Start(std::move(argv),
-                    {.stdout_path = dir + "/stdout.log", .stderr_path = dir + "/stderr.log"},
-                    error)) {
+  std::vector<uint16_t> ports;
+  if (!child_.StartAndWaitForReadyFile(std::move(argv),
+                                       {.stdout_path = dir + "/stdout.log",
+                                        .stderr_path = dir + "/stderr.log",
+                                        .stop_grace = options_.stop_grace},
+                                       {.path = ready_path, .timeout = options_.ready_timeout},
+                                       &ports, error)) {
     return false;
   }
-
-  const auto ready = [&] {
-    const std::vector<uint16_t> ports = ReadyPorts(ready_path_);
-    if (ports.empty()) return false;
-    port_ = ports[0];
-    return true;
-  };
-  switch (child_.WaitUntilReady(ready, options_.ready_timeout)) {
-    case ChildProcess::WaitResult::kReady:
-      return true;
-    case ChildProcess::WaitResult::kExited:
-      *error = "proxy exited before becoming ready (" + exit_status().DebugString() + ")\nargv:";
-      for (const std::string& a : child_.argv()) *error += " " + a;
-      *error += "\nstderr:\n" + StderrTail();
-      return false;
-    case ChildProcess::WaitResult::kTimedOut:
-      *error =
-          "proxy did not write a usable port to --ready_file within the timeout; ready "
-          "file holds '" +
-          ReadFile(ready_path_) + "'\nstderr:\n" + StderrTail();
-      Stop();
-      return false;
-  }
-  return false;
+  port_ = ports[0];
+  return true;
 }
 
 std::string ProxyProcess::StderrContents() const {
@@ -92,7 +73,7 @@ ExitStatus ProxyProcess::TerminateAndWait(Clock::duration timeout) {
   return child_.WaitForExit(timeout);
 }
 
-ExitStatus ProxyProcess::Stop() { return child_.Stop(options_.stop_grace); }
+ExitStatus ProxyProcess::Stop() { return child_.Stop(); }
 
 RunResult RunProxyExpectingExit(const std::string& config_yaml, std::vector<std::string> flags,
                                 Clock::duration timeout) {

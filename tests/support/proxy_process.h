@@ -77,7 +77,6 @@ class ProxyProcess {
   std::string config_yaml_;
   std::vector<std::string> flags_;
   Options options_;
-  std::string ready_path_;
   uint16_t port_ = 0;
   ChildProcess child_{"switchyard-proxy"};
 };

@@ -16,9 +16,6 @@ namespace {
 using ::switchyard::testing::BuildRequest;
 using ::switchyard::testing::Headers;
 using ::switchyard::testing::RawClient;
-using ::switchyard::testing::ReadyPorts;
-using ::switchyard::testing::RunCommand;
-using ::switchyard::testing::RunfilePath;
 using ::switchyard::testing::WriteFile;
 
 constexpr auto kStartTimeout = std::chrono::seconds(30);
@@ -164,7 +161,6 @@ DynamicProxy::DynamicProxy(std::string dir, Options options)
 
 bool DynamicProxy::Start(std::string* error, bool wait_ready) {
   const std::string ready = dir_ + "/" + options_.node_id + ".ready";
-  ::unlink(ready.c_str());
   std::vector<std::string> argv = {
       RunfilePath("dataplane/switchyard-proxy"),
       "--control_plane=" + options_.control_plane,
@@ -179,21 +175,15 @@ bool DynamicProxy::Start(std::string* error, bool wait_ready) {
     argv.push_back("--snapshot_cache=" + options_.snapshot_cache);
   }
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
-  if (!process_.Start(std::move(argv), dir_ + "/" + options_.node_id + ".log", error)) {
+  const std::string log = dir_ + "/" + options_.node_id + ".log";
+  std::vector<uint16_t> ports;
+  if (!process_.StartAndWaitForReadyFile(std::move(argv), {.stdout_path = log, .stderr_path = log},
+                                         {.path = ready, .ports = 2, .timeout = kStartTimeout},
+                                         &ports, error)) {
     return false;
   }
-  if (!WaitForStart(
-          process_,
-          [&] {
-            const std::vector<uint16_t> ports = ReadyPorts(ready, 2);
-            if (ports.empty()) return false;
-            port_ = ports[0];
-            admin_port_ = ports[1];
-            return true;
-          },
-          "listen and admin ports in its ready file", error)) {
-    return false;
-  }
+  port_ = ports[0];
+  admin_port_ = ports[1];
   if (!wait_ready) return true;
   return WaitForStart(
       process_, [&] { return ReadyStatus() == 200; }, "200 from admin /ready", error);

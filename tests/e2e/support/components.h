@@ -20,11 +20,15 @@
 
 namespace switchyard::e2e {
 
+// tests/support's process vocabulary, used unqualified throughout the e2e suites.
 using ::switchyard::testing::ChildProcess;
 using ::switchyard::testing::Clock;
 using ::switchyard::testing::CommandResult;
 using ::switchyard::testing::ExitStatus;
 using ::switchyard::testing::Response;
+using ::switchyard::testing::RunCommand;
+using ::switchyard::testing::RunfilePath;
+using ::switchyard::testing::RunfilesWorkspaceDir;
 
 // The host every suite's virtual host answers to.
 inline constexpr std::string_view kHost = "e2e.test";
