@@ -43,8 +43,8 @@ SnapshotDiff DiffSnapshots(const switchyard::v1::Snapshot& from,
                            const switchyard::v1::Snapshot& to);
 
 // The delta that turns `base` into `target` under the rule a proxy applies
-// (dataplane/config/snapshot_delta.h): resources in the delta replace those of the same
-// name in place or are appended in the delta's order, removed names are dropped, all
+// (proto/switchyard/config/snapshot_delta.h): resources in the delta replace those of the
+// same name in place or are appended in the delta's order, removed names are dropped, all
 // others keep their order. Returns nullopt when that rule cannot reproduce `target`
 // exactly (resources were reordered), so the caller sends the whole snapshot instead.
 // base_version is base.version(). Both snapshots must have unique names (validated).

@@ -1,9 +1,9 @@
 #include "controlplane/diff/snapshot_diff.h"
 
-#include "controlplane/testing/apply_delta.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "switchyard/config/snapshot_delta.h"
 
 namespace switchyard::controlplane {
 namespace {
@@ -97,7 +97,7 @@ TEST(MakeDeltaTest, ReproducesTargetUnderTheProxyRule) {
   EXPECT_EQ(delta->virtual_hosts_size(), 0);
   EXPECT_EQ(delta->removed_virtual_hosts_size(), 0);
 
-  auto applied = testing::ApplyDelta(base, *delta, 5);
+  auto applied = config::ApplyDelta(base, *delta, 5);
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*applied, target));
 }

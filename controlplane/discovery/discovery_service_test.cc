@@ -3,11 +3,11 @@
 #include <memory>
 #include <vector>
 
-#include "controlplane/testing/apply_delta.h"
 #include "controlplane/testing/in_process.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "switchyard/config/snapshot_delta.h"
 
 namespace switchyard::controlplane {
 namespace {
@@ -329,7 +329,7 @@ TEST_F(DeltaTest, LargeSnapshotGoesAsADeltaAgainstTheAckedVersion) {
   EXPECT_EQ(v2->delta().base_version(), 1u);
   EXPECT_EQ(v2->delta().clusters_size(), 2);
   EXPECT_THAT(v2->delta().removed_clusters(), ::testing::ElementsAre("c5"));
-  auto applied = testing::ApplyDelta(running, v2->delta(), v2->version());
+  auto applied = config::ApplyDelta(running, v2->delta(), v2->version());
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*applied, Stored(2)));
   EXPECT_EQ(counters().delta_responses.load(), 1u);

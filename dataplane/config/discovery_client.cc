@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "common/log.h"
-#include "dataplane/config/snapshot_delta.h"
 #include "grpcpp/grpcpp.h"
+#include "switchyard/config/snapshot_delta.h"
 #include "switchyard/v1/discovery.grpc.pb.h"
 
 namespace switchyard::config {

@@ -1,4 +1,4 @@
-#include "dataplane/config/snapshot_delta.h"
+#include "switchyard/config/snapshot_delta.h"
 
 #include <string>
 

@@ -1,6 +1,8 @@
-// Applying a SnapshotDelta from the control plane to the snapshot the proxy runs.
-#ifndef SWITCHYARD_DATAPLANE_CONFIG_SNAPSHOT_DELTA_H_
-#define SWITCHYARD_DATAPLANE_CONFIG_SNAPSHOT_DELTA_H_
+// Applying a SnapshotDelta (discovery.proto) to the snapshot it is based on. The proxy
+// uses it to rebuild the new version; the control plane's tests use it to check that a
+// delta it built reproduces its snapshot. One implementation, so the two cannot disagree.
+#ifndef SWITCHYARD_PROTO_SWITCHYARD_CONFIG_SNAPSHOT_DELTA_H_
+#define SWITCHYARD_PROTO_SWITCHYARD_CONFIG_SNAPSHOT_DELTA_H_
 
 #include <cstdint>
 
@@ -20,4 +22,4 @@ absl::StatusOr<v1::Snapshot> ApplyDelta(const v1::Snapshot& base, const v1::Snap
 
 }  // namespace switchyard::config
 
-#endif  // SWITCHYARD_DATAPLANE_CONFIG_SNAPSHOT_DELTA_H_
+#endif  // SWITCHYARD_PROTO_SWITCHYARD_CONFIG_SNAPSHOT_DELTA_H_
