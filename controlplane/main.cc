@@ -38,16 +38,17 @@ namespace switchyard {
 namespace {
 
 bool ParseLogLevel(const std::string& text, LogLevel& level) {
-  if (text == "debug")
+  if (text == "debug") {
     level = LogLevel::kDebug;
-  else if (text == "info")
+  } else if (text == "info") {
     level = LogLevel::kInfo;
-  else if (text == "warning")
+  } else if (text == "warning") {
     level = LogLevel::kWarning;
-  else if (text == "error")
+  } else if (text == "error") {
     level = LogLevel::kError;
-  else
+  } else {
     return false;
+  }
   return true;
 }
 

@@ -1,5 +1,6 @@
 #include "controlplane/discovery/discovery_stream.h"
 
+#include <cinttypes>
 #include <utility>
 #include <vector>
 
@@ -9,8 +10,6 @@
 
 namespace switchyard::controlplane::internal {
 namespace {
-
-unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 
 // `text` cut to at most `max_bytes` (plus a marker) on a character boundary: it is valid
 // UTF-8 (it came in a proto3 string), and must stay so to go out in ProxyStatus.
@@ -117,10 +116,10 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
     running_version_ = request.version();
     registry_.Connected(node, running_version_);
     rejections_.Load(node_id_, [self = shared_from_this()] { self->OnRejectionsLoaded(); });
-    LogInfo(
-        "proxy %s connected from %s (group '%s', build '%s', stream %llu), running version %llu",
-        node_id_.c_str(), peer_.c_str(), node.group().c_str(), node.build_version().c_str(), U(id_),
-        U(running_version_));
+    LogInfo("proxy %s connected from %s (group '%s', build '%s', stream %" PRIu64
+            "), running version %" PRIu64,
+            node_id_.c_str(), peer_.c_str(), node.group().c_str(), node.build_version().c_str(),
+            id_, running_version_);
     return grpc::Status::OK;
   }
   if (!awaiting_reply_ || request.response_nonce() != outstanding_nonce_) {
@@ -139,8 +138,8 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
     // Bounded: it is kept in memory and in the store, many times over.
     std::string error = CutUtf8(request.error_detail().message(), max_error_bytes_);
     registry_.Nacked(node_id_, outstanding_version_, running_version_, error);
-    LogInfo("proxy %s NACKed version %llu (still runs %llu): %s", node_id_.c_str(),
-            U(outstanding_version_), U(running_version_), error.c_str());
+    LogInfo("proxy %s NACKed version %" PRIu64 " (still runs %" PRIu64 "): %s", node_id_.c_str(),
+            outstanding_version_, running_version_, error.c_str());
     Rejection rejection;
     rejection.node_id = node_id_;
     rejection.version = outstanding_version_;
@@ -150,7 +149,7 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
   } else {
     ++counters_.acks;
     registry_.Acked(node_id_, running_version_);
-    LogInfo("proxy %s ACKed version %llu", node_id_.c_str(), U(running_version_));
+    LogInfo("proxy %s ACKed version %" PRIu64, node_id_.c_str(), running_version_);
   }
   return grpc::Status::OK;
 }
@@ -172,7 +171,7 @@ void DiscoveryStream::MaybeSend() {
     if (LogEnabled(LogLevel::kDebug)) {
       const std::string what = payload.is_delta ? absl::StrCat("a delta from ", running_version_)
                                                 : std::string("the whole snapshot");
-      LogDebug("sending version %llu to proxy %s as %s (nonce %s)", U(outstanding_version_),
+      LogDebug("sending version %" PRIu64 " to proxy %s as %s (nonce %s)", outstanding_version_,
                node_id_.c_str(), what.c_str(), outstanding_nonce_.c_str());
     }
   }
@@ -227,8 +226,8 @@ void DiscoveryStream::OnDone() {
     absl::MutexLock lock(&mu_);
     if (have_node_) {
       registry_.Disconnected(node_id_);
-      LogInfo("proxy %s disconnected (stream %llu, running version %llu)", node_id_.c_str(), U(id_),
-              U(running_version_));
+      LogInfo("proxy %s disconnected (stream %" PRIu64 ", running version %" PRIu64 ")",
+              node_id_.c_str(), id_, running_version_);
     }
     self = std::move(self_);
   }

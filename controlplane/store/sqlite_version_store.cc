@@ -171,10 +171,9 @@ absl::StatusOr<uint64_t> SqliteVersionStore::Append(const switchyard::v1::Snapsh
   absl::StatusOr<uint64_t> version =
       InsertLocked(snapshot, author, message, expected_version, rolled_back_from);
   if (version.ok()) {
-    if (absl::Status s = Step(kCommit, "commit"); s.ok())
-      return version;
-    else
-      version = s;
+    absl::Status s = Step(kCommit, "commit");
+    if (s.ok()) return version;
+    version = s;
   }
   // A failed COMMIT may already have rolled back; a second ROLLBACK then fails harmlessly.
   (void)Step(kRollback, "rollback");

@@ -281,14 +281,16 @@ class Converter {
         return absl::OkStatus();
       case YAML::NodeType::Scalar: {
         const std::string& s = node.Scalar();
-        bool b = false;
-        if (!IsPlain(node)) {
-          out = s;
-        } else if (ParseYamlBool(s, &b)) {
-          out = b;
-        } else if (!ParseYamlInt(s, &out) && !ParseYamlFloat(s, &out)) {
-          out = s;
+        // A plain scalar may be a bool or a number; anything else is a string.
+        if (IsPlain(node)) {
+          bool b = false;
+          if (ParseYamlBool(s, &b)) {
+            out = b;
+            return absl::OkStatus();
+          }
+          if (ParseYamlInt(s, &out) || ParseYamlFloat(s, &out)) return absl::OkStatus();
         }
+        out = s;
         return absl::OkStatus();
       }
       default:
