@@ -35,7 +35,7 @@ class DiscoveryTest : public ::testing::Test {
     })) << node_id
         << " never showed as connected";
   }
-  const DiscoveryCounters& counters() { return server_.cp().discovery_counters(); }
+  const DiscoveryCounters& Counters() { return server_.cp().discovery_counters(); }
   switchyard::v1::Snapshot Stored(uint64_t version) {
     auto got = server_.cp().store().Get(version);
     EXPECT_TRUE(got.ok()) << got.status();
@@ -115,9 +115,9 @@ TEST_F(DiscoveryTest, NewVersionIsPushedToAllStreamsAndEncodedOnce) {
     ASSERT_EQ(r->version(), 1u);
     ASSERT_TRUE(proxies.back()->Ack(*r));
   }
-  ASSERT_TRUE(WaitFor([&] { return counters().acks.load() == kProxies; }));
+  ASSERT_TRUE(WaitFor([&] { return Counters().acks.load() == kProxies; }));
   const uint64_t encodes_before = server_.cp().hub().encode_counters().full.load();
-  const uint64_t responses_before = counters().full_responses.load();
+  const uint64_t responses_before = Counters().full_responses.load();
 
   ASSERT_EQ(server_.Apply(MakeSnapshot(3)), 2u);
   for (auto& p : proxies) {
@@ -126,7 +126,7 @@ TEST_F(DiscoveryTest, NewVersionIsPushedToAllStreamsAndEncodedOnce) {
     EXPECT_EQ(r->version(), 2u);
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(r->snapshot(), Stored(2)));
   }
-  EXPECT_EQ(counters().full_responses.load() - responses_before, kProxies);
+  EXPECT_EQ(Counters().full_responses.load() - responses_before, kProxies);
   EXPECT_EQ(server_.cp().hub().encode_counters().full.load() - encodes_before, 1u)
       << "one encode per version, shared by every stream";
   EXPECT_EQ(server_.cp().hub().encode_counters().delta.load(), 0u) << "small snapshot: no deltas";
@@ -136,7 +136,7 @@ TEST_F(DiscoveryTest, ReconnectRunningTheCurrentVersionGetsNothing) {
   ASSERT_EQ(server_.Apply(MakeSnapshot(1)), 1u);
   auto proxy = Connect("p1", 1);  // from its disk cache
   WaitConnected("p1");
-  EXPECT_EQ(counters().full_responses.load() + counters().delta_responses.load(), 0u);
+  EXPECT_EQ(Counters().full_responses.load() + Counters().delta_responses.load(), 0u);
   // The next thing it hears is the next version, so nothing was sent before it.
   ASSERT_EQ(server_.Apply(MakeSnapshot(2)), 2u);
   auto response = proxy->Read();
@@ -156,7 +156,7 @@ TEST_F(DiscoveryTest, RejectedVersionIsRecordedAndNeverSentToThatNodeAgain) {
   ASSERT_TRUE(v2.has_value());
   ASSERT_EQ(v2->version(), 2u);
   ASSERT_TRUE(proxy->Nack(*v2, 1, "clusters[c1]: certificate does not load"));
-  ASSERT_TRUE(WaitFor([&] { return counters().nacks.load() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return Counters().nacks.load() == 1; }));
   auto status = server_.ProxyStatusOf("p1");
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->running_version(), 1u);
@@ -165,11 +165,11 @@ TEST_F(DiscoveryTest, RejectedVersionIsRecordedAndNeverSentToThatNodeAgain) {
 
   // Reconnect, still running 1: version 2 is not offered again.
   ASSERT_TRUE(proxy->Finish().ok());
-  const uint64_t sent = counters().full_responses.load();
+  const uint64_t sent = Counters().full_responses.load();
   proxy = Connect("p1", 1);
-  ASSERT_TRUE(WaitFor([&] { return counters().active_streams.load() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return Counters().active_streams.load() == 1; }));
   WaitConnected("p1");
-  EXPECT_EQ(counters().full_responses.load(), sent);
+  EXPECT_EQ(Counters().full_responses.load(), sent);
 
   // Another proxy that did not reject it gets version 2.
   auto other = Connect("p2", 1);
@@ -193,7 +193,7 @@ TEST_F(DiscoveryTest, NackIsTheErrorDetailNotTheVersion) {
   ASSERT_TRUE(v1.has_value());
   // Reports the offered version yet carries an error: still a rejection.
   ASSERT_TRUE(proxy->Nack(*v1, 1, "refused"));
-  ASSERT_TRUE(WaitFor([&] { return counters().nacks.load() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return Counters().nacks.load() == 1; }));
   EXPECT_EQ(server_.ProxyStatusOf("p1")->last_rejected_version(), 1u);
 }
 
@@ -207,7 +207,7 @@ TEST_F(DiscoveryTest, LongRejectionErrorIsCut) {
   std::string error = "x";
   while (error.size() < 100'000) error += "\u00e9";  // two bytes each, starting at an odd offset
   ASSERT_TRUE(proxy->Nack(*v1, 0, error));
-  ASSERT_TRUE(WaitFor([&] { return counters().nacks.load() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return Counters().nacks.load() == 1; }));
   auto status = server_.ProxyStatusOf("p1");  // fails to parse if the cut split a character
   ASSERT_TRUE(status.has_value());
   const std::string& kept = status->last_rejected_error();
@@ -264,7 +264,7 @@ TEST_F(DiscoveryTest, StaleNonceIsIgnored) {
   ASSERT_TRUE(v2.has_value());
   EXPECT_EQ(v2->version(), 2u);
   EXPECT_NE(v2->nonce(), v1->nonce());
-  EXPECT_EQ(counters().acks.load(), 1u);
+  EXPECT_EQ(Counters().acks.load(), 1u);
 }
 
 TEST_F(DiscoveryTest, FirstRequestWithoutNodeIdEndsTheStream) {
@@ -332,7 +332,7 @@ TEST_F(DeltaTest, LargeSnapshotGoesAsADeltaAgainstTheAckedVersion) {
   auto applied = config::ApplyDelta(running, v2->delta(), v2->version());
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*applied, Stored(2)));
-  EXPECT_EQ(counters().delta_responses.load(), 1u);
+  EXPECT_EQ(Counters().delta_responses.load(), 1u);
 
   // A proxy booting from a cached version 1 also gets the delta; one with nothing the
   // whole snapshot.

@@ -38,22 +38,22 @@ class FakeStore final : public VersionStore {
     return out;
   }
 
-  void set_failing_writes(bool failing) {
+  void SetFailingWrites(bool failing) {
     absl::MutexLock lock(&mu_);
     failing_writes_ = failing;
   }
-  void set_failing_reads(bool failing) {
+  void SetFailingReads(bool failing) {
     absl::MutexLock lock(&mu_);
     failing_reads_ = failing;
   }
   // The stored versions, in the order written.
-  std::vector<uint64_t> versions() {
+  std::vector<uint64_t> Versions() {
     absl::MutexLock lock(&mu_);
     std::vector<uint64_t> out;
     for (const Rejection& r : rows_) out.push_back(r.version);
     return out;
   }
-  int write_calls() {
+  int WriteCalls() {
     absl::MutexLock lock(&mu_);
     return write_calls_;
   }
@@ -120,7 +120,7 @@ TEST_F(RejectionRecorderTest, ReadAfterWriteSeesIt) {
   LoadAndWait(recorder, "p1");
   EXPECT_TRUE(registry_.HasRejected("p1", 2));
   EXPECT_EQ(registry_.List()[0].last_rejected_error(), "refused 2");
-  EXPECT_EQ(store_.versions(), (std::vector<uint64_t>{2, 2}));
+  EXPECT_EQ(store_.Versions(), (std::vector<uint64_t>{2, 2}));
 }
 
 // SIGTERM right after a NACK: Stop writes what is still queued.
@@ -128,7 +128,7 @@ TEST_F(RejectionRecorderTest, StopWritesWhatIsQueued) {
   RejectionRecorder recorder(Options(), store_, registry_);
   for (uint64_t v = 1; v <= 50; ++v) recorder.Record(MakeRejection("p" + std::to_string(v), v));
   recorder.Stop();
-  EXPECT_EQ(store_.versions().size(), 50u);
+  EXPECT_EQ(store_.Versions().size(), 50u);
 
   // After Stop nothing is taken any more.
   recorder.Record(MakeRejection("late", 99));
@@ -136,56 +136,56 @@ TEST_F(RejectionRecorderTest, StopWritesWhatIsQueued) {
   recorder.Load("late", [&ran] { ran = true; });
   recorder.Stop();
   EXPECT_FALSE(ran);
-  EXPECT_EQ(store_.versions().size(), 50u);
+  EXPECT_EQ(store_.Versions().size(), 50u);
 }
 
 TEST_F(RejectionRecorderTest, FailedWritesAreRetriedInOrder) {
-  store_.set_failing_writes(true);
+  store_.SetFailingWrites(true);
   RejectionRecorder recorder(Options(), store_, registry_);
   recorder.Record(MakeRejection("p1", 1));
-  ASSERT_TRUE(Eventually([&] { return store_.write_calls() >= 2; })) << "retried";
+  ASSERT_TRUE(Eventually([&] { return store_.WriteCalls() >= 2; })) << "retried";
   recorder.Record(MakeRejection("p1", 2));
   // Reads are not held up by the failing writes.
   registry_.Connected(MakeNode("p1"), 0);
   LoadAndWait(recorder, "p1");
-  store_.set_failing_writes(false);
-  ASSERT_TRUE(Eventually([&] { return store_.versions().size() == 2; }));
-  EXPECT_EQ(store_.versions(), (std::vector<uint64_t>{1, 2}));
+  store_.SetFailingWrites(false);
+  ASSERT_TRUE(Eventually([&] { return store_.Versions().size() == 2; }));
+  EXPECT_EQ(store_.Versions(), (std::vector<uint64_t>{1, 2}));
 }
 
 // Many proxies refusing a version at once cost one write, not one each. (The first write
 // fails and the next waits an hour, so the rest pile up in the queue meanwhile.)
 TEST_F(RejectionRecorderTest, QueuedRejectionsAreWrittenTogether) {
-  store_.set_failing_writes(true);
+  store_.SetFailingWrites(true);
   RejectionRecorder::Options options = Options();
   options.retry_delay = absl::Hours(1);
   RejectionRecorder recorder(options, store_, registry_);
   recorder.Record(MakeRejection("p0", 7));
-  ASSERT_TRUE(Eventually([&] { return store_.write_calls() == 1; }));
+  ASSERT_TRUE(Eventually([&] { return store_.WriteCalls() == 1; }));
   for (int i = 1; i < 50; ++i) recorder.Record(MakeRejection("p" + std::to_string(i), 7));
-  store_.set_failing_writes(false);
+  store_.SetFailingWrites(false);
   recorder.Stop();  // the last write does not wait for the retry delay
-  EXPECT_EQ(store_.write_calls(), 2);
-  EXPECT_EQ(store_.versions().size(), 50u);
+  EXPECT_EQ(store_.WriteCalls(), 2);
+  EXPECT_EQ(store_.Versions().size(), 50u);
 }
 
 TEST_F(RejectionRecorderTest, WhileTheStoreFailsTheOldestBeyondTheLimitAreGivenUp) {
-  store_.set_failing_writes(true);
+  store_.SetFailingWrites(true);
   RejectionRecorder::Options options = Options();
   options.max_pending = 2;
   options.retry_delay = absl::Hours(1);
   RejectionRecorder recorder(options, store_, registry_);
   recorder.Record(MakeRejection("p1", 1));
-  ASSERT_TRUE(Eventually([&] { return store_.write_calls() == 1; }));
+  ASSERT_TRUE(Eventually([&] { return store_.WriteCalls() == 1; }));
   for (uint64_t v = 2; v <= 5; ++v) recorder.Record(MakeRejection("p1", v));
-  store_.set_failing_writes(false);
+  store_.SetFailingWrites(false);
   recorder.Stop();
-  EXPECT_EQ(store_.versions(), (std::vector<uint64_t>{4, 5}));
+  EXPECT_EQ(store_.Versions(), (std::vector<uint64_t>{4, 5}));
 }
 
 // A store that cannot be read must not keep a proxy from being served.
 TEST_F(RejectionRecorderTest, ReadFailureStillRunsDone) {
-  store_.set_failing_reads(true);
+  store_.SetFailingReads(true);
   RejectionRecorder recorder(Options(), store_, registry_);
   registry_.Connected(MakeNode("p1"), 0);
   LoadAndWait(recorder, "p1");

@@ -17,7 +17,7 @@ namespace {
 
 std::string TempDbPath(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
-  const std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" + name + ".db";
+  std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" + name + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   return path;
 }
@@ -172,6 +172,7 @@ Rejection MakeRejection(const std::string& node, uint64_t version, const std::st
 // (version, error) of each, in order.
 std::vector<std::pair<uint64_t, std::string>> Summary(const std::vector<Rejection>& rejections) {
   std::vector<std::pair<uint64_t, std::string>> out;
+  out.reserve(rejections.size());
   for (const Rejection& r : rejections) out.emplace_back(r.version, r.error);
   return out;
 }
@@ -256,7 +257,7 @@ TEST(SqliteVersionStoreTest, OlderDatabaseGainsTheRejectionsTable) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    const char* kOldSchema =
+    constexpr char kOldSchema[] =
         "CREATE TABLE versions (version INTEGER PRIMARY KEY, created_unix_micros INTEGER NOT "
         "NULL, author TEXT NOT NULL, message TEXT NOT NULL, rolled_back_from INTEGER NOT NULL "
         "DEFAULT 0, snapshot BLOB NOT NULL);"

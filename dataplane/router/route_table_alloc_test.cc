@@ -1,6 +1,7 @@
 // Checks that RouteTable::Match allocates nothing when no regex route has to be consulted.
 // Its own binary because it replaces the global operator new to count allocations.
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -10,7 +11,7 @@
 #include "gtest/gtest.h"
 
 namespace {
-std::atomic<long> allocations{0};
+std::atomic<int64_t> allocations{0};
 }  // namespace
 
 void* operator new(std::size_t size) {
@@ -59,10 +60,10 @@ TEST(RouteTableAllocationTest, MatchWithoutRegexRoutesDoesNotAllocate) {
       {"POST", "other.org", "/p/999/x", &headers},
       {"GET", "[::1]:80", "/missing", nullptr},
   };
-  const long before = allocations.load();
+  const int64_t before = allocations.load();
   int matched = 0;
   for (const RequestView& request : requests) matched += (*table)->Match(request) != nullptr;
-  const long during = allocations.load() - before;
+  const int64_t during = allocations.load() - before;
   EXPECT_EQ(matched, 2);
   EXPECT_EQ(during, 0);
 

@@ -342,8 +342,10 @@ TEST(RouteTableTest, ConcurrentMatchesAgree) {
   }
   auto table = Build(OneHost(routes));
   std::atomic<int> wrong{0};
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2000; ++i) {
         const int n = (i * 7 + t) % 200;

@@ -72,7 +72,7 @@ struct Probe {
   std::string describe;
 };
 
-std::function<bool(const Response&)> FromBackend(std::set<std::string> names) {
+std::function<bool(const Response&)> FromBackend(const std::set<std::string>& names) {
   return [names](const Response& r) {
     return r.complete && r.status == 200 && names.count(BackendOf(r)) > 0;
   };

@@ -60,6 +60,7 @@ TEST_F(OptimisticConcurrencyTest, TwoAppliesAgainstTheSameVersionOneWinsOneConfl
     // Both processes start together; whichever the server orders second is stale.
     CommandResult results[2];
     std::vector<std::thread> threads;
+    threads.reserve(2);
     for (int i = 0; i < 2; ++i) {
       threads.emplace_back([&, i] {
         results[i] =

@@ -23,8 +23,10 @@ TEST_F(CliTest, ServesOnTheReadyPortWithSeveralWorkers) {
   ASSERT_TRUE(StartProxy(SingleClusterConfig({b.port()}), {"--workers=2"}));
   EXPECT_NE(proxy_port(), 0);
   std::atomic<int> ok{0};
+  constexpr int kThreads = 8;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
         const Response r = Get("/p");

@@ -424,8 +424,10 @@ clusters:
   std::atomic<int> light_count{0};
   std::atomic<int> heavy_count{0};
   std::atomic<int> failed{0};
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (const auto& [who, n] : CountServed(proxy_port(), 100, nullptr)) {
         if (who == "light") {

@@ -21,7 +21,7 @@ using std::chrono::seconds;
 constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kGiB = 1ull << 30;
 // Growth of the proxy's peak RSS allowed during a transfer.
-constexpr int64_t kRssAllowanceKb = 64 * 1024;
+constexpr int64_t kRssAllowanceKb = int64_t{64} * 1024;
 constexpr auto kBigTimeout = seconds(120);
 
 class StreamingTest : public ProxyTest {
@@ -164,7 +164,7 @@ TEST_F(StreamingTest, SlowClientDoesNotMakeTheProxyBufferTheResponse) {
   // Now read, slowly, and get every byte.
   PatternChecker checker;
   ReadOptions opts = CheckingReader(&checker);
-  opts.read_size = 64 * 1024;
+  opts.read_size = size_t{64} * 1024;
   opts.body_sink = [&checker](std::string_view d) {
     checker.Feed(d);
     std::this_thread::sleep_for(std::chrono::microseconds(500));

@@ -88,27 +88,27 @@ class MessageParser::BeastParser final : public MessageParser::Impl,
   bool GotSome() const override { return this->got_some(); }
 
  private:
-  HttpMessage& msg() { return owner_->message_; }
+  HttpMessage& Msg() { return owner_->message_; }
 
   void on_request_impl(http::verb, boost::beast::string_view method,
                        boost::beast::string_view target, int version, error_code&) override {
-    msg().method = ToStd(method);
-    msg().target = ToStd(target);
-    msg().version = version;
+    Msg().method = ToStd(method);
+    Msg().target = ToStd(target);
+    Msg().version = version;
   }
   void on_response_impl(int code, boost::beast::string_view reason, int version,
                         error_code&) override {
-    msg().status = code;
-    msg().reason = ToStd(reason);
-    msg().version = version;
+    Msg().status = code;
+    Msg().reason = ToStd(reason);
+    Msg().version = version;
   }
   void on_field_impl(http::field, boost::beast::string_view name, boost::beast::string_view value,
                      error_code&) override {
-    msg().headers.Add(ToStd(name), ToStd(value));
+    Msg().headers.Add(ToStd(name), ToStd(value));
   }
   void on_header_impl(error_code&) override {
-    msg().chunked = this->chunked();
-    if (auto len = this->content_length()) msg().content_length = *len;
+    Msg().chunked = this->chunked();
+    if (auto len = this->content_length()) Msg().content_length = *len;
   }
   void on_body_init_impl(const boost::optional<uint64_t>&, error_code&) override {}
   size_t on_body_impl(boost::beast::string_view body, error_code&) override {
@@ -116,7 +116,7 @@ class MessageParser::BeastParser final : public MessageParser::Impl,
     return body.size();
   }
   void on_chunk_header_impl(uint64_t size, boost::beast::string_view, error_code&) override {
-    msg().chunk_sizes.push_back(size);
+    Msg().chunk_sizes.push_back(size);
   }
   size_t on_chunk_body_impl(uint64_t, boost::beast::string_view body, error_code&) override {
     Deliver(body);
@@ -125,11 +125,11 @@ class MessageParser::BeastParser final : public MessageParser::Impl,
   void on_finish_impl(error_code&) override {}
 
   void Deliver(boost::beast::string_view body) {
-    msg().body_bytes += body.size();
+    Msg().body_bytes += body.size();
     if (owner_->sink_) {
       owner_->sink_(std::string_view(body.data(), body.size()));
     } else {
-      msg().body.append(body.data(), body.size());
+      Msg().body.append(body.data(), body.size());
     }
   }
 

@@ -8,7 +8,7 @@ namespace {
 
 // One block of the pattern long enough to compare any piece up to kCompareMax bytes
 // starting at any phase, so checking is a memcmp instead of a per-byte modulo.
-constexpr size_t kCompareMax = 64 * 1024;
+constexpr size_t kCompareMax = size_t{64} * 1024;
 
 const std::string& Reference() {
   static const std::string* ref = new std::string(PatternBytes(0, kCompareMax + kPatternPeriod));

@@ -16,7 +16,9 @@ ProxyProcess::ProxyProcess(std::string config_yaml, std::vector<std::string> fla
     : ProxyProcess(std::move(config_yaml), std::move(flags), Options()) {}
 
 ProxyProcess::ProxyProcess(std::string config_yaml, std::vector<std::string> flags, Options options)
-    : config_yaml_(std::move(config_yaml)), flags_(std::move(flags)), options_(options) {}
+    : config_yaml_(std::move(config_yaml)),
+      flags_(std::move(flags)),
+      options_(std::move(options)) {}
 
 ProxyProcess::~ProxyProcess() { Stop(); }
 
@@ -42,8 +44,9 @@ bool ProxyProcess::Start(std::string* error) {
 
   std::vector<std::string> argv = {binary, "--config=" + config_path, "--ready_file=" + ready_path};
   if (!HasFlag(flags_, "--listen")) argv.push_back("--listen=127.0.0.1:0");
-  if (!HasFlag(flags_, "--workers"))
+  if (!HasFlag(flags_, "--workers")) {
     argv.push_back("--workers=" + std::to_string(options_.workers));
+  }
   argv.insert(argv.end(), flags_.begin(), flags_.end());
   std::vector<uint16_t> ports;
   if (!child_.StartAndWaitForReadyFile(std::move(argv),

@@ -45,8 +45,9 @@ bool HasLocalReplyMarker(const Response& r) {
   if (errors.size() != 0 &&
       std::find(errors.begin(), errors.end(), std::string_view(error)) == errors.end()) {
     std::string want;
-    for (std::string_view e : errors)
+    for (std::string_view e : errors) {
       want += std::string(want.empty() ? "" : " or ") + "\"" + std::string(e) + "\"";
+    }
     return fail("body \"error\" is \"" + error + "\", want " + want);
   }
   if (!body.contains("request_id") || !body["request_id"].is_string() ||

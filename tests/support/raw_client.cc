@@ -30,7 +30,7 @@ bool RawClient::Send(std::string_view bytes, Clock::duration timeout) {
 IoStatus RawClient::SendCounted(std::string_view bytes, std::atomic<uint64_t>* sent,
                                 Clock::duration timeout) {
   // Write in slices so the counter moves while a large write is blocked on backpressure.
-  constexpr size_t kSlice = 64 * 1024;
+  constexpr size_t kSlice = size_t{64} * 1024;
   const Deadline deadline = Deadline::After(timeout);
   while (!bytes.empty()) {
     const size_t n = std::min(bytes.size(), kSlice);
@@ -112,7 +112,7 @@ RawClient::CloseResult RawClient::WaitForClose(Clock::duration timeout) {
   }
   const Deadline deadline = Deadline::After(timeout);
   for (;;) {
-    const IoStatus st = socket_.ReadSome(&result.data, 64 * 1024, deadline);
+    const IoStatus st = socket_.ReadSome(&result.data, size_t{64} * 1024, deadline);
     if (st == IoStatus::kOk) continue;
     if (st == IoStatus::kEof || st == IoStatus::kReset) {
       eof_ = true;

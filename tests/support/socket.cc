@@ -62,7 +62,7 @@ IoStatus ErrnoStatus(int err) {
 }
 
 // Waits until `fd` is ready for `events`, or the deadline passes, or stop_fd fires.
-IoStatus WaitFor(int fd, short events, Deadline deadline, int stop_fd) {
+IoStatus WaitFor(int fd, decltype(pollfd::events) events, Deadline deadline, int stop_fd) {
   for (;;) {
     pollfd fds[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
     const int nfds = stop_fd >= 0 ? 2 : 1;
@@ -251,7 +251,9 @@ BlackholeListener::BlackholeListener() : listener_(/*backlog=*/0) {
   for (Socket& filler : fillers_) {
     filler = Socket(NewTcpSocket());
     sockaddr_in addr = Loopback(listener_.port());
-    ::connect(filler.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    // The result is deliberately ignored: on this non-blocking socket it is EINPROGRESS
+    // (or an immediate success); the fillers only have to try to fill the queue.
+    (void)::connect(filler.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/ascii.h"
 #include "tests/support/pattern.h"
 
@@ -12,7 +13,7 @@ namespace {
 // Writes to the proxy give up after this long; only a proxy that stops reading for a
 // whole minute hits it, and then the test has failed anyway.
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
-constexpr size_t kReadSize = 256 * 1024;
+constexpr size_t kReadSize = size_t{256} * 1024;
 
 bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
 
@@ -105,7 +106,7 @@ uint64_t BackendExchange::StreamBody(const std::function<void(std::string_view)>
 bool BackendExchange::Write(std::string_view bytes) {
   if (closed_) return false;
   // Slices keep bytes_sent() current while a big write is blocked on backpressure.
-  constexpr size_t kSlice = 64 * 1024;
+  constexpr size_t kSlice = size_t{64} * 1024;
   const Deadline deadline = Deadline::After(kWriteTimeout);
   while (!bytes.empty()) {
     const std::string_view slice = bytes.substr(0, kSlice);
@@ -194,7 +195,8 @@ bool BackendExchange::WaitForPeerClose(Clock::duration timeout) {
   const Deadline deadline = Deadline::After(timeout);
   for (;;) {
     std::string discard;
-    const IoStatus st = socket_->ReadSome(&discard, 64 * 1024, deadline, backend_->stop_.fd());
+    const IoStatus st =
+        socket_->ReadSome(&discard, size_t{64} * 1024, deadline, backend_->stop_.fd());
     if (st == IoStatus::kOk) continue;
     if (st == IoStatus::kEof || st == IoStatus::kReset || st == IoStatus::kError) {
       peer_gone_ = true;
@@ -277,7 +279,8 @@ void TestBackend::Serve(Conn* conn, int connection_id) {
       const MessageParser::Result r = parser->Feed(&buffer);
       raw_head += before.substr(0, before.size() - buffer.size());
       if (r == MessageParser::Result::kError) {
-        RecordParseError("request head: " + parser->error() + " in: " + raw_head + buffer);
+        RecordParseError(
+            absl::StrCat("request head: ", parser->error(), " in: ", raw_head, buffer));
         break;
       }
       if (r != MessageParser::Result::kNeedMore) {
@@ -288,7 +291,8 @@ void TestBackend::Serve(Conn* conn, int connection_id) {
       if (st != IoStatus::kOk) {
         clean_eof = buffer.empty() && raw_head.empty();
         if (!clean_eof && st == IoStatus::kEof) {
-          RecordParseError("connection closed inside a request head: " + raw_head + buffer);
+          RecordParseError(
+              absl::StrCat("connection closed inside a request head: ", raw_head, buffer));
         }
         break;
       }

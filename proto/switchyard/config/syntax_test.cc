@@ -9,7 +9,7 @@ namespace {
 
 TEST(SyntaxTest, NameCharacters) {
   for (char c : std::string("azAZ09_.-")) EXPECT_TRUE(IsNameCharacter(c)) << c;
-  for (char c : std::string(" /:[]*\"\n\0", 10)) EXPECT_FALSE(IsNameCharacter(c)) << int(c);
+  for (char c : std::string(" /:[]*\"\n\0", 9)) EXPECT_FALSE(IsNameCharacter(c)) << int(c);
 }
 
 TEST(SyntaxTest, HttpTokens) {

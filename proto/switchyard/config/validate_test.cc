@@ -64,11 +64,11 @@ class ValidateTest : public ::testing::Test {
     s_ = *std::move(parsed);
   }
 
-  v1::VirtualHost& api() { return *s_.mutable_virtual_hosts(0); }
-  v1::Route& users() { return *api().mutable_routes(0); }
-  v1::Route& exact() { return *api().mutable_routes(1); }
-  v1::Route& re() { return *api().mutable_routes(2); }
-  v1::Cluster& backend() { return *s_.mutable_clusters(0); }
+  v1::VirtualHost& Api() { return *s_.mutable_virtual_hosts(0); }
+  v1::Route& Users() { return *Api().mutable_routes(0); }
+  v1::Route& Exact() { return *Api().mutable_routes(1); }
+  v1::Route& Re() { return *Api().mutable_routes(2); }
+  v1::Cluster& Backend() { return *s_.mutable_clusters(0); }
   std::vector<std::string> Errors() const { return ValidationErrors(s_); }
 
   v1::Snapshot s_;
@@ -84,30 +84,30 @@ TEST(ValidateEmptyTest, EmptySnapshotIsValid) {
 }
 
 TEST_F(ValidateTest, BadRouteRegex) {
-  re().mutable_match()->set_regex("(");
+  Re().mutable_match()->set_regex("(");
   EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[re].match.regex: invalid RE2 "
                                     "\"(\": missing )"));
 }
 
 TEST_F(ValidateTest, BadHeaderRegex) {
-  users().mutable_match()->mutable_headers(1)->set_regex("a**");
+  Users().mutable_match()->mutable_headers(1)->set_regex("a**");
   EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[users].match.headers[1].regex: "
                                     "invalid RE2 \"a**\": bad repetition operator"));
 }
 
 TEST_F(ValidateTest, RegexLengthAndEmptiness) {
-  re().mutable_match()->set_regex(std::string(4097, 'a'));
-  users().mutable_match()->mutable_headers(1)->set_regex("");  // matches an empty value: fine
+  Re().mutable_match()->set_regex(std::string(4097, 'a'));
+  Users().mutable_match()->mutable_headers(1)->set_regex("");  // matches an empty value: fine
   EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[re].match.regex: must be at most "
                                     "4096 characters, got 4097"));
-  re().mutable_match()->set_regex("");
+  Re().mutable_match()->set_regex("");
   EXPECT_THAT(Errors(),
               ElementsAre("virtual_hosts[api].routes[re].match.regex: must not be empty"));
 }
 
 TEST_F(ValidateTest, EndpointPort) {
-  backend().mutable_endpoints(2)->set_port(0);
-  backend().mutable_endpoints(1)->set_port(65536);
+  Backend().mutable_endpoints(2)->set_port(0);
+  Backend().mutable_endpoints(1)->set_port(65536);
   EXPECT_THAT(Errors(),
               ElementsAre("clusters[backend].endpoints[1].port: must be 1..65535, got "
                           "65536",
@@ -115,9 +115,9 @@ TEST_F(ValidateTest, EndpointPort) {
 }
 
 TEST_F(ValidateTest, EndpointAddressAndWeight) {
-  backend().mutable_endpoints(0)->set_address("localhost");
-  backend().mutable_endpoints(1)->set_address("[::1]");
-  backend().mutable_endpoints(2)->set_weight(10001);
+  Backend().mutable_endpoints(0)->set_address("localhost");
+  Backend().mutable_endpoints(1)->set_address("[::1]");
+  Backend().mutable_endpoints(2)->set_weight(10001);
   EXPECT_THAT(
       Errors(),
       ElementsAre(
@@ -129,29 +129,29 @@ TEST_F(ValidateTest, EndpointAddressAndWeight) {
 }
 
 TEST_F(ValidateTest, ClusterLimits) {
-  backend().mutable_connect_timeout()->set_seconds(0);
-  backend().set_max_idle_connections(10001);
+  Backend().mutable_connect_timeout()->set_seconds(0);
+  Backend().set_max_idle_connections(10001);
   s_.mutable_clusters(1)->clear_endpoints();
   EXPECT_THAT(Errors(),
               ElementsAre("clusters[backend].connect_timeout: must be > 0s and <= 60s, got 0s",
                           "clusters[backend].max_idle_connections: must be <= 10000, got 10001",
                           "clusters[canary].endpoints: must have at least one endpoint"));
-  backend().mutable_connect_timeout()->set_seconds(60);
-  backend().mutable_connect_timeout()->set_nanos(500'000'000);
-  backend().clear_max_idle_connections();
-  s_.mutable_clusters(1)->add_endpoints()->CopyFrom(backend().endpoints(0));
+  Backend().mutable_connect_timeout()->set_seconds(60);
+  Backend().mutable_connect_timeout()->set_nanos(500'000'000);
+  Backend().clear_max_idle_connections();
+  s_.mutable_clusters(1)->add_endpoints()->CopyFrom(Backend().endpoints(0));
   EXPECT_THAT(Errors(), ElementsAre("clusters[backend].connect_timeout: must be > 0s and <= 60s, "
                                     "got 60.5s"));
-  backend().mutable_connect_timeout()->set_seconds(-1);
-  backend().mutable_connect_timeout()->set_nanos(0);
+  Backend().mutable_connect_timeout()->set_seconds(-1);
+  Backend().mutable_connect_timeout()->set_nanos(0);
   EXPECT_THAT(Errors(), ElementsAre("clusters[backend].connect_timeout: must be > 0s and <= 60s, "
                                     "got -1s"));
 }
 
 TEST_F(ValidateTest, Names) {
-  api().set_name("");
+  Api().set_name("");
   s_.mutable_virtual_hosts(1)->set_name("a b");
-  backend().set_name(std::string(129, 'x'));
+  Backend().set_name(std::string(129, 'x'));
   EXPECT_THAT(
       Errors(),
       ElementsAre("virtual_hosts[0].name: must not be empty",
@@ -166,10 +166,10 @@ TEST_F(ValidateTest, Names) {
 
 TEST_F(ValidateTest, DuplicateNames) {
   s_.mutable_virtual_hosts(1)->set_name("api");
-  exact().set_name("users");
+  Exact().set_name("users");
   s_.mutable_clusters(1)->set_name("backend");
-  re().mutable_route()->set_cluster("backend");
-  exact().mutable_route()->mutable_weighted_clusters()->mutable_clusters(1)->set_name("x");
+  Re().mutable_route()->set_cluster("backend");
+  Exact().mutable_route()->mutable_weighted_clusters()->mutable_clusters(1)->set_name("x");
   EXPECT_THAT(Errors(),
               ElementsAre("virtual_hosts[api].routes[1].name: duplicate \"users\", already used "
                           "by virtual_hosts[api].routes[users]",
@@ -182,18 +182,18 @@ TEST_F(ValidateTest, DuplicateNames) {
 }
 
 TEST_F(ValidateTest, SameRouteNameInTwoVirtualHostsIsFine) {
-  ASSERT_EQ(s_.virtual_hosts(1).routes(0).name(), users().name());
+  ASSERT_EQ(s_.virtual_hosts(1).routes(0).name(), Users().name());
   EXPECT_THAT(Errors(), IsEmpty());
 }
 
 TEST_F(ValidateTest, NamesAreQuotedEscapedAndCut) {
-  api().set_name("line\nbreak\"" + std::string(100, 'x'));
+  Api().set_name("line\nbreak\"" + std::string(100, 'x'));
   EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[0].name: \"line\\nbreak\\\"" +
                                     std::string(53, 'x') + "...\" must match [A-Za-z0-9_.-]+"));
 }
 
 TEST_F(ValidateTest, Domains) {
-  api().clear_domains();
+  Api().clear_domains();
   s_.mutable_virtual_hosts(1)->add_domains("API.example.com");
   s_.mutable_virtual_hosts(1)->add_domains("api.example.com:8080");
   s_.mutable_virtual_hosts(1)->add_domains("a..b");
@@ -224,10 +224,10 @@ TEST_F(ValidateTest, DomainInTwoVirtualHostsComparesCaseInsensitively) {
 }
 
 TEST_F(ValidateTest, PathSpecifier) {
-  users().mutable_match()->clear_prefix();
-  exact().mutable_match()->set_path("health");
-  re().mutable_match()->set_prefix("/a?b");
-  re().mutable_route()->set_prefix_rewrite("/x");
+  Users().mutable_match()->clear_prefix();
+  Exact().mutable_match()->set_path("health");
+  Re().mutable_match()->set_prefix("/a?b");
+  Re().mutable_route()->set_prefix_rewrite("/x");
   s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_match()->set_prefix("");
   EXPECT_THAT(
       Errors(),
@@ -245,16 +245,16 @@ TEST_F(ValidateTest, PathSpecifier) {
 }
 
 TEST_F(ValidateTest, PathLength) {
-  exact().mutable_match()->set_path("/" + std::string(4096, 'a'));
+  Exact().mutable_match()->set_path("/" + std::string(4096, 'a'));
   EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[exact].match.path: must be at most "
                                     "4096 characters, got 4097"));
 }
 
 TEST_F(ValidateTest, Methods) {
-  users().mutable_match()->add_methods("get");
-  users().mutable_match()->add_methods("GET");
-  users().mutable_match()->add_methods("");
-  users().mutable_match()->add_methods("GET POST");
+  Users().mutable_match()->add_methods("get");
+  Users().mutable_match()->add_methods("GET");
+  Users().mutable_match()->add_methods("");
+  Users().mutable_match()->add_methods("GET POST");
   EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[users].match.methods[2]: \"get\" "
                                     "is not an upper-case method token",
                                     "virtual_hosts[api].routes[users].match.methods[3]: duplicate "
@@ -266,7 +266,7 @@ TEST_F(ValidateTest, Methods) {
 }
 
 TEST_F(ValidateTest, HeaderMatchers) {
-  v1::RouteMatch& match = *users().mutable_match();
+  v1::RouteMatch& match = *Users().mutable_match();
   match.mutable_headers(0)->set_name("x y");
   match.mutable_headers(1)->clear_name();
   match.mutable_headers(2)->clear_prefix();
@@ -287,8 +287,8 @@ TEST_F(ValidateTest, HeaderMatchers) {
 }
 
 TEST_F(ValidateTest, ClusterReferences) {
-  users().mutable_route()->set_cluster("nope");
-  re().mutable_route()->set_cluster("");
+  Users().mutable_route()->set_cluster("nope");
+  Re().mutable_route()->set_cluster("");
   s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_route()->clear_cluster();
   EXPECT_THAT(
       Errors(),
@@ -299,7 +299,7 @@ TEST_F(ValidateTest, ClusterReferences) {
 }
 
 TEST_F(ValidateTest, WeightedClusters) {
-  auto& clusters = *exact().mutable_route()->mutable_weighted_clusters()->mutable_clusters();
+  auto& clusters = *Exact().mutable_route()->mutable_weighted_clusters()->mutable_clusters();
   clusters[0].set_weight(0);
   clusters[1].set_weight(10001);
   auto* again = clusters.Add();
@@ -308,7 +308,7 @@ TEST_F(ValidateTest, WeightedClusters) {
   auto* unknown = clusters.Add();
   unknown->set_name("ghost");
   unknown->set_weight(5);
-  re().mutable_route()->mutable_weighted_clusters();
+  Re().mutable_route()->mutable_weighted_clusters();
   const std::string path = "virtual_hosts[api].routes[exact].route.weighted_clusters.clusters";
   EXPECT_THAT(Errors(),
               ElementsAre(path + "[0].weight: must be 1..10000, got 0",
@@ -320,9 +320,9 @@ TEST_F(ValidateTest, WeightedClusters) {
 }
 
 TEST_F(ValidateTest, Rewrites) {
-  users().mutable_route()->set_prefix_rewrite("v2/");
-  exact().mutable_route()->set_prefix_rewrite("/v2/");
-  re().mutable_route()->set_host_rewrite("bad host:80");
+  Users().mutable_route()->set_prefix_rewrite("v2/");
+  Exact().mutable_route()->set_prefix_rewrite("/v2/");
+  Re().mutable_route()->set_host_rewrite("bad host:80");
   s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_route()->set_host_rewrite("h:0");
   EXPECT_THAT(
       Errors(),
@@ -337,10 +337,10 @@ TEST_F(ValidateTest, Rewrites) {
 }
 
 TEST_F(ValidateTest, RouteTimeout) {
-  users().mutable_route()->mutable_timeout()->set_seconds(-1);
-  exact().mutable_route()->mutable_timeout()->set_nanos(1);  // 3600s + 1ns
-  re().mutable_route()->mutable_timeout()->set_seconds(1);
-  re().mutable_route()->mutable_timeout()->set_nanos(-5);
+  Users().mutable_route()->mutable_timeout()->set_seconds(-1);
+  Exact().mutable_route()->mutable_timeout()->set_nanos(1);  // 3600s + 1ns
+  Re().mutable_route()->mutable_timeout()->set_seconds(1);
+  Re().mutable_route()->mutable_timeout()->set_nanos(-5);
   EXPECT_THAT(
       Errors(),
       ElementsAre("virtual_hosts[api].routes[users].route.timeout: must be 0s..1h, got -1s",
@@ -351,9 +351,9 @@ TEST_F(ValidateTest, RouteTimeout) {
 }
 
 TEST_F(ValidateTest, ErrorsComeInSnapshotOrder) {
-  backend().mutable_endpoints(0)->set_port(0);
-  re().mutable_match()->set_regex("(");
-  api().set_name("");
+  Backend().mutable_endpoints(0)->set_port(0);
+  Re().mutable_match()->set_regex("(");
+  Api().set_name("");
   const std::vector<std::string> errors = Errors();
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0], "virtual_hosts[0].name: must not be empty");
@@ -366,7 +366,7 @@ TEST_F(ValidateTest, ErrorsComeInSnapshotOrder) {
 }
 
 TEST_F(ValidateTest, OversizedListsAreReportedOnce) {
-  for (size_t i = api().routes_size(); i <= kMaxRoutesPerVirtualHost; ++i) api().add_routes();
+  for (size_t i = Api().routes_size(); i <= kMaxRoutesPerVirtualHost; ++i) Api().add_routes();
   for (size_t i = 0; i <= kMaxMethodsPerRoute; ++i) {
     s_.mutable_virtual_hosts(1)->mutable_routes(0)->mutable_match()->add_methods("GET");
   }
@@ -377,7 +377,7 @@ TEST_F(ValidateTest, OversizedListsAreReportedOnce) {
 }
 
 TEST_F(ValidateTest, ErrorCountIsCapped) {
-  for (int i = 0; i < 3000; ++i) backend().add_endpoints();  // each: bad address and port
+  for (int i = 0; i < 3000; ++i) Backend().add_endpoints();  // each: bad address and port
   const std::vector<std::string> errors = Errors();
   ASSERT_EQ(errors.size(), kMaxErrors + 1);
   EXPECT_EQ(errors.back(), "too many errors; stopped after the first 1000");

@@ -14,7 +14,6 @@ namespace switchyard::e2e {
 namespace {
 
 using ::switchyard::testing::BuildRequest;
-using ::switchyard::testing::Headers;
 using ::switchyard::testing::RawClient;
 using ::switchyard::testing::WriteFile;
 

@@ -1,5 +1,6 @@
 #include "tests/e2e/support/deploy_local.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 
@@ -23,7 +24,7 @@ std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
 uint16_t PortOf(const std::map<std::string, std::string>& env, const std::string& key) {
   const auto it = env.find(key);
   if (it == env.end()) return 0;
-  const long port = std::strtol(it->second.c_str(), nullptr, 10);
+  const int64_t port = std::strtol(it->second.c_str(), nullptr, 10);
   return port > 0 && port <= 65535 ? static_cast<uint16_t>(port) : 0;
 }
 

@@ -104,7 +104,7 @@ DynamicProxy& E2eTest::AddProxy(DynamicProxy::Options options) {
   return *proxies_.back();
 }
 
-::testing::AssertionResult E2eTest::StartProxies(int count, std::vector<std::string> flags) {
+::testing::AssertionResult E2eTest::StartProxies(int count, const std::vector<std::string>& flags) {
   for (int i = 0; i < count; ++i) {
     DynamicProxy::Options options;
     options.node_id = "proxy" + std::to_string(proxies_.size() + 1);

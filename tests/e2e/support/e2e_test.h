@@ -45,7 +45,7 @@ class E2eTest : public ::testing::Test {
                                    const std::vector<std::string>& extra = {});
   // Starts `count` more proxies subscribed to the control plane, each with its own
   // snapshot cache, and waits until each serves a snapshot.
-  ::testing::AssertionResult StartProxies(int count, std::vector<std::string> flags = {});
+  ::testing::AssertionResult StartProxies(int count, const std::vector<std::string>& flags = {});
   // HAProxy in front of every proxy started so far.
   ::testing::AssertionResult StartHaproxy();
   // Every proxy in `proxies` (default: all) reports `version` in /stats.
