@@ -12,6 +12,21 @@ std::atomic<int> min_level{static_cast<int>(LogLevel::kInfo)};
 
 }  // namespace
 
+bool ParseLogLevel(std::string_view text, LogLevel& level) {
+  if (text == "debug") {
+    level = LogLevel::kDebug;
+  } else if (text == "info") {
+    level = LogLevel::kInfo;
+  } else if (text == "warning") {
+    level = LogLevel::kWarning;
+  } else if (text == "error") {
+    level = LogLevel::kError;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void SetLogLevel(LogLevel level) { min_level.store(static_cast<int>(level)); }
 
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= min_level.load(); }

@@ -4,6 +4,8 @@
 #ifndef SWITCHYARD_COMMON_LOG_H_
 #define SWITCHYARD_COMMON_LOG_H_
 
+#include <string_view>
+
 namespace switchyard {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
@@ -11,6 +13,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 // Messages below `level` are dropped. Default kInfo.
 void SetLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
+
+// Parses "debug", "info", "warning" or "error" (a --log_level flag); false otherwise.
+bool ParseLogLevel(std::string_view text, LogLevel& level);
 
 void LogAt(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));
 

@@ -37,21 +37,6 @@ ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 namespace switchyard {
 namespace {
 
-bool ParseLogLevel(const std::string& text, LogLevel& level) {
-  if (text == "debug") {
-    level = LogLevel::kDebug;
-  } else if (text == "info") {
-    level = LogLevel::kInfo;
-  } else if (text == "warning") {
-    level = LogLevel::kWarning;
-  } else if (text == "error") {
-    level = LogLevel::kError;
-  } else {
-    return false;
-  }
-  return true;
-}
-
 // Written to a temporary name and renamed, so a reader never sees half a file.
 bool WriteReadyFile(const std::string& path, int port) {
   const std::string tmp = path + ".tmp";

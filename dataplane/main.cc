@@ -91,21 +91,6 @@ bool ParseEndpoint(const std::string& text, boost::asio::ip::tcp::endpoint& out)
   return true;
 }
 
-bool ParseLogLevel(const std::string& text, LogLevel& level) {
-  if (text == "debug") {
-    level = LogLevel::kDebug;
-  } else if (text == "info") {
-    level = LogLevel::kInfo;
-  } else if (text == "warning") {
-    level = LogLevel::kWarning;
-  } else if (text == "error") {
-    level = LogLevel::kError;
-  } else {
-    return false;
-  }
-  return true;
-}
-
 int Fail(const std::string& message) {
   std::fprintf(stderr, "switchyard-proxy: %s\n", message.c_str());
   return 2;
