@@ -24,7 +24,7 @@
 #include "dataplane/admin/admin_server.h"
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
-#include "dataplane/proxy/request_pipeline.h"
+#include "dataplane/proxy/phase_chain.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/server/worker.h"
 #include "nlohmann/json.hpp"
@@ -229,11 +229,11 @@ int Main() {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  const auto pipeline = proxy::RequestPipeline::Standard({.via = options->via});
+  const proxy::PhaseChain phases(proxy::PhaseChain::StandardPhases({.via = options->via}));
   std::vector<std::unique_ptr<server::Worker>> workers;
-  std::vector<server::Worker*> worker_pointers;
+  std::vector<config::ConfigSink*> worker_pointers;
   for (int i = 0; i < worker_count; ++i) {
-    auto worker = std::make_unique<server::Worker>(i, *options, *pipeline, manager.current());
+    auto worker = std::make_unique<server::Worker>(i, *options, phases, manager.current());
     boost::system::error_code ec;
     // The first bind settles the port (when 0 was asked for); the rest share it.
     const auto bound = worker->Listen(listen, ec);
@@ -246,9 +246,11 @@ int Main() {
     worker_pointers.push_back(worker.get());
     workers.push_back(std::move(worker));
   }
-  manager.AttachWorkers(worker_pointers);
-  // A snapshot installed between the workers' creation and AttachWorkers reaches them here.
-  for (server::Worker* worker : worker_pointers) worker->SetConfig(manager.current());
+  manager.AttachSinks(worker_pointers);
+  // A snapshot installed between the workers' creation and AttachSinks reaches them here.
+  if (auto current = manager.current()) {
+    for (config::ConfigSink* worker : worker_pointers) worker->Publish(current);
+  }
 
   std::unique_ptr<config::DiscoveryClient> discovery;
   if (!control_plane.empty()) {

@@ -28,14 +28,14 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
   if (!compiled.ok()) return compiled.status();
   const absl::Duration compile_time = absl::Now() - start;
 
-  std::vector<server::Worker*> workers;
+  std::vector<ConfigSink*> sinks;
   {
     absl::MutexLock lock(&mu_);
     current_ = *compiled;
     snapshot_ = std::make_shared<const v1::Snapshot>(snapshot);
-    workers = workers_;
+    sinks = sinks_;
   }
-  for (server::Worker* worker : workers) worker->SetConfig(*compiled);
+  for (ConfigSink* sink : sinks) sink->Publish(*compiled);
   LogInfo("serving snapshot version %llu (%d virtual hosts, %d clusters; compiled in %s)",
           static_cast<unsigned long long>(snapshot.version()), snapshot.virtual_hosts_size(),
           snapshot.clusters_size(), absl::FormatDuration(compile_time).c_str());
@@ -49,9 +49,9 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
   return absl::OkStatus();
 }
 
-void ConfigManager::AttachWorkers(std::vector<server::Worker*> workers) {
+void ConfigManager::AttachSinks(std::vector<ConfigSink*> sinks) {
   absl::MutexLock lock(&mu_);
-  workers_ = std::move(workers);
+  sinks_ = std::move(sinks);
 }
 
 std::shared_ptr<const runtime::RuntimeConfig> ConfigManager::current() const {

@@ -18,7 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "dataplane/config/snapshot_cache.h"
 #include "dataplane/runtime/runtime_config.h"
-#include "dataplane/server/worker.h"
+#include "dataplane/config/config_sink.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::config {
@@ -40,8 +40,9 @@ class ConfigManager {
   // Thread-safe; installs are serialized.
   absl::Status Install(const v1::Snapshot& snapshot, bool from_cache = false);
 
-  // Workers receive every later install. Call once, before Install from other threads.
-  void AttachWorkers(std::vector<server::Worker*> workers);
+  // Every later install is published to `sinks` (the workers). Call once, before Install
+  // from other threads.
+  void AttachSinks(std::vector<ConfigSink*> sinks);
 
   // The compiled config new requests get; nullptr before the first install.
   std::shared_ptr<const runtime::RuntimeConfig> current() const;
@@ -56,7 +57,7 @@ class ConfigManager {
   const ConfigManagerOptions options_;
   absl::Mutex install_mu_;  // serializes Install
   mutable absl::Mutex mu_;
-  std::vector<server::Worker*> workers_ ABSL_GUARDED_BY(mu_);
+  std::vector<ConfigSink*> sinks_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const runtime::RuntimeConfig> current_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const v1::Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };

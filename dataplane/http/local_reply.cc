@@ -1,10 +1,27 @@
 #include "dataplane/http/local_reply.h"
 
+#include <array>
+
 #include "dataplane/http/header_map.h"
 #include "dataplane/http/serializer.h"
 #include "nlohmann/json.hpp"
 
 namespace switchyard::http {
+namespace {
+
+// Fields of a local reply that only the gateway writes.
+constexpr std::array<std::string_view, 6> kReservedFields = {
+    "content-length", "transfer-encoding", "connection",
+    "content-type",   kLocalReplyHeader,   "x-request-id"};
+
+bool IsReserved(std::string_view lower_name) {
+  for (std::string_view reserved : kReservedFields) {
+    if (lower_name == reserved) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_view request_id,
                       bool close) {
@@ -22,6 +39,9 @@ void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_vie
   headers.Add("content-type", "application/json");
   headers.Add(kLocalReplyHeader, "true");
   if (!request_id.empty()) headers.Add("x-request-id", request_id);
+  for (const HeaderField& field : reply.headers) {
+    if (!IsReserved(field.name)) headers.Add(field.name, field.value);
+  }
   ResponseFraming framing;
   framing.framing = BodyFraming::kContentLength;
   framing.content_length = text.size();

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "dataplane/http/header_map.h"
+
 namespace switchyard::http {
 
 inline constexpr std::string_view kLocalReplyHeader = "x-switchyard-local-reply";
@@ -17,10 +19,16 @@ struct LocalReply {
   std::string_view error;
   // A sentence for people.
   std::string message;
+  // Headers the phase that stopped the request wants sent with the reply, such as
+  // WWW-Authenticate on a 401 or Retry-After on a 429. Framing (Content-Length,
+  // Transfer-Encoding, Connection), Content-Type, the marker header and X-Request-Id are
+  // always the gateway's own: fields of those names here are ignored.
+  HeaderMap headers;
 };
 
 // Appends the whole response: status line, headers (content-type, the marker header,
-// x-request-id, content-length, and "connection: close" when `close`), and the body
+// x-request-id, then reply.headers, content-length, and "connection: close" when
+// `close`), and the body
 // {"status":N,"error":"...","message":"...","request_id":"..."}.
 void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_view request_id,
                       bool close);

@@ -1,45 +1,89 @@
-// What the request phases know about one request, from its decoded headers to the
-// upstream endpoint chosen for it. The codec fills the first block; each phase fills
-// its own fields. One context per request, used on one worker thread.
+// What the phases know about one request, from its decoded headers to how it ended. The
+// codec fills the first block, the phases fill theirs, and the stream records the outcome
+// before the request-end hook. One context per request, used on one worker thread; a
+// Stream reuses its context from request to request, so a warm one allocates nothing.
 #ifndef SWITCHYARD_DATAPLANE_PROXY_REQUEST_CONTEXT_H_
 #define SWITCHYARD_DATAPLANE_PROXY_REQUEST_CONTEXT_H_
 
+#include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "dataplane/http/header_map.h"
 #include "dataplane/http/local_reply.h"
-#include "dataplane/http/request_id.h"
+#include "dataplane/proxy/phase_slots.h"
+#include "dataplane/proxy/worker_services.h"
 #include "dataplane/runtime/runtime_config.h"
-#include "dataplane/upstream/load_balancer.h"
+#include "dataplane/time/clock.h"
 
 namespace switchyard::proxy {
+
+class PhaseWaiter;
+
+// How a request ended. Every request ends exactly one way, recorded at the stream's one
+// exit before the request-end hook runs.
+enum class StreamEnd {
+  kNone,            // still running
+  kCompleted,       // the upstream's response was relayed in full
+  kLocalReply,      // the gateway answered (a phase stopped it, or a failure before the
+                    // response head became a 4xx/5xx)
+  kClientGone,      // the client reset or went away before the response was complete
+  kUpstreamFailed,  // the upstream failed after the response head: the client saw a cut body
+};
+
+std::string_view StreamEndName(StreamEnd end);
+
+// What the request-end hook sees: status, sizes and times.
+struct RequestRecord {
+  StreamEnd end = StreamEnd::kNone;
+  // The status sent to the client; 0 if nothing was sent.
+  int status = 0;
+  // The local reply's error code when the gateway answered, else empty.
+  std::string_view local_reply_error;
+  // Body bytes received from the client and sent to it (framing not counted).
+  uint64_t request_body_bytes = 0;
+  uint64_t response_body_bytes = 0;
+  // From the worker's clock. A stage that was not reached keeps the epoch (zero).
+  time::MonotonicTime start{};
+  time::MonotonicTime upstream_connected{};
+  time::MonotonicTime response_head{};
+  time::MonotonicTime finish{};
+};
 
 struct RequestContext {
   // Set by the codec before the phases run.
   std::string_view client_ip;
   std::string_view scheme = "http";
+  std::string_view protocol = "HTTP/1.1";
   std::string method;
-  std::string target;  // origin-form: path and query
+  std::string target;  // origin-form: path and query, normalized for routing
   int version = 11;
   http::HeaderMap headers;
   // The snapshot this request runs on from start to end, even if a newer one is swapped in.
   std::shared_ptr<const runtime::RuntimeConfig> config;
+  // The worker's services; never null while the request runs.
+  WorkerServices* services = nullptr;
 
   // Filled by the phases.
   std::string request_id;
   const router::Route* route = nullptr;
   const runtime::Cluster* cluster = nullptr;
-  const runtime::Endpoint* endpoint = nullptr;
   std::string upstream_target;
-  // Set by the phase that stops the request.
+  // Set by the phase (or the stream) that stops the request.
   http::LocalReply local_reply;
+  // Phases' own per-request state.
+  PhaseSlots slots;
+  // Set by the stream before each hook: who a pending phase resumes (phase.h, Suspend).
+  PhaseWaiter* waiter = nullptr;
 
-  // Prepares the context for the next request on a connection. Strings and the header
-  // map keep their storage, so a warm connection allocates nothing here.
+  // Set by the upstream request: the endpoint it chose last (a retry may choose again).
+  const runtime::Endpoint* endpoint = nullptr;
+  // Filled by the stream for the request-end hook.
+  RequestRecord record;
+
+  // Prepares the context for the next request. Strings, the header map and the slot
+  // table keep their storage.
   void Reset() {
     method.clear();
     target.clear();
@@ -49,32 +93,15 @@ struct RequestContext {
     request_id.clear();
     route = nullptr;
     cluster = nullptr;
-    endpoint = nullptr;
     upstream_target.clear();
-    local_reply = {};
+    local_reply.status = 0;
+    local_reply.error = {};
+    local_reply.message.clear();
+    local_reply.headers.clear();
+    slots.Clear();
+    endpoint = nullptr;
+    record = {};
   }
-};
-
-// Load-balancer state for one config, on one worker: picks must be spread per worker,
-// and workers share nothing.
-class WorkerBalancers {
- public:
-  // Rebuilds the state when `config` is not the one it was built for.
-  upstream::SmoothWeightedRoundRobin& ForCluster(const runtime::RuntimeConfig& config,
-                                                 size_t cluster_index);
-
- private:
-  const runtime::RuntimeConfig* built_for_ = nullptr;
-  std::vector<upstream::SmoothWeightedRoundRobin> balancers_;
-};
-
-// Per-worker services the phases use. Owned by the worker; used only on its thread.
-struct WorkerServices {
-  explicit WorkerServices(uint64_t seed) : request_ids(seed), random(seed ^ 0x9e3779b97f4a7c15) {}
-
-  http::RequestIdGenerator request_ids;
-  std::mt19937_64 random;
-  WorkerBalancers balancers;
 };
 
 }  // namespace switchyard::proxy

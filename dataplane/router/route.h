@@ -59,6 +59,8 @@ struct Route {
 // carried over as is. As in Envoy, prefix "/api" with rewrite "/" turns "/api/users"
 // into "//users"; configure prefix "/api/" for "/users".
 std::string RewritePath(const Route& route, std::string_view path_and_query);
+// The same into `out` (replaced), which keeps its storage: the request path's form.
+void RewritePath(const Route& route, std::string_view path_and_query, std::string& out);
 
 }  // namespace switchyard::router
 

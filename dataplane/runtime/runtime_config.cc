@@ -5,12 +5,15 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "dataplane/runtime/resource_store.h"
+#include "dataplane/upstream/pool_key.h"
 #include "switchyard/config/validate.h"
 
 namespace switchyard::runtime {
 namespace {
 
 std::atomic<int64_t> live_count{0};
+std::atomic<uint64_t> next_generation{1};
 
 constexpr std::chrono::milliseconds kDefaultConnectTimeout{1000};
 constexpr uint32_t kDefaultMaxIdleConnections = 64;
@@ -21,11 +24,19 @@ std::chrono::milliseconds ToMillis(const google::protobuf::Duration& d) {
 
 }  // namespace
 
-RuntimeConfig::RuntimeConfig() { live_count.fetch_add(1, std::memory_order_relaxed); }
+RuntimeConfig::RuntimeConfig()
+    : generation_(next_generation.fetch_add(1, std::memory_order_relaxed)) {
+  live_count.fetch_add(1, std::memory_order_relaxed);
+}
 
 RuntimeConfig::~RuntimeConfig() { live_count.fetch_sub(1, std::memory_order_relaxed); }
 
 int64_t RuntimeConfig::LiveCount() { return live_count.load(std::memory_order_relaxed); }
+
+int RuntimeConfig::FindCluster(std::string_view name) const {
+  const auto it = cluster_index_.find(absl::string_view(name.data(), name.size()));
+  return it == cluster_index_.end() ? -1 : static_cast<int>(it->second);
+}
 
 absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
     const v1::Snapshot& snapshot) {
@@ -33,7 +44,7 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
 
   std::shared_ptr<RuntimeConfig> compiled(new RuntimeConfig());
   compiled->version_ = snapshot.version();
-  absl::flat_hash_map<std::string, uint32_t> cluster_index;
+  absl::flat_hash_map<std::string, uint32_t>& cluster_index = compiled->cluster_index_;
   compiled->clusters_.reserve(snapshot.clusters_size());
   for (const v1::Cluster& source : snapshot.clusters()) {
     Cluster& cluster = compiled->clusters_.emplace_back();
@@ -53,7 +64,10 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
       }
       Endpoint& endpoint = cluster.endpoints.emplace_back();
       endpoint.address = {address, static_cast<uint16_t>(ep.port())};
-      endpoint.pool_key = absl::StrCat(ep.address(), ":", ep.port());
+      endpoint.authority = address.is_v6() ? absl::StrCat("[", ep.address(), "]:", ep.port())
+                                           : absl::StrCat(ep.address(), ":", ep.port());
+      endpoint.pool_key = upstream::MakePoolKey({.address = endpoint.authority});
+      compiled->pool_keys_.insert(endpoint.pool_key);
       endpoint.weight = ep.weight() == 0 ? 1 : ep.weight();
     }
     cluster_index[cluster.name] = static_cast<uint32_t>(compiled->clusters_.size() - 1);
@@ -61,6 +75,11 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   auto routes = router::RouteTable::Build(snapshot, cluster_index);
   if (!routes.ok()) return routes.status();
   compiled->routes_ = std::move(*routes);
+  for (const v1::VirtualHost& vhost : snapshot.virtual_hosts()) {
+    for (const v1::Route& route : vhost.routes()) {
+      compiled->route_names_.insert(RouteResourceName(vhost.name(), route.name()));
+    }
+  }
   return std::shared_ptr<const RuntimeConfig>(std::move(compiled));
 }
 

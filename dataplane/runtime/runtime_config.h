@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "dataplane/router/route_table.h"
@@ -20,7 +22,10 @@ namespace switchyard::runtime {
 
 struct Endpoint {
   boost::asio::ip::tcp::endpoint address;
-  // "ip:port"; connection pools are keyed by it, so they outlive config swaps.
+  // "ip:port", or "[v6]:port": the endpoint as a Host header value and in logs.
+  std::string authority;
+  // The connection pool's key (upstream/pool_key.h): the endpoint plus the connection's
+  // settings. Pools are keyed by it, so pooled connections outlive config swaps.
   std::string pool_key;
   int64_t weight = 1;
 };
@@ -45,13 +50,29 @@ class RuntimeConfig {
   static int64_t LiveCount();
 
   uint64_t version() const { return version_; }
+  // Unique to this compiled object within the process and never reused (unlike its
+  // address), so per-worker state can tell which config it was last synced with.
+  uint64_t generation() const { return generation_; }
   const router::RouteTable& routes() const { return *routes_; }
   const std::vector<Cluster>& clusters() const { return clusters_; }
+  // The index of the cluster named `name`, or -1.
+  int FindCluster(std::string_view name) const;
+  // Whether some cluster has an endpoint with this pool key.
+  bool HasPoolKey(std::string_view pool_key) const { return pool_keys_.contains(absl::string_view(pool_key.data(), pool_key.size())); }
+  // Whether the route "virtual_host/route" (runtime::RouteResourceName) exists.
+  bool HasRoute(std::string_view route_resource_name) const {
+    return route_names_.contains(
+        absl::string_view(route_resource_name.data(), route_resource_name.size()));
+  }
 
  private:
   RuntimeConfig();
 
   uint64_t version_ = 0;
+  uint64_t generation_ = 0;
+  absl::flat_hash_map<std::string, uint32_t> cluster_index_;
+  absl::flat_hash_set<std::string> pool_keys_;
+  absl::flat_hash_set<std::string> route_names_;
   std::unique_ptr<const router::RouteTable> routes_;
   std::vector<Cluster> clusters_;
 };

@@ -1,11 +1,14 @@
 #include "dataplane/server/worker.h"
 
+#include <algorithm>
 #include <random>
 #include <utility>
 
 #include "boost/asio/post.hpp"
 #include "common/log.h"
-#include "dataplane/server/http1_session.h"
+#include "dataplane/io/read_some.h"
+#include "dataplane/server/http1_connection.h"
+#include "dataplane/server/http1_exchange.h"
 
 namespace switchyard::server {
 namespace {
@@ -13,6 +16,15 @@ namespace {
 // How often deadlines are checked. A timeout fires at most this much late; in exchange,
 // arming a deadline on the request path is one store instead of a timer operation.
 constexpr std::chrono::milliseconds kSweepInterval{50};
+// Idle pooled upstream connections are checked for expiry every this many sweeps.
+constexpr uint32_t kPoolSweepEvery = 20;
+// Idle per-request storage kept per worker; more is freed (a burst of connections must
+// not pin its peak memory forever).
+constexpr size_t kMaxFreeExchanges = 256;
+constexpr size_t kMaxFreeBuffers = 256;
+// Accept back-off after failures: first wait, and the most.
+constexpr std::chrono::milliseconds kFirstAcceptBackoff{10};
+constexpr std::chrono::milliseconds kMaxAcceptBackoff{1000};
 
 uint64_t RandomSeed() {
   std::random_device device;
@@ -21,16 +33,24 @@ uint64_t RandomSeed() {
 
 }  // namespace
 
-Worker::Worker(int index, const ServerOptions& options, const proxy::RequestPipeline& pipeline,
+Worker::Worker(int index, const ServerOptions& options, const proxy::PhaseChain& phases,
                std::shared_ptr<const runtime::RuntimeConfig> initial_config)
     : index_(index),
       options_(options),
-      pipeline_(pipeline),
-      config_(std::move(initial_config)),
-      services_(RandomSeed()),
-      pool_(options.upstream_idle_timeout) {}
+      phases_(phases),
+      stream_options_{.limits = options.limits, .idle_timeout = options.idle_timeout},
+      services_(RandomSeed(), clock_, options.upstream_idle_timeout) {
+  ApplyConfig(std::move(initial_config));
+}
 
-Worker::~Worker() { Stop(); }
+Worker::~Worker() {
+  Stop();
+  // Sockets and timers must go before io_ does; connections still inside io_'s handlers
+  // free their storage directly (stopping_).
+  stopping_ = true;
+  free_exchanges_.clear();
+  services_.pool.RetainOnly([](std::string_view) { return false; });
+}
 
 boost::asio::ip::tcp::endpoint Worker::Listen(const boost::asio::ip::tcp::endpoint& endpoint,
                                               boost::system::error_code& ec) {
@@ -63,27 +83,75 @@ void Worker::Stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     sweep_timer_.cancel();
-    // Copy: closing a session unregisters it.
-    const std::list<Http1Session*> open(sessions_.begin(), sessions_.end());
-    for (Http1Session* session : open) session->Close();
+    accept_retry_timer_.cancel();
+    // Copy: closing a connection unregisters it.
+    const std::list<Http1Connection*> open(connections_.begin(), connections_.end());
+    for (Http1Connection* connection : open) connection->Close();
     io_.stop();
   });
   thread_.join();
 }
 
-void Worker::SetConfig(std::shared_ptr<const runtime::RuntimeConfig> config) {
-  boost::asio::post(io_,
-                    [this, config = std::move(config)]() mutable { config_ = std::move(config); });
+void Worker::Publish(std::shared_ptr<const runtime::RuntimeConfig> config) {
+  boost::asio::post(io_, [this, config = std::move(config)]() mutable {
+    ApplyConfig(std::move(config));
+  });
 }
 
-std::list<Http1Session*>::iterator Worker::Register(Http1Session* session) {
-  return sessions_.insert(sessions_.end(), session);
+void Worker::ApplyConfig(std::shared_ptr<const runtime::RuntimeConfig> config) {
+  config_ = std::move(config);
+  if (config_ == nullptr) return;
+  const runtime::RuntimeConfig& current = *config_;
+  services_.endpoints.OnConfig(current);
+  // Idle connections to endpoints no cluster has any more are closed now, not left in
+  // CLOSE_WAIT until the upstream gives up on them.
+  services_.pool.RetainOnly([&current](std::string_view key) { return current.HasPoolKey(key); });
+  services_.resources.Retain([&current](runtime::ResourceKind kind, std::string_view name) {
+    return kind == runtime::ResourceKind::kCluster ? current.FindCluster(name) >= 0
+                                                   : current.HasRoute(name);
+  });
 }
 
-void Worker::Unregister(std::list<Http1Session*>::iterator it) {
-  sessions_.erase(it);
+Http1Exchange* Worker::TakeExchange() {
+  if (free_exchanges_.empty()) {
+    return new Http1Exchange(io_.get_executor(), phases_, services_, stream_options_);
+  }
+  Http1Exchange* exchange = free_exchanges_.back().release();
+  free_exchanges_.pop_back();
+  return exchange;
+}
+
+void Worker::GiveExchange(Http1Exchange* exchange) {
+  std::unique_ptr<Http1Exchange> owned(exchange);
+  if (stopping_ || free_exchanges_.size() >= kMaxFreeExchanges) return;  // freed here
+  free_exchanges_.push_back(std::move(owned));
+}
+
+boost::beast::flat_buffer Worker::TakeBuffer() {
+  boost::beast::flat_buffer buffer;
+  if (!free_buffers_.empty()) {
+    buffer = std::move(free_buffers_.back());
+    free_buffers_.pop_back();
+  }
+  buffer.max_size(options_.limits.max_header_bytes + io::kReadChunk);
+  return buffer;
+}
+
+void Worker::GiveBuffer(boost::beast::flat_buffer buffer) {
+  if (stopping_ || free_buffers_.size() >= kMaxFreeBuffers) return;
+  buffer.clear();
+  free_buffers_.push_back(std::move(buffer));
+}
+
+std::list<Http1Connection*>::iterator Worker::Register(Http1Connection* connection) {
+  return connections_.insert(connections_.end(), connection);
+}
+
+void Worker::Unregister(std::list<Http1Connection*>::iterator it) {
+  connections_.erase(it);
   if (stopping_ || !acceptor_.is_open() ||
-      sessions_.size() + 1 != options_.max_connections_per_worker) {
+      connections_.size() + 1 != options_.max_connections_per_worker ||
+      accept_backoff_.count() > 0) {
     return;
   }
   Accept();  // accepting paused at the limit; one slot is free again
@@ -92,15 +160,38 @@ void Worker::Unregister(std::list<Http1Session*>::iterator it) {
 void Worker::Accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, io::Socket socket) {
     if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      boost::system::error_code ignored;
-      socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-      std::make_shared<Http1Session>(*this, std::move(socket))->Start();
-    } else {
-      // EMFILE and friends: keep accepting; the sweeper frees descriptors over time.
-      LogWarning("worker %d: accept failed: %s", index_, ec.message().c_str());
+    if (ec) {
+      BackOffAccept(ec);
+      return;
     }
-    if (sessions_.size() < options_.max_connections_per_worker) Accept();
+    if (accept_backoff_.count() > 0) {
+      LogInfo("worker %d: accepting again after %llu failed accepts", index_,
+              static_cast<unsigned long long>(accept_failures_));
+      accept_backoff_ = std::chrono::milliseconds(0);
+      accept_failures_ = 0;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    std::make_shared<Http1Connection>(*this, std::move(socket))->Start();
+    if (connections_.size() < options_.max_connections_per_worker) Accept();
+  });
+}
+
+void Worker::BackOffAccept(const boost::system::error_code& ec) {
+  ++accept_failures_;
+  // One warning when failures start, then one each time the wait reaches its maximum.
+  if (accept_backoff_.count() == 0 || accept_backoff_ == kMaxAcceptBackoff) {
+    LogWarning("worker %d: accept failed: %s (%llu so far); retrying in %lld ms", index_,
+               ec.message().c_str(), static_cast<unsigned long long>(accept_failures_),
+               static_cast<long long>(
+                   std::max(kFirstAcceptBackoff, std::min(accept_backoff_ * 2, kMaxAcceptBackoff))
+                       .count()));
+  }
+  accept_backoff_ = std::max(kFirstAcceptBackoff, std::min(accept_backoff_ * 2, kMaxAcceptBackoff));
+  accept_retry_timer_.expires_after(accept_backoff_);
+  accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+    if (wait_ec || stopping_ || !acceptor_.is_open()) return;
+    if (connections_.size() < options_.max_connections_per_worker) Accept();
   });
 }
 
@@ -108,12 +199,13 @@ void Worker::Sweep() {
   sweep_timer_.expires_after(kSweepInterval);
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    const auto now = std::chrono::steady_clock::now();
-    now_ = now;
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      Http1Session* session = *it++;  // the session may unregister itself
-      session->Sweep(now);
+    clock_.Set(std::chrono::steady_clock::now());
+    const time::MonotonicTime now = clock_.Now();
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      Http1Connection* connection = *it++;  // the connection may unregister itself
+      connection->Sweep(now);
     }
+    if (++sweeps_ % kPoolSweepEvery == 0) services_.pool.Sweep(now);
     Sweep();
   });
 }

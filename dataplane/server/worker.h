@@ -1,7 +1,8 @@
 // One worker thread: its own io_context, its own SO_REUSEPORT acceptor, the client
-// connections it accepted for their whole life, its own upstream connection pool and
-// load-balancer state. Nothing here is shared with other workers, so the request path
-// takes no lock. Other threads talk to a worker only by posting to its io_context.
+// connections it accepted for their whole life, and its own services (upstream pool,
+// endpoint state, per-resource store, clock). Nothing here is shared with other workers,
+// so the request path takes no lock. Other threads talk to a worker only by posting to
+// its io_context (Publish).
 #ifndef SWITCHYARD_DATAPLANE_SERVER_WORKER_H_
 #define SWITCHYARD_DATAPLANE_SERVER_WORKER_H_
 
@@ -9,23 +10,28 @@
 #include <list>
 #include <memory>
 #include <thread>
+#include <vector>
 
+#include "boost/beast/core/flat_buffer.hpp"
+#include "dataplane/config/config_sink.h"
 #include "dataplane/io/io_types.h"
-#include "dataplane/proxy/request_context.h"
-#include "dataplane/proxy/request_pipeline.h"
+#include "dataplane/proxy/phase_chain.h"
+#include "dataplane/proxy/stream.h"
+#include "dataplane/proxy/worker_services.h"
 #include "dataplane/runtime/runtime_config.h"
 #include "dataplane/server/server_options.h"
-#include "dataplane/upstream/connection_pool.h"
+#include "dataplane/time/clock.h"
 
 namespace switchyard::server {
 
-class Http1Session;
+class Http1Connection;
+struct Http1Exchange;
 
-class Worker {
+class Worker final : public config::ConfigSink {
  public:
-  Worker(int index, const ServerOptions& options, const proxy::RequestPipeline& pipeline,
+  Worker(int index, const ServerOptions& options, const proxy::PhaseChain& phases,
          std::shared_ptr<const runtime::RuntimeConfig> initial_config);
-  ~Worker();
+  ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -37,44 +43,59 @@ class Worker {
   void Start();
   // Thread-safe. Stops accepting and serving, then joins the thread.
   void Stop();
-  // Thread-safe. Requests that start after the post runs use `config`.
-  void SetConfig(std::shared_ptr<const runtime::RuntimeConfig> config);
+  // Thread-safe (config::ConfigSink). Requests that start after the post runs use
+  // `config`; endpoint state, pooled connections and stored entries of resources it no
+  // longer has are dropped then.
+  void Publish(std::shared_ptr<const runtime::RuntimeConfig> config) override;
 
-  // For sessions, on this worker's thread only.
+  // For connections, on this worker's thread only.
   int index() const { return index_; }
-  boost::asio::io_context& io() { return io_; }
   const ServerOptions& options() const { return options_; }
-  const proxy::RequestPipeline& pipeline() const { return pipeline_; }
   proxy::WorkerServices& services() { return services_; }
-  upstream::ConnectionPool& pool() { return pool_; }
+  const time::Clock& clock() const { return clock_; }
   const std::shared_ptr<const runtime::RuntimeConfig>& config() const { return config_; }
-  // A clock reading taken at the last sweep (at most 50 ms old).
-  std::chrono::steady_clock::time_point now() const { return now_; }
 
-  // Sessions register while open so the sweeper can enforce their deadlines.
-  std::list<Http1Session*>::iterator Register(Http1Session* session);
-  void Unregister(std::list<Http1Session*>::iterator it);
+  // Per-request storage, lent to a connection for one request at a time.
+  Http1Exchange* TakeExchange();
+  void GiveExchange(Http1Exchange* exchange);
+  boost::beast::flat_buffer TakeBuffer();
+  void GiveBuffer(boost::beast::flat_buffer buffer);
+
+  // Connections register while open so the sweeper can enforce their deadlines.
+  std::list<Http1Connection*>::iterator Register(Http1Connection* connection);
+  void Unregister(std::list<Http1Connection*>::iterator it);
 
  private:
   void Accept();
+  // After a failed accept (EMFILE, ENFILE, ENOBUFS...): waits before accepting again,
+  // doubling up to a second while failures continue, so a full descriptor table costs
+  // neither a spinning CPU nor a flooded log.
+  void BackOffAccept(const boost::system::error_code& ec);
   void Sweep();
+  void ApplyConfig(std::shared_ptr<const runtime::RuntimeConfig> config);
 
   const int index_;
   const ServerOptions& options_;
-  const proxy::RequestPipeline& pipeline_;
-  // Declared before io_ so it outlives it: sessions destroyed with io_'s pending handlers
-  // unregister themselves.
-  std::list<Http1Session*> sessions_;
+  const proxy::PhaseChain& phases_;
+  proxy::StreamOptions stream_options_;
+  time::ManualClock clock_;
+  // Declared before io_ so they outlive the connections destroyed with io_'s handlers;
+  // ~Worker empties the parts that hold sockets and timers before io_ goes away.
+  proxy::WorkerServices services_;
+  std::vector<std::unique_ptr<Http1Exchange>> free_exchanges_;
+  std::vector<boost::beast::flat_buffer> free_buffers_;
+  std::list<Http1Connection*> connections_;
   bool stopping_ = false;
   // Only this worker's thread does I/O on its sockets, so the reactor's per-socket locks
   // are not needed; posting from other threads stays safe (the scheduler keeps its lock).
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   io::Acceptor acceptor_{io_.get_executor()};
   io::SteadyTimer sweep_timer_{io_.get_executor()};
-  std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::now();
+  io::SteadyTimer accept_retry_timer_{io_.get_executor()};
+  std::chrono::milliseconds accept_backoff_{0};
+  uint64_t accept_failures_ = 0;
+  uint32_t sweeps_ = 0;
   std::shared_ptr<const runtime::RuntimeConfig> config_;
-  proxy::WorkerServices services_;
-  upstream::ConnectionPool pool_;
   std::thread thread_;
 };
 

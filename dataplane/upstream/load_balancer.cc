@@ -9,6 +9,13 @@ SmoothWeightedRoundRobin::SmoothWeightedRoundRobin(std::vector<int64_t> weights)
   for (int64_t w : weights_) total_ += w;
 }
 
+SmoothWeightedRoundRobin::SmoothWeightedRoundRobin(std::vector<int64_t> weights,
+                                                   std::vector<int64_t> current)
+    : weights_(std::move(weights)), current_(std::move(current)) {
+  current_.resize(weights_.size(), 0);
+  for (int64_t w : weights_) total_ += w;
+}
+
 size_t SmoothWeightedRoundRobin::Pick() {
   if (weights_.size() == 1) return 0;
   size_t best = 0;

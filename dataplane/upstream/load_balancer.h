@@ -14,9 +14,16 @@ class SmoothWeightedRoundRobin {
  public:
   // `weights` must be non-empty and positive.
   explicit SmoothWeightedRoundRobin(std::vector<int64_t> weights);
+  // Resumes from an earlier position: `current` holds each endpoint's running value (see
+  // current()), same size as `weights`; 0 for a new endpoint.
+  SmoothWeightedRoundRobin(std::vector<int64_t> weights, std::vector<int64_t> current);
 
   // The index of the next endpoint.
   size_t Pick();
+
+  // The running value of each endpoint: with the weights, the whole position.
+  const std::vector<int64_t>& current() const { return current_; }
+  size_t size() const { return weights_.size(); }
 
  private:
   std::vector<int64_t> weights_;

@@ -1,0 +1,111 @@
+// Checks that a warm request allocates nothing on its way through the whole phase
+// sequence: request id, route, header changes, cluster choice, endpoint pick, response
+// head phases and the request-end hook. Its own binary because it replaces the global
+// operator new to count allocations.
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "dataplane/proxy/phase_chain.h"
+#include "dataplane/proxy/request_context.h"
+#include "dataplane/proxy/worker_services.h"
+#include "gtest/gtest.h"
+#include "switchyard/config/loader.h"
+
+namespace {
+std::atomic<int64_t> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace switchyard::proxy {
+namespace {
+
+constexpr char kSnapshot[] = R"(
+virtual_hosts:
+  - name: api
+    domains: ["api.example.com"]
+    routes:
+      - name: users
+        match: {prefix: /api/v1/users/}
+        route:
+          prefix_rewrite: /internal/users/
+          weighted_clusters:
+            clusters: [{name: blue, weight: 3}, {name: green, weight: 1}]
+clusters:
+  - name: blue
+    endpoints: [{address: 10.0.0.1, port: 80}, {address: 10.0.0.2, port: 80, weight: 2}]
+  - name: green
+    endpoints: [{address: 10.0.0.3, port: 80}]
+)";
+
+TEST(PhaseAllocationTest, WarmRequestThroughEveryPhaseDoesNotAllocate) {
+  auto snapshot = config::ParseSnapshot(kSnapshot, "test.yaml");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  auto compiled = runtime::RuntimeConfig::Compile(*snapshot);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  const std::shared_ptr<const runtime::RuntimeConfig> config = *compiled;
+
+  time::ManualClock clock;
+  WorkerServices services(42, clock, std::chrono::seconds(30));
+  services.endpoints.OnConfig(*config);
+  const PhaseChain chain(PhaseChain::StandardPhases({.via = "switchyard"}));
+  RequestContext ctx;
+  http::HeaderMap response_headers;
+  int served = 0;
+
+  const auto serve_one = [&] {
+    ctx.Reset();
+    ctx.services = &services;
+    ctx.client_ip = "192.0.2.10";
+    ctx.method.assign("GET");
+    ctx.target.assign("/api/v1/users/12345?expand=profile,settings");
+    ctx.headers.Add("host", "api.example.com");
+    ctx.headers.Add("user-agent", "curl/7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1");
+    ctx.headers.Add("x-forwarded-for", "198.51.100.7");
+    ctx.config = config;
+    ctx.record.start = clock.Now();
+    size_t at = 0;
+    ASSERT_EQ(chain.Run(0, at, [&](const Phase& p) { return p.OnRequestHeaders(ctx); }),
+              PhaseStatus::kContinue);
+    ASSERT_EQ(chain.Run(0, at, [&](const Phase& p) { return p.ChooseUpstream(ctx); }),
+              PhaseStatus::kContinue);
+    ASSERT_NE(ctx.cluster, nullptr);
+    const size_t cluster_index = static_cast<size_t>(ctx.cluster - config->clusters().data());
+    const upstream::EndpointStore::Pick pick = services.endpoints.Begin(*config, cluster_index);
+    ctx.endpoint = &ctx.cluster->endpoints[pick.index];
+    response_headers.clear();
+    response_headers.Add("content-type", "application/json");
+    response_headers.Add("content-length", "512");
+    int status = 200;
+    ResponseHead head{status, response_headers};
+    ASSERT_EQ(chain.Run(0, at, [&](const Phase& p) { return p.OnResponseHeaders(ctx, head); }),
+              PhaseStatus::kContinue);
+    services.endpoints.End(pick.state, upstream::EndpointOutcome::kSuccess);
+    ctx.record.status = status;
+    ctx.record.end = StreamEnd::kCompleted;
+    chain.RunRequestEnd(ctx);
+    ctx.config.reset();
+    ++served;
+  };
+
+  // Warm-up: storage grows to its working size (every cluster's state is created).
+  for (int i = 0; i < 20; ++i) serve_one();
+  ASSERT_EQ(ctx.upstream_target, "/internal/users/12345?expand=profile,settings");
+
+  allocations.store(0);
+  for (int i = 0; i < 1000; ++i) serve_one();
+  EXPECT_EQ(allocations.load(), 0) << "allocations over 1000 warm requests";
+  EXPECT_EQ(served, 1020);
+}
+
+}  // namespace
+}  // namespace switchyard::proxy

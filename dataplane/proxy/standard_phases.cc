@@ -1,0 +1,121 @@
+// The gateway's own phases, in order: request id, route, header changes, choose cluster.
+#include <utility>
+
+#include "dataplane/http/proxy_headers.h"
+#include "dataplane/proxy/phase.h"
+#include "dataplane/proxy/phase_chain.h"
+
+namespace switchyard::proxy {
+
+std::string_view StreamEndName(StreamEnd end) {
+  switch (end) {
+    case StreamEnd::kNone:
+      return "none";
+    case StreamEnd::kCompleted:
+      return "completed";
+    case StreamEnd::kLocalReply:
+      return "local_reply";
+    case StreamEnd::kClientGone:
+      return "client_gone";
+    case StreamEnd::kUpstreamFailed:
+      return "upstream_failed";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+class AssignRequestId final : public Phase {
+ public:
+  std::string_view name() const override { return "request_id"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    // A client-supplied id is kept so a trace can cross the gateway; bounded by the
+    // header limits like any other field.
+    if (const std::string* id = ctx.headers.Get("x-request-id"); id != nullptr && !id->empty()) {
+      ctx.request_id = *id;
+    } else {
+      ctx.services->request_ids.Next(ctx.request_id);
+      ctx.headers.Set("x-request-id", ctx.request_id);
+    }
+    return PhaseStatus::kContinue;
+  }
+};
+
+class MatchRoute final : public Phase {
+ public:
+  std::string_view name() const override { return "route"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    if (ctx.config == nullptr) {
+      // Started before the first snapshot arrived (the admin port says not ready).
+      ctx.local_reply = {503, "no_config", "the gateway has no configuration yet"};
+      return PhaseStatus::kStop;
+    }
+    const std::string* host = ctx.headers.Get("host");
+    router::RequestView view;
+    view.method = ctx.method;
+    view.host = host != nullptr ? std::string_view(*host) : std::string_view();
+    view.path = PathOf(ctx.target);
+    view.headers = &ctx.headers;
+    ctx.route = ctx.config->routes().Match(view);
+    if (ctx.route == nullptr) {
+      ctx.local_reply = {404, "route_not_found", "no route matches this host and path"};
+      return PhaseStatus::kStop;
+    }
+    return PhaseStatus::kContinue;
+  }
+};
+
+class TransformHeaders final : public Phase {
+ public:
+  explicit TransformHeaders(std::string via) : via_(std::move(via)) {}
+  std::string_view name() const override { return "header_changes"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    // X-Forwarded-Host is added before any rewrite of Host.
+    http::PrepareUpstreamRequestHeaders(
+        ctx.headers, {.client_ip = ctx.client_ip, .scheme = ctx.scheme, .via = via_});
+    if (!ctx.route->host_rewrite.empty()) ctx.headers.Set("host", ctx.route->host_rewrite);
+    router::RewritePath(*ctx.route, ctx.target, ctx.upstream_target);
+    return PhaseStatus::kContinue;
+  }
+
+ private:
+  std::string via_;
+};
+
+class ChooseCluster final : public Phase {
+ public:
+  std::string_view name() const override { return "choose_cluster"; }
+  PhaseStatus ChooseUpstream(RequestContext& ctx) const override {
+    const auto& choices = ctx.route->clusters;
+    uint32_t index = choices.front().cluster_index;
+    if (choices.size() > 1) {
+      // Weighted split: a uniform draw over the total weight.
+      uint64_t draw = ctx.services->random() % ctx.route->total_weight;
+      for (const router::WeightedClusterRef& choice : choices) {
+        if (draw < choice.weight) {
+          index = choice.cluster_index;
+          break;
+        }
+        draw -= choice.weight;
+      }
+    }
+    ctx.cluster = &ctx.config->clusters()[index];
+    return PhaseStatus::kContinue;
+  }
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
+    const StandardPhaseOptions& options) {
+  std::vector<std::unique_ptr<const Phase>> phases;
+  phases.push_back(std::make_unique<AssignRequestId>());
+  phases.push_back(std::make_unique<MatchRoute>());
+  phases.push_back(std::make_unique<TransformHeaders>(options.via));
+  phases.push_back(std::make_unique<ChooseCluster>());
+  return phases;
+}
+
+}  // namespace switchyard::proxy

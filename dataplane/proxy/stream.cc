@@ -1,0 +1,415 @@
+#include "dataplane/proxy/stream.h"
+
+#include <utility>
+
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "common/log.h"
+
+namespace switchyard::proxy {
+namespace {
+
+namespace net = boost::asio;
+using boost::system::error_code;
+
+// Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
+// destructor twice when it appears in a co_await expression, so arguments are named
+// locals, never temporaries.
+
+constexpr auto kNoTimeout = std::chrono::hours(24 * 365);
+constexpr auto kClientCheckInterval = std::chrono::seconds(1);
+
+const http::LocalReply& PhaseTimeoutReply() {
+  static const http::LocalReply reply{504, "phase_timeout",
+                                      "a policy step did not finish in time"};
+  return reply;
+}
+
+}  // namespace
+
+Stream::Stream(const io::Executor& executor, const PhaseChain& phases, WorkerServices& services,
+               const StreamOptions& options)
+    : executor_(executor),
+      phases_(phases),
+      services_(services),
+      options_(options),
+      upstream_(executor, {services.pool, services.endpoints, services.clock}, options.limits),
+      main_wait_(executor),
+      pump_wait_(executor) {
+  ctx_.services = &services_;
+}
+
+void Stream::Reset() {
+  ctx_.Reset();
+  ctx_.services = &services_;
+  downstream_ = nullptr;
+  ExpectNothing();
+}
+
+void Stream::Sweep(time::MonotonicTime now) {
+  if (deadline_ <= now) {
+    OnDeadline();
+    return;
+  }
+  // Only while waiting on the upstream with nobody reading the client.
+  if (!upstream_active_ || pump_running_ || downstream_ == nullptr || now < next_client_check_) {
+    return;
+  }
+  next_client_check_ = now + kClientCheckInterval;
+  if (downstream_->ClientReset()) {
+    LogDebug("client %.*s reset the connection; abandoning request %s",
+             static_cast<int>(ctx_.client_ip.size()), ctx_.client_ip.data(),
+             ctx_.request_id.c_str());
+    client_gone_ = true;
+    upstream_.Abandon();
+    downstream_->CancelIo();
+  }
+}
+
+void Stream::Abort() {
+  client_gone_ = true;
+  main_wait_.Abort();
+  pump_wait_.Abort();
+  upstream_.Abandon();
+  if (downstream_ != nullptr) downstream_->CancelIo();
+}
+
+void Stream::OnDeadline() {
+  const Wait expired = wait_;
+  timed_out_ = expired;
+  ExpectNothing();
+  switch (expired) {
+    case Wait::kNothing:
+      break;
+    case Wait::kPhase:
+      main_wait_.Abort();
+      pump_wait_.Abort();
+      break;
+    case Wait::kConnect:
+    case Wait::kResponseHeader:
+      upstream_.Cancel();
+      break;
+    case Wait::kStreamProgress:
+      if (downstream_ != nullptr) downstream_->CancelIo();
+      upstream_.Cancel();
+      break;
+  }
+}
+
+PhaseStatus Stream::RunHook(Hook hook, size_t from, size_t& at) {
+  ctx_.waiter = &main_wait_;
+  switch (hook) {
+    case Hook::kRequestHeaders:
+      return phases_.Run(from, at, [this](const Phase& p) { return p.OnRequestHeaders(ctx_); });
+    case Hook::kChooseUpstream:
+      return phases_.Run(from, at, [this](const Phase& p) { return p.ChooseUpstream(ctx_); });
+    case Hook::kResponseHeaders: {
+      ResponseHead head{response_status_, response_headers_};
+      return phases_.Run(from, at,
+                         [this, &head](const Phase& p) { return p.OnResponseHeaders(ctx_, head); });
+    }
+  }
+  return PhaseStatus::kStop;
+}
+
+io::Awaitable<PhaseStatus> Stream::CompletePending(Hook hook, size_t at) {
+  const Wait previous_wait = wait_;
+  const time::MonotonicTime previous_deadline = deadline_;
+  for (;;) {
+    // A pending phase is bounded by the route's timeout once a route is known, else by
+    // the idle timeout.
+    Expect(Wait::kPhase, ctx_.route != nullptr ? route_timeout_ : options_.idle_timeout);
+    const std::optional<PhaseStatus> resumed = co_await main_wait_.Wait();
+    wait_ = previous_wait;
+    deadline_ = previous_deadline;
+    if (!resumed.has_value()) {
+      if (timed_out_ == Wait::kPhase) ctx_.local_reply = PhaseTimeoutReply();
+      co_return PhaseStatus::kStop;
+    }
+    if (*resumed != PhaseStatus::kContinue) co_return PhaseStatus::kStop;
+    const PhaseStatus status = RunHook(hook, at + 1, at);
+    if (status != PhaseStatus::kPending) co_return status;
+  }
+}
+
+io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
+  RequestContext& ctx = ctx_;
+  downstream_ = &downstream;
+  ctx.services = &services_;
+  ctx.record.start = Now();
+  timed_out_ = Wait::kNothing;
+  client_gone_ = false;
+  response_started_ = false;
+  upstream_active_ = false;
+  pump_stopped_by_phase_ = false;
+  route_timeout_ = kNoTimeout;
+  const http::BodyInfo request_body = downstream.request_body();
+  const bool has_body = request_body.has_body;
+
+  // The request-head phases, then the choice of upstream cluster.
+  size_t at = 0;
+  PhaseStatus status = RunHook(Hook::kRequestHeaders, 0, at);
+  if (status == PhaseStatus::kPending) status = co_await CompletePending(Hook::kRequestHeaders, at);
+  if (ctx.route != nullptr && ctx.route->timeout.count() > 0) route_timeout_ = ctx.route->timeout;
+  if (status == PhaseStatus::kContinue) {
+    status = RunHook(Hook::kChooseUpstream, 0, at);
+    if (status == PhaseStatus::kPending) {
+      status = co_await CompletePending(Hook::kChooseUpstream, at);
+    }
+  }
+  if (client_gone_) co_return End(StreamEnd::kClientGone, true);
+  if (status != PhaseStatus::kContinue || ctx.cluster == nullptr) {
+    if (status == PhaseStatus::kContinue) {
+      ctx.local_reply = {500, "no_upstream", "no phase chose an upstream cluster"};
+    }
+    co_return co_await ReplyAndEnd(ctx.local_reply, /*close=*/false);
+  }
+
+  const runtime::Cluster& cluster = *ctx.cluster;
+  const bool is_head = ctx.method == "HEAD";
+  ctx.endpoint = &upstream_.ChooseEndpoint(*ctx.config, cluster);
+  // Requests go upstream as HTTP/1.1, which requires Host; an HTTP/1.0 client may have
+  // sent none.
+  if (!ctx.headers.Has("host")) ctx.headers.Add("host", ctx.endpoint->authority);
+  next_client_check_ = Now() + kClientCheckInterval;
+  upstream_active_ = true;
+
+  // A request without a body that fails on a reused connection before any response byte
+  // arrived is sent once more on a new connection: the peer closed the idle connection
+  // while we picked it, and nothing was processed.
+  for (int attempt = 0;; ++attempt) {
+    // A pooled connection first (no coroutine frame on this common path); a new one else.
+    // Requests that cannot be retried only take pooled connections that look open.
+    if (attempt == 0) upstream_.TakePooled(/*verify_open=*/has_body);
+    error_code ec;
+    if (!upstream_.connected()) {
+      timed_out_ = Wait::kNothing;
+      Expect(Wait::kConnect, cluster.connect_timeout);
+      ec = co_await upstream_.Connect();
+      if (ec) {
+        const bool timed_out = timed_out_ == Wait::kConnect;
+        LogDebug("connect to %s (cluster %s) failed: %s", ctx.endpoint->authority.c_str(),
+                 cluster.name.c_str(), timed_out ? "timed out" : ec.message().c_str());
+        upstream_.Finish(upstream::EndpointOutcome::kConnectFailed, false, 0);
+        upstream_active_ = false;
+        if (client_gone_) co_return End(StreamEnd::kClientGone, true);
+        const http::LocalReply failure = {
+            503, "upstream_connect_failed",
+            std::string(timed_out ? "connecting to cluster '" : "cluster '") + cluster.name +
+                (timed_out ? "' timed out" : "' refused the connection")};
+        co_return co_await ReplyAndEnd(failure, /*close=*/false);
+      }
+    }
+    ctx.record.upstream_connected = Now();
+    const bool may_retry = upstream_.reused() && !has_body && attempt == 0;
+    timed_out_ = Wait::kNothing;
+
+    ec = co_await upstream_.SendHead(ctx.method, ctx.upstream_target, ctx.headers, request_body);
+    if (ec && may_retry) {
+      upstream_.DropConnection();
+      continue;
+    }
+    if (!ec && has_body) {
+      pump_running_ = true;
+      pump_ok_ = false;
+      pump_malformed_ = false;
+      if (!pump_done_) pump_done_.emplace(executor_);
+      pump_done_->expires_at(time::MonotonicTime::max());
+      Expect(Wait::kStreamProgress, options_.idle_timeout);
+      net::co_spawn(
+          executor_, [this]() -> io::Awaitable<void> { co_await PumpRequestBody(); },
+          net::detached);
+    } else if (!ec) {
+      Expect(Wait::kResponseHeader, route_timeout_);
+    }
+
+    // The response head, relaying any 1xx heads before it.
+    bool received_any = false;
+    upstream::ResponseHeadInfo head;
+    bool head_failed = static_cast<bool>(ec);
+    while (!head_failed) {
+      ec = co_await upstream_.ReadHead(response_headers_, is_head, head, received_any);
+      if (ec || head.status == 101) {  // 101 was never asked for: Upgrade is not forwarded
+        head_failed = true;
+        break;
+      }
+      if (head.status >= 200) break;
+      ec = co_await downstream.SendInterimHead(head.status, response_headers_);
+      head_failed = static_cast<bool>(ec);
+    }
+
+    if (head_failed) {
+      co_await StopPump();
+      if (may_retry && !received_any && timed_out_ == Wait::kNothing && !client_gone_) {
+        upstream_.DropConnection();
+        continue;
+      }
+      upstream_.Finish(timed_out_ == Wait::kResponseHeader ? upstream::EndpointOutcome::kTimeout
+                                                           : upstream::EndpointOutcome::kReset,
+                       false, 0);
+      upstream_active_ = false;
+      if (client_gone_) co_return End(StreamEnd::kClientGone, true);
+      if (pump_malformed_) {
+        const http::LocalReply reply = {400, "bad_request",
+                                        "the request is malformed or its framing is ambiguous"};
+        co_return co_await ReplyAndEnd(reply, /*close=*/true);
+      }
+      if (pump_stopped_by_phase_) co_return co_await ReplyAndEnd(ctx.local_reply, true);
+      LogDebug("request %s: upstream %s failed before the response head: %s",
+               ctx.request_id.c_str(), ctx.endpoint->authority.c_str(), ec.message().c_str());
+      const http::LocalReply reply = UpstreamFailure(!received_any);
+      co_return co_await ReplyAndEnd(reply, /*close=*/true);
+    }
+
+    // The final response head: its phases, then the response.
+    ctx.record.response_head = Now();
+    response_status_ = head.status;
+    status = RunHook(Hook::kResponseHeaders, 0, at);
+    if (status == PhaseStatus::kPending) {
+      status = co_await CompletePending(Hook::kResponseHeaders, at);
+    }
+    if (status != PhaseStatus::kContinue) {
+      co_await StopPump();
+      upstream_.Finish(upstream::EndpointOutcome::kSuccess, false, 0);
+      upstream_active_ = false;
+      if (client_gone_) co_return End(StreamEnd::kClientGone, true);
+      co_return co_await ReplyAndEnd(ctx.local_reply, /*close=*/true);
+    }
+    response_started_ = true;
+    Expect(Wait::kStreamProgress, options_.idle_timeout);
+    downstream.StartResponse(response_status_, response_headers_, head.body);
+    ctx.record.status = response_status_;
+
+    // The body. The head goes out with the first piece: one write for small replies.
+    bool end = !head.body.has_body;
+    bool upstream_failed = false;
+    bool client_failed = false;
+    if (end) {
+      std::string_view nothing;
+      ec = co_await downstream.SendBody(nothing, true);
+      client_failed = static_cast<bool>(ec);
+    }
+    while (!end) {
+      std::string_view piece;
+      ec = co_await upstream_.ReadBody(piece, end);
+      if (ec) {
+        upstream_failed = true;
+        break;
+      }
+      ec = co_await downstream.SendBody(piece, end);
+      if (ec) {
+        client_failed = true;
+        break;
+      }
+      ctx.record.response_body_bytes += piece.size();
+      Expect(Wait::kStreamProgress, options_.idle_timeout);
+    }
+    if (upstream_failed || client_failed) {
+      // Mid-response: no local reply is possible; closing tells the client the body is cut.
+      LogDebug("request %s: response stream failed: %s", ctx.request_id.c_str(),
+               ec.message().c_str());
+      co_await StopPump();
+      upstream_.Finish(upstream_failed ? upstream::EndpointOutcome::kReset
+                                       : upstream::EndpointOutcome::kSuccess,
+                       false, 0);
+      upstream_active_ = false;
+      co_return End(upstream_failed ? StreamEnd::kUpstreamFailed : StreamEnd::kClientGone, true);
+    }
+
+    // The response is complete. A request body still arriving cannot be used any more.
+    const bool pump_was_running = pump_running_;
+    co_await StopPump();
+    upstream_.Finish(upstream::EndpointOutcome::kSuccess, !has_body || pump_ok_,
+                     cluster.max_idle_connections);
+    upstream_active_ = false;
+    co_return End(StreamEnd::kCompleted, pump_was_running);
+  }
+}
+
+io::Awaitable<void> Stream::PumpRequestBody() {
+  RequestContext& ctx = ctx_;
+  error_code ec;
+  bool end = false;
+  bool stopped = false;
+  while (!end && !ec && !stopped) {
+    std::string_view piece;
+    ec = co_await downstream_->ReadBody(piece, end);
+    if (ec) break;
+    if (!piece.empty() && !response_started_) Expect(Wait::kStreamProgress, options_.idle_timeout);
+    ctx.record.request_body_bytes += piece.size();
+    ctx.waiter = &pump_wait_;
+    size_t at = 0;
+    PhaseStatus status = phases_.Run(
+        0, at, [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
+    while (status == PhaseStatus::kPending) {
+      const std::optional<PhaseStatus> resumed = co_await pump_wait_.Wait();
+      if (!resumed.has_value() || *resumed != PhaseStatus::kContinue) {
+        status = PhaseStatus::kStop;
+        break;
+      }
+      status = phases_.Run(at + 1, at,
+                           [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
+    }
+    if (status != PhaseStatus::kContinue) {
+      stopped = true;
+      pump_stopped_by_phase_ = true;
+      break;
+    }
+    ec = co_await upstream_.SendBody(piece);
+  }
+  if (!ec && end && !stopped) ec = co_await upstream_.EndBody();
+  pump_ok_ = !ec && end && !stopped;
+  pump_malformed_ = downstream_->body_malformed();
+  pump_running_ = false;
+  // The request can never be completed: abandon the upstream exchange rather than let the
+  // upstream wait for a body that will not come. The relay sees the close.
+  if (!pump_ok_) upstream_.Abandon();
+  // The route's timeout runs from the end of the request.
+  if (pump_ok_ && !response_started_) Expect(Wait::kResponseHeader, route_timeout_);
+  pump_done_->cancel();
+}
+
+io::Awaitable<void> Stream::StopPump() {
+  if (!pump_running_) co_return;
+  // It may be reading the client or writing upstream; both end now.
+  downstream_->CancelIo();
+  pump_wait_.Abort();
+  upstream_.Abandon();
+  error_code ignored;
+  co_await pump_done_->async_wait(io::AwaitInto(ignored));
+}
+
+io::Awaitable<StreamResult> Stream::ReplyAndEnd(const http::LocalReply& reply, bool close) {
+  RequestContext& ctx = ctx_;
+  if (ctx.request_id.empty()) services_.request_ids.Next(ctx.request_id);
+  ctx.record.status = reply.status;
+  ctx.record.local_reply_error = reply.error;
+  Expect(Wait::kStreamProgress, options_.idle_timeout);
+  const error_code ec = co_await downstream_->SendLocalReply(reply, ctx.request_id, close);
+  co_return End(ec ? StreamEnd::kClientGone : StreamEnd::kLocalReply, close || ec);
+}
+
+StreamResult Stream::End(StreamEnd end, bool close) {
+  ExpectNothing();
+  main_wait_.Abort();
+  pump_wait_.Abort();
+  ctx_.record.end = end;
+  ctx_.record.finish = Now();
+  phases_.RunRequestEnd(ctx_);
+  return {.close = close};
+}
+
+http::LocalReply Stream::UpstreamFailure(bool upstream_sent_nothing) const {
+  if (timed_out_ == Wait::kResponseHeader) {
+    return {504, "upstream_timeout", "the upstream did not answer within the route's timeout"};
+  }
+  if (timed_out_ == Wait::kStreamProgress) {
+    return {408, "request_timeout", "the request body stalled"};
+  }
+  if (upstream_sent_nothing) {
+    return {502, "upstream_reset", "the upstream closed the connection before responding"};
+  }
+  return {502, "upstream_protocol_error", "the upstream sent an invalid response"};
+}
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,39 @@
+// Per-worker services that phases and streams use: request ids, randomness, the worker's
+// clock, and the state that outlives a snapshot (endpoint state, per-resource store).
+// Owned by the worker and used only on its thread, so nothing here takes a lock.
+#ifndef SWITCHYARD_DATAPLANE_PROXY_WORKER_SERVICES_H_
+#define SWITCHYARD_DATAPLANE_PROXY_WORKER_SERVICES_H_
+
+#include <cstdint>
+#include <random>
+
+#include "dataplane/http/request_id.h"
+#include "dataplane/runtime/resource_store.h"
+#include "dataplane/time/clock.h"
+#include "dataplane/upstream/connection_pool.h"
+#include "dataplane/upstream/endpoint_store.h"
+
+namespace switchyard::proxy {
+
+struct WorkerServices {
+  WorkerServices(uint64_t seed, const time::Clock& clock_in,
+                 time::Duration upstream_idle_timeout)
+      : request_ids(seed),
+        random(seed ^ 0x9e3779b97f4a7c15),
+        clock(clock_in),
+        pool(upstream_idle_timeout) {}
+
+  http::RequestIdGenerator request_ids;
+  std::mt19937_64 random;
+  const time::Clock& clock;
+  // Load-balancer position, in-flight counts and outcomes per endpoint; survives swaps.
+  upstream::EndpointStore endpoints;
+  // Idle upstream connections, keyed by endpoint and connection settings.
+  upstream::ConnectionPool pool;
+  // Whatever later features keep per route or cluster across swaps.
+  runtime::ResourceStore resources;
+};
+
+}  // namespace switchyard::proxy
+
+#endif  // SWITCHYARD_DATAPLANE_PROXY_WORKER_SERVICES_H_

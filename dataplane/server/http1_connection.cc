@@ -1,0 +1,323 @@
+#include "dataplane/server/http1_connection.h"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <span>
+#include <utility>
+
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/write.hpp"
+#include "common/log.h"
+#include "dataplane/http/proxy_headers.h"
+#include "dataplane/http/serializer.h"
+#include "dataplane/io/read_some.h"
+#include "dataplane/server/http1_exchange.h"
+#include "dataplane/server/worker.h"
+
+namespace switchyard::server {
+namespace {
+
+namespace net = boost::asio;
+using boost::system::error_code;
+using io::AwaitInto;
+
+// Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
+// destructor twice when it appears in a co_await expression, so arguments are named
+// locals, never temporaries.
+
+http::LocalReply ReplyForParseFailure(http::ParseFailure failure) {
+  switch (failure) {
+    case http::ParseFailure::kHeaderTooLarge:
+      return {431, "request_header_fields_too_large", "the request headers are too large"};
+    case http::ParseFailure::kTooManyHeaders:
+      return {431, "request_header_fields_too_large", "the request has too many header fields"};
+    case http::ParseFailure::kUriTooLong:
+      return {414, "uri_too_long", "the request line is too long"};
+    default:
+      return {400, "bad_request", "the request is malformed or its framing is ambiguous"};
+  }
+}
+
+http::BodyInfo RequestBody(const http::RequestParser& parser) {
+  switch (parser.framing()) {
+    case http::BodyFraming::kContentLength:
+      return {.has_body = !parser.is_done(), .length_known = true,
+              .length = parser.content_length()};
+    case http::BodyFraming::kChunked:
+      return {.has_body = true};
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+Http1Connection::Http1Connection(Worker& worker, io::Socket socket)
+    : worker_(worker), socket_(std::move(socket)) {
+  error_code ec;
+  const net::ip::tcp::endpoint remote = socket_.remote_endpoint(ec);
+  if (!ec) client_ip_ = remote.address().to_string();
+  registration_ = worker_.Register(this);
+}
+
+Http1Connection::~Http1Connection() {
+  ReleaseExchange();
+  worker_.Unregister(registration_);
+}
+
+void Http1Connection::Start() {
+  net::co_spawn(
+      socket_.get_executor(),
+      [self = shared_from_this()]() -> io::Awaitable<void> { co_await self->Run(); },
+      net::detached);
+}
+
+void Http1Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  wait_ = Wait::kNothing;
+  deadline_ = time::MonotonicTime::max();
+  if (exchange_ != nullptr) exchange_->stream.Abort();
+  error_code ignored;
+  // Half-close first so the client reads everything written before it sees the end.
+  socket_.shutdown(io::Socket::shutdown_send, ignored);
+  socket_.close(ignored);
+}
+
+void Http1Connection::Expect(Wait wait, time::Duration within) {
+  wait_ = wait;
+  deadline_ = worker_.clock().Now() + within;
+}
+
+void Http1Connection::Sweep(time::MonotonicTime now) {
+  if (deadline_ <= now) {
+    timed_out_ = wait_;
+    wait_ = Wait::kNothing;
+    deadline_ = time::MonotonicTime::max();
+    error_code ignored;
+    socket_.cancel(ignored);
+    return;
+  }
+  if (exchange_ != nullptr) exchange_->stream.Sweep(now);
+}
+
+bool Http1Connection::ClientReset() {
+  char byte;
+  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+void Http1Connection::CancelIo() {
+  error_code ignored;
+  socket_.cancel(ignored);
+}
+
+io::Awaitable<void> Http1Connection::Run() {
+  while (!closed_) {
+    if (!co_await ReadRequestHead()) break;
+    PrepareStream();
+    proxy::Stream& stream = exchange_->stream;
+    const proxy::StreamResult result = co_await stream.Run(*this);
+    in_.consume(body_consumed_);
+    body_consumed_ = 0;
+    // An unread request body makes the connection unusable for the next request.
+    const bool close = result.close || response_close_ || !exchange_->parser->is_done();
+    // Unpins the snapshot: an idle connection must not keep an old config alive.
+    ReleaseExchange();
+    if (close) break;
+  }
+  Close();
+  ReleaseExchange();
+}
+
+io::Awaitable<bool> Http1Connection::ReadRequestHead() {
+  const ServerOptions& options = worker_.options();
+  timed_out_ = Wait::kNothing;
+  client_close_ = false;
+  if (in_.size() == 0) {
+    Expect(Wait::kNextRequest, options.idle_timeout);
+    // Idle: wait for bytes without holding a buffer.
+    error_code ec;
+    co_await socket_.async_wait(io::Socket::wait_read, AwaitInto(ec));
+    if (ec || closed_) co_return false;
+  }
+  if (in_.capacity() == 0) in_ = worker_.TakeBuffer();
+  exchange_ = worker_.TakeExchange();
+  http::RequestParser& parser =
+      exchange_->parser.emplace(options.limits, exchange_->stream.context().headers);
+  for (;;) {
+    if (in_.size() > 0) {
+      error_code ec;
+      const size_t n = parser.Feed(io::Readable(in_), ec);
+      in_.consume(n);
+      if (ec) {
+        LogDebug("client %s: bad request: %s", client_ip_.c_str(), ec.message().c_str());
+        const http::LocalReply reply = ReplyForParseFailure(parser.failure());
+        Expect(Wait::kWriteReply, options.idle_timeout);
+        co_await SendLocalReply(reply, {}, /*close=*/true);
+        co_return false;
+      }
+      if (parser.is_header_done()) {
+        wait_ = Wait::kNothing;
+        deadline_ = time::MonotonicTime::max();
+        co_return true;
+      }
+      // Part of a head is here: the headers deadline runs from its first byte.
+      if (wait_ == Wait::kNextRequest) {
+        Expect(Wait::kRequestHeaders, options.request_headers_timeout);
+      }
+    }
+    error_code ec;
+    SWITCHYARD_READ_SOME(socket_, in_, ec);
+    if (ec) {
+      if (timed_out_ == Wait::kRequestHeaders) {
+        const http::LocalReply reply = {408, "request_timeout",
+                                        "the request headers took too long"};
+        Expect(Wait::kWriteReply, options.idle_timeout);
+        co_await SendLocalReply(reply, {}, /*close=*/true);
+      }
+      co_return false;
+    }
+  }
+}
+
+void Http1Connection::PrepareStream() {
+  const http::RequestParser& parser = *exchange_->parser;
+  proxy::RequestContext& ctx = exchange_->stream.context();
+  ctx.client_ip = client_ip_;
+  ctx.method = parser.method();
+  ctx.target = parser.target();
+  ctx.version = parser.version();
+  ctx.protocol = parser.version() >= 11 ? "HTTP/1.1" : "HTTP/1.0";
+  ctx.config = worker_.config();
+  client_close_ = http::ClientWantsClose(ctx.headers, ctx.version);
+  client_can_chunk_ = ctx.version >= 11;
+  request_body_ = RequestBody(parser);
+  body_consumed_ = 0;
+  head_pending_ = false;
+  chunk_out_ = false;
+  response_close_ = client_close_;
+}
+
+void Http1Connection::ReleaseExchange() {
+  if (exchange_ != nullptr) {
+    exchange_->stream.Reset();
+    exchange_->parser.reset();
+    worker_.GiveExchange(exchange_);
+    exchange_ = nullptr;
+  }
+  if (in_.capacity() > 0 && in_.size() == 0) worker_.GiveBuffer(std::move(in_));
+}
+
+io::Awaitable<error_code> Http1Connection::ReadBody(std::string_view& piece, bool& end) {
+  http::RequestParser& parser = *exchange_->parser;
+  in_.consume(body_consumed_);
+  body_consumed_ = 0;
+  piece = {};
+  error_code ec;
+  for (;;) {
+    if (parser.is_done()) {
+      end = true;
+      co_return ec;
+    }
+    if (in_.size() > 0) {
+      const size_t n = parser.Feed(io::Readable(in_), ec);
+      if (ec) co_return ec;  // a bad chunk: nothing more can be forwarded
+      piece = parser.TakeBody();
+      if (!piece.empty()) {
+        body_consumed_ = n;  // the piece points into in_ until the next call
+        end = parser.is_done();
+        co_return ec;
+      }
+      in_.consume(n);
+      if (n > 0) continue;
+    }
+    SWITCHYARD_READ_SOME(socket_, in_, ec);
+    if (ec) co_return ec;
+  }
+}
+
+bool Http1Connection::body_malformed() const {
+  return exchange_ != nullptr && exchange_->parser.has_value() &&
+         exchange_->parser->failure() != http::ParseFailure::kNone;
+}
+
+io::Awaitable<error_code> Http1Connection::SendInterimHead(int status, http::HeaderMap& headers) {
+  error_code ec;
+  if (!client_can_chunk_) co_return ec;  // HTTP/1.0 has no 1xx
+  http::PrepareDownstreamResponseHeaders(headers, worker_.options().via);
+  std::string& out = exchange_->out;
+  out.clear();
+  http::AppendResponseHead(out, status, headers, {});
+  co_await net::async_write(socket_, net::buffer(out), AwaitInto(ec));
+  co_return ec;
+}
+
+void Http1Connection::StartResponse(int status, http::HeaderMap& headers,
+                                    const http::BodyInfo& body) {
+  http::ResponseFraming framing;
+  framing.close = client_close_;
+  if (body.has_body) {
+    if (body.length_known) {
+      framing.framing = http::BodyFraming::kContentLength;
+      framing.content_length = body.length;
+    } else if (client_can_chunk_) {
+      framing.framing = http::BodyFraming::kChunked;
+    } else {
+      framing.close = true;  // an HTTP/1.0 client reads until the connection closes
+    }
+  } else if (body.length_known) {
+    framing.keep_length_without_body = true;
+    framing.content_length = body.length;
+  }
+  http::PrepareDownstreamResponseHeaders(headers, worker_.options().via);
+  std::string& out = exchange_->out;
+  out.clear();
+  http::AppendResponseHead(out, status, headers, framing);
+  head_pending_ = true;
+  chunk_out_ = framing.framing == http::BodyFraming::kChunked;
+  response_close_ = framing.close;
+}
+
+io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool end) {
+  std::array<net::const_buffer, 5> buffers;
+  size_t count = 0;
+  if (head_pending_) buffers[count++] = net::buffer(exchange_->out);
+  if (!piece.empty()) {
+    if (chunk_out_) {
+      http::FormatChunkHeader(exchange_->chunk_header, piece.size());
+      buffers[count++] = net::buffer(exchange_->chunk_header);
+    }
+    buffers[count++] = net::buffer(piece.data(), piece.size());
+    if (chunk_out_) buffers[count++] = net::buffer(http::kCrlf.data(), http::kCrlf.size());
+  }
+  if (end && chunk_out_) {
+    buffers[count++] = net::buffer(http::kLastChunk.data(), http::kLastChunk.size());
+  }
+  error_code ec;
+  if (count == 0) co_return ec;
+  head_pending_ = false;
+  co_await net::async_write(socket_, std::span(buffers.data(), count), AwaitInto(ec));
+  co_return ec;
+}
+
+io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply& reply,
+                                                          std::string_view request_id,
+                                                          bool close) {
+  std::string id(request_id);
+  if (id.empty()) worker_.services().request_ids.Next(id);
+  const bool body_unread = exchange_ == nullptr || !exchange_->parser.has_value() ||
+                           !exchange_->parser->is_done();
+  response_close_ = close || client_close_ || body_unread;
+  std::string& out = exchange_->out;
+  out.clear();
+  http::AppendLocalReply(out, reply, id, response_close_);
+  error_code ec;
+  co_await net::async_write(socket_, net::buffer(out), AwaitInto(ec));
+  co_return ec;
+}
+
+}  // namespace switchyard::server

@@ -1,0 +1,30 @@
+// What an HTTP/1.1 connection needs only while a request is in progress: the stream (with
+// its context, maps and upstream request), the request parser, and the bytes being
+// written. The worker keeps idle ones in a free list, so idle connections hold none and
+// busy ones reuse warm storage (no allocation per request).
+#ifndef SWITCHYARD_DATAPLANE_SERVER_HTTP1_EXCHANGE_H_
+#define SWITCHYARD_DATAPLANE_SERVER_HTTP1_EXCHANGE_H_
+
+#include <optional>
+#include <string>
+
+#include "dataplane/http/message_parser.h"
+#include "dataplane/proxy/stream.h"
+
+namespace switchyard::server {
+
+struct Http1Exchange {
+  Http1Exchange(const io::Executor& executor, const proxy::PhaseChain& phases,
+                proxy::WorkerServices& services, const proxy::StreamOptions& options)
+      : stream(executor, phases, services, options) {}
+
+  proxy::Stream stream;
+  std::optional<http::RequestParser> parser;
+  // The response head, or a local reply, being written.
+  std::string out;
+  std::string chunk_header;
+};
+
+}  // namespace switchyard::server
+
+#endif  // SWITCHYARD_DATAPLANE_SERVER_HTTP1_EXCHANGE_H_

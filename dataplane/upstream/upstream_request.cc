@@ -1,0 +1,226 @@
+#include "dataplane/upstream/upstream_request.h"
+
+#include <array>
+#include <cstdlib>
+#include <utility>
+
+#include "boost/asio/write.hpp"
+#include "dataplane/http/proxy_headers.h"
+#include "dataplane/http/serializer.h"
+#include "dataplane/io/read_some.h"
+
+namespace switchyard::upstream {
+namespace {
+
+namespace net = boost::asio;
+using boost::system::error_code;
+using io::AwaitInto;
+
+// Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
+// destructor twice when it appears in a co_await expression, so arguments are named
+// locals, never temporaries.
+
+bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+http::BodyInfo ResponseBody(const http::ResponseParser& parser, bool head_request) {
+  const int status = parser.status();
+  switch (parser.framing()) {
+    case http::BodyFraming::kNone:
+      if (const std::string* length = parser.headers().Get("content-length");
+          length != nullptr && (head_request || status == 304)) {
+        return {.has_body = false,
+                .length_known = true,
+                .length = std::strtoull(length->c_str(), nullptr, 10)};
+      }
+      if (!StatusHasNoBody(status) && !head_request) {
+        return {.has_body = true, .length_known = true, .length = 0};
+      }
+      return {};
+    case http::BodyFraming::kContentLength:
+      return {.has_body = true, .length_known = true, .length = parser.content_length()};
+    case http::BodyFraming::kChunked:
+    case http::BodyFraming::kUntilClose:
+      return {.has_body = true};
+  }
+  return {};
+}
+
+}  // namespace
+
+UpstreamRequest::UpstreamRequest(const io::Executor& executor, UpstreamServices services,
+                                 const http::ParserLimits& limits)
+    : executor_(executor), services_(services), limits_(limits) {}
+
+UpstreamRequest::~UpstreamRequest() { Finish(EndpointOutcome::kReset, false, 0); }
+
+const runtime::Endpoint& UpstreamRequest::ChooseEndpoint(const runtime::RuntimeConfig& config,
+                                                         const runtime::Cluster& cluster) {
+  if (endpoint_state_ != nullptr) services_.endpoints.End(endpoint_state_, EndpointOutcome::kReset);
+  const size_t cluster_index = static_cast<size_t>(&cluster - config.clusters().data());
+  const EndpointStore::Pick pick = services_.endpoints.Begin(config, cluster_index);
+  endpoint_state_ = pick.state;
+  endpoint_ = &cluster.endpoints[pick.index];
+  return *endpoint_;
+}
+
+bool UpstreamRequest::TakePooled(bool verify_open) {
+  connection_ = services_.pool.Acquire(endpoint_->pool_key, services_.clock.Now(), verify_open);
+  return connection_ != nullptr;
+}
+
+io::Awaitable<error_code> UpstreamRequest::Connect() {
+  connection_ = std::make_shared<UpstreamConnection>(executor_);
+  connection_->buffer.max_size(limits_.max_header_bytes + io::kReadChunk);
+  error_code ec;
+  co_await connection_->socket.async_connect(endpoint_->address, AwaitInto(ec));
+  if (ec) {
+    connection_.reset();
+    co_return ec;
+  }
+  connection_->socket.set_option(net::ip::tcp::no_delay(true), ec);
+  co_return error_code{};
+}
+
+io::Awaitable<error_code> UpstreamRequest::SendHead(std::string_view method,
+                                                    std::string_view target,
+                                                    const http::HeaderMap& headers,
+                                                    const http::BodyInfo& body) {
+  http::BodyFraming framing = http::BodyFraming::kNone;
+  if (body.has_body) {
+    framing = body.length_known ? http::BodyFraming::kContentLength : http::BodyFraming::kChunked;
+  }
+  chunked_ = framing == http::BodyFraming::kChunked;
+  closes_ = false;
+  until_close_ = false;
+  body_consumed_ = 0;
+  parser_.reset();
+  head_.clear();
+  http::AppendRequestHead(head_, method, target, headers, framing, body.length);
+  error_code ec;
+  co_await net::async_write(connection_->socket, net::buffer(head_), AwaitInto(ec));
+  co_return ec;
+}
+
+io::Awaitable<error_code> UpstreamRequest::SendBody(std::string_view piece) {
+  error_code ec;
+  if (piece.empty()) co_return ec;
+  if (chunked_) {
+    http::FormatChunkHeader(chunk_header_, piece.size());
+    const std::array<net::const_buffer, 3> buffers = {
+        net::buffer(chunk_header_), net::buffer(piece.data(), piece.size()),
+        net::buffer(http::kCrlf.data(), http::kCrlf.size())};
+    co_await net::async_write(connection_->socket, buffers, AwaitInto(ec));
+  } else {
+    co_await net::async_write(connection_->socket, net::buffer(piece.data(), piece.size()),
+                              AwaitInto(ec));
+  }
+  co_return ec;
+}
+
+io::Awaitable<error_code> UpstreamRequest::EndBody() {
+  error_code ec;
+  if (!chunked_) co_return ec;
+  co_await net::async_write(connection_->socket,
+                            net::buffer(http::kLastChunk.data(), http::kLastChunk.size()),
+                            AwaitInto(ec));
+  co_return ec;
+}
+
+io::Awaitable<error_code> UpstreamRequest::ReadHead(http::HeaderMap& headers, bool head_request,
+                                                    ResponseHeadInfo& head, bool& received_any) {
+  UpstreamConnection& up = *connection_;
+  parser_.emplace(limits_, headers);
+  if (head_request) parser_->skip(true);
+  error_code ec;
+  for (;;) {
+    if (up.buffer.size() > 0) {
+      const size_t n = parser_->Feed(io::Readable(up.buffer), ec);
+      up.buffer.consume(n);
+      if (ec) co_return ec;
+      if (parser_->is_header_done()) break;
+      if (n > 0) continue;
+    }
+    SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
+    if (ec) co_return ec;
+    received_any = true;
+  }
+  head.status = parser_->status();
+  head.version = parser_->version();
+  if (head.status < 200) co_return ec;
+  head.closes = http::ClientWantsClose(headers, head.version);
+  head.body = ResponseBody(*parser_, head_request);
+  until_close_ = parser_->framing() == http::BodyFraming::kUntilClose;
+  closes_ = head.closes;
+  body_consumed_ = 0;
+  co_return ec;
+}
+
+io::Awaitable<error_code> UpstreamRequest::ReadBody(std::string_view& piece, bool& end) {
+  UpstreamConnection& up = *connection_;
+  up.buffer.consume(body_consumed_);
+  body_consumed_ = 0;
+  piece = {};
+  error_code ec;
+  for (;;) {
+    if (parser_->is_done()) {
+      end = true;
+      co_return ec;
+    }
+    if (up.buffer.size() > 0) {
+      const size_t n = parser_->Feed(io::Readable(up.buffer), ec);
+      if (ec) co_return ec;
+      piece = parser_->TakeBody();
+      if (!piece.empty()) {
+        body_consumed_ = n;  // the piece points into the buffer until the next call
+        end = parser_->is_done();
+        co_return ec;
+      }
+      up.buffer.consume(n);
+      if (n > 0) continue;
+    }
+    SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
+    if (ec == net::error::eof && until_close_) {
+      parser_->put_eof(ec);
+      if (!ec) {
+        end = true;
+        co_return ec;
+      }
+    }
+    if (ec) co_return ec;
+  }
+}
+
+void UpstreamRequest::Cancel() {
+  if (connection_ == nullptr) return;
+  error_code ignored;
+  connection_->socket.cancel(ignored);
+}
+
+void UpstreamRequest::Abandon() {
+  if (connection_ == nullptr) return;
+  error_code ignored;
+  connection_->socket.close(ignored);
+}
+
+void UpstreamRequest::DropConnection() {
+  Abandon();
+  connection_.reset();
+}
+
+void UpstreamRequest::Finish(EndpointOutcome outcome, bool reusable, uint32_t max_idle) {
+  if (endpoint_state_ != nullptr) {
+    services_.endpoints.End(endpoint_state_, outcome);
+    endpoint_state_ = nullptr;
+  }
+  if (connection_ == nullptr) return;
+  connection_->buffer.consume(body_consumed_);
+  body_consumed_ = 0;
+  const bool keep = reusable && !closes_ && !until_close_ && parser_.has_value() &&
+                    parser_->is_done() && connection_->buffer.size() == 0 &&
+                    connection_->socket.is_open();
+  services_.pool.Release(endpoint_->pool_key, std::move(connection_), keep, max_idle,
+                         services_.clock.Now());
+  connection_.reset();
+}
+
+}  // namespace switchyard::upstream

@@ -1,0 +1,116 @@
+// One request's exchange with an upstream endpoint over HTTP/1.1 (Envoy's router
+// "upstream request"): choose the endpoint (again for each retry), take a pooled
+// connection or open one, send the head and body, read the response, then give the
+// connection back and report the outcome to the endpoint's state.
+//
+// The caller (the stream) owns the timing: it arms deadlines and calls Cancel() when one
+// passes, and it decides what a failure means for the client. Operations return error
+// codes, never throw. One object per stream, reused from request to request for its
+// buffers; used on one worker thread.
+#ifndef SWITCHYARD_DATAPLANE_UPSTREAM_UPSTREAM_REQUEST_H_
+#define SWITCHYARD_DATAPLANE_UPSTREAM_UPSTREAM_REQUEST_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dataplane/http/body_info.h"
+#include "dataplane/http/header_map.h"
+#include "dataplane/http/message_parser.h"
+#include "dataplane/io/io_types.h"
+#include "dataplane/runtime/runtime_config.h"
+#include "dataplane/time/clock.h"
+#include "dataplane/upstream/connection_pool.h"
+#include "dataplane/upstream/endpoint_store.h"
+
+namespace switchyard::upstream {
+
+struct UpstreamServices {
+  ConnectionPool& pool;
+  EndpointStore& endpoints;
+  const time::Clock& clock;
+};
+
+// The final response head, as decoded.
+struct ResponseHeadInfo {
+  int status = 0;
+  int version = 11;
+  http::BodyInfo body;
+  // The upstream will close the connection after this response.
+  bool closes = false;
+};
+
+class UpstreamRequest {
+ public:
+  UpstreamRequest(const io::Executor& executor, UpstreamServices services,
+                  const http::ParserLimits& limits);
+  ~UpstreamRequest();
+  UpstreamRequest(const UpstreamRequest&) = delete;
+  UpstreamRequest& operator=(const UpstreamRequest&) = delete;
+
+  // Picks an endpoint of `cluster` in `config` and counts it in flight; ends the accounting
+  // of an earlier pick (as a reset) if one is open.
+  const runtime::Endpoint& ChooseEndpoint(const runtime::RuntimeConfig& config,
+                                          const runtime::Cluster& cluster);
+
+  // Takes an idle pooled connection to the chosen endpoint, if there is one. See
+  // ConnectionPool::Acquire for `verify_open`.
+  bool TakePooled(bool verify_open);
+  // Opens a new connection to the chosen endpoint. Unbounded: the caller's deadline
+  // calls Cancel().
+  io::Awaitable<boost::system::error_code> Connect();
+  bool connected() const { return connection_ != nullptr; }
+  // Whether the connection came from the pool (a failure before any response byte may
+  // then be retried on a new one).
+  bool reused() const { return connection_ != nullptr && connection_->reused; }
+
+  // Sends the request head with framing for `body`.
+  io::Awaitable<boost::system::error_code> SendHead(std::string_view method,
+                                                    std::string_view target,
+                                                    const http::HeaderMap& headers,
+                                                    const http::BodyInfo& body);
+  // Sends a piece of the request body, framed as SendHead announced; EndBody after the
+  // last piece.
+  io::Awaitable<boost::system::error_code> SendBody(std::string_view piece);
+  io::Awaitable<boost::system::error_code> EndBody();
+
+  // Reads the next response head into `headers`: a 1xx (the caller relays it and calls
+  // again) or the final one. `received_any` tells whether any byte arrived.
+  io::Awaitable<boost::system::error_code> ReadHead(http::HeaderMap& headers, bool head_request,
+                                                    ResponseHeadInfo& head, bool& received_any);
+  // The next piece of the response body (valid until the next call); `end` once the body
+  // is complete (the last piece may come with it).
+  io::Awaitable<boost::system::error_code> ReadBody(std::string_view& piece, bool& end);
+
+  // Cancels pending operations (a deadline passed); they complete with an error.
+  void Cancel();
+  // Closes the connection: the exchange can never complete.
+  void Abandon();
+  // Closes and forgets the connection but keeps the endpoint: for sending the request
+  // once more on a new connection when a reused one turned out closed.
+  void DropConnection();
+
+  // Ends the exchange: reports `outcome`, and returns the connection to the pool when
+  // `reusable` (and the upstream left it so), else closes it. Safe to call twice.
+  void Finish(EndpointOutcome outcome, bool reusable, uint32_t max_idle);
+
+ private:
+  io::Executor executor_;
+  UpstreamServices services_;
+  http::ParserLimits limits_;
+  std::shared_ptr<UpstreamConnection> connection_;
+  const runtime::Endpoint* endpoint_ = nullptr;
+  EndpointState* endpoint_state_ = nullptr;
+  std::optional<http::ResponseParser> parser_;
+  bool chunked_ = false;
+  bool until_close_ = false;
+  bool closes_ = false;
+  size_t body_consumed_ = 0;
+  std::string head_;
+  std::string chunk_header_;
+};
+
+}  // namespace switchyard::upstream
+
+#endif  // SWITCHYARD_DATAPLANE_UPSTREAM_UPSTREAM_REQUEST_H_
