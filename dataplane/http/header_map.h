@@ -59,6 +59,10 @@ class HeaderMap {
   // The value of the first field named `name`, or nullptr. Invalidated by Add or Set.
   const std::string* Get(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name) != nullptr; }
+  // The same, for changing the value in place (its storage is reused).
+  std::string* GetMutable(std::string_view name) {
+    return const_cast<std::string*>(static_cast<const HeaderMap*>(this)->Get(name));
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
