@@ -1,0 +1,332 @@
+// The stream's lifecycle: every way a request can end reaches the one exit exactly once,
+// phases can stop with headers or wait, and deadlines fire on a simulated clock (no
+// sleeping). Upstreams are real loopback sockets; the client side is a fake Downstream.
+#include "dataplane/proxy/stream.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/read_until.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/streambuf.hpp"
+#include "boost/asio/write.hpp"
+#include "gtest/gtest.h"
+#include "switchyard/config/loader.h"
+
+namespace switchyard::proxy {
+namespace {
+
+namespace net = boost::asio;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// The client side: no request body; records what the stream sends.
+class FakeDownstream final : public Downstream {
+ public:
+  const http::BodyInfo& request_body() const override { return body_; }
+  io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) override {
+    piece = {};
+    end = true;
+    co_return error_code{};
+  }
+  bool body_malformed() const override { return false; }
+  io::Awaitable<error_code> SendInterimHead(int, http::HeaderMap&) override {
+    co_return error_code{};
+  }
+  void StartResponse(int status, http::HeaderMap& headers, const http::BodyInfo&) override {
+    response_status = status;
+    response_headers = headers;
+  }
+  io::Awaitable<error_code> SendBody(std::string_view piece, bool end) override {
+    response_body.append(piece);
+    response_ended = end;
+    co_return error_code{};
+  }
+  io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply, std::string_view,
+                                           bool) override {
+    local_reply = reply;
+    co_return error_code{};
+  }
+  void CancelIo() override { ++cancels; }
+  bool ClientReset() override { return reset; }
+
+  http::BodyInfo body_;
+  std::optional<http::LocalReply> local_reply;
+  int response_status = 0;
+  http::HeaderMap response_headers;
+  std::string response_body;
+  bool response_ended = false;
+  bool reset = false;
+  int cancels = 0;
+};
+
+// What the test phase does at the request head.
+enum class Behaviour { kContinue, kStopWithHeaders, kWaitOnTimer, kWaitForever };
+
+struct Observed {
+  int ends = 0;
+  RequestRecord last;
+  std::shared_ptr<ResumeHandle> handle;
+};
+
+class TestPhase final : public Phase {
+ public:
+  TestPhase(Behaviour& behaviour, Observed& observed)
+      : behaviour_(behaviour), observed_(observed) {}
+  std::string_view name() const override { return "test"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    switch (behaviour_) {
+      case Behaviour::kContinue:
+        return PhaseStatus::kContinue;
+      case Behaviour::kStopWithHeaders:
+        ctx.local_reply = {401, "unauthorized", "a key is required"};
+        ctx.local_reply.headers.Add("www-authenticate", "ApiKey realm=\"test\"");
+        return PhaseStatus::kStop;
+      case Behaviour::kWaitOnTimer: {
+        // An asynchronous check (think external authorization) that answers later.
+        auto handle = Suspend(ctx);
+        auto timer = std::make_shared<net::steady_timer>(executor_, milliseconds(20));
+        timer->async_wait([timer, handle](boost::system::error_code) {
+          handle->Resume(PhaseStatus::kContinue);
+        });
+        return PhaseStatus::kPending;
+      }
+      case Behaviour::kWaitForever:
+        observed_.handle = Suspend(ctx);
+        return PhaseStatus::kPending;
+    }
+    return PhaseStatus::kStop;
+  }
+  void OnRequestEnd(const RequestContext& ctx) const override {
+    ++observed_.ends;
+    observed_.last = ctx.record;
+  }
+  void set_executor(net::any_io_executor executor) { executor_ = std::move(executor); }
+
+ private:
+  Behaviour& behaviour_;
+  Observed& observed_;
+  net::any_io_executor executor_;
+};
+
+class StreamTest : public ::testing::Test {
+ protected:
+  StreamTest() : acceptor_(io_.get_executor(), {net::ip::make_address("127.0.0.1"), 0}) {
+    auto test_phase = std::make_unique<TestPhase>(behaviour_, observed_);
+    test_phase->set_executor(io_.get_executor());
+    std::vector<std::unique_ptr<const Phase>> phases;
+    phases.push_back(std::move(test_phase));
+    for (auto& phase : PhaseChain::StandardPhases({})) phases.push_back(std::move(phase));
+    chain_.emplace(std::move(phases));
+    stream_.emplace(io_.get_executor(), *chain_, services_, options_);
+  }
+
+  std::shared_ptr<const runtime::RuntimeConfig> Config(uint16_t port) {
+    const std::string yaml = R"(
+virtual_hosts:
+  - name: vh
+    domains: ["*"]
+    routes:
+      - {name: app, match: {prefix: /app/}, route: {cluster: app, timeout: 2s}}
+clusters:
+  - name: app
+    endpoints: [{address: 127.0.0.1, port: )" +
+                             std::to_string(port) + "}]\n";
+    auto snapshot = config::ParseSnapshot(yaml, "test.yaml");
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+    auto compiled = runtime::RuntimeConfig::Compile(*snapshot);
+    EXPECT_TRUE(compiled.ok()) << compiled.status();
+    services_.endpoints.OnConfig(**compiled);
+    return *compiled;
+  }
+
+  // Starts the stream on a GET of `path`.
+  void Start(const std::string& path, uint16_t port) {
+    RequestContext& ctx = stream_->context();
+    ctx.method = "GET";
+    ctx.target = path;
+    ctx.headers.Add("host", "example.com");
+    ctx.client_ip = "192.0.2.1";
+    ctx.config = Config(port);
+    net::co_spawn(
+        io_.get_executor(),
+        [this]() -> io::Awaitable<void> { result_ = co_await stream_->Run(downstream_); },
+        net::detached);
+  }
+
+  template <typename Done>
+  void RunUntil(Done done) {
+    for (int i = 0; i < 4000 && !done(); ++i) {
+      io_.restart();
+      io_.run_for(milliseconds(1));
+    }
+  }
+  // Gives pending work a chance to run, for checking that nothing happens.
+  void RunIdle() {
+    for (int i = 0; i < 50; ++i) {
+      io_.restart();
+      io_.run_for(milliseconds(1));
+    }
+  }
+  void RunUntilEnded() {
+    RunUntil([this] { return result_.has_value(); });
+  }
+  // Moves the simulated clock and lets the stream see it.
+  void Advance(time::Duration by) {
+    clock_.Advance(by);
+    stream_->Sweep(clock_.Now());
+  }
+
+  net::io_context io_;
+  time::ManualClock clock_;
+  WorkerServices services_{1, clock_, seconds(30)};
+  StreamOptions options_{.idle_timeout = seconds(60)};
+  Behaviour behaviour_ = Behaviour::kContinue;
+  Observed observed_;
+  std::optional<PhaseChain> chain_;
+  std::optional<Stream> stream_;
+  FakeDownstream downstream_;
+  std::optional<StreamResult> result_;
+  io::Acceptor acceptor_;
+};
+
+TEST_F(StreamTest, APhaseStopsWithHeaders) {
+  behaviour_ = Behaviour::kStopWithHeaders;
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 401);
+  EXPECT_EQ(*downstream_.local_reply->headers.Get("www-authenticate"), "ApiKey realm=\"test\"");
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.end, StreamEnd::kLocalReply);
+  EXPECT_EQ(observed_.last.status, 401);
+  EXPECT_EQ(observed_.last.local_reply_error, "unauthorized");
+}
+
+TEST_F(StreamTest, NoRouteIsALocalReplyEndedOnce) {
+  Start("/elsewhere", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 404);
+  EXPECT_EQ(observed_.ends, 1);
+}
+
+// A tiny upstream on the test's acceptor: reads one request head, answers `response`
+// (or nothing when empty), and keeps the connection open.
+struct Upstream {
+  explicit Upstream(io::Acceptor& acceptor) : socket(acceptor.get_executor()) {
+    acceptor.async_accept(socket, [this](boost::system::error_code ec) {
+      if (ec) return;
+      accepted = true;
+      net::async_read_until(socket, request, "\r\n\r\n",
+                            [this](boost::system::error_code read_ec, size_t) {
+                              if (read_ec || response.empty()) return;
+                              net::async_write(socket, net::buffer(response),
+                                               [](boost::system::error_code, size_t) {});
+                            });
+    });
+  }
+  io::Socket socket;
+  net::streambuf request;
+  std::string response;
+  bool accepted = false;
+};
+
+TEST_F(StreamTest, CompletedRequestRecordsStatusBytesAndTimes) {
+  Upstream upstream(acceptor_);
+  upstream.response = "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello";
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  EXPECT_EQ(downstream_.response_status, 200);
+  EXPECT_EQ(downstream_.response_body, "hello");
+  EXPECT_TRUE(downstream_.response_ended);
+  EXPECT_FALSE(result_->close);
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.end, StreamEnd::kCompleted);
+  EXPECT_EQ(observed_.last.status, 200);
+  EXPECT_EQ(observed_.last.response_body_bytes, 5u);
+  EXPECT_GE(observed_.last.upstream_connected, observed_.last.start);
+  EXPECT_GE(observed_.last.response_head, observed_.last.upstream_connected);
+  EXPECT_GE(observed_.last.finish, observed_.last.response_head);
+  const auto& endpoint = stream_->context().config->clusters()[0].endpoints[0];
+  EXPECT_EQ(services_.endpoints.Find("app", endpoint.pool_key)->successes, 1u);
+  // The connection went back to the pool for the next request.
+  EXPECT_EQ(services_.pool.idle_count(), 1u);
+}
+
+TEST_F(StreamTest, APhaseWaitsOnATimerWithoutBlocking) {
+  behaviour_ = Behaviour::kWaitOnTimer;
+  Upstream upstream(acceptor_);
+  upstream.response = "HTTP/1.1 204 No Content\r\n\r\n";
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  EXPECT_EQ(downstream_.response_status, 204);
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.end, StreamEnd::kCompleted);
+}
+
+TEST_F(StreamTest, APendingPhaseTimesOutOnTheSimulatedClock) {
+  behaviour_ = Behaviour::kWaitForever;
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntil([this] { return observed_.handle != nullptr; });
+  ASSERT_NE(observed_.handle, nullptr);
+  Advance(seconds(59));
+  RunIdle();  // nothing happens before the deadline
+  EXPECT_FALSE(result_.has_value());
+  Advance(seconds(2));
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 504);
+  EXPECT_EQ(downstream_.local_reply->error, "phase_timeout");
+  EXPECT_FALSE(observed_.handle->waiting());
+  observed_.handle->Resume(PhaseStatus::kContinue);  // too late: nothing happens
+  EXPECT_EQ(observed_.ends, 1);
+}
+
+TEST_F(StreamTest, ConnectFailureIsA503AndCountsForTheEndpoint) {
+  const uint16_t closed_port = acceptor_.local_endpoint().port();
+  acceptor_.close();
+  Start("/app/x", closed_port);
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 503);
+  EXPECT_EQ(observed_.ends, 1);
+  const auto& endpoint = stream_->context().config->clusters()[0].endpoints[0];
+  EXPECT_EQ(services_.endpoints.Find("app", endpoint.pool_key)->connect_failures, 1u);
+}
+
+TEST_F(StreamTest, RouteTimeoutFiresOnTheSimulatedClock) {
+  Upstream upstream(acceptor_);  // accepts, never answers
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntil([&] { return upstream.accepted && upstream.request.size() > 0; });
+  Advance(milliseconds(1900));
+  RunIdle();
+  EXPECT_FALSE(result_.has_value());
+  Advance(milliseconds(200));  // past the route's 2 s
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 504);
+  EXPECT_EQ(observed_.ends, 1);
+  const auto& endpoint = stream_->context().config->clusters()[0].endpoints[0];
+  EXPECT_EQ(services_.endpoints.Find("app", endpoint.pool_key)->timeouts, 1u);
+}
+
+TEST_F(StreamTest, ClientGoneWhileWaitingOnTheUpstream) {
+  Upstream upstream(acceptor_);
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntil([&] { return upstream.accepted && upstream.request.size() > 0; });
+  downstream_.reset = true;
+  Advance(seconds(1));
+  RunUntilEnded();
+  EXPECT_FALSE(downstream_.local_reply.has_value());
+  EXPECT_TRUE(result_->close);
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.end, StreamEnd::kClientGone);
+}
+
+}  // namespace
+}  // namespace switchyard::proxy
