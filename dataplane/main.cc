@@ -24,6 +24,7 @@
 #include "dataplane/admin/admin_server.h"
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
+#include "dataplane/http/message_parser.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/server/worker.h"
@@ -63,6 +64,8 @@ ABSL_FLAG(absl::Duration, upstream_idle_timeout, absl::Seconds(30),
           "Do not reuse pooled upstream connections idle longer than this.");
 ABSL_FLAG(int, max_connections_per_worker, 10000,
           "Client connections each worker serves at once; more wait in the backlog.");
+ABSL_FLAG(std::string, headers_with_underscores, "drop",
+          "Request header names containing '_': allow, drop or reject (400).");
 ABSL_FLAG(std::string, via, "", "If set, add 'Via: 1.1 <via>' to requests and responses.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
@@ -106,6 +109,11 @@ std::optional<server::ServerOptions> ServerOptionsFromFlags(std::string& error) 
   options.upstream_idle_timeout = ToMillis(absl::GetFlag(FLAGS_upstream_idle_timeout));
   options.max_connections_per_worker = absl::GetFlag(FLAGS_max_connections_per_worker);
   options.via = absl::GetFlag(FLAGS_via);
+  const std::string underscores = absl::GetFlag(FLAGS_headers_with_underscores);
+  if (!http::ParseHeadersWithUnderscores(underscores, options.limits.headers_with_underscores)) {
+    error = "--headers_with_underscores must be allow, drop or reject, got '" + underscores + "'";
+    return std::nullopt;
+  }
   if (absl::GetFlag(FLAGS_max_request_headers_bytes) < 1024 ||
       absl::GetFlag(FLAGS_max_headers) < 1 || absl::GetFlag(FLAGS_max_request_line) < 64 ||
       absl::GetFlag(FLAGS_max_connections_per_worker) < 1 ||

@@ -4,6 +4,7 @@
 
 #include "boost/beast/http/error.hpp"
 #include "common/ascii.h"
+#include "dataplane/http/authority.h"
 
 namespace switchyard::http {
 namespace {
@@ -36,6 +37,19 @@ bool HasObsFold(std::string_view bytes, bool first_line_is_start_line) {
 }
 
 }  // namespace
+
+bool ParseHeadersWithUnderscores(std::string_view text, HeadersWithUnderscores& policy) {
+  if (text == "allow") {
+    policy = HeadersWithUnderscores::kAllow;
+  } else if (text == "drop") {
+    policy = HeadersWithUnderscores::kDrop;
+  } else if (text == "reject") {
+    policy = HeadersWithUnderscores::kReject;
+  } else {
+    return false;
+  }
+  return true;
+}
 
 template <bool kIsRequest>
 MessageParser<kIsRequest>::MessageParser(const ParserLimits& limits, HeaderMap& headers)
@@ -122,9 +136,23 @@ template <bool kIsRequest>
 void MessageParser<kIsRequest>::on_field_impl(beast_http::field field, string_view name,
                                               string_view value, error_code& ec) {
   if (header_done_) return;  // chunked trailer fields are not forwarded
-  if (headers_.size() >= limits_.max_headers) {
+  if (fields_seen_++ >= limits_.max_headers) {
     Fail(ParseFailure::kTooManyHeaders, ec);
     return;
+  }
+  if constexpr (kIsRequest) {
+    // No standard field has '_' in its name, so such a field is never framing or Host here.
+    if (name.find('_') != string_view::npos) {
+      switch (limits_.headers_with_underscores) {
+        case HeadersWithUnderscores::kAllow:
+          break;
+        case HeadersWithUnderscores::kDrop:
+          return;
+        case HeadersWithUnderscores::kReject:
+          Fail(ParseFailure::kMalformed, ec);
+          return;
+      }
+    }
   }
   switch (field) {
     case beast_http::field::content_length:
@@ -136,8 +164,10 @@ void MessageParser<kIsRequest>::on_field_impl(beast_http::field field, string_vi
       }
       break;
     case beast_http::field::transfer_encoding:
-      // The only coding a proxy can frame safely is a lone "chunked".
-      if (++transfer_encoding_fields_ > 1 ||
+      // The only coding a proxy can frame safely is a lone "chunked". In an HTTP/1.0
+      // request it is faulty framing (RFC 9112 section 6.1): a 1.0 recipient behind us
+      // would read the chunked body as the next request.
+      if ((kIsRequest && version_ < 11) || ++transfer_encoding_fields_ > 1 ||
           !EqualsIgnoreCase(Trim(std::string_view(value.data(), value.size())), "chunked")) {
         Fail(ParseFailure::kMalformed, ec);
         return;
@@ -145,6 +175,11 @@ void MessageParser<kIsRequest>::on_field_impl(beast_http::field field, string_vi
       break;
     case beast_http::field::host:
       ++host_fields_;
+      // RFC 9112 section 3.2: a Host that is not uri-host [":" port] is a 400.
+      if (kIsRequest && !IsValidHostHeader(std::string_view(value.data(), value.size()))) {
+        Fail(ParseFailure::kMalformed, ec);
+        return;
+      }
       break;
     default:
       break;

@@ -5,9 +5,12 @@
 // back to the caller without copying (so the caller can forward them with backpressure),
 // and rejects what a proxy must never forward ambiguously: Content-Length together with
 // Transfer-Encoding, repeated Content-Length, any Transfer-Encoding but exactly "chunked",
-// obs-fold, a request-line over the limit, too many header fields, and HTTP/1.1 requests
-// without exactly one Host. One parser handles one message; construct a new one (in place)
-// for the next message on the connection. Not thread-safe.
+// obs-fold, a request-line over the limit, too many header fields (dropped ones count),
+// requests with more than one Host, HTTP/1.1 requests without Host, a Host that is not a
+// valid `uri-host [":" port]` (authority.h), and Transfer-Encoding in an HTTP/1.0 request
+// (RFC 9112 section 6.1). Request header names with '_' follow
+// ParserLimits::headers_with_underscores. One parser handles one message; construct a new one (in
+// place) for the next message on the connection. Not thread-safe.
 #ifndef SWITCHYARD_DATAPLANE_HTTP_MESSAGE_PARSER_H_
 #define SWITCHYARD_DATAPLANE_HTTP_MESSAGE_PARSER_H_
 
@@ -21,6 +24,20 @@
 
 namespace switchyard::http {
 
+// What a request header whose name contains '_' becomes. Such names are legal tokens, but
+// a backend (CGI, and servers that map '-' and '_' to one character) may read
+// "Content_Length" as Content-Length, which the proxy does not treat as framing: Envoy's
+// choices, with drop as the default.
+enum class HeadersWithUnderscores {
+  kAllow,   // forward them like any other field
+  kDrop,    // remove them silently; the request goes on
+  kReject,  // refuse the request: kMalformed, 400
+};
+
+// Reads "allow", "drop" or "reject" (exactly, lower case) into `policy`; false, with
+// `policy` untouched, for anything else.
+bool ParseHeadersWithUnderscores(std::string_view text, HeadersWithUnderscores& policy);
+
 struct ParserLimits {
   // Whole header section including the start line; larger gives kHeaderTooLarge.
   uint32_t max_header_bytes = 64 * 1024;
@@ -28,6 +45,8 @@ struct ParserLimits {
   uint32_t max_headers = 100;
   // Request line (method, target, version); longer gives kUriTooLong. Requests only.
   uint32_t max_request_line = 8 * 1024;
+  // Request header names containing '_'; responses are not affected.
+  HeadersWithUnderscores headers_with_underscores = HeadersWithUnderscores::kDrop;
 };
 
 // Why a message was refused. The session maps these to local replies (400, 431, 414) or,
@@ -109,6 +128,7 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   HeaderMap& headers_;
   BodyFraming framing_ = BodyFraming::kNone;
   uint64_t content_length_ = 0;
+  uint32_t fields_seen_ = 0;  // including dropped ones
   int content_length_fields_ = 0;
   int transfer_encoding_fields_ = 0;
   int host_fields_ = 0;

@@ -157,6 +157,27 @@ INSTANTIATE_TEST_SUITE_P(
                        ParseFailure::kMalformed},
         BadRequestCase{"space_before_colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
                        ParseFailure::kMalformed},
+        // RFC 9112 section 3.2: a Host that is not uri-host [":" port] is a 400.
+        BadRequestCase{"host_with_space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"host_with_path", "GET / HTTP/1.1\r\nHost: acl.test/x\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"host_with_userinfo", "GET / HTTP/1.1\r\nHost: evil.com@acl.test\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"host_port_too_big", "GET / HTTP/1.1\r\nHost: acl.test:99999\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"http10_invalid_host", "GET / HTTP/1.0\r\nHost: a b\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"http10_two_hosts", "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
+                       ParseFailure::kMalformed},
+        // RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.
+        BadRequestCase{"http10_chunked",
+                       "POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "0\r\n\r\n",
+                       ParseFailure::kMalformed},
+        BadRequestCase{"http10_chunked_no_host",
+                       "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                       ParseFailure::kMalformed},
         BadRequestCase{"too_many_headers",
                        "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\n"
                        "F: 1\r\nG: 1\r\nH: 1\r\nI: 1\r\nJ: 1\r\n\r\n",
@@ -208,6 +229,97 @@ TEST(RequestParserTest, ObsFoldCheckIgnoresBodyBytes) {
   const Parsed p = Parse<true>("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\na\r\n b");
   ASSERT_TRUE(p.ok);
   EXPECT_EQ(p.body, "a\r\n b");
+}
+
+TEST(RequestParserTest, ValidHostForms) {
+  for (const char* host : {"example.com", "example.com:8080", "127.0.0.1:80", "[::1]:8443", ""}) {
+    EXPECT_TRUE(Parse<true>(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n").ok)
+        << host;
+  }
+}
+
+// Parses one request head with `limits`; the parser's headers are copied out.
+struct ParsedHead {
+  bool ok = false;
+  ParseFailure failure = ParseFailure::kNone;
+  BodyFraming framing = BodyFraming::kNone;
+  HeaderMap headers;
+};
+
+ParsedHead ParseHead(const std::string& bytes, const ParserLimits& limits) {
+  HeaderMap headers;
+  RequestParser parser(limits, headers);
+  boost::beast::error_code ec;
+  parser.Feed(bytes, ec);
+  ParsedHead result;
+  result.ok = !ec && parser.is_header_done();
+  result.failure = parser.failure();
+  result.framing = parser.framing();
+  result.headers = headers;
+  return result;
+}
+
+const std::string kUnderscoreRequest =
+    "POST / HTTP/1.1\r\nHost: x\r\nTransfer_Encoding: chunked\r\nContent_Length: 9\r\n"
+    "X-Plain: 1\r\nContent-Length: 2\r\n\r\nab";
+
+TEST(RequestParserTest, UnderscoreHeadersAreDroppedByDefault) {
+  EXPECT_EQ(ParserLimits{}.headers_with_underscores, HeadersWithUnderscores::kDrop);
+  const ParsedHead p = ParseHead(kUnderscoreRequest, {});
+  ASSERT_TRUE(p.ok);
+  EXPECT_FALSE(p.headers.Has("transfer_encoding"));
+  EXPECT_FALSE(p.headers.Has("content_length"));
+  EXPECT_TRUE(p.headers.Has("x-plain"));
+  EXPECT_EQ(p.framing, BodyFraming::kContentLength);
+  EXPECT_EQ(p.headers.size(), 3u);  // host, x-plain, content-length
+}
+
+TEST(RequestParserTest, UnderscoreHeadersAllowed) {
+  const ParsedHead p =
+      ParseHead(kUnderscoreRequest, {.headers_with_underscores = HeadersWithUnderscores::kAllow});
+  ASSERT_TRUE(p.ok);
+  ASSERT_NE(p.headers.Get("transfer_encoding"), nullptr);
+  EXPECT_EQ(*p.headers.Get("transfer_encoding"), "chunked");
+  EXPECT_EQ(*p.headers.Get("content_length"), "9");
+  // They are ordinary fields: framing still comes from Content-Length.
+  EXPECT_EQ(p.framing, BodyFraming::kContentLength);
+}
+
+TEST(RequestParserTest, UnderscoreHeadersRejected) {
+  const ParsedHead p =
+      ParseHead(kUnderscoreRequest, {.headers_with_underscores = HeadersWithUnderscores::kReject});
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ(p.failure, ParseFailure::kMalformed);
+}
+
+TEST(RequestParserTest, DroppedHeadersStillCountTowardsTheFieldLimit) {
+  std::string bytes = "GET / HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 10; ++i) bytes += "X_" + std::to_string(i) + ": 1\r\n";
+  const ParsedHead p = ParseHead(bytes + "\r\n", {.max_headers = 5});
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ(p.failure, ParseFailure::kTooManyHeaders);
+}
+
+TEST(ResponseParserTest, UnderscorePolicyIsForRequestsOnly) {
+  HeaderMap headers;
+  ResponseParser parser({.headers_with_underscores = HeadersWithUnderscores::kReject}, headers);
+  boost::beast::error_code ec;
+  parser.Feed("HTTP/1.1 200 OK\r\nX_Backend: 1\r\nContent-Length: 0\r\n\r\n", ec);
+  ASSERT_FALSE(ec);
+  EXPECT_TRUE(headers.Has("x_backend"));
+}
+
+TEST(ParserLimitsTest, ParseHeadersWithUnderscores) {
+  HeadersWithUnderscores policy = HeadersWithUnderscores::kAllow;
+  EXPECT_TRUE(ParseHeadersWithUnderscores("drop", policy));
+  EXPECT_EQ(policy, HeadersWithUnderscores::kDrop);
+  EXPECT_TRUE(ParseHeadersWithUnderscores("reject", policy));
+  EXPECT_EQ(policy, HeadersWithUnderscores::kReject);
+  EXPECT_TRUE(ParseHeadersWithUnderscores("allow", policy));
+  EXPECT_EQ(policy, HeadersWithUnderscores::kAllow);
+  EXPECT_FALSE(ParseHeadersWithUnderscores("Drop", policy));
+  EXPECT_FALSE(ParseHeadersWithUnderscores("", policy));
+  EXPECT_EQ(policy, HeadersWithUnderscores::kAllow);
 }
 
 TEST(ResponseParserTest, UntilCloseFraming) {

@@ -32,6 +32,27 @@ bool IsHopByHopName(std::string_view lower_name) {
   return lower_name.size() > 6 && lower_name.substr(0, 6) == "proxy-";
 }
 
+// Headers a Connection field may not nominate for removal. RFC 9110 section 7.6.1 lets a
+// sender name any field as hop-by-hop, but these carry what the proxy itself relies on or
+// vouches for to the next hop, so honouring the nomination would let a client (or an
+// upstream, on the way back) break routing or erase the forwarding record:
+//  - host: routing and the upstream request need it (HTTP/1.1 requires one);
+//  - x-forwarded-*, forwarded, x-real-ip: the client addresses a trusted front proxy
+//    recorded; a client must not erase the record of itself;
+//  - x-request-id: the id the proxy keeps or generates for tracing and local replies;
+//  - via: the proxy appends to the chain rather than starting a new one.
+// Content-Length, Transfer-Encoding and TE are not listed: they are hop-by-hop already
+// (IsHopByHopName) and the serializer writes the next hop's framing itself, so naming them
+// changes nothing; RFC 9110 section 10.1.4 even requires a sender of TE to nominate it.
+bool IsProtectedFromNomination(std::string_view lower_name) {
+  static constexpr std::string_view kNames[] = {"host", "forwarded", "x-real-ip", "x-request-id",
+                                                "via"};
+  for (std::string_view n : kNames) {
+    if (lower_name == n) return true;
+  }
+  return lower_name.starts_with("x-forwarded-");
+}
+
 void AppendVia(HeaderMap& headers, std::string_view via) {
   if (via.empty()) return;
   std::string value;
@@ -57,6 +78,7 @@ void RemoveHopByHopHeaders(HeaderMap& headers) {
       if (EqualsIgnoreCase(item, "keep-alive") || EqualsIgnoreCase(item, "close")) return;
       std::string lower(item);
       LowerInPlace(lower);
+      if (IsProtectedFromNomination(lower)) return;
       named.push_back(std::move(lower));
     });
   }

@@ -11,7 +11,9 @@ namespace switchyard::http {
 
 // Removes Connection and every header it names, Keep-Alive, TE, Trailer,
 // Transfer-Encoding, Upgrade, Proxy-* and Content-Length (framing is written anew by the
-// serializer for the next hop).
+// serializer for the next hop). Connection cannot nominate the headers the proxy relies on
+// (Host, X-Forwarded-*, Forwarded, X-Real-IP, X-Request-Id, Via; the list and the reasons
+// are in proxy_headers.cc): those stay.
 void RemoveHopByHopHeaders(HeaderMap& headers);
 
 // True if the client asked to close the connection after this request: "Connection:

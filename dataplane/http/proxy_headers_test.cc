@@ -23,6 +23,45 @@ TEST(ProxyHeadersTest, RemovesHopByHopAndConnectionNamedHeaders) {
   EXPECT_EQ(*h.Get("x-kept"), "yes");
 }
 
+TEST(ProxyHeadersTest, ConnectionCannotNominateHeadersTheProxyOwns) {
+  HeaderMap h;
+  h.Add("Host", "api.example.com");
+  h.Add("Connection",
+        "host, X-Forwarded-For, x-forwarded-proto, X-Forwarded-Host, x-request-id, via, "
+        "forwarded, x-real-ip, x-custom");
+  h.Add("X-Forwarded-For", "10.0.0.1");
+  h.Add("X-Request-Id", "rid-1");
+  h.Add("Via", "1.0 front");
+  h.Add("Forwarded", "for=10.0.0.1");
+  h.Add("X-Real-IP", "10.0.0.1");
+  h.Add("X-Custom", "hop");
+  PrepareUpstreamRequestHeaders(h, {.client_ip = "127.0.0.1", .scheme = "http", .via = "gw"});
+  ASSERT_NE(h.Get("host"), nullptr);
+  EXPECT_EQ(*h.Get("host"), "api.example.com");
+  EXPECT_EQ(*h.Get("x-forwarded-for"), "10.0.0.1, 127.0.0.1");
+  EXPECT_EQ(*h.Get("x-forwarded-host"), "api.example.com");
+  ASSERT_NE(h.Get("x-request-id"), nullptr);
+  EXPECT_EQ(*h.Get("x-request-id"), "rid-1");
+  EXPECT_EQ(*h.Get("via"), "1.0 front, 1.1 gw");
+  ASSERT_NE(h.Get("forwarded"), nullptr);
+  ASSERT_NE(h.Get("x-real-ip"), nullptr);
+  // Nomination still works for everything else.
+  EXPECT_FALSE(h.Has("x-custom"));
+  EXPECT_FALSE(h.Has("connection"));
+}
+
+TEST(ProxyHeadersTest, ResponseConnectionCannotNominateProtectedHeaders) {
+  HeaderMap h;
+  h.Add("Connection", "x-request-id, via, x-hop");
+  h.Add("X-Request-Id", "rid-2");
+  h.Add("Via", "1.1 backend");
+  h.Add("X-Hop", "1");
+  PrepareDownstreamResponseHeaders(h, "");
+  ASSERT_NE(h.Get("x-request-id"), nullptr);
+  EXPECT_EQ(*h.Get("via"), "1.1 backend");
+  EXPECT_FALSE(h.Has("x-hop"));
+}
+
 TEST(ProxyHeadersTest, ForwardingHeaders) {
   HeaderMap h;
   h.Add("Host", "api.example.com");
