@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "switchyard/config/duration.h"
 #include "switchyard/config/validate.h"
 
 namespace switchyard::runtime {
@@ -14,10 +15,6 @@ std::atomic<int64_t> live_count{0};
 
 constexpr std::chrono::milliseconds kDefaultConnectTimeout{1000};
 constexpr uint32_t kDefaultMaxIdleConnections = 64;
-
-std::chrono::milliseconds ToMillis(const google::protobuf::Duration& d) {
-  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
-}
 
 }  // namespace
 
@@ -38,8 +35,9 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   for (const v1::Cluster& source : snapshot.clusters()) {
     Cluster& cluster = compiled->clusters_.emplace_back();
     cluster.name = source.name();
-    cluster.connect_timeout =
-        source.has_connect_timeout() ? ToMillis(source.connect_timeout()) : kDefaultConnectTimeout;
+    cluster.connect_timeout = source.has_connect_timeout()
+                                  ? config::ToMillisRoundedUp(source.connect_timeout())
+                                  : kDefaultConnectTimeout;
     cluster.max_idle_connections = source.has_max_idle_connections() ? source.max_idle_connections()
                                                                      : kDefaultMaxIdleConnections;
     for (int i = 0; i < source.endpoints_size(); ++i) {
