@@ -1,18 +1,15 @@
 // switchyard-control: stores configuration versions in SQLite, streams the current one to
 // every connected proxy, and serves the admin API that yardctl uses.
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "common/program_flags.h"
+#include "common/ready_file.h"
+#include "common/stop_signals.h"
 #include "controlplane/server/control_plane.h"
 #include "controlplane/store/sqlite_version_store.h"
 
@@ -36,17 +33,6 @@ ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
 namespace switchyard {
 namespace {
-
-// Written to a temporary name and renamed, so a reader never sees half a file.
-bool WriteReadyFile(const std::string& path, int port) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out.flush()) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
 
 int Main() {
   LogLevel level;
@@ -73,13 +59,8 @@ int Main() {
   options.discovery.max_streams = max_streams;
   options.registry.retention = retention;
 
-  // gRPC's threads inherit this mask: only the main thread takes SIGINT/SIGTERM, in sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before gRPC starts its threads, so that only this thread takes SIGINT/SIGTERM.
+  BlockStopSignals();
 
   const std::string db = absl::GetFlag(FLAGS_db);
   auto store = controlplane::SqliteVersionStore::Open(db);
@@ -94,14 +75,13 @@ int Main() {
   }
   LogInfo("store %s", db.c_str());
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
-  if (!ready_file.empty() && !WriteReadyFile(ready_file, (*control_plane)->port())) {
+  if (!ready_file.empty() &&
+      !WriteReadyFile(ready_file, {static_cast<uint16_t>((*control_plane)->port())})) {
     std::fprintf(stderr, "cannot write --ready_file %s\n", ready_file.c_str());
     return 1;
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  LogInfo("signal %d: stopping", signal_number);
+  LogInfo("signal %d: stopping", WaitForStopSignal());
   (*control_plane)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   control_plane->reset();
   LogInfo("stopped");
@@ -112,8 +92,8 @@ int Main() {
 }  // namespace switchyard
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  switchyard::ParseProgramFlags(
+      argc, argv,
       "switchyard-control [--listen=127.0.0.1:18000] [--db=switchyard.db] [--ready_file=PATH]");
-  absl::ParseCommandLine(argc, argv);
   return switchyard::Main();
 }

@@ -1,12 +1,9 @@
 // switchyard-proxy: the data plane. Serves HTTP/1.1 with the routes and clusters of a
 // snapshot, either read from --config (static mode) or streamed by switchyard-control
 // (--control_plane). See README.md for the flags.
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,13 +11,14 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "common/program_flags.h"
+#include "common/ready_file.h"
+#include "common/stop_signals.h"
 #include "dataplane/admin/admin_server.h"
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
@@ -229,13 +227,8 @@ int Main() {
   int worker_count = absl::GetFlag(FLAGS_workers);
   if (worker_count <= 0) worker_count = std::max(1u, std::thread::hardware_concurrency());
 
-  // Workers inherit this mask: only the main thread takes SIGINT/SIGTERM, in sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before the workers start, so that only this thread takes SIGINT/SIGTERM.
+  BlockStopSignals();
 
   const proxy::PhaseChain phases(proxy::PhaseChain::StandardPhases({.via = options->via}));
   std::vector<std::unique_ptr<server::Worker>> workers;
@@ -295,16 +288,11 @@ int Main() {
           admin_port, manager.ready() ? "ready" : "not ready until a snapshot arrives");
 
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
-  if (!ready_file.empty()) {
-    // Written to a temporary name and renamed, so a reader never sees half a file.
-    const std::string tmp = ready_file + ".tmp";
-    std::ofstream(tmp) << listen.port() << "\n" << admin_port << "\n";
-    std::rename(tmp.c_str(), ready_file.c_str());
+  if (!ready_file.empty() && !WriteReadyFile(ready_file, {listen.port(), admin_port})) {
+    LogError("cannot write --ready_file %s; serving anyway", ready_file.c_str());
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  LogInfo("signal %d: stopping", signal_number);
+  LogInfo("signal %d: stopping", WaitForStopSignal());
   if (discovery) discovery->Stop();
   admin_server.Stop();
   for (auto& worker : workers) worker->Stop();
@@ -315,9 +303,9 @@ int Main() {
 }  // namespace switchyard
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  switchyard::ParseProgramFlags(
+      argc, argv,
       "switchyard-proxy (--config=snapshot.yaml | --control_plane=host:port) "
       "[--listen=0.0.0.0:8080] [--workers=N] [--admin=127.0.0.1:9901]");
-  absl::ParseCommandLine(argc, argv);
   return switchyard::Main();
 }

@@ -15,8 +15,8 @@ namespace {
 using testing::FakeProxy;
 using ::testing::HasSubstr;
 using testing::MakeSnapshot;
+using testing::PollUntil;
 using testing::TestControlPlane;
-using testing::WaitFor;
 
 class DiscoveryTest : public ::testing::Test {
  protected:
@@ -29,7 +29,7 @@ class DiscoveryTest : public ::testing::Test {
   }
   // Waits until the registry shows `node_id` connected (its first request was handled).
   void WaitConnected(const std::string& node_id) {
-    ASSERT_TRUE(WaitFor([&] {
+    ASSERT_TRUE(PollUntil([&] {
       auto s = server_.ProxyStatusOf(node_id);
       return s.has_value() && s->connected();
     })) << node_id
@@ -64,7 +64,7 @@ TEST_F(DiscoveryTest, AckAndDisconnectShowInStatus) {
   auto response = proxy->Read();
   ASSERT_TRUE(response.has_value());
   ASSERT_TRUE(proxy->Ack(*response));
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(PollUntil([&] {
     auto s = server_.ProxyStatusOf("p1");
     return s.has_value() && s->running_version() == 1;
   }));
@@ -79,7 +79,7 @@ TEST_F(DiscoveryTest, AckAndDisconnectShowInStatus) {
   EXPECT_EQ(server_.Status().current_version(), 1u);
 
   ASSERT_TRUE(proxy->Finish().ok());
-  ASSERT_TRUE(WaitFor([&] { return !server_.ProxyStatusOf("p1")->connected(); }))
+  ASSERT_TRUE(PollUntil([&] { return !server_.ProxyStatusOf("p1")->connected(); }))
       << "a disconnected proxy is kept, marked disconnected";
   EXPECT_EQ(server_.ProxyStatusOf("p1")->running_version(), 1u);
 }
@@ -92,7 +92,7 @@ TEST_F(DiscoveryTest, IdleConnectedProxyIsSeenNow) {
   auto response = proxy->Read();
   ASSERT_TRUE(response.has_value());
   ASSERT_TRUE(proxy->Ack(*response));
-  ASSERT_TRUE(WaitFor([&] { return server_.ProxyStatusOf("p1")->running_version() == 1; }));
+  ASSERT_TRUE(PollUntil([&] { return server_.ProxyStatusOf("p1")->running_version() == 1; }));
   absl::SleepFor(absl::Milliseconds(1100));  // the stream stays idle
   const absl::Time asked = absl::Now();
   auto status = server_.ProxyStatusOf("p1");
@@ -115,7 +115,7 @@ TEST_F(DiscoveryTest, NewVersionIsPushedToAllStreamsAndEncodedOnce) {
     ASSERT_EQ(r->version(), 1u);
     ASSERT_TRUE(proxies.back()->Ack(*r));
   }
-  ASSERT_TRUE(WaitFor([&] { return Counters().acks.load() == kProxies; }));
+  ASSERT_TRUE(PollUntil([&] { return Counters().acks.load() == kProxies; }));
   const uint64_t encodes_before = server_.cp().hub().encode_counters().full.load();
   const uint64_t responses_before = Counters().full_responses.load();
 
@@ -156,7 +156,7 @@ TEST_F(DiscoveryTest, RejectedVersionIsRecordedAndNeverSentToThatNodeAgain) {
   ASSERT_TRUE(v2.has_value());
   ASSERT_EQ(v2->version(), 2u);
   ASSERT_TRUE(proxy->Nack(*v2, 1, "clusters[c1]: certificate does not load"));
-  ASSERT_TRUE(WaitFor([&] { return Counters().nacks.load() == 1; }));
+  ASSERT_TRUE(PollUntil([&] { return Counters().nacks.load() == 1; }));
   auto status = server_.ProxyStatusOf("p1");
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->running_version(), 1u);
@@ -167,7 +167,7 @@ TEST_F(DiscoveryTest, RejectedVersionIsRecordedAndNeverSentToThatNodeAgain) {
   ASSERT_TRUE(proxy->Finish().ok());
   const uint64_t sent = Counters().full_responses.load();
   proxy = Connect("p1", 1);
-  ASSERT_TRUE(WaitFor([&] { return Counters().active_streams.load() == 1; }));
+  ASSERT_TRUE(PollUntil([&] { return Counters().active_streams.load() == 1; }));
   WaitConnected("p1");
   EXPECT_EQ(Counters().full_responses.load(), sent);
 
@@ -193,7 +193,7 @@ TEST_F(DiscoveryTest, NackIsTheErrorDetailNotTheVersion) {
   ASSERT_TRUE(v1.has_value());
   // Reports the offered version yet carries an error: still a rejection.
   ASSERT_TRUE(proxy->Nack(*v1, 1, "refused"));
-  ASSERT_TRUE(WaitFor([&] { return Counters().nacks.load() == 1; }));
+  ASSERT_TRUE(PollUntil([&] { return Counters().nacks.load() == 1; }));
   EXPECT_EQ(server_.ProxyStatusOf("p1")->last_rejected_version(), 1u);
 }
 
@@ -207,7 +207,7 @@ TEST_F(DiscoveryTest, LongRejectionErrorIsCut) {
   std::string error = "x";
   while (error.size() < 100'000) error += "\u00e9";  // two bytes each, starting at an odd offset
   ASSERT_TRUE(proxy->Nack(*v1, 0, error));
-  ASSERT_TRUE(WaitFor([&] { return Counters().nacks.load() == 1; }));
+  ASSERT_TRUE(PollUntil([&] { return Counters().nacks.load() == 1; }));
   auto status = server_.ProxyStatusOf("p1");  // fails to parse if the cut split a character
   ASSERT_TRUE(status.has_value());
   const std::string& kept = status->last_rejected_error();
@@ -216,7 +216,7 @@ TEST_F(DiscoveryTest, LongRejectionErrorIsCut) {
   EXPECT_EQ(kept.substr(0, 3), "x\u00e9");
   EXPECT_EQ(kept.substr(kept.size() - 6), " [cut]");
   auto stored = server_.cp().store().Rejections("p1");
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(PollUntil([&] {
     stored = server_.cp().store().Rejections("p1");
     return stored.ok() && stored->size() == 1;
   }));
@@ -420,7 +420,7 @@ TEST(RejectionRestartTest, RejectionSurvivesARestartOnTheSameDatabase) {
     ASSERT_TRUE(v2.has_value());
     ASSERT_EQ(v2->version(), 2u);
     ASSERT_TRUE(proxy.Nack(*v2, 1, "route table: 7 routes, at most 4"));
-    ASSERT_TRUE(WaitFor([&] { return first.cp().discovery_counters().nacks.load() == 1; }));
+    ASSERT_TRUE(PollUntil([&] { return first.cp().discovery_counters().nacks.load() == 1; }));
     ASSERT_TRUE(proxy.Finish().ok());
   }  // shut down right after the NACK: nothing may be lost
 
@@ -430,7 +430,7 @@ TEST(RejectionRestartTest, RejectionSurvivesARestartOnTheSameDatabase) {
   FakeProxy proxy(second.channel(), "p1", 1);
   // Status shows the rejection again once the proxy is back.
   std::optional<switchyard::v1::ProxyStatus> status;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(PollUntil([&] {
     status = second.ProxyStatusOf("p1");
     return status.has_value() && status->connected() && status->last_rejected_version() == 2;
   })) << "after a restart, status does not show the rejection: "
@@ -453,7 +453,7 @@ TEST(RejectionRestartTest, RejectionSurvivesARestartOnTheSameDatabase) {
   ASSERT_TRUE(v3.has_value());
   EXPECT_EQ(v3->version(), 3u);
   EXPECT_TRUE(proxy.Ack(*v3));
-  ASSERT_TRUE(WaitFor([&] { return second.ProxyStatusOf("p1")->running_version() == 3; }));
+  ASSERT_TRUE(PollUntil([&] { return second.ProxyStatusOf("p1")->running_version() == 3; }));
   EXPECT_EQ(second.ProxyStatusOf("p1")->last_rejected_version(), 2u) << "still shown";
 }
 
@@ -469,24 +469,24 @@ TEST(RejectionRestartTest, RejectionRecordedByAnotherPlaneOnTheSameDatabaseIsHon
   ASSERT_TRUE(a.ok() && b.ok()) << a.error() << b.error();
   ASSERT_EQ(a.Apply(MakeSnapshot(1)), 1u);
   ASSERT_EQ(a.Apply(MakeSnapshot(2)), 2u);
-  ASSERT_TRUE(WaitFor([&] { return b.cp().hub().CurrentVersion() == 2; }));
+  ASSERT_TRUE(PollUntil([&] { return b.cp().hub().CurrentVersion() == 2; }));
   {
     FakeProxy proxy(a.channel(), "p1", 1);
     auto v2 = proxy.Read();
     ASSERT_TRUE(v2.has_value());
     ASSERT_EQ(v2->version(), 2u);
     ASSERT_TRUE(proxy.Nack(*v2, 1, "refused"));
-    ASSERT_TRUE(WaitFor([&] { return a.ProxyStatusOf("p1")->last_rejected_version() == 2; }));
+    ASSERT_TRUE(PollUntil([&] { return a.ProxyStatusOf("p1")->last_rejected_version() == 2; }));
     ASSERT_TRUE(proxy.Finish().ok());
   }
   // a writes the rejection off the stream's thread; once it is in the database, a proxy
   // failing over to b must not be offered version 2 by b.
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(PollUntil([&] {
     auto stored = b.cp().store().Rejections("p1");
     return stored.ok() && !stored->empty();
   })) << "a never stored the rejection";
   FakeProxy proxy(b.channel(), "p1", 1);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(PollUntil([&] {
     auto s = b.ProxyStatusOf("p1");
     return s.has_value() && s->connected() && s->last_rejected_version() == 2;
   })) << "b does not know about the rejection recorded through a";

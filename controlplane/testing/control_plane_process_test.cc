@@ -124,7 +124,7 @@ TEST(ControlPlaneProcessTest, RejectionSurvivesASigtermRestart) {
     ASSERT_TRUE(v2.has_value());
     ASSERT_EQ(v2->version(), 2u);
     ASSERT_TRUE(proxy.Nack(*v2, 1, "too many routes"));
-    ASSERT_TRUE(WaitFor([&] {
+    ASSERT_TRUE(PollUntil([&] {
       auto s = proxy_status();
       return s.has_value() && s->last_rejected_version() == 2;
     }));
@@ -134,7 +134,7 @@ TEST(ControlPlaneProcessTest, RejectionSurvivesASigtermRestart) {
   ASSERT_TRUE(cp.Restart(&error)) << error;
   FakeProxy proxy(grpc::CreateChannel(cp.target(), grpc::InsecureChannelCredentials()), "p1", 1);
   std::optional<switchyard::v1::ProxyStatus> status;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(PollUntil([&] {
     status = proxy_status();
     return status.has_value() && status->connected() && status->last_rejected_version() == 2;
   })) << "after the restart, status does not show the rejection: "

@@ -13,6 +13,7 @@
 #include "grpcpp/client_context.h"
 #include "switchyard/v1/admin.grpc.pb.h"
 #include "switchyard/v1/discovery.grpc.pb.h"
+#include "tests/support/poll.h"
 
 namespace switchyard::controlplane::testing {
 
@@ -85,16 +86,8 @@ class FakeProxy {
   bool finished_ = false;
 };
 
-// Polls `condition` every 10 ms for up to `timeout`; true once it holds.
-template <typename Condition>
-bool WaitFor(Condition condition, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return true;
-}
+// The tests built on these helpers wait with tests/support's PollUntil.
+using ::switchyard::testing::PollUntil;
 
 }  // namespace switchyard::controlplane::testing
 

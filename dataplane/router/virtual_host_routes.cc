@@ -6,13 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ascii.h"
+#include "switchyard/config/duration.h"
 
 namespace switchyard::router {
 namespace {
 
 constexpr std::chrono::milliseconds kDefaultTimeout{15'000};
-// google.protobuf.Duration's own range; also keeps the millisecond count from overflowing.
-constexpr int64_t kMaxDurationSeconds = 315'576'000'000;
 // The regex set's DFA is shared by all regex routes of a virtual host, so it gets a larger
 // budget than RE2's 8 MiB default. Memory is only taken as the DFA explores states.
 constexpr int64_t kRegexSetMaxMemory = 64 << 20;
@@ -26,13 +25,12 @@ RE2::Options RegexOptions() {
 absl::StatusOr<std::chrono::milliseconds> Timeout(const v1::RouteAction& action) {
   if (!action.has_timeout()) return kDefaultTimeout;
   const google::protobuf::Duration& d = action.timeout();
-  if (d.seconds() < 0 || d.seconds() > kMaxDurationSeconds || d.nanos() < 0 ||
-      d.nanos() >= 1'000'000'000) {
+  if (!config::IsNonNegativeDuration(d)) {
     return absl::InvalidArgumentError(absl::StrCat("must be a non-negative duration, got seconds ",
                                                    d.seconds(), " nanos ", d.nanos()));
   }
   // Rounded up: a sub-millisecond timeout must not become 0, which means "none".
-  return std::chrono::milliseconds(d.seconds() * 1000 + (d.nanos() + 999'999) / 1'000'000);
+  return config::ToMillisRoundedUp(d);
 }
 
 absl::Status Clusters(const v1::RouteAction& action,

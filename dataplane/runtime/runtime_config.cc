@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/runtime/resource_store.h"
 #include "dataplane/upstream/pool_key.h"
+#include "switchyard/config/duration.h"
 #include "switchyard/config/validate.h"
 
 namespace switchyard::runtime {
@@ -17,10 +18,6 @@ std::atomic<uint64_t> next_generation{1};
 
 constexpr std::chrono::milliseconds kDefaultConnectTimeout{1000};
 constexpr uint32_t kDefaultMaxIdleConnections = 64;
-
-std::chrono::milliseconds ToMillis(const google::protobuf::Duration& d) {
-  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
-}
 
 }  // namespace
 
@@ -49,8 +46,9 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   for (const v1::Cluster& source : snapshot.clusters()) {
     Cluster& cluster = compiled->clusters_.emplace_back();
     cluster.name = source.name();
-    cluster.connect_timeout =
-        source.has_connect_timeout() ? ToMillis(source.connect_timeout()) : kDefaultConnectTimeout;
+    cluster.connect_timeout = source.has_connect_timeout()
+                                  ? config::ToMillisRoundedUp(source.connect_timeout())
+                                  : kDefaultConnectTimeout;
     cluster.max_idle_connections = source.has_max_idle_connections() ? source.max_idle_connections()
                                                                      : kDefaultMaxIdleConnections;
     for (int i = 0; i < source.endpoints_size(); ++i) {

@@ -102,8 +102,8 @@ TEST(ConfigChurnTest, TwoHundredChangesUnderLoadThroughHaproxyLoseNoRequest) {
       dir + "/up.log", &error, SIGTERM))
       << error;
   const std::string endpoints_path = state_dir + "/endpoints.env";
-  ASSERT_TRUE(WaitFor([&] { return !ReadFile(endpoints_path).empty() || !up.Running(); },
-                      std::chrono::seconds(90)))
+  ASSERT_TRUE(PollUntil([&] { return !ReadFile(endpoints_path).empty() || !up.Running(); },
+                        std::chrono::seconds(90)))
       << "deploy/local/up.sh did not come up within 90 s; its output:\n"
       << up.LogTail();
   ASSERT_TRUE(up.Running()) << "deploy/local/up.sh exited: " << up.exit_status().DebugString()
@@ -154,7 +154,7 @@ TEST(ConfigChurnTest, TwoHundredChangesUnderLoadThroughHaproxyLoseNoRequest) {
     const uint64_t v = Yardctl::AppliedVersion(r);
     ASSERT_NE(v, 0u) << r.output;
     for (uint16_t admin : admin_ports) {
-      ASSERT_TRUE(WaitFor(
+      ASSERT_TRUE(PollUntil(
           [&] {
             const Response s = HttpGet(admin, "/stats", "admin");
             const auto j = nlohmann::json::parse(s.body, nullptr, false);
@@ -224,7 +224,7 @@ TEST(ConfigChurnTest, TwoHundredChangesUnderLoadThroughHaproxyLoseNoRequest) {
     std::vector<bool> seen(proxy_ports.size(), false);
     int streak = 0;
     std::string last;
-    const bool observed = WaitFor(
+    const bool observed = PollUntil(
         [&] {
           for (size_t i = 0; i < proxy_ports.size(); ++i) {
             if (seen[i]) continue;

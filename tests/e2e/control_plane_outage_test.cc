@@ -52,7 +52,7 @@ TEST_F(ControlPlaneOutageTest, ProxiesServeThroughKillAndRestartThenReconnect) {
   ASSERT_TRUE(StartHaproxy());
   std::vector<DynamicProxy*> served = {&proxy(0), &proxy(1), &proxy(2)};
   for (DynamicProxy* p : served) {
-    ASSERT_TRUE(WaitFor([&] { return Connected(*p); }, std::chrono::seconds(10)))
+    ASSERT_TRUE(PollUntil([&] { return Connected(*p); }, std::chrono::seconds(10)))
         << p->node_id() << ": " << DiscoveryJson(*p);
   }
 
@@ -74,21 +74,21 @@ TEST_F(ControlPlaneOutageTest, ProxiesServeThroughKillAndRestartThenReconnect) {
   load_options.requests_per_second = 150;
   LoadGenerator load(load_options);
   load.Start();
-  ASSERT_TRUE(WaitFor([&] { return load.counts().ok >= 200; }, std::chrono::seconds(20)))
+  ASSERT_TRUE(PollUntil([&] { return load.counts().ok >= 200; }, std::chrono::seconds(20)))
       << load.Report();
 
   // SIGKILL: no goodbye on the streams.
   const auto killed_at = Clock::now();
   control().Kill();
   for (DynamicProxy* p : served) {
-    EXPECT_TRUE(WaitFor([&] { return !Connected(*p); }, std::chrono::seconds(30)))
+    EXPECT_TRUE(PollUntil([&] { return !Connected(*p); }, std::chrono::seconds(30)))
         << p->node_id()
         << " still reports connected to a dead control plane: " << DiscoveryJson(*p);
   }
   // At least ~2 s of load (600 requests/s) with the control plane down.
   const uint64_t ok_at_kill = load.counts().ok;
   ASSERT_TRUE(
-      WaitFor([&] { return load.counts().ok >= ok_at_kill + 1200; }, std::chrono::seconds(30)))
+      PollUntil([&] { return load.counts().ok >= ok_at_kill + 1200; }, std::chrono::seconds(30)))
       << "the load stalled while the control plane was down: " << load.Report();
 
   // Booting with the control plane down: from the cache...
@@ -118,7 +118,7 @@ TEST_F(ControlPlaneOutageTest, ProxiesServeThroughKillAndRestartThenReconnect) {
   const auto restarted_at = Clock::now();
   const double outage_ms =
       std::chrono::duration<double, std::milli>(restarted_at - killed_at).count();
-  ASSERT_TRUE(WaitFor([&] { return cold.ReadyStatus() == 200; }, std::chrono::seconds(30)))
+  ASSERT_TRUE(PollUntil([&] { return cold.ReadyStatus() == 200; }, std::chrono::seconds(30)))
       << "the proxy without a cache did not become ready once the control plane was back: "
       << DiscoveryJson(cold);
   EXPECT_EQ(cold.Version(), v1);
@@ -128,7 +128,7 @@ TEST_F(ControlPlaneOutageTest, ProxiesServeThroughKillAndRestartThenReconnect) {
   all.push_back(&returning);
   all.push_back(&cold);
   nlohmann::json status;
-  const bool reconnected = WaitFor(
+  const bool reconnected = PollUntil(
       [&] {
         auto s = yardctl().StatusJson();
         if (!s || !s->contains("proxies")) return false;
@@ -148,7 +148,7 @@ TEST_F(ControlPlaneOutageTest, ProxiesServeThroughKillAndRestartThenReconnect) {
                            << status.dump(2);
   // ...and as each proxy reports it in /stats.
   for (DynamicProxy* p : all) {
-    EXPECT_TRUE(WaitFor([&] { return Connected(*p); }, std::chrono::seconds(2)))
+    EXPECT_TRUE(PollUntil([&] { return Connected(*p); }, std::chrono::seconds(2)))
         << p->node_id()
         << " does not show connected again in /stats, although the control plane lists its "
            "stream as connected: "
@@ -166,8 +166,8 @@ TEST_F(ControlPlaneOutageTest, ProxiesServeThroughKillAndRestartThenReconnect) {
     EXPECT_TRUE(r.complete && r.status == 200 && BackendOf(r) == "B")
         << p->node_id() << ": " << Summary(r);
   }
-  ASSERT_TRUE(WaitFor([&] { return BackendOf(HttpGet(haproxy().port(), "/svc/lb")) == "B"; },
-                      std::chrono::seconds(5)));
+  ASSERT_TRUE(PollUntil([&] { return BackendOf(HttpGet(haproxy().port(), "/svc/lb")) == "B"; },
+                        std::chrono::seconds(5)));
 
   load.Stop();
   const LoadGenerator::Counts counts = load.counts();

@@ -92,7 +92,7 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
   for (size_t i = 0; i < proxy_count(); ++i) {
     DynamicProxy& p = proxy(i);
     ASSERT_TRUE(
-        WaitFor([&] { return JsonUint(Discovery(p), "nacks") >= 1; }, std::chrono::seconds(10)))
+        PollUntil([&] { return JsonUint(Discovery(p), "nacks") >= 1; }, std::chrono::seconds(10)))
         << p.node_id() << " never NACKed version " << rejected
         << "; /stats discovery: " << Discovery(p).dump();
     const nlohmann::json d = Discovery(p);
@@ -111,7 +111,7 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
   // The rejection is recorded per proxy, with the version and the proxy's error text.
   std::string status_error;
   nlohmann::json status;
-  const bool shown = WaitFor(
+  const bool shown = PollUntil(
       [&] {
         auto s = yardctl().StatusJson(&status_error);
         if (!s) return false;
@@ -146,7 +146,7 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
   std::string error;
   ASSERT_TRUE(proxy(1).Start(&error)) << error;
   ASSERT_EQ(proxy(1).Version(), good) << "the restarted proxy should boot from its cache";
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(PollUntil(
       [&] {
         auto s = yardctl().StatusJson();
         if (!s) return false;
@@ -163,7 +163,7 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
   // proxy connected again.
   control().Stop();
   ASSERT_TRUE(control().Start(&error)) << error;
-  const bool reconnected = WaitFor(
+  const bool reconnected = PollUntil(
       [&] {
         auto s = yardctl().StatusJson();
         if (!s) return false;
@@ -180,7 +180,7 @@ TEST_F(NackTest, RejectedSnapshotIsNotServedNotResentAndShownByStatus) {
   EXPECT_TRUE(NothingResent(expected_nacks, good, "after the control plane restarted"));
 
   // The restarted control plane still knows about the rejection.
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(PollUntil(
       [&] {
         auto s = yardctl().StatusJson();
         if (!s) return false;

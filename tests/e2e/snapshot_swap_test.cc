@@ -59,7 +59,7 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
   ASSERT_TRUE(Apply(Config("a"), &v1));
   ASSERT_TRUE(StartProxies(1));
   ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
-  ASSERT_TRUE(WaitFor([&] { return SnapshotsAlive() == 1; }, std::chrono::seconds(5)))
+  ASSERT_TRUE(PollUntil([&] { return SnapshotsAlive() == 1; }, std::chrono::seconds(5)))
       << "snapshots_alive with one version installed: " << SnapshotsAlive();
 
   // The slow request, routed by v1 to A, held there by the backend.
@@ -67,7 +67,7 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
   ASSERT_TRUE(slow_client.connected());
   const auto slow_sent = Clock::now();
   ASSERT_TRUE(slow_client.Send(SimpleGet("/slow/1", std::string(kHost))));
-  ASSERT_TRUE(WaitFor([&] { return slow->started.load() == 1; }, std::chrono::seconds(10)))
+  ASSERT_TRUE(PollUntil([&] { return slow->started.load() == 1; }, std::chrono::seconds(10)))
       << "the slow request did not reach backend A";
 
   // v2 moves everything to B.
@@ -99,7 +99,7 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
 
   // v1 is freed when its last request ends, although the client keeps the connection.
   const auto finished_at = Clock::now();
-  const bool freed = WaitFor([&] { return SnapshotsAlive() == 1; }, std::chrono::seconds(5));
+  const bool freed = PollUntil([&] { return SnapshotsAlive() == 1; }, std::chrono::seconds(5));
   const double freed_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - finished_at).count();
   EXPECT_TRUE(freed) << "snapshots_alive stays at " << SnapshotsAlive()

@@ -60,16 +60,51 @@ void PrepareChild(pid_t parent, int death_signal, int out_fd, int err_fd) {
   if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
 }
 
-// fork + PrepareChild + execv; the child's PID, or -1 with errno set.
-pid_t Spawn(std::vector<char*>& cargv, int death_signal, int out_fd, int err_fd) {
+// fork + PrepareChild + exec; the child's PID, or -1 with errno set. `envp` null: the
+// child inherits this process's environment.
+pid_t Spawn(std::vector<char*>& cargv, char* const* envp, int death_signal, int out_fd,
+            int err_fd) {
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
     PrepareChild(parent, death_signal, out_fd, err_fd);
-    ::execv(cargv[0], cargv.data());
+    if (envp != nullptr) {
+      ::execve(cargv[0], cargv.data(), envp);
+    } else {
+      ::execv(cargv[0], cargv.data());
+    }
     ::_exit(127);
   }
   return pid;
+}
+
+// Reads both pipes until each reaches EOF (the command, and anything it spawned that
+// kept them, closed them) or `deadline` passes; false on the deadline.
+bool ReadUntilEof(int out_fd, int err_fd, Clock::time_point deadline, CommandResult& result) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  std::string* streams[2] = {&result.stdout_text, &result.stderr_text};
+  char buffer[16 * 1024];
+  int open_count = 2;
+  while (open_count > 0) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    const int ready = ::poll(fds, 2, static_cast<int>(left.count()));
+    if (ready <= 0) continue;  // EINTR or timeout: the loop rechecks the deadline
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        fds[i].fd = -1;  // poll ignores negative descriptors
+        --open_count;
+        continue;
+      }
+      streams[i]->append(buffer, static_cast<size_t>(n));
+      result.output.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  return true;
 }
 
 // Line `index` (0-based) of `text` as a port: 1 to 5 digits, 1..65535; 0 otherwise.
@@ -205,7 +240,7 @@ bool ChildProcess::Start(std::vector<std::string> argv, const Options& options,
     return false;
   }
   std::vector<char*> cargv = CArgv(argv_);
-  const pid_t pid = Spawn(cargv, options_.death_signal, out_fd, err_fd);
+  const pid_t pid = Spawn(cargv, /*envp=*/nullptr, options_.death_signal, out_fd, err_fd);
   const int fork_errno = errno;
   close_logs();
   if (pid < 0) {
@@ -329,48 +364,53 @@ std::string CommandResult::DebugString() const {
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv, Clock::duration timeout) {
+  return RunCommand(argv, CommandOptions{.timeout = timeout});
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options) {
   CommandResult result;
   const auto start = Clock::now();
   if (!IsExecutable(argv)) {
     result.output = "not found or not executable: '" + (argv.empty() ? "" : argv[0]) + "'";
     return result;
   }
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
     result.output = std::string("pipe failed: ") + std::strerror(errno);
     return result;
   }
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    result.output = std::string("pipe failed: ") + std::strerror(errno);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return result;
+  }
+  // Everything the child needs is built before the fork: the test process has threads,
+  // so the child may only make async-signal-safe calls until exec.
   std::vector<std::string> args = argv;
   std::vector<char*> cargv = CArgv(args);
-  const pid_t pid = Spawn(cargv, SIGKILL, pipe_fds[1], pipe_fds[1]);
+  std::vector<std::string> env_strings;
+  std::vector<char*> cenv;
+  if (options.env.has_value()) {
+    for (const auto& [key, value] : *options.env) env_strings.push_back(key + "=" + value);
+    cenv = CArgv(env_strings);
+  }
+  const pid_t pid =
+      Spawn(cargv, cenv.empty() ? nullptr : cenv.data(), SIGKILL, out_pipe[1], err_pipe[1]);
   const int fork_errno = errno;
-  ::close(pipe_fds[1]);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
   if (pid < 0) {
-    ::close(pipe_fds[0]);
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
     result.output = std::string("fork failed: ") + std::strerror(fork_errno);
     return result;
   }
   result.started = true;
-  // Read until EOF (the command and anything it spawned closed the pipe) or the deadline.
-  const auto deadline = start + timeout;
-  char buffer[16 * 1024];
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    pollfd pfd{pipe_fds[0], POLLIN, 0};
-    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
-    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    result.output.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(pipe_fds[0]);
+  result.timed_out = !ReadUntilEof(out_pipe[0], err_pipe[0], start + options.timeout, result);
+  ::close(out_pipe[0]);
+  ::close(err_pipe[0]);
   if (result.timed_out) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

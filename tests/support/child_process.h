@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -156,13 +158,26 @@ struct CommandResult {
   bool timed_out = false;
   int exit_code = -1;  // when it exited normally
   int signal = 0;      // when a signal ended it
-  std::string output;  // stdout and stderr, interleaved as written
+  std::string stdout_text;
+  std::string stderr_text;
+  // stdout and stderr together, in the order this process read them (a launcher error
+  // when the command did not start).
+  std::string output;
   Clock::duration elapsed{};
   // "exit 4 after 35 ms: <output>", for failure messages.
   std::string DebugString() const;
 };
 
-// Runs `argv` to completion, capturing its output; killed after `timeout`.
+struct CommandOptions {
+  Clock::duration timeout = std::chrono::seconds(30);
+  // When set, the command's whole environment (nothing inherited, not even PATH);
+  // otherwise it inherits this process's.
+  std::optional<std::map<std::string, std::string>> env;
+};
+
+// Runs `argv` (argv[0] is the program's path) to completion with its output captured,
+// stdin at /dev/null; killed after `options.timeout`, and when this process dies.
+CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options);
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          Clock::duration timeout = std::chrono::seconds(30));
 

@@ -3,10 +3,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
 #include "tests/support/http_message.h"
 #include "tests/support/pattern.h"
 #include "tests/support/proxy_process.h"
@@ -356,14 +358,9 @@ TEST(ConfigTest, SingleClusterConfigShape) {
       << yaml;
 }
 
-std::string FakeProxyPath() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  return std::string(srcdir != nullptr ? srcdir : ".") + "/switchyard/tests/support/fake_proxy";
-}
-
 ProxyProcess::Options FakeOptions() {
   ProxyProcess::Options o;
-  o.binary = FakeProxyPath();
+  o.binary = RunfilePath("tests/support/fake_proxy");
   return o;
 }
 
@@ -400,7 +397,7 @@ TEST(ProxyProcessTest, EarlyExitReportsStderr) {
 }
 
 TEST(ProxyProcessTest, RunExpectingExit) {
-  setenv("SWITCHYARD_PROXY_BIN", FakeProxyPath().c_str(), 1);
+  setenv("SWITCHYARD_PROXY_BIN", RunfilePath("tests/support/fake_proxy").c_str(), 1);
   const RunResult bad = RunProxyExpectingExit("fail");
   EXPECT_TRUE(bad.exited_by_itself);
   EXPECT_FALSE(bad.became_ready);
@@ -449,6 +446,44 @@ TEST(ProxyProcessTest, MissingBinary) {
   std::string error;
   EXPECT_FALSE(proxy.Start(&error));
   EXPECT_NE(error.find("not found"), std::string::npos) << error;
+}
+
+TEST(RunCommandTest, KeepsStdoutAndStderrApartAndTogether) {
+  const CommandResult r = RunCommand({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
+  ASSERT_TRUE(r.started) << r.DebugString();
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.stdout_text, "out\n");
+  EXPECT_EQ(r.stderr_text, "err\n");
+  EXPECT_EQ(r.output.size(), 8u) << r.output;
+  EXPECT_NE(r.output.find("out\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("err\n"), std::string::npos) << r.output;
+}
+
+TEST(RunCommandTest, EnvironmentIsExactlyTheOneGiven) {
+  const CommandResult r =
+      RunCommand({"/usr/bin/env"}, {.env = std::map<std::string, std::string>{{"ONLY", "this"}}});
+  EXPECT_EQ(r.exit_code, 0) << r.DebugString();
+  EXPECT_EQ(r.stdout_text, "ONLY=this\n");
+}
+
+TEST(RunCommandTest, InheritsTheEnvironmentByDefault) {
+  ::setenv("SWITCHYARD_RUN_COMMAND_TEST", "inherited", 1);
+  const CommandResult r = RunCommand({"/usr/bin/env"});
+  EXPECT_EQ(r.exit_code, 0) << r.DebugString();
+  EXPECT_NE(r.stdout_text.find("SWITCHYARD_RUN_COMMAND_TEST=inherited\n"), std::string::npos);
+}
+
+TEST(RunCommandTest, KilledAfterTheTimeout) {
+  const CommandResult r = RunCommand({"/bin/sleep", "30"}, milliseconds(200));
+  EXPECT_TRUE(r.timed_out) << r.DebugString();
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_LT(r.elapsed, seconds(10));
+}
+
+TEST(RunCommandTest, MissingProgramIsNotStarted) {
+  const CommandResult r = RunCommand({"/nonexistent/program"});
+  EXPECT_FALSE(r.started);
+  EXPECT_NE(r.output.find("/nonexistent/program"), std::string::npos) << r.output;
 }
 
 }  // namespace

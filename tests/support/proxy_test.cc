@@ -104,15 +104,6 @@ uint64_t WaitForSteadyValue(const std::function<uint64_t()>& value, Clock::durat
   return last;
 }
 
-bool PollUntil(const std::function<bool()>& done, Clock::duration timeout) {
-  const auto end = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() >= end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 ::testing::AssertionResult ProxyTest::StartProxy(const std::string& config_yaml,
                                                  std::vector<std::string> flags) {
   proxy_ = std::make_unique<ProxyProcess>(config_yaml, std::move(flags));

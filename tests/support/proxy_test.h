@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/http_message.h"
+#include "tests/support/poll.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/raw_client.h"
 #include "tests/support/test_backend.h"
@@ -37,9 +38,6 @@ std::string SingleClusterConfig(const std::vector<uint16_t>& ports,
 // stalled) and returns it; returns the latest value if `timeout` passes first.
 uint64_t WaitForSteadyValue(const std::function<uint64_t()>& value, Clock::duration quiet,
                             Clock::duration timeout);
-
-// Polls `done` every few milliseconds; true once it holds, false after `timeout`.
-bool PollUntil(const std::function<bool()>& done, Clock::duration timeout);
 
 // Owns the proxy and backends of one test. TearDown checks that the proxy is still alive
 // (no crash on whatever the test sent) and that no backend received a malformed message.

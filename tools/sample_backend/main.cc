@@ -7,8 +7,6 @@
 #include <utility>  // before Asio's awaitable.hpp (Boost 1.74 needs std::exchange)
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "boost/asio/io_context.hpp"
@@ -18,6 +16,7 @@
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/http.hpp"
+#include "common/program_flags.h"
 #include "nlohmann/json.hpp"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:9001", "address:port to serve on");
@@ -75,8 +74,7 @@ net::awaitable<void> Accept(tcp::acceptor& acceptor, std::string name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("sample-backend --listen=127.0.0.1:9001 --name=blue");
-  absl::ParseCommandLine(argc, argv);
+  switchyard::ParseProgramFlags(argc, argv, "sample-backend --listen=127.0.0.1:9001 --name=blue");
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const size_t colon = listen.rfind(':');
   boost::system::error_code ec;

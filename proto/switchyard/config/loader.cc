@@ -21,6 +21,16 @@
 namespace switchyard::config {
 namespace {
 
+// Protobuf's JSON for `snapshot` with the field names users write (virtual_hosts, not
+// virtualHosts): the common first step of SnapshotToJson and SnapshotToYaml. "" on failure.
+std::string ProtoJson(const v1::Snapshot& snapshot) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(snapshot, &out, options).ok()) return "";
+  return out;
+}
+
 absl::Status YamlError(std::string_view source_name, const YAML::Mark& mark,
                        std::string_view message) {
   if (mark.is_null()) {
@@ -127,10 +137,8 @@ absl::StatusOr<v1::Snapshot> LoadSnapshotFile(const std::string& path) {
 }
 
 std::string SnapshotToJson(const v1::Snapshot& snapshot) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  if (!google::protobuf::util::MessageToJsonString(snapshot, &out, options).ok()) return "";
+  const std::string out = ProtoJson(snapshot);
+  if (out.empty()) return "";
   // Protobuf indents by one space; re-indent by two, keeping the field order.
   try {
     return nlohmann::ordered_json::parse(out).dump(2) + "\n";
@@ -140,10 +148,8 @@ std::string SnapshotToJson(const v1::Snapshot& snapshot) {
 }
 
 std::string SnapshotToYaml(const v1::Snapshot& snapshot) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string json_text;
-  if (!google::protobuf::util::MessageToJsonString(snapshot, &json_text, options).ok()) return "";
+  const std::string json_text = ProtoJson(snapshot);
+  if (json_text.empty()) return "";
   try {
     return JsonToYaml(nlohmann::ordered_json::parse(json_text));
   } catch (const std::exception&) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "common/ascii.h"
 #include "re2/re2.h"
+#include "switchyard/config/duration.h"
 #include "switchyard/config/syntax.h"
 
 namespace switchyard::config {
@@ -23,8 +24,6 @@ using google::protobuf::Duration;
 constexpr size_t kMaxQuotedBytes = 64;
 constexpr uint32_t kMaxWeight = 10'000;
 constexpr uint32_t kMaxIdleConnections = 10'000;
-// google.protobuf.Duration's own range (about 10,000 years).
-constexpr int64_t kMaxDurationSeconds = 315'576'000'000;
 
 // Values are quoted so that empty strings and spaces show, escaped so that control
 // characters cannot forge log lines, and cut so that a hostile 1 MB name does not become
@@ -37,12 +36,6 @@ std::string Quote(std::string_view s) {
 
 std::string TooMany(size_t count, size_t limit) {
   return absl::StrCat("too many (", count, ", at most ", limit, ")");
-}
-
-bool IsValidDuration(const Duration& d) {
-  if (d.seconds() < -kMaxDurationSeconds || d.seconds() > kMaxDurationSeconds) return false;
-  if (d.nanos() <= -1'000'000'000 || d.nanos() >= 1'000'000'000) return false;
-  return !((d.seconds() > 0 && d.nanos() < 0) || (d.seconds() < 0 && d.nanos() > 0));
 }
 
 // Compares a valid Duration with whole seconds: <0, 0 or >0.

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <sstream>
-#include <thread>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "tests/support/http_message.h"
 
 namespace switchyard::e2e {
@@ -56,15 +56,6 @@ Response AdminGet(uint16_t port, std::string_view path) {
 }
 
 }  // namespace
-
-bool WaitFor(const std::function<bool()>& done, Clock::duration timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
 
 Response HttpGet(uint16_t port, std::string_view target, std::string_view host,
                  Clock::duration timeout) {
@@ -284,13 +275,8 @@ std::vector<std::pair<std::string, std::string>> Haproxy::ServerStates() const {
   std::vector<std::pair<std::string, std::string>> out;
   const Response r = AdminGet(stats_port_, "/;csv");
   if (!r.complete || r.status != 200) return out;
-  std::istringstream in(r.body);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::istringstream row(line);
-    std::string field;
-    while (std::getline(row, field, ',')) fields.push_back(field);
+  for (const absl::string_view line : absl::StrSplit(r.body, '\n')) {
+    const std::vector<std::string> fields = absl::StrSplit(line, ',');
     // pxname, svname, ..., status is the 18th column.
     if (fields.size() > 17 && fields[0] == "proxies" && fields[1].rfind("proxy", 0) == 0) {
       out.emplace_back(fields[1], fields[17]);

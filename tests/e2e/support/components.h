@@ -16,6 +16,7 @@
 #include "controlplane/testing/control_plane_process.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/poll.h"
 #include "tests/support/raw_client.h"
 
 namespace switchyard::e2e {
@@ -25,6 +26,7 @@ using ::switchyard::testing::ChildProcess;
 using ::switchyard::testing::Clock;
 using ::switchyard::testing::CommandResult;
 using ::switchyard::testing::ExitStatus;
+using ::switchyard::testing::PollUntil;
 using ::switchyard::testing::Response;
 using ::switchyard::testing::RunCommand;
 using ::switchyard::testing::RunfilePath;
@@ -32,9 +34,6 @@ using ::switchyard::testing::RunfilesWorkspaceDir;
 
 // The host every suite's virtual host answers to.
 inline constexpr std::string_view kHost = "e2e.test";
-
-// Polls `done` every 5 ms; true once it holds, false after `timeout`.
-bool WaitFor(const std::function<bool()>& done, Clock::duration timeout);
 
 // One GET on a fresh connection to 127.0.0.1:port.
 Response HttpGet(uint16_t port, std::string_view target, std::string_view host = kHost,

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "absl/strings/str_split.h"
 #include "tests/support/child_process.h"
 
 namespace switchyard::e2e {
@@ -30,13 +31,8 @@ uint16_t PortOf(const std::map<std::string, std::string>& env, const std::string
 
 std::vector<RecordedProcess> ReadComponents(const std::string& path) {
   std::vector<RecordedProcess> out;
-  std::istringstream in(ReadFile(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::istringstream row(line);
-    std::string field;
-    while (std::getline(row, field, '\t')) f.push_back(field);
+  for (const absl::string_view line : absl::StrSplit(ReadFile(path), '\n')) {
+    const std::vector<std::string> f = absl::StrSplit(line, '\t');
     if (f.size() >= 4) {
       out.push_back({f[0], static_cast<pid_t>(std::strtol(f[2].c_str(), nullptr, 10)), f[3]});
     }

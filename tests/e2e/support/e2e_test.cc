@@ -133,7 +133,7 @@ DynamicProxy& E2eTest::AddProxy(DynamicProxy::Options options) {
     for (auto& p : proxies_) proxies.push_back(p.get());
   }
   for (DynamicProxy* p : proxies) {
-    if (!WaitFor([&] { return p->Version() == version; }, timeout)) {
+    if (!PollUntil([&] { return p->Version() == version; }, timeout)) {
       const auto stats = p->Stats();
       return ::testing::AssertionFailure()
              << p->node_id() << " does not reach version " << version

@@ -1,11 +1,8 @@
 #include "tools/yardctl/testing/cli_runner.h"
 
-#include <stdlib.h>
-
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 
+#include "tests/support/child_process.h"
 #include "tools/yardctl/context.h"
 #include "tools/yardctl/yardctl.h"
 
@@ -39,14 +36,10 @@ CliResult RunCli(const std::vector<std::string>& args, const CliOptions& options
 }
 
 std::string WriteTempFile(const std::string& name, const std::string& contents) {
-  const char* base = std::getenv("TEST_TMPDIR");
-  std::string dir =
-      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/yardctl_XXXXXX";
-  if (::mkdtemp(dir.data()) == nullptr) return "";
+  const std::string dir = ::switchyard::testing::MakeTempDir("yardctl");
+  if (dir.empty()) return "";
   const std::string path = dir + "/" + name;
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << contents;
-  return file ? path : "";
+  return ::switchyard::testing::WriteFile(path, contents) ? path : "";
 }
 
 }  // namespace switchyard::yardctl::testing

@@ -1,0 +1,20 @@
+// How a Switchyard server waits to be told to stop: the main thread waits in sigwait for
+// SIGINT or SIGTERM, and no other thread ever receives them.
+#ifndef SWITCHYARD_COMMON_STOP_SIGNALS_H_
+#define SWITCHYARD_COMMON_STOP_SIGNALS_H_
+
+namespace switchyard {
+
+// Blocks SIGINT and SIGTERM in the calling thread and ignores SIGPIPE process-wide. Call
+// from main() before any thread starts: threads inherit the mask, so the signals stay
+// pending for WaitForStopSignal instead of interrupting a worker. SIGPIPE is ignored so
+// that writing to a socket the peer closed is an EPIPE error code, not the process's end.
+void BlockStopSignals();
+
+// Waits until SIGINT or SIGTERM arrives (or is already pending) and returns its number.
+// Requires BlockStopSignals in this thread first.
+int WaitForStopSignal();
+
+}  // namespace switchyard
+
+#endif  // SWITCHYARD_COMMON_STOP_SIGNALS_H_
