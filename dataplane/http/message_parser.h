@@ -115,6 +115,7 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   bool header_done_ = false;
   bool start_line_seen_ = false;
   bool head_bytes_seen_ = false;
+  bool chunk_header_seen_ = false;  // Beast reported a chunk header of this body
   std::string_view body_piece_;
 };
 
