@@ -95,11 +95,7 @@ void CheckHead(const RequestParser& parser, const ParserLimits& limits, size_t h
   }
 }
 
-}  // namespace
-}  // namespace switchyard::http
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace switchyard::http;
+int FuzzOne(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const ParserLimits limits = LimitsFor(data[0]);
   ReadSizes reads(data[0]);
@@ -161,4 +157,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     buffer.append(wire.substr(delivered, read));
     delivered += read;
   }
+}
+
+}  // namespace
+}  // namespace switchyard::http
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return switchyard::http::FuzzOne(data, size);
 }

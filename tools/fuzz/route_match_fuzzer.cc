@@ -179,7 +179,7 @@ struct Sample {
 };
 
 const Sample& GetSample() {
-  static const Sample* const sample = [] {
+  static const Sample* const kSample = [] {
     auto* s = new Sample;
     FUZZ_CHECK(google::protobuf::TextFormat::ParseFromString(kSampleSnapshot, &s->snapshot));
     for (int i = 0; i < s->snapshot.clusters_size(); ++i) {
@@ -201,7 +201,7 @@ const Sample& GetSample() {
     }
     return s;
   }();
-  return *sample;
+  return *kSample;
 }
 
 // The path the proxy routes on. See the file comment: the hook for path normalization.
@@ -297,12 +297,7 @@ std::string_view NextLine(std::string_view& input) {
   return line;
 }
 
-}  // namespace
-}  // namespace switchyard::router
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace switchyard;
-  using namespace switchyard::router;
+int FuzzOne(const uint8_t* data, size_t size) {
   const Sample& sample = GetSample();
   std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string_view method = NextLine(input);
@@ -345,4 +340,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string rewritten = RewritePath(*route, target);
   if (route->prefix_rewrite.empty()) FUZZ_CHECK(rewritten == target);
   return 0;
+}
+
+}  // namespace
+}  // namespace switchyard::router
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return switchyard::router::FuzzOne(data, size);
 }
