@@ -72,6 +72,16 @@ size_t MessageParser<kIsRequest>::Feed(std::string_view data, error_code& ec) {
       return n;
     }
     head_bytes_seen_ = true;
+    // Beast 1.74 applies header_limit to the start line and then again to the fields
+    // after it, so alone it lets a head grow to the start line plus the limit when it
+    // arrives in one read. The limit is the whole head's: what Beast consumed of it so far
+    // plus, while the head is incomplete, everything still buffered (all of it head).
+    head_bytes_ += n;
+    const size_t pending = this->is_header_done() ? 0 : data.size() - n;
+    if (head_bytes_ + pending > limits_.max_header_bytes) {
+      Fail(HeaderLimitFailure(data), ec);
+      return n;
+    }
   }
   if (!ec && !header_was_done && this->is_header_done()) ComputeFraming();
   if (ec == beast_http::error::need_more) {
@@ -80,14 +90,25 @@ size_t MessageParser<kIsRequest>::Feed(std::string_view data, error_code& ec) {
   }
   if (ec && failure_ == ParseFailure::kNone) {
     if (ec == beast_http::error::header_limit) {
-      // A request line that alone exceeds the header limit is reported as too long a URI.
-      failure_ = (kIsRequest && !start_line_seen_) ? ParseFailure::kUriTooLong
-                                                   : ParseFailure::kHeaderTooLarge;
+      failure_ = HeaderLimitFailure(data);
     } else {
       failure_ = ParseFailure::kMalformed;
     }
   }
   return n;
+}
+
+template <bool kIsRequest>
+ParseFailure MessageParser<kIsRequest>::HeaderLimitFailure(std::string_view data) const {
+  if (!kIsRequest || start_line_seen_) return ParseFailure::kHeaderTooLarge;
+  // Beast parses nothing until the whole head is buffered, so the request line may be
+  // complete and short although it was never reported: 414 only for a request line that
+  // is itself too long (or has no end within the head limit), 431 otherwise.
+  const size_t line_end = data.find('\n');
+  if (line_end == std::string_view::npos || line_end + 1 > limits_.max_request_line) {
+    return ParseFailure::kUriTooLong;
+  }
+  return ParseFailure::kHeaderTooLarge;
 }
 
 template <bool kIsRequest>

@@ -201,6 +201,25 @@ TEST(RequestParserTest, LargeHeaderAfterShortRequestLineIs431WhateverTheReadSize
   EXPECT_EQ(FailureWhenFedInSteps(big, big.size()), ParseFailure::kHeaderTooLarge);
 }
 
+// Found by tools/fuzz/http1_request_fuzzer: Boost.Beast 1.74 applies its header limit to
+// the request line and then again to the fields after it, so a head that arrived in one
+// read could be as large as the request line plus max_header_bytes. The limit is the
+// whole head's, whatever the read sizes.
+TEST(RequestParserTest, HeaderLimitCountsTheRequestLineWhateverTheReadSizes) {
+  const ParserLimits limits;  // 64 KiB head, 8 KiB request line
+  const std::string start = "GET /" + std::string(4000, 'p') + " HTTP/1.1\r\nHost: x\r\nX: ";
+  const std::string end = "\r\n\r\n";
+  const size_t fill = limits.max_header_bytes - start.size() - end.size();
+  const std::string at_limit = start + std::string(fill, 'a') + end;
+  const std::string over_limit = start + std::string(fill + 1, 'a') + end;
+  ASSERT_EQ(at_limit.size(), limits.max_header_bytes);
+  for (const size_t step : {size_t{1000}, size_t{16384}, at_limit.size(), over_limit.size()}) {
+    EXPECT_EQ(FailureWhenFedInSteps(at_limit, step), ParseFailure::kNone) << "step " << step;
+    EXPECT_EQ(FailureWhenFedInSteps(over_limit, step), ParseFailure::kHeaderTooLarge)
+        << "step " << step;
+  }
+}
+
 TEST(RequestParserTest, Http10WithoutHostIsAccepted) {
   EXPECT_TRUE(Parse<true>("GET / HTTP/1.0\r\n\r\n").ok);
 }
