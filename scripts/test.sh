@@ -56,9 +56,10 @@ step_end "the plain suite"
 
 if [[ "${SWITCHYARD_ASAN:-1}" != "0" ]]; then
   # The asan config writes to its own output tree (--platform_suffix), so this neither
-  # overwrites nor invalidates the plain build.
+  # overwrites nor invalidates the plain build. --build_tests_only: only the tests and
+  # what they need (the proxy for the integration suites) are built sanitized.
   asan_bep="$workdir/asan.json"
-  bazel test --config=asan --nocache_test_results --keep_going \
+  bazel test --config=asan --nocache_test_results --keep_going --build_tests_only \
     --build_event_json_file="$asan_bep" -- "${targets[@]}" -//tests/e2e/...
   count_args+=("$asan_bep" "$?")
   step_end "the asan suite"
