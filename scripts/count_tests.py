@@ -20,7 +20,16 @@ Rules:
   * if Bazel itself failed (exit code other than 0, 3 = tests failed, 4 = no tests) and
     nothing above was counted as failed: 1 failed, so a broken build never reads green.
 
-Usage: count_tests.py BEP_JSON_FILE BAZEL_EXIT_CODE
+Several runs (the plain suite and the --config=asan suite run the same targets) and
+cases that are not Bazel tests (each fuzz target, tools/fuzz/run.sh) add up into the one
+closing line:
+  * each BEP_JSON_FILE BAZEL_EXIT_CODE pair is one run, counted by the rules above; its
+    failures are reported with the run's name (the BEP file's name without ".json");
+  * --cases FILE adds one case per line of FILE: "PASSED <name>..." passes, any other
+    non-empty line fails (a missing or empty FILE is one failure: the step did not run).
+
+Usage: count_tests.py BEP_JSON_FILE BAZEL_EXIT_CODE [BEP_JSON_FILE BAZEL_EXIT_CODE ...]
+                      [--cases FILE ...]
 Exit status: 0 if nothing failed, 1 otherwise.
 """
 
@@ -85,13 +94,9 @@ def count_xml(xml_path):
     return passed, failed, skipped, notes
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    bep_path, bazel_rc = sys.argv[1], int(sys.argv[2])
-    fail_on_skip = os.environ.get("SWITCHYARD_FAIL_ON_SKIP", "1") != "0"
-
+def count_run(bep_path, bazel_rc, run_name):
+    """Returns (passed, failed, skipped, lines) for one `bazel test` run."""
+    prefix = f"[{run_name}] " if run_name else ""
     expected = set()   # test targets this run built (or tried to)
     broken = {}        # label -> why it produced no result
     results = {}       # (label, run, shard) -> (attempt, status, {name: path})
@@ -130,10 +135,12 @@ def main():
     labels_with_results = {k[0] for k in results}
     for label in sorted(expected - labels_with_results):
         failed += 1
-        lines.append(f"FAILED {label}: no test result ({broken.get(label, 'did not run')})")
+        lines.append(f"FAILED {prefix}{label}: no test result "
+                     f"({broken.get(label, 'did not run')})")
 
     for (label, run, shard), (_attempt, status, outputs) in sorted(results.items()):
-        where = label if (run, shard) == (1, 1) else f"{label} (run {run}, shard {shard})"
+        where = prefix + (label if (run, shard) == (1, 1)
+                          else f"{label} (run {run}, shard {shard})")
         xml_path = outputs.get("test.xml")
         log_path = outputs.get("test.log")
         t_pass = t_fail = t_skip = 0
@@ -165,12 +172,64 @@ def main():
 
     if bazel_rc not in (0, 3, 4) and failed == 0:
         failed = 1
-        lines.append(f"FAILED bazel exited with code {bazel_rc} (build or analysis error)")
+        lines.append(f"FAILED {prefix}bazel exited with code {bazel_rc} "
+                     "(build or analysis error)")
+    if bazel_rc == 4:
+        lines.append(f"note: {prefix}no test targets matched")
+    return passed, failed, skipped, lines
+
+
+def count_cases(path):
+    """Returns (passed, failed, lines) for a --cases file (see the module doc)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            entries = [line.rstrip("\n") for line in f if line.strip()]
+    except FileNotFoundError:
+        entries = []
+    if not entries:
+        return 0, 1, [f"FAILED {path}: no results (the step did not run)"]
+    passed = sum(1 for e in entries if e.startswith("PASSED "))
+    lines = [e if e.startswith("FAILED ") else f"FAILED {e}"
+             for e in entries if not e.startswith("PASSED ")]
+    return passed, len(entries) - passed, lines
+
+
+def main():
+    args = sys.argv[1:]
+    case_files = []
+    while "--cases" in args:
+        i = args.index("--cases")
+        if i + 1 >= len(args):
+            print(__doc__, file=sys.stderr)
+            return 2
+        case_files.append(args[i + 1])
+        del args[i:i + 2]
+    if not args or len(args) % 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    fail_on_skip = os.environ.get("SWITCHYARD_FAIL_ON_SKIP", "1") != "0"
+    runs = [(args[i], int(args[i + 1])) for i in range(0, len(args), 2)]
+
+    passed = failed = skipped = 0
+    lines = []
+    for bep_path, bazel_rc in runs:
+        name = ""
+        if len(runs) > 1:
+            name = os.path.basename(bep_path)
+            name = name[:-len(".json")] if name.endswith(".json") else name
+        r_pass, r_fail, r_skip, r_lines = count_run(bep_path, bazel_rc, name)
+        passed += r_pass
+        failed += r_fail
+        skipped += r_skip
+        lines.extend(r_lines)
+    for path in case_files:
+        c_pass, c_fail, c_lines = count_cases(path)
+        passed += c_pass
+        failed += c_fail
+        lines.extend(c_lines)
 
     for line in lines:
         print(line)
-    if bazel_rc == 4:
-        print("note: no test targets matched")
     if skipped:
         print(f"note: {skipped} test case(s) skipped"
               + (" (counted as failed; SWITCHYARD_FAIL_ON_SKIP=0 to allow)" if fail_on_skip

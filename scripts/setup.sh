@@ -19,6 +19,10 @@ PACKAGES=(
   wrk nginx-light haproxy golang-go
   # Scripts, tests and code hygiene.
   curl python3 clang-format clang-tidy git ca-certificates
+  # Fuzzing (tools/fuzz): clang with libFuzzer and its sanitizer runtimes, and
+  # llvm-symbolizer for readable crash stacks. (--config=asan uses g++'s own runtimes,
+  # libasan8 and libubsan1, which g++ 12 depends on.)
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 # A package counts as present only when dpkg says its state is exactly "installed"

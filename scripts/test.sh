@@ -2,9 +2,20 @@
 # Runs the whole test suite the way CI does (.ci/run calls this) and prints the per-case
 # count `N passed, N failed` alone on its last line. Exits non-zero if anything failed.
 #
+# Three steps, all counted in that one line (docs/testing.md):
+#   1. the whole suite, as built normally;
+#   2. the unit and integration suites again with --config=asan (AddressSanitizer and
+#      UBSan; tests/e2e is left out: its processes are already covered by the
+#      integration suites and it is the slowest part);
+#   3. each libFuzzer target for SWITCHYARD_FUZZ_SECONDS (tools/fuzz/run.sh), one case each.
+#
 # Environment:
 #   SWITCHYARD_TEST_TARGETS  target patterns to test (default //...), e.g.
 #                            "//proto/... //dataplane/http/..." while other packages are mid-edit.
+#                            The asan step tests the same patterns minus //tests/e2e/...
+#   SWITCHYARD_ASAN=0        skip step 2 (during development only; CI runs it).
+#   SWITCHYARD_FUZZ=0        skip step 3 (during development only; CI runs it).
+#   SWITCHYARD_FUZZ_SECONDS  time per fuzz target (default 60; the targets run in parallel).
 #   SWITCHYARD_KEEP_BAZEL=1  do not run `bazel shutdown` at the end (during development,
 #                            where the workspace's one Bazel server is shared).
 #   SWITCHYARD_FAIL_ON_SKIP=0  do not count skipped test cases as failed (see count_tests.py).
@@ -28,7 +39,7 @@ stop_bazel() {
 trap 'stop_bazel; rm -rf "$workdir"' EXIT
 
 read -r -a targets <<<"${SWITCHYARD_TEST_TARGETS:-//...}"
-bep="$workdir/bep.json"
+bep="$workdir/plain.json"
 
 # --nocache_test_results: every test really runs (.bazelrc sets it too; repeated so this
 #   script does not depend on it).
@@ -38,8 +49,32 @@ bep="$workdir/bep.json"
 #   so stale results left in bazel-testlogs by earlier runs are never counted.
 bazel test --nocache_test_results --keep_going --build_event_json_file="$bep" -- "${targets[@]}"
 bazel_rc=$?
+count_args=("$bep" "$bazel_rc")
+step_end() { echo "test.sh: $1 took $((SECONDS - step_start)) s" >&2; step_start=$SECONDS; }
+step_start=0
+step_end "the plain suite"
 
-# The logs and XML files stay on disk after the server stops.
+if [[ "${SWITCHYARD_ASAN:-1}" != "0" ]]; then
+  # The asan config writes to its own output tree (--platform_suffix), so this neither
+  # overwrites nor invalidates the plain build. --build_tests_only: only the tests and
+  # what they need (the proxy for the integration suites) are built sanitized.
+  asan_bep="$workdir/asan.json"
+  bazel test --config=asan --nocache_test_results --keep_going --build_tests_only \
+    --build_event_json_file="$asan_bep" -- "${targets[@]}" -//tests/e2e/...
+  count_args+=("$asan_bep" "$?")
+  step_end "the asan suite"
+fi
+
+# The logs and XML files stay on disk after the server stops, and the fuzzers get the
+# memory and cores the server held.
 stop_bazel
 
-python3 scripts/count_tests.py "$bep" "$bazel_rc"
+if [[ "${SWITCHYARD_FUZZ:-1}" != "0" ]]; then
+  fuzz_cases="$workdir/fuzz_cases"
+  SWITCHYARD_FUZZ_RESULTS="$fuzz_cases" SWITCHYARD_FUZZ_OUT="$workdir/fuzz" \
+    bash tools/fuzz/run.sh "${SWITCHYARD_FUZZ_SECONDS:-60}"
+  count_args+=(--cases "$fuzz_cases")
+  step_end "the fuzzers"
+fi
+
+python3 scripts/count_tests.py "${count_args[@]}"

@@ -118,6 +118,8 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
 
   void Fail(ParseFailure failure, error_code& ec);
   void ComputeFraming();
+  // 414 or 431 for a head over max_header_bytes; `data` is what Feed was given.
+  ParseFailure HeaderLimitFailure(std::string_view data) const;
 
   ParserLimits limits_;
   ParseFailure failure_ = ParseFailure::kNone;
@@ -135,6 +137,8 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   bool header_done_ = false;
   bool start_line_seen_ = false;
   bool head_bytes_seen_ = false;
+  size_t head_bytes_ = 0;           // of the head, consumed by Beast so far
+  bool chunk_header_seen_ = false;  // Beast reported a chunk header of this body
   std::string_view body_piece_;
 };
 

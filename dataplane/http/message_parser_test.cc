@@ -1,6 +1,7 @@
 #include "dataplane/http/message_parser.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -221,6 +222,25 @@ TEST(RequestParserTest, LargeHeaderAfterShortRequestLineIs431WhateverTheReadSize
   EXPECT_EQ(FailureWhenFedInSteps(big, big.size()), ParseFailure::kHeaderTooLarge);
 }
 
+// Found by tools/fuzz/http1_request_fuzzer: Boost.Beast 1.74 applies its header limit to
+// the request line and then again to the fields after it, so a head that arrived in one
+// read could be as large as the request line plus max_header_bytes. The limit is the
+// whole head's, whatever the read sizes.
+TEST(RequestParserTest, HeaderLimitCountsTheRequestLineWhateverTheReadSizes) {
+  const ParserLimits limits;  // 64 KiB head, 8 KiB request line
+  const std::string start = "GET /" + std::string(4000, 'p') + " HTTP/1.1\r\nHost: x\r\nX: ";
+  const std::string end = "\r\n\r\n";
+  const size_t fill = limits.max_header_bytes - start.size() - end.size();
+  const std::string at_limit = start + std::string(fill, 'a') + end;
+  const std::string over_limit = start + std::string(fill + 1, 'a') + end;
+  ASSERT_EQ(at_limit.size(), limits.max_header_bytes);
+  for (const size_t step : {size_t{1000}, size_t{16384}, at_limit.size(), over_limit.size()}) {
+    EXPECT_EQ(FailureWhenFedInSteps(at_limit, step), ParseFailure::kNone) << "step " << step;
+    EXPECT_EQ(FailureWhenFedInSteps(over_limit, step), ParseFailure::kHeaderTooLarge)
+        << "step " << step;
+  }
+}
+
 TEST(RequestParserTest, Http10WithoutHostIsAccepted) {
   EXPECT_TRUE(Parse<true>("GET / HTTP/1.0\r\n\r\n").ok);
 }
@@ -348,6 +368,74 @@ TEST(ResponseParserTest, AmbiguousResponseFramingIsRejected) {
       Parse<false>("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
   EXPECT_FALSE(p.ok);
   EXPECT_EQ(p.failure, ParseFailure::kMalformed);
+}
+
+// Feeds `reads` one after another the way a session does: each Feed sees every buffered,
+// unconsumed byte; consumed bytes are discarded; after a Feed that consumed nothing the
+// next read is appended.
+template <bool kIsRequest>
+Parsed FeedReads(const std::vector<std::string>& reads) {
+  HeaderMap headers;
+  MessageParser<kIsRequest> parser({}, headers);
+  Parsed result;
+  std::string buffer;
+  for (const std::string& read : reads) {
+    buffer += read;
+    while (!buffer.empty() && !parser.is_done()) {
+      boost::beast::error_code ec;
+      const size_t n = parser.Feed(buffer, ec);
+      if (ec) {
+        result.failure = parser.failure();
+        return result;
+      }
+      result.body += parser.TakeBody();
+      buffer.erase(0, n);
+      if (n == 0) break;
+    }
+  }
+  result.ok = true;
+  result.framing = parser.framing();
+  result.done = parser.is_done();
+  return result;
+}
+
+// Found by tools/fuzz/http1_request_fuzzer: an empty chunked body whose last chunk
+// "0\r\n" arrives alone and is then followed by fewer than 2 more bytes made Boost.Beast
+// 1.74 fail `assert(n >= 5)` in parse_chunk_header, aborting the whole proxy (Bazel
+// builds keep asserts). Any client could send this.
+TEST(RequestParserTest, EmptyChunkedBodyWithLastChunkSplitAcrossReads) {
+  const std::string head = "POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const Parsed p = FeedReads<true>({head, "0\r\n", "\r", "\n"});
+  ASSERT_TRUE(p.ok);
+  EXPECT_TRUE(p.done);
+  EXPECT_EQ(p.framing, BodyFraming::kChunked);
+  EXPECT_EQ(p.body, "");
+
+  // The same with a trailer field whose first byte arrives alone.
+  const Parsed t = FeedReads<true>({head, "0\r\n", "X", "-T: 1\r\n\r\n"});
+  ASSERT_TRUE(t.ok);
+  EXPECT_TRUE(t.done);
+}
+
+TEST(RequestParserTest, ChunkedBodyDeliveredByteByByte) {
+  std::vector<std::string> reads = {
+      "POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"};
+  for (const char c : std::string("1\r\na\r\n3;x=y\r\nbcd\r\n0\r\nT: v\r\n\r\n")) {
+    reads.emplace_back(1, c);
+  }
+  const Parsed p = FeedReads<true>(reads);
+  ASSERT_TRUE(p.ok);
+  EXPECT_TRUE(p.done);
+  EXPECT_EQ(p.body, "abcd");
+}
+
+// An upstream response goes through the same code (and could abort the proxy the same way).
+TEST(ResponseParserTest, EmptyChunkedBodyWithLastChunkSplitAcrossReads) {
+  const Parsed p = FeedReads<false>(
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "0\r\n", "\r", "\n"});
+  ASSERT_TRUE(p.ok);
+  EXPECT_TRUE(p.done);
+  EXPECT_EQ(p.body, "");
 }
 
 }  // namespace

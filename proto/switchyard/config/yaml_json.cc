@@ -170,7 +170,7 @@ class Converter {
     if (!node.IsMap()) return Generic(node, depth, out);
     out = json::object();
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // not a reference: it->first dies with the statement
       if (absl::Status s = CheckKey(key); !s.ok()) return s;
       const pb::FieldDescriptor* field = FindField(type, key.Scalar());
       json value;
@@ -195,7 +195,7 @@ class Converter {
       const pb::FieldDescriptor& value_field = *field.message_type()->map_value();
       out = json::object();
       for (auto it = node.begin(); it != node.end(); ++it) {
-        const YAML::Node& key = it->first;
+        const YAML::Node key = it->first;  // not a reference: it->first dies with the statement
         if (absl::Status s = CheckKey(key); !s.ok()) return s;
         json value;
         if (absl::Status s = Node(it->second, &value_field, depth + 1, value); !s.ok()) return s;
@@ -262,7 +262,7 @@ class Converter {
       case YAML::NodeType::Map:
         out = json::object();
         for (auto it = node.begin(); it != node.end(); ++it) {
-          const YAML::Node& key = it->first;
+          const YAML::Node key = it->first;  // not a reference: it->first dies with the statement
           if (absl::Status s = CheckKey(key); !s.ok()) return s;
           json value;
           if (absl::Status s = Node(it->second, nullptr, depth + 1, value); !s.ok()) return s;
