@@ -6,6 +6,8 @@
 # prefix), then calls bench_setup once before starting anything. bench_setup defines
 # PREFIX, STARTED (PIDs in start order), PID (name -> PID) and URL (name -> URL).
 
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
 # bench_setup: creates the prefix and arms the cleanup on exit and on Ctrl-C.
 bench_setup() {
   PREFIX="$(mktemp -d "${TMPDIR:-/tmp}/switchyard-bench.XXXXXX")"
@@ -90,7 +92,7 @@ start() {
 fail_start() {
   local name="$1" why="$2" f
   echo "$BENCH_TOOL: $name: $why" >&2
-  for f in "$PREFIX/$name.log" "$PREFIX/$name.error.log"; do
+  for f in "$PREFIX/$name.log" "$PREFIX/$name.error.log" "$PREFIX/$name"/*.error.log; do
     [[ -s "$f" ]] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
   done
   exit 1
@@ -122,6 +124,58 @@ wait_ready_file() {
     sleep 0.1
   done
   fail_start "$name" "no ready file $file within 15 s"
+}
+
+# start_backend NAME PORT STATUS_PORT CPU_LIST: one backend nginx (conf/nginx-backend.conf:
+# `GET /` -> 200 "hello", counters at http://127.0.0.1:STATUS_PORT/status) with its own
+# directory under the prefix, so several can run at once; returns once it answers.
+start_backend() {
+  local name="$1" port="$2" status_port="$3" cpus="$4" dir="$PREFIX/$1"
+  mkdir -p "$dir/backend-tmp"
+  render "$BENCH_DIR/conf/nginx-backend.conf" "$dir/backend.conf" \
+    PREFIX="$dir" BACKEND_PORT="$port" STATUS_PORT="$status_port"
+  # -e: Debian's nginx would otherwise open its compiled-in error log before reading the
+  # config; -g 'daemon off;': stay our child so $! is the master's PID.
+  start "$name" "$cpus" nginx -p "$dir" -c "$dir/backend.conf" -e "$dir/backend.error.log" \
+    -g 'daemon off;'
+  URL[$name]="http://127.0.0.1:$port/"
+  wait_ready "$name" "${URL[$name]}"
+}
+
+# start_nginx_proxy NAME BACKEND_PORT WORKERS WORKER_CONNECTIONS KEEPALIVE CPU_LIST: nginx
+# as a reverse proxy to the backend (conf/nginx-proxy.conf), in its own directory under
+# the prefix, on a free port; sets URL[NAME] and returns once it answers.
+start_nginx_proxy() {
+  local name="$1" backend_port="$2" workers="$3" worker_connections="$4" keepalive="$5"
+  local cpus="$6" dir="$PREFIX/$1" port
+  port="$(free_port)"
+  mkdir -p "$dir/nginx-tmp"
+  render "$BENCH_DIR/conf/nginx-proxy.conf" "$dir/nginx.conf" PREFIX="$dir" PORT="$port" \
+    BACKEND_PORT="$backend_port" WORKERS="$workers" WORKER_CONNECTIONS="$worker_connections" \
+    KEEPALIVE="$keepalive"
+  start "$name" "$cpus" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx.error.log" \
+    -g 'daemon off;'
+  URL[$name]="http://127.0.0.1:$port/"
+  wait_ready "$name" "${URL[$name]}"
+}
+
+# start_switchyard_proxy NAME BINARY BACKEND_PORT WORKERS CPU_LIST CLUSTER_OPTIONS [FLAG...]:
+# switchyard-proxy serving conf/switchyard.yaml (CLUSTER_OPTIONS: YAML added to the one
+# cluster, say "max_idle_connections: 1024", or ""), extra command-line FLAGs after the
+# usual ones; sets URL[NAME] and returns once it answers.
+start_switchyard_proxy() {
+  local name="$1" bin="$2" backend_port="$3" workers="$4" cpus="$5" cluster_options="$6"
+  local dir="$PREFIX/$1" port
+  shift 6
+  mkdir -p "$dir"
+  render "$BENCH_DIR/conf/switchyard.yaml" "$dir/switchyard.yaml" \
+    BACKEND_PORT="$backend_port" CLUSTER_OPTIONS="$cluster_options"
+  port="$(free_port)"
+  start "$name" "$cpus" "$bin" --config="$dir/switchyard.yaml" --listen="127.0.0.1:$port" \
+    --workers="$workers" --ready_file="$dir/ready" "$@"
+  port="$(wait_ready_file "$name" "$dir/ready")"
+  URL[$name]="http://127.0.0.1:$port/"
+  wait_ready "$name" "${URL[$name]}"
 }
 
 # write_wrk_report_lua FILE: a wrk script whose done() hook prints exact numbers (latency

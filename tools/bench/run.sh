@@ -221,18 +221,6 @@ run_wrk() {
   grep '^RESULT ' "$PREFIX/wrk.out" || { cat "$PREFIX/wrk.out" >&2; exit 1; }
 }
 
-# start_switchyard NAME BINARY: one switchyard-proxy (the build under test or the
-# baseline), each with its own port, snapshot copy and ready file.
-start_switchyard() {
-  local name="$1" bin="$2" port
-  port="$(free_port)"
-  render "$HERE/conf/switchyard.yaml" "$PREFIX/$name.yaml" BACKEND_PORT="$BACKEND_PORT"
-  start "$name" "$CPU_PROXY" "$bin" --config="$PREFIX/$name.yaml" \
-    --listen="127.0.0.1:$port" --workers="$WORKERS" --ready_file="$PREFIX/$name.ready"
-  port="$(wait_ready_file "$name" "$PREFIX/$name.ready")"
-  URL[$name]="http://127.0.0.1:$port/"
-}
-
 # ---------------------------------------------------------------- start everything
 echo "run.sh: prefix $PREFIX"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -241,14 +229,7 @@ LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -z "$BACKEND_PORT" ]]; then
   if port_is_free 18080; then BACKEND_PORT=18080; else BACKEND_PORT="$(free_port)"; fi
 fi
-mkdir -p "$PREFIX/backend-tmp"
-render "$HERE/conf/nginx-backend.conf" "$PREFIX/backend.conf" \
-  PREFIX="$PREFIX" BACKEND_PORT="$BACKEND_PORT"
-# -e: Debian's nginx would otherwise open its compiled-in error log before reading the
-# config; -g 'daemon off;': stay our child so $! is the master's PID.
-start backend "$CPU_BACKEND" nginx -p "$PREFIX" -c "$PREFIX/backend.conf" \
-  -e "$PREFIX/backend.error.log" -g 'daemon off;'
-wait_ready backend "http://127.0.0.1:$BACKEND_PORT/"
+start_backend backend "$BACKEND_PORT" "$(free_port)" "$CPU_BACKEND"
 
 for t in "${TARGETS[@]}"; do
   case "$t" in
@@ -256,16 +237,7 @@ for t in "${TARGETS[@]}"; do
       PID[direct]="${PID[backend]}"
       URL[direct]="http://127.0.0.1:$BACKEND_PORT/"
       ;;
-    nginx)
-      port="$(free_port)"
-      mkdir -p "$PREFIX/nginx-tmp"
-      render "$HERE/conf/nginx-proxy.conf" "$PREFIX/nginx.conf" \
-        PREFIX="$PREFIX" PORT="$port" BACKEND_PORT="$BACKEND_PORT" WORKERS="$WORKERS" \
-        WORKER_CONNECTIONS=4096 KEEPALIVE=256
-      start nginx "$CPU_PROXY" nginx -p "$PREFIX" -c "$PREFIX/nginx.conf" \
-        -e "$PREFIX/nginx.error.log" -g 'daemon off;'
-      URL[nginx]="http://127.0.0.1:$port/"
-      ;;
+    nginx) start_nginx_proxy nginx "$BACKEND_PORT" "$WORKERS" 4096 256 "$CPU_PROXY" ;;
     haproxy)
       port="$(free_port)"
       render "$HERE/conf/haproxy.cfg" "$PREFIX/haproxy.cfg" \
@@ -288,8 +260,12 @@ for t in "${TARGETS[@]}"; do
       port="$(wait_ready_file goproxy "$PREFIX/goproxy.ready")"
       URL[goproxy]="http://127.0.0.1:$port/"
       ;;
-    switchyard) start_switchyard switchyard "$SWITCHYARD_BIN" ;;
-    baseline) start_switchyard baseline "$BASELINE_BIN" ;;
+    switchyard)
+      start_switchyard_proxy switchyard "$SWITCHYARD_BIN" "$BACKEND_PORT" "$WORKERS" "$CPU_PROXY" ""
+      ;;
+    baseline)
+      start_switchyard_proxy baseline "$BASELINE_BIN" "$BACKEND_PORT" "$WORKERS" "$CPU_PROXY" ""
+      ;;
   esac
   wait_ready "$t" "${URL[$t]}"
 done
