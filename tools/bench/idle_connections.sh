@@ -73,7 +73,7 @@ while (($#)); do
 done
 
 for v in CONNECTIONS WINDOW; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] && ((${!v} >= 1)) ||
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] ||
     { echo "idle_connections.sh: $v must be a whole number >= 1, got '${!v}'" >&2; exit 2; }
 done
 [[ "$SETTLE" =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
@@ -124,7 +124,7 @@ read -r port_low port_high </proc/sys/net/ipv4/ip_local_port_range
 
 # ---------------------------------------------------------------- run
 BENCH_TOOL=idle_connections.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$HERE/lib.sh"
 bench_setup
 echo "idle_connections.sh: prefix $PREFIX; RLIMIT_NOFILE $(ulimit -Sn)/$(ulimit -Hn)"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts in tools/bench (source it; it only defines functions): one temp
 # prefix per run, processes started in the background and stopped by their PIDs on exit,
 # config templates, free ports and readiness checks.

@@ -119,7 +119,7 @@ if [[ "$(ulimit -Sn)" != unlimited ]] && (($(ulimit -Sn) < FDS)); then
 fi
 
 BENCH_TOOL=pool_churn.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$HERE/lib.sh"
 bench_setup
 echo "pool_churn.sh: prefix $PREFIX"
