@@ -181,15 +181,16 @@ start_switchyard_proxy() {
 
 # write_wrk_report_lua FILE: a wrk script whose done() hook prints exact numbers (latency
 # in µs from its histogram) on one line, instead of the rounded human-readable report:
-# RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. errors=.. non2xx=..
+# RESULT requests=.. duration_us=.. p50_us=.. p99_us=.. errors=.. non2xx=.. timeouts=..
+# (errors: socket errors of every kind, timeouts among them: no answer within wrk's 2 s).
 write_wrk_report_lua() {
   cat >"$1" <<'EOF'
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d non2xx=%d\n",
+    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d non2xx=%d timeouts=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, e.status))
+    e.connect + e.read + e.write + e.timeout, e.status, e.timeout))
 end
 EOF
 }

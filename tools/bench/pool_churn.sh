@@ -30,6 +30,9 @@ Usage: tools/bench/pool_churn.sh [options]
   --switchyard-flags="FLAGS"
                       extra switchyard-proxy flags (word-split)
   --nginx-keepalive=N nginx's upstream keepalive (idle connections kept; default 1024)
+  --wrk-timeout=SEC   wrk --timeout (default 10): an answer slower than this is a socket
+                      error and is left out of the latency histogram, so keep it well
+                      above the p99 (1,000 clients on 2 shared cores: 0.1-0.3 s)
   --keep              keep the temp prefix (configs, logs)
   -h, --help          this text
 
@@ -54,6 +57,7 @@ SWITCHYARD_BIN="$ROOT/bazel-bin/dataplane/switchyard-proxy"
 SWITCHYARD_MAX_IDLE=""
 SWITCHYARD_FLAGS=""
 NGINX_KEEPALIVE=1024
+WRK_TIMEOUT=10
 KEEP=0
 
 while (($#)); do
@@ -63,7 +67,7 @@ while (($#)); do
     --*=*) name="${arg%%=*}" value="${arg#*=}" ;;
     --keep | -h | --help) name="$arg" value="" ;;
     --connections | --threads | --warmup | --duration | --rounds | --proxies | --switchyard | \
-      --switchyard-max-idle | --switchyard-flags | --nginx-keepalive)
+      --switchyard-max-idle | --switchyard-flags | --nginx-keepalive | --wrk-timeout)
       (($#)) || { echo "pool_churn.sh: $arg needs a value" >&2; exit 2; }
       name="$arg" value="$1"
       shift
@@ -81,13 +85,14 @@ while (($#)); do
     --switchyard-max-idle) SWITCHYARD_MAX_IDLE="$value" ;;
     --switchyard-flags) SWITCHYARD_FLAGS="$value" ;;
     --nginx-keepalive) NGINX_KEEPALIVE="$value" ;;
+    --wrk-timeout) WRK_TIMEOUT="$value" ;;
     --keep) KEEP=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "pool_churn.sh: unknown option $name (see --help)" >&2; exit 2 ;;
   esac
 done
 
-for v in CONNECTIONS WRK_THREADS WARMUP DURATION ROUNDS NGINX_KEEPALIVE; do
+for v in CONNECTIONS WRK_THREADS WARMUP DURATION ROUNDS NGINX_KEEPALIVE WRK_TIMEOUT; do
   [[ "${!v}" =~ ^[0-9]+$ ]] ||
     { echo "pool_churn.sh: $v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
@@ -160,7 +165,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     esac
     time_wait_start="$(sockets time-wait "$backend_port")"
 
-    start "wrk-$name" "" wrk --latency -t"$WRK_THREADS" -c"$CONNECTIONS" \
+    start "wrk-$name" "" wrk --latency -t"$WRK_THREADS" -c"$CONNECTIONS" --timeout "${WRK_TIMEOUT}s" \
       -d"$((WARMUP + DURATION + 1))s" -s "$PREFIX/report.lua" "${URL[$name]}"
     sleep "$WARMUP"
     t_a="$(now)"
@@ -190,7 +195,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
       "$((time_wait_b - time_wait_a))" "$open_b" >>"$RAW"
     printf 'round %d/%d  %-10s %7s req/s  p99 %7d µs  new upstream %7s/s  TIME_WAIT %5d  open %4d%s\n' \
       "$r" "$ROUNDS" "$t" "$rps" "${res[p99_us]}" "$new_per_s" "$((time_wait_b - time_wait_start))" \
-      "$open_b" "$( ((errs == 0)) || echo "  ERRORS: ${res[errors]} socket, ${res[non2xx]} non-2xx")"
+      "$open_b" "$( ((errs == 0)) || echo "  ERRORS: ${res[errors]} socket (${res[timeouts]} timeouts), ${res[non2xx]} non-2xx")"
   done
 done
 
@@ -238,7 +243,7 @@ EOF
 report="$(
   echo "Upstream pool churn, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) CPUs, load average before: $LOAD_BEFORE"
-  echo "wrk -t$WRK_THREADS -c$CONNECTIONS, ${WARMUP}s warm-up then ${DURATION}s counted, $ROUNDS round(s) (medians); one worker per proxy"
+  echo "wrk -t$WRK_THREADS -c$CONNECTIONS --timeout ${WRK_TIMEOUT}s, ${WARMUP}s warm-up then ${DURATION}s counted, $ROUNDS round(s) (medians); one worker per proxy"
   echo "nginx: $(nginx -v 2>&1), upstream keepalive $NGINX_KEEPALIVE"
   [[ ",$PROXIES," == *,switchyard,* ]] &&
     echo "switchyard: $SWITCHYARD_BIN, max_idle_connections ${SWITCHYARD_MAX_IDLE:-default}${SWITCHYARD_FLAGS:+, $SWITCHYARD_FLAGS}"
