@@ -251,10 +251,11 @@ report="$(
   echo "$table"
   echo
   echo "new upstream/s: the backend's accepted connections during the counted seconds, per"
-  echo "second. TIME_WAIT: sockets toward the backend's port in TIME_WAIT at the end, created"
-  echo "since the load began (warm-up included); in window: created during the counted"
-  echo "seconds. upstream open: the proxy's established connections to the backend at the end."
-  echo "p50/p99 are wrk's over the whole run (warm-up included)."
+  echo "second. TIME_WAIT: sockets toward the backend's port in TIME_WAIT at the end, less"
+  echo "those before the load (warm-up included); in window: its change over the counted"
+  echo "seconds (new connections on loopback may reuse TIME_WAIT ports, tcp_tw_reuse=$(cat /proc/sys/net/ipv4/tcp_tw_reuse),"
+  echo "so both undercount closes). upstream open: the proxy's established connections to the"
+  echo "backend at the end. p50/p99 are wrk's over the whole run (warm-up included)."
   echo
   echo "Per round:"
   column -t -s $'\t' "$RAW" 2>/dev/null || cat "$RAW"
