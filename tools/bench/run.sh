@@ -333,14 +333,15 @@ table="$(awk -F'\t' -v order="${TARGETS[*]}" '
       mr[t] = median(rps[t]); m50[t] = median(p50[t]); m99[t] = median(p99[t]); mc[t] = median(cpu[t]) }
     base = ("baseline" in mc)
     # awk pads by bytes: widths are one more for each two-byte "µ" and "÷".
-    printf "%-11s %10s %10s %10s %13s %15s %12s", "proxy", "req/s", "p50 µs", "p99 µs",
-      "CPU µs/req", "req/s ÷ nginx", "CPU ÷ nginx"
+    printf "%-11s %10s %10s %10s %13s %15s %15s %12s", "proxy", "req/s", "p50 µs", "p99 µs",
+      "CPU µs/req", "req/s ÷ nginx", "p99 ÷ nginx", "CPU ÷ nginx"
     if (base) printf " %18s %15s", "req/s ÷ baseline", "CPU ÷ baseline"
     printf " %7s\n", "errors"
     for (i = 1; i <= n; i++) { t = names[i]
       rr = ("nginx" in mr && mr["nginx"] > 0) ? sprintf("%.2f", mr[t] / mr["nginx"]) : "-"
+      pr = ("nginx" in m99 && m99["nginx"] > 0) ? sprintf("%.2f", m99[t] / m99["nginx"]) : "-"
       cr = ("nginx" in mc && mc["nginx"] > 0) ? sprintf("%.2f", mc[t] / mc["nginx"]) : "-"
-      printf "%-11s %10.0f %9.0f %9.0f %12.2f %14s %11s", t, mr[t], m50[t], m99[t], mc[t], rr, cr
+      printf "%-11s %10.0f %9.0f %9.0f %12.2f %14s %14s %11s", t, mr[t], m50[t], m99[t], mc[t], rr, pr, cr
       if (base) {
         rb = (mr["baseline"] > 0) ? sprintf("%.3f", mr[t] / mr["baseline"]) : "-"
         cb = (mc["baseline"] > 0) ? sprintf("%.3f", mc[t] / mc["baseline"]) : "-"
