@@ -40,15 +40,18 @@ SHA="$(git -C "$ROOT" rev-parse --verify --quiet "$COMMIT^{commit}")" ||
   { echo "build_baseline.sh: '$COMMIT' is not a commit in $ROOT" >&2; exit 2; }
 OUT_DIR="$(dirname "$OUT")"
 [[ -d "$OUT_DIR" ]] || { echo "build_baseline.sh: no directory $OUT_DIR for OUT" >&2; exit 2; }
+OUT="$(cd "$OUT_DIR" && pwd)/$(basename "$OUT")" # the build runs in another directory
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/switchyard-baseline.XXXXXX")"
 SRC="$TMP/src"
-BAZEL_STARTED=0
+STARTED_MARK="$TMP/bazel-started" # the lock was taken and bazel ran in $SRC
+EXPUNGED="$TMP/expunged"
 
 cleanup() {
   # The worktree's own Bazel server and output base (a full copy of the build outputs)
-  # would otherwise outlive it; --expunge stops the server and deletes both.
-  if ((BAZEL_STARTED)); then
+  # would otherwise outlive it; --expunge stops the server and deletes both. Normally done
+  # at the end of the build, under the same lock; here only if the build was interrupted.
+  if [[ -e "$STARTED_MARK" && ! -e "$EXPUNGED" ]]; then
     (cd "$SRC" && flock "$LOCK" bazel clean --expunge >/dev/null 2>&1) || true
   fi
   git -C "$ROOT" worktree remove --force "$SRC" 2>/dev/null || true
@@ -67,10 +70,19 @@ else
 fi
 
 echo "build_baseline.sh: building $TARGET (waiting for $LOCK if another build holds it)"
-BAZEL_STARTED=1
-(cd "$SRC" && flock "$LOCK" bazel build "$@" "$TARGET")
-BIN="$SRC/bazel-bin/dataplane/switchyard-proxy"
-[[ -x "$BIN" ]] || { echo "build_baseline.sh: the build left no $BIN" >&2; exit 1; }
-# install, not cp: Bazel's outputs are read-only, and OUT must stay replaceable.
-install -m 0755 "$BIN" "$OUT"
+# One turn of the lock for build, copy and clean-up, so the clean-up never queues again
+# behind other sessions' builds. install, not cp: Bazel's outputs are read-only, and OUT
+# must stay replaceable.
+# shellcheck disable=SC2016 # the inner script expands its own arguments
+(cd "$SRC" && flock "$LOCK" bash -c '
+  out="$1" target="$2" started="$3" expunged="$4"
+  shift 4
+  touch "$started"
+  status=0
+  bazel build "$@" "$target" || status=$?
+  if ((status == 0)); then
+    install -m 0755 bazel-bin/dataplane/switchyard-proxy "$out" || status=$?
+  fi
+  bazel clean --expunge >/dev/null 2>&1 && touch "$expunged"
+  exit "$status"' build_baseline "$OUT" "$TARGET" "$STARTED_MARK" "$EXPUNGED" "$@")
 echo "build_baseline.sh: switchyard-proxy at ${SHA:0:12} -> $OUT"
