@@ -25,6 +25,13 @@ Usage: tools/bench/run.sh [options]
   --proxies=LIST      comma-separated subset of: direct,nginx,haproxy,goproxy,switchyard
                       (default: all five)
   --switchyard=PATH   switchyard-proxy binary (default bazel-bin/dataplane/switchyard-proxy)
+  --switchyard-baseline=PATH
+                      a second switchyard-proxy binary (say, built from the commit before
+                      with tools/bench/build_baseline.sh) measured as its own target,
+                      "baseline", right after switchyard in every round, with the same
+                      options and pinning; adds "÷ baseline" columns and a pass/fail line
+                      for CPU µs/req (new ÷ baseline at most --baseline-limit)
+  --baseline-limit=X  largest passing CPU µs/req ratio new ÷ baseline (default 1.03)
   --backend-port=N    backend port (default 18080 if free, else any free port)
   --cpu-proxy=LIST    taskset -c LIST for the proxy under test (default: not pinned)
   --cpu-backend=LIST  taskset -c LIST for the backend nginx (default: not pinned)
@@ -35,6 +42,9 @@ Usage: tools/bench/run.sh [options]
 Columns: req/s, latency p50/p99 (wrk --latency), CPU µs/req = CPU time (utime+stime from
 /proc, all processes of that proxy) used during the round / requests served. "direct" is
 wrk against the backend itself; its CPU column is the backend's own cost.
+
+Exit status: 0, or 3 when --switchyard-baseline is given and the baseline check fails
+(needs at least 5 rounds for a verdict; fewer rounds print the ratio without one).
 EOF
 }
 
@@ -47,6 +57,10 @@ WRK_THREADS=1
 WRK_CONNECTIONS=32
 PROXIES="direct,nginx,haproxy,goproxy,switchyard"
 SWITCHYARD_BIN="$ROOT/bazel-bin/dataplane/switchyard-proxy"
+BASELINE_BIN=""
+BASELINE_LIMIT=1.03
+# A verdict on a median of fewer rounds would be decided by one noisy round.
+BASELINE_MIN_ROUNDS=5
 BACKEND_PORT=""
 CPU_PROXY=""
 CPU_BACKEND=""
@@ -61,7 +75,8 @@ while (($#)); do
     --*=*) name="${arg%%=*}" value="${arg#*=}" ;;
     --keep | -h | --help) name="$arg" value="" ;;
     --rounds | --duration | --warmup | --workers | --threads | --connections | --proxies | \
-      --switchyard | --backend-port | --cpu-proxy | --cpu-backend | --cpu-wrk)
+      --switchyard | --switchyard-baseline | --baseline-limit | --backend-port | --cpu-proxy | \
+      --cpu-backend | --cpu-wrk)
       (($#)) || { echo "run.sh: $arg needs a value" >&2; exit 2; }
       name="$arg" value="$1"
       shift
@@ -77,6 +92,8 @@ while (($#)); do
     --connections) WRK_CONNECTIONS="$value" ;;
     --proxies) PROXIES="$value" ;;
     --switchyard) SWITCHYARD_BIN="$value" ;;
+    --switchyard-baseline) BASELINE_BIN="$value" ;;
+    --baseline-limit) BASELINE_LIMIT="$value" ;;
     --backend-port) BACKEND_PORT="$value" ;;
     --cpu-proxy) CPU_PROXY="$value" ;;
     --cpu-backend) CPU_BACKEND="$value" ;;
@@ -94,6 +111,8 @@ done
   { echo "run.sh: rounds, duration, workers and threads must be at least 1" >&2; exit 2; }
 ((WRK_CONNECTIONS >= WRK_THREADS)) ||
   { echo "run.sh: wrk needs at least one connection per thread" >&2; exit 2; }
+[[ "$BASELINE_LIMIT" =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+  { echo "run.sh: --baseline-limit must be a number like 1.03, got '$BASELINE_LIMIT'" >&2; exit 2; }
 
 IFS=, read -r -a TARGETS <<<"$PROXIES"
 for t in "${TARGETS[@]}"; do
@@ -102,6 +121,23 @@ for t in "${TARGETS[@]}"; do
     *) echo "run.sh: unknown proxy '$t' (direct,nginx,haproxy,goproxy,switchyard)" >&2; exit 2 ;;
   esac
 done
+
+# The baseline is asked for explicitly, so a missing binary stops the run instead of being
+# skipped. It runs right after switchyard in the target order: the order rotates as a
+# ring, so the two stay neighbours in time (alternately one before the other) and share
+# whatever the machine was doing at that moment.
+if [[ -n "$BASELINE_BIN" ]]; then
+  [[ -x "$BASELINE_BIN" ]] ||
+    { echo "run.sh: --switchyard-baseline: no executable at $BASELINE_BIN" >&2; exit 1; }
+  [[ ",$PROXIES," == *,switchyard,* ]] ||
+    { echo "run.sh: --switchyard-baseline needs switchyard among --proxies" >&2; exit 2; }
+  with_baseline=()
+  for t in "${TARGETS[@]}"; do
+    with_baseline+=("$t")
+    [[ "$t" == switchyard ]] && with_baseline+=(baseline)
+  done
+  TARGETS=("${with_baseline[@]}")
+fi
 
 need=(wrk nginx curl python3 awk)
 for t in "${TARGETS[@]}"; do
@@ -130,120 +166,10 @@ fi
 ((${#TARGETS[@]})) || { echo "run.sh: nothing to benchmark" >&2; exit 1; }
 
 # ---------------------------------------------------------------- processes
-PREFIX="$(mktemp -d "${TMPDIR:-/tmp}/switchyard-bench.XXXXXX")"
-declare -a STARTED=()     # PIDs started by this script, in start order
-declare -A PID=()         # target name -> PID whose process tree is measured
-declare -A URL=()         # target name -> URL wrk loads
-
-# Stops one process we started: SIGTERM (nginx's master stops its workers, HAProxy and
-# the Go proxy exit), then SIGKILL if it is still there after 5 s.
-stop_pid() {
-  local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local i
-  # Newest first: proxies before the backend they forward to.
-  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
-    stop_pid "${STARTED[i]}"
-  done
-  if ((KEEP)); then
-    echo "run.sh: kept configs and logs in $PREFIX" >&2
-  else
-    rm -rf "$PREFIX"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Prints a port nobody listens on. The kernel picks it; the tiny window before the server
-# binds it is acceptable for a benchmark on a loopback address.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-port_is_free() {
-  python3 -c 'import socket, sys
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)' "$1"
-}
-
-# render TEMPLATE OUT KEY=VALUE...: fills in @KEY@ placeholders of a conf/ template.
-render() {
-  local template="$1" out="$2" kv
-  shift 2
-  local -a sed_args=()
-  for kv in "$@"; do
-    sed_args+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
-  done
-  sed "${sed_args[@]}" "$template" >"$out"
-  if grep -q '@[A-Z_]*@' "$out"; then
-    echo "run.sh: unfilled placeholder in $out" >&2
-    exit 1
-  fi
-}
-
-# start NAME CPU_LIST COMMAND...: runs COMMAND in the background (under taskset when a
-# CPU list is given; taskset execs, so $! is the program's own PID), output to a log.
-start() {
-  local name="$1" cpus="$2"
-  shift 2
-  if [[ -n "$cpus" ]]; then
-    taskset -c "$cpus" "$@" >"$PREFIX/$name.log" 2>&1 &
-  else
-    "$@" >"$PREFIX/$name.log" 2>&1 &
-  fi
-  STARTED+=("$!")
-  PID[$name]="$!"
-}
-
-fail_start() {
-  local name="$1" why="$2" f
-  echo "run.sh: $name: $why" >&2
-  for f in "$PREFIX/$name.log" "$PREFIX/$name.error.log"; do
-    [[ -s "$f" ]] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-  done
-  exit 1
-}
-
-# Waits (up to 15 s) until URL answers 200 with the backend's body through this target,
-# so a broken config is caught before anything is measured.
-wait_ready() {
-  local name="$1" url="$2" i body
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "${PID[$name]}" 2>/dev/null || fail_start "$name" "exited during start-up"
-    body="$(curl -s --max-time 1 "$url" 2>/dev/null || true)"
-    [[ "$body" == hello ]] && return 0
-    sleep 0.1
-  done
-  fail_start "$name" "no 200 \"hello\" from $url within 15 s (last body: '${body:0:200}')"
-}
-
-# Waits for a --ready_file and prints the port on its first line (switchyard-proxy writes
-# its admin port on a second line).
-wait_ready_file() {
-  local name="$1" file="$2" i
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "${PID[$name]}" 2>/dev/null || fail_start "$name" "exited during start-up"
-    if [[ -s "$file" ]] && grep -qE '[0-9]+[[:space:]]*$' "$file"; then
-      head -n 1 "$file" | grep -oE '[0-9]+' | head -n 1
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail_start "$name" "no ready file $file within 15 s"
-}
+BENCH_TOOL=run.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$HERE/lib.sh"
+bench_setup
 
 # ---------------------------------------------------------------- CPU accounting
 CLK_TCK="$(getconf CLK_TCK)"
@@ -283,17 +209,7 @@ tree_ticks() {
 }
 
 # ---------------------------------------------------------------- load
-# wrk's done() hook prints exact numbers (latency in µs from its histogram) on one line,
-# instead of parsing the rounded human-readable report.
-cat >"$PREFIX/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d non2xx=%d\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-EOF
+write_wrk_report_lua "$PREFIX/report.lua"
 
 # run_wrk URL SECONDS: prints wrk's RESULT line.
 run_wrk() {
@@ -307,19 +223,13 @@ run_wrk() {
 
 # ---------------------------------------------------------------- start everything
 echo "run.sh: prefix $PREFIX"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The backend: one fixed nginx for the whole run (18080 as in the example config, when free).
 if [[ -z "$BACKEND_PORT" ]]; then
   if port_is_free 18080; then BACKEND_PORT=18080; else BACKEND_PORT="$(free_port)"; fi
 fi
-mkdir -p "$PREFIX/backend-tmp"
-render "$HERE/conf/nginx-backend.conf" "$PREFIX/backend.conf" \
-  PREFIX="$PREFIX" BACKEND_PORT="$BACKEND_PORT"
-# -e: Debian's nginx would otherwise open its compiled-in error log before reading the
-# config; -g 'daemon off;': stay our child so $! is the master's PID.
-start backend "$CPU_BACKEND" nginx -p "$PREFIX" -c "$PREFIX/backend.conf" \
-  -e "$PREFIX/backend.error.log" -g 'daemon off;'
-wait_ready backend "http://127.0.0.1:$BACKEND_PORT/"
+start_backend backend "$BACKEND_PORT" "$(free_port)" "$CPU_BACKEND"
 
 for t in "${TARGETS[@]}"; do
   case "$t" in
@@ -327,15 +237,7 @@ for t in "${TARGETS[@]}"; do
       PID[direct]="${PID[backend]}"
       URL[direct]="http://127.0.0.1:$BACKEND_PORT/"
       ;;
-    nginx)
-      port="$(free_port)"
-      mkdir -p "$PREFIX/nginx-tmp"
-      render "$HERE/conf/nginx-proxy.conf" "$PREFIX/nginx.conf" \
-        PREFIX="$PREFIX" PORT="$port" BACKEND_PORT="$BACKEND_PORT" WORKERS="$WORKERS"
-      start nginx "$CPU_PROXY" nginx -p "$PREFIX" -c "$PREFIX/nginx.conf" \
-        -e "$PREFIX/nginx.error.log" -g 'daemon off;'
-      URL[nginx]="http://127.0.0.1:$port/"
-      ;;
+    nginx) start_nginx_proxy nginx "$BACKEND_PORT" "$WORKERS" 4096 256 "$CPU_PROXY" ;;
     haproxy)
       port="$(free_port)"
       render "$HERE/conf/haproxy.cfg" "$PREFIX/haproxy.cfg" \
@@ -359,12 +261,10 @@ for t in "${TARGETS[@]}"; do
       URL[goproxy]="http://127.0.0.1:$port/"
       ;;
     switchyard)
-      port="$(free_port)"
-      render "$HERE/conf/switchyard.yaml" "$PREFIX/switchyard.yaml" BACKEND_PORT="$BACKEND_PORT"
-      start switchyard "$CPU_PROXY" "$SWITCHYARD_BIN" --config="$PREFIX/switchyard.yaml" \
-        --listen="127.0.0.1:$port" --workers="$WORKERS" --ready_file="$PREFIX/switchyard.ready"
-      port="$(wait_ready_file switchyard "$PREFIX/switchyard.ready")"
-      URL[switchyard]="http://127.0.0.1:$port/"
+      start_switchyard_proxy switchyard "$SWITCHYARD_BIN" "$BACKEND_PORT" "$WORKERS" "$CPU_PROXY" ""
+      ;;
+    baseline)
+      start_switchyard_proxy baseline "$BASELINE_BIN" "$BACKEND_PORT" "$WORKERS" "$CPU_PROXY" ""
       ;;
   esac
   wait_ready "$t" "${URL[$t]}"
@@ -413,7 +313,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 # ---------------------------------------------------------------- report
-# Median of each column over the rounds; ratios against nginx's medians.
+# Median of each column over the rounds; ratios against nginx's medians and, with
+# --switchyard-baseline, against the baseline's. With a baseline the last line is
+# "BASELINE <CPU new÷baseline> <errors of both>", which is taken off the table below.
 table="$(awk -F'\t' -v order="${TARGETS[*]}" '
   function median(list,    a, m, i, j, v) {  # locals after the extra spaces
     m = split(list, a, " ")
@@ -424,32 +326,103 @@ table="$(awk -F'\t' -v order="${TARGETS[*]}" '
     return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
   }
   NR > 1 { rps[$2] = rps[$2] " " $3; p50[$2] = p50[$2] " " $4; p99[$2] = p99[$2] " " $5
-           cpu[$2] = cpu[$2] " " $6; err[$2] += $7 }
+           cpu[$2] = cpu[$2] " " $6; err[$2] += $7; round_cpu[$1, $2] = $6; rounds[$1] = 1 }
   END {
     n = split(order, names, " ")
     for (i = 1; i <= n; i++) { t = names[i]
       mr[t] = median(rps[t]); m50[t] = median(p50[t]); m99[t] = median(p99[t]); mc[t] = median(cpu[t]) }
+    base = ("baseline" in mc)
     # awk pads by bytes: widths are one more for each two-byte "µ" and "÷".
-    printf "%-11s %10s %10s %10s %13s %15s %12s %7s\n", "proxy", "req/s", "p50 µs", "p99 µs",
-      "CPU µs/req", "req/s ÷ nginx", "CPU ÷ nginx", "errors"
+    printf "%-11s %10s %10s %10s %13s %15s %15s %12s", "proxy", "req/s", "p50 µs", "p99 µs",
+      "CPU µs/req", "req/s ÷ nginx", "p99 ÷ nginx", "CPU ÷ nginx"
+    if (base) printf " %18s %15s", "req/s ÷ baseline", "CPU ÷ baseline"
+    printf " %7s\n", "errors"
     for (i = 1; i <= n; i++) { t = names[i]
       rr = ("nginx" in mr && mr["nginx"] > 0) ? sprintf("%.2f", mr[t] / mr["nginx"]) : "-"
+      pr = ("nginx" in m99 && m99["nginx"] > 0) ? sprintf("%.2f", m99[t] / m99["nginx"]) : "-"
       cr = ("nginx" in mc && mc["nginx"] > 0) ? sprintf("%.2f", mc[t] / mc["nginx"]) : "-"
-      printf "%-11s %10.0f %9.0f %9.0f %12.2f %14s %11s %7d\n", t, mr[t], m50[t], m99[t], mc[t], rr, cr, err[t]
+      printf "%-11s %10.0f %9.0f %9.0f %12.2f %14s %14s %11s", t, mr[t], m50[t], m99[t], mc[t], rr, pr, cr
+      if (base) {
+        rb = (mr["baseline"] > 0) ? sprintf("%.3f", mr[t] / mr["baseline"]) : "-"
+        cb = (mc["baseline"] > 0) ? sprintf("%.3f", mc[t] / mc["baseline"]) : "-"
+        printf " %17s %14s", rb, cb
+      }
+      printf " %7d\n", err[t]
+    }
+    if (base && ("switchyard" in mc)) {
+      printf "BASELINE %.6f %d\n", (mc["baseline"] > 0 ? mc["switchyard"] / mc["baseline"] : 0),
+        err["switchyard"] + err["baseline"]
+      # The two ran next to each other in every round, so the ratio within a round cancels
+      # the slow drift of the machine load; its spread shows how noisy the run was.
+      ratios = ""; lo = ""; hi = ""
+      for (r in rounds) if (round_cpu[r, "baseline"] > 0) {
+        q = round_cpu[r, "switchyard"] / round_cpu[r, "baseline"]
+        ratios = ratios " " q
+        if (lo == "" || q < lo) lo = q
+        if (hi == "" || q > hi) hi = q
+      }
+      if (ratios != "") printf "PAIRED %.3f %.3f %.3f\n", median(ratios), lo, hi
     }
   }' "$RAW")"
+
+# The gate of issue 6: switchyard's median CPU µs/req at most BASELINE_LIMIT times the
+# baseline's, over at least BASELINE_MIN_ROUNDS interleaved rounds, without errors.
+BASELINE_CHECK=""
+BASELINE_FAILED=0
+if [[ -n "$BASELINE_BIN" ]]; then
+  read -r _ ratio base_errors <<<"$(grep '^BASELINE ' <<<"$table")"
+  paired="$(grep '^PAIRED ' <<<"$table" || true)"
+  table="$(grep -v '^BASELINE \|^PAIRED ' <<<"$table")"
+  # Judge the ratio as printed, so the line never shows 1.030 beside FAIL.
+  [[ -n "$ratio" ]] && ratio="$(printf '%.3f' "$ratio")"
+  if awk -v r="$ratio" -v lim="$BASELINE_LIMIT" 'BEGIN { exit !(r > 0 && r <= lim) }'; then
+    verdict=PASS
+  else
+    verdict=FAIL
+  fi
+  why=""
+  if ((base_errors > 0)); then
+    verdict=FAIL
+    why=" ($base_errors errors in the switchyard and baseline rows)"
+  fi
+  if ((ROUNDS < BASELINE_MIN_ROUNDS)); then
+    verdict="NO VERDICT"
+    why=" (only $ROUNDS rounds; at least $BASELINE_MIN_ROUNDS needed)"
+  fi
+  if [[ -z "$ratio" ]]; then # switchyard itself was not measured (no binary)
+    ratio=0
+    verdict=FAIL
+    why=" (switchyard not measured)"
+  fi
+  [[ "$verdict" == FAIL ]] && BASELINE_FAILED=1
+  BASELINE_CHECK="$(printf 'baseline check: CPU/req new÷baseline = %.3f (limit %s): %s%s' \
+    "$ratio" "$BASELINE_LIMIT" "$verdict" "$why")"
+  if [[ -n "$paired" ]]; then
+    read -r _ p_median p_low p_high <<<"$paired"
+    BASELINE_CHECK+=$'\n'"$(printf 'baseline noise: per-round CPU/req new÷baseline: median %s, range %s-%s (not gated)' \
+      "$p_median" "$p_low" "$p_high")"
+  fi
+fi
+
+# Identifies a binary in the report: the start of its SHA-256 and its modification time.
+binary_id() {
+  echo "sha256 $(sha256sum "$1" | cut -c1-12), built $(date -u -r "$1" '+%Y-%m-%d %H:%M UTC')"
+}
 
 versions() {
   echo "nginx:   $(nginx -v 2>&1)"
   [[ " ${TARGETS[*]} " == *" haproxy "* ]] && echo "haproxy: $(haproxy -v 2>&1 | head -n 1)"
   [[ " ${TARGETS[*]} " == *" goproxy "* ]] && echo "go:      $(go version)"
-  [[ " ${TARGETS[*]} " == *" switchyard "* ]] && echo "switchyard: $SWITCHYARD_BIN"
+  [[ " ${TARGETS[*]} " == *" switchyard "* ]] &&
+    echo "switchyard: $SWITCHYARD_BIN ($(binary_id "$SWITCHYARD_BIN"))"
+  [[ " ${TARGETS[*]} " == *" baseline "* ]] &&
+    echo "baseline:   $BASELINE_BIN ($(binary_id "$BASELINE_BIN"))"
   echo "wrk:     $(wrk -v 2>&1 | head -n 1)"
 }
 
 report="$(
   echo "Switchyard proxy benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) CPUs, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) CPUs, load average before: $LOAD_BEFORE"
   echo "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, HTTP/1.1 keep-alive, GET / -> 200 \"hello\"; workers=$WORKERS; $ROUNDS rounds (medians), ${WARMUP}s warm-up"
   echo "pinning: proxy=${CPU_PROXY:-none} backend=${CPU_BACKEND:-none} wrk=${CPU_WRK:-none}"
   versions
@@ -459,6 +432,7 @@ report="$(
   echo "CPU µs/req: the proxy's own CPU (all its processes, utime+stime) per request served;"
   echo "for 'direct' it is the backend's. errors: socket errors + non-2xx over all rounds."
   [[ -n "$SWITCHYARD_MISSING" ]] && echo "$SWITCHYARD_MISSING"
+  [[ -n "$BASELINE_CHECK" ]] && echo "$BASELINE_CHECK"
   echo
   echo "Per round (backend_cpu_us_req: the backend nginx's CPU per request in that run):"
   column -t -s $'\t' "$RAW" 2>/dev/null || cat "$RAW"
@@ -470,3 +444,4 @@ echo "$report" >"$out"
 echo
 echo "$report" | sed -n '1,/^Per round/p' | sed '$d'
 echo "Written to ${out#"$ROOT"/}"
+((BASELINE_FAILED == 0)) || exit 3
