@@ -64,6 +64,10 @@ ABSL_FLAG(int, max_connections_per_worker, 10000,
           "Client connections each worker serves at once; more wait in the backlog.");
 ABSL_FLAG(std::string, headers_with_underscores, "drop",
           "Request header names containing '_': allow, drop or reject (400).");
+ABSL_FLAG(bool, merge_slashes, false,
+          "Merge repeated slashes in request paths before routing and forwarding.");
+ABSL_FLAG(std::string, path_with_escaped_slashes, "reject",
+          "%2F and %5C in request paths: keep (forward encoded), reject (400) or decode.");
 ABSL_FLAG(std::string, via, "", "If set, add 'Via: 1.1 <via>' to requests and responses.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
@@ -107,6 +111,18 @@ std::optional<server::ServerOptions> ServerOptionsFromFlags(std::string& error) 
   options.upstream_idle_timeout = ToMillis(absl::GetFlag(FLAGS_upstream_idle_timeout));
   options.max_connections_per_worker = absl::GetFlag(FLAGS_max_connections_per_worker);
   options.via = absl::GetFlag(FLAGS_via);
+  options.paths.merge_slashes = absl::GetFlag(FLAGS_merge_slashes);
+  const std::string escaped = absl::GetFlag(FLAGS_path_with_escaped_slashes);
+  if (escaped == "keep") {
+    options.paths.escaped_slashes = http::EscapedSlashes::kKeep;
+  } else if (escaped == "reject") {
+    options.paths.escaped_slashes = http::EscapedSlashes::kReject;
+  } else if (escaped == "decode") {
+    options.paths.escaped_slashes = http::EscapedSlashes::kDecode;
+  } else {
+    error = "--path_with_escaped_slashes must be keep, reject or decode, got '" + escaped + "'";
+    return std::nullopt;
+  }
   const std::string underscores = absl::GetFlag(FLAGS_headers_with_underscores);
   if (!http::ParseHeadersWithUnderscores(underscores, options.limits.headers_with_underscores)) {
     error = "--headers_with_underscores must be allow, drop or reject, got '" + underscores + "'";
@@ -230,7 +246,7 @@ int Main() {
   // Before the workers start, so that only this thread takes SIGINT/SIGTERM.
   BlockStopSignals();
 
-  const proxy::PhaseChain phases(proxy::PhaseChain::StandardPhases({.via = options->via}));
+  const proxy::PhaseChain phases(proxy::PhaseChain::StandardPhases({.via = options->via, .paths = options->paths}));
   std::vector<std::unique_ptr<server::Worker>> workers;
   std::vector<config::ConfigSink*> worker_pointers;
   for (int i = 0; i < worker_count; ++i) {

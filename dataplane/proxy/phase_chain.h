@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/http/path_normalizer.h"
 #include "dataplane/proxy/phase.h"
 
 namespace switchyard::proxy {
@@ -18,6 +19,8 @@ namespace switchyard::proxy {
 struct StandardPhaseOptions {
   // Added as "Via: 1.1 <via>" to requests; empty: no Via.
   std::string via;
+  // How request paths are normalized before routing and forwarding.
+  http::PathNormalizationOptions paths;
 };
 
 class PhaseChain {
@@ -25,7 +28,8 @@ class PhaseChain {
   explicit PhaseChain(std::vector<std::unique_ptr<const Phase>> phases)
       : phases_(std::move(phases)) {}
 
-  // The gateway's own phases: request id, route, header changes, choose cluster
+  // The gateway's own phases: request id, path normalization, route, header changes,
+  // choose cluster
   // (docs/architecture.md lists them in order; later features insert theirs).
   static std::vector<std::unique_ptr<const Phase>> StandardPhases(
       const StandardPhaseOptions& options);

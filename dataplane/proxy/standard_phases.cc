@@ -1,4 +1,6 @@
-// The gateway's own phases, in order: request id, route, header changes, choose cluster.
+// The gateway's own phases, in order: request id, path normalization, route, header
+// changes, choose cluster.
+#include <algorithm>
 #include <utility>
 
 #include "dataplane/http/proxy_headers.h"
@@ -41,6 +43,34 @@ class AssignRequestId final : public Phase {
     }
     return PhaseStatus::kContinue;
   }
+};
+
+// Routes and forwards the normal form of the path (http/path_normalizer.h), so a prefix
+// route is a real boundary: `/public/../admin` is routed, and forwarded, as `/admin`.
+class NormalizePath final : public Phase {
+ public:
+  explicit NormalizePath(http::PathNormalizationOptions options) : options_(options) {}
+  std::string_view name() const override { return "normalize_path"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    // Per worker thread, so a warm one allocates nothing.
+    thread_local std::string normalized;
+    const size_t path_length = std::min(ctx.target.find('?'), ctx.target.size());
+    const std::string_view path(ctx.target.data(), path_length);
+    const http::PathResult result = http::NormalizePath(path, options_, normalized);
+    if (result == http::PathResult::kUnchanged) return PhaseStatus::kContinue;
+    if (!http::PathAccepted(result)) {
+      ctx.local_reply = {400, "invalid_path", ""};
+      ctx.local_reply.message.append("the request path is not acceptable: ");
+      ctx.local_reply.message.append(http::PathResultName(result));
+      return PhaseStatus::kStop;
+    }
+    // The normal form is never longer than the input: this replaces in place.
+    ctx.target.replace(0, path_length, normalized);
+    return PhaseStatus::kContinue;
+  }
+
+ private:
+  http::PathNormalizationOptions options_;
 };
 
 class MatchRoute final : public Phase {
@@ -112,6 +142,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
     const StandardPhaseOptions& options) {
   std::vector<std::unique_ptr<const Phase>> phases;
   phases.push_back(std::make_unique<AssignRequestId>());
+  phases.push_back(std::make_unique<NormalizePath>(options.paths));
   phases.push_back(std::make_unique<MatchRoute>());
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());

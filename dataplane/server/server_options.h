@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dataplane/http/message_parser.h"
+#include "dataplane/http/path_normalizer.h"
 
 namespace switchyard::server {
 
@@ -22,6 +23,8 @@ struct ServerOptions {
   std::chrono::milliseconds upstream_idle_timeout{30'000};
   // Connections each worker accepts at most; further ones wait in the kernel's backlog.
   size_t max_connections_per_worker = 10'000;
+  // How request paths are normalized before routing and forwarding.
+  http::PathNormalizationOptions paths;
   // Added as "Via: 1.1 <via>"; empty: no Via.
   std::string via;
 };
