@@ -246,7 +246,8 @@ int Main() {
   // Before the workers start, so that only this thread takes SIGINT/SIGTERM.
   BlockStopSignals();
 
-  const proxy::PhaseChain phases(proxy::PhaseChain::StandardPhases({.via = options->via, .paths = options->paths}));
+  const proxy::PhaseChain phases(
+      proxy::PhaseChain::StandardPhases({.via = options->via, .paths = options->paths}));
   std::vector<std::unique_ptr<server::Worker>> workers;
   std::vector<config::ConfigSink*> worker_pointers;
   for (int i = 0; i < worker_count; ++i) {

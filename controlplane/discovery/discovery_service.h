@@ -2,7 +2,7 @@
 // service so that responses can be assembled from shared, once-encoded slices
 // (published_version.h) instead of being serialized per stream.
 //
-// Protocol (DESIGN.md, "The discovery stream"):
+// Protocol (docs/architecture.md, "Configuration flow"):
 // - The first request carries the node and the version the proxy runs; a proxy already
 //   running the current version is sent nothing.
 // - A stream has at most one response outstanding: the next one is sent only after the

@@ -403,7 +403,7 @@ TEST(SharedStoreTest, VersionsAppliedElsewhereReachThisPlanesProxies) {
   EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
-// DESIGN.md: the control plane never re-sends a version a proxy rejected. That must hold
+// docs/architecture.md: the control plane never re-sends a version a proxy rejected. That must hold
 // across a restart of the control plane on the same database, so rejections are stored.
 TEST(RejectionRestartTest, RejectionSurvivesARestartOnTheSameDatabase) {
   const std::string db = testing::UniqueTempPath("rejections.db");

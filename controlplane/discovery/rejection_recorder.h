@@ -1,5 +1,5 @@
 // Keeps proxies' rejections in the VersionStore, so that the promise "the control plane
-// never re-sends a version that a proxy rejected" (DESIGN.md, "The discovery stream")
+// never re-sends a version that a proxy rejected" (docs/architecture.md, "Configuration flow")
 // holds across a restart, and across control planes sharing one store: every NACK is
 // written, and when a node connects its stored rejections are read into the ProxyRegistry
 // before anything is offered to it.

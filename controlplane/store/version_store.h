@@ -1,5 +1,5 @@
 // Where the control plane keeps its configuration: numbered, immutable versions of the
-// whole snapshot (DESIGN.md, "The three programs"). SQLite is the default implementation
+// whole snapshot (README.md). SQLite is the default implementation
 // (sqlite_version_store.h); an etcd one can be added behind the same interface for
 // several control-plane replicas.
 #ifndef SWITCHYARD_CONTROLPLANE_STORE_VERSION_STORE_H_
@@ -33,8 +33,8 @@ struct StoredVersion {
 };
 
 // A proxy's refusal (NACK) of a version. Stored so that no control plane offers that proxy
-// the version again, also after a restart or on another replica (DESIGN.md, "The discovery
-// stream"), and so that `yardctl status` can still show it.
+// the version again, also after a restart or on another replica (docs/architecture.md,
+// "Configuration flow"), and so that `yardctl status` can still show it.
 struct Rejection {
   std::string node_id;
   uint64_t version = 0;

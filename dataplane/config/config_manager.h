@@ -16,9 +16,9 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "dataplane/config/config_sink.h"
 #include "dataplane/config/snapshot_cache.h"
 #include "dataplane/runtime/runtime_config.h"
-#include "dataplane/config/config_sink.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::config {

@@ -1,4 +1,4 @@
-// The proxy's end of the discovery stream (DESIGN.md, "The discovery stream").
+// The proxy's end of the discovery stream (docs/architecture.md, "Configuration flow").
 //
 // One thread keeps one bidirectional stream open to a control plane, trying the given
 // addresses in turn and waiting a jittered, growing backoff between attempts. It opens

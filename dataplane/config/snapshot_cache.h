@@ -1,5 +1,5 @@
 // The proxy's only disk use: the last snapshot it accepted, so it can boot and serve
-// while the control plane is unreachable (DESIGN.md, "The discovery stream").
+// while the control plane is unreachable (docs/architecture.md, "Configuration flow").
 #ifndef SWITCHYARD_DATAPLANE_CONFIG_SNAPSHOT_CACHE_H_
 #define SWITCHYARD_DATAPLANE_CONFIG_SNAPSHOT_CACHE_H_
 

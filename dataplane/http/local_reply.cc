@@ -10,9 +10,9 @@ namespace switchyard::http {
 namespace {
 
 // Fields of a local reply that only the gateway writes.
-constexpr std::array<std::string_view, 6> kReservedFields = {
-    "content-length", "transfer-encoding", "connection",
-    "content-type",   kLocalReplyHeader,   "x-request-id"};
+constexpr std::array<std::string_view, 6> kReservedFields = {"content-length",  "transfer-encoding",
+                                                             "connection",      "content-type",
+                                                             kLocalReplyHeader, "x-request-id"};
 
 bool IsReserved(std::string_view lower_name) {
   for (std::string_view reserved : kReservedFields) {

@@ -20,8 +20,7 @@ constexpr auto kNoTimeout = std::chrono::hours(24 * 365);
 constexpr auto kClientCheckInterval = std::chrono::seconds(1);
 
 const http::LocalReply& PhaseTimeoutReply() {
-  static const http::LocalReply reply{504, "phase_timeout",
-                                      "a policy step did not finish in time"};
+  static const http::LocalReply reply{504, "phase_timeout", "a policy step did not finish in time"};
   return reply;
 }
 
@@ -309,9 +308,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       LogDebug("request %s: response stream failed: %s", ctx.request_id.c_str(),
                ec.message().c_str());
       co_await StopPump();
-      upstream_.Finish(upstream_failed ? upstream::EndpointOutcome::kReset
-                                       : upstream::EndpointOutcome::kSuccess,
-                       false, 0);
+      upstream_.Finish(
+          upstream_failed ? upstream::EndpointOutcome::kReset : upstream::EndpointOutcome::kSuccess,
+          false, 0);
       upstream_active_ = false;
       co_return End(upstream_failed ? StreamEnd::kUpstreamFailed : StreamEnd::kClientGone, true);
     }
@@ -339,16 +338,16 @@ io::Awaitable<void> Stream::PumpRequestBody() {
     ctx.record.request_body_bytes += piece.size();
     ctx.waiter = &pump_wait_;
     size_t at = 0;
-    PhaseStatus status = phases_.Run(
-        0, at, [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
+    PhaseStatus status =
+        phases_.Run(0, at, [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
     while (status == PhaseStatus::kPending) {
       const std::optional<PhaseStatus> resumed = co_await pump_wait_.Wait();
       if (!resumed.has_value() || *resumed != PhaseStatus::kContinue) {
         status = PhaseStatus::kStop;
         break;
       }
-      status = phases_.Run(at + 1, at,
-                           [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
+      status =
+          phases_.Run(at + 1, at, [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
     }
     if (status != PhaseStatus::kContinue) {
       stopped = true;

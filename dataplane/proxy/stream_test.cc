@@ -90,9 +90,8 @@ class TestPhase final : public Phase {
         // An asynchronous check (think external authorization) that answers later.
         auto handle = Suspend(ctx);
         auto timer = std::make_shared<net::steady_timer>(executor_, milliseconds(20));
-        timer->async_wait([timer, handle](boost::system::error_code) {
-          handle->Resume(PhaseStatus::kContinue);
-        });
+        timer->async_wait(
+            [timer, handle](boost::system::error_code) { handle->Resume(PhaseStatus::kContinue); });
         return PhaseStatus::kPending;
       }
       case Behaviour::kWaitForever:

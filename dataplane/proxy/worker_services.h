@@ -16,8 +16,7 @@
 namespace switchyard::proxy {
 
 struct WorkerServices {
-  WorkerServices(uint64_t seed, const time::Clock& clock_in,
-                 time::Duration upstream_idle_timeout)
+  WorkerServices(uint64_t seed, const time::Clock& clock_in, time::Duration upstream_idle_timeout)
       : request_ids(seed),
         random(seed ^ 0x9e3779b97f4a7c15),
         clock(clock_in),

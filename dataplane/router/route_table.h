@@ -1,5 +1,5 @@
 // The proxy's compiled route table: from a request's Host, path, method and headers to
-// the route that serves it (DESIGN.md, "Life of a request": match virtual host and route).
+// the route that serves it (docs/architecture.md, "Life of a request").
 //
 // Contract (snapshot.proto is the source of the rules):
 // - Virtual host by Host header: port ignored (also for "[v6]:port"), case-insensitive,

@@ -1,6 +1,5 @@
 #include "dataplane/runtime/resource_store.h"
 
-
 namespace switchyard::runtime {
 
 std::string RouteResourceName(std::string_view virtual_host, std::string_view route) {
@@ -11,9 +10,8 @@ std::string RouteResourceName(std::string_view virtual_host, std::string_view ro
 }
 
 void ResourceStore::Retain(absl::FunctionRef<bool(ResourceKind, std::string_view)> exists) {
-  absl::erase_if(entries_, [&](const auto& entry) {
-    return !exists(entry.first.kind, entry.first.name);
-  });
+  absl::erase_if(entries_,
+                 [&](const auto& entry) { return !exists(entry.first.kind, entry.first.name); });
 }
 
 }  // namespace switchyard::runtime

@@ -58,7 +58,9 @@ class RuntimeConfig {
   // The index of the cluster named `name`, or -1.
   int FindCluster(std::string_view name) const;
   // Whether some cluster has an endpoint with this pool key.
-  bool HasPoolKey(std::string_view pool_key) const { return pool_keys_.contains(absl::string_view(pool_key.data(), pool_key.size())); }
+  bool HasPoolKey(std::string_view pool_key) const {
+    return pool_keys_.contains(absl::string_view(pool_key.data(), pool_key.size()));
+  }
   // Whether the route "virtual_host/route" (runtime::RouteResourceName) exists.
   bool HasRoute(std::string_view route_resource_name) const {
     return route_names_.contains(

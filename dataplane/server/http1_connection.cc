@@ -44,8 +44,8 @@ http::LocalReply ReplyForParseFailure(http::ParseFailure failure) {
 http::BodyInfo RequestBody(const http::RequestParser& parser) {
   switch (parser.framing()) {
     case http::BodyFraming::kContentLength:
-      return {.has_body = !parser.is_done(), .length_known = true,
-              .length = parser.content_length()};
+      return {
+          .has_body = !parser.is_done(), .length_known = true, .length = parser.content_length()};
     case http::BodyFraming::kChunked:
       return {.has_body = true};
     default:
@@ -305,12 +305,11 @@ io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool
 }
 
 io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply& reply,
-                                                          std::string_view request_id,
-                                                          bool close) {
+                                                          std::string_view request_id, bool close) {
   std::string id(request_id);
   if (id.empty()) worker_.services().request_ids.Next(id);
-  const bool body_unread = exchange_ == nullptr || !exchange_->parser.has_value() ||
-                           !exchange_->parser->is_done();
+  const bool body_unread =
+      exchange_ == nullptr || !exchange_->parser.has_value() || !exchange_->parser->is_done();
   response_close_ = close || client_close_ || body_unread;
   std::string& out = exchange_->out;
   out.clear();

@@ -93,9 +93,8 @@ void Worker::Stop() {
 }
 
 void Worker::Publish(std::shared_ptr<const runtime::RuntimeConfig> config) {
-  boost::asio::post(io_, [this, config = std::move(config)]() mutable {
-    ApplyConfig(std::move(config));
-  });
+  boost::asio::post(
+      io_, [this, config = std::move(config)]() mutable { ApplyConfig(std::move(config)); });
 }
 
 void Worker::ApplyConfig(std::shared_ptr<const runtime::RuntimeConfig> config) {

@@ -86,8 +86,8 @@ class ConnectionPool {
   // kept when `reusable` and `key` has fewer than `max_idle` idle ones, else closed. A
   // multiplexed one gets its stream back; when not `reusable` it is handed out no more
   // and closes once its last stream is released.
-  void Release(std::string_view key, std::shared_ptr<UpstreamConnection> connection,
-               bool reusable, uint32_t max_idle, time::MonotonicTime now);
+  void Release(std::string_view key, std::shared_ptr<UpstreamConnection> connection, bool reusable,
+               uint32_t max_idle, time::MonotonicTime now);
 
   // Closes connections idle past the idle timeout and forgets keys left empty.
   void Sweep(time::MonotonicTime now);

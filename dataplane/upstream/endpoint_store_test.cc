@@ -93,8 +93,7 @@ TEST(EndpointStoreTest, RemovedClustersAreDropped) {
   store.OnConfig(*before);
   store.End(store.Begin(*before, static_cast<size_t>(before->FindCluster("other"))).state,
             EndpointOutcome::kConnectFailed);
-  EXPECT_EQ(store.Find("other", before->clusters()[1].endpoints[0].pool_key)->connect_failures,
-            1u);
+  EXPECT_EQ(store.Find("other", before->clusters()[1].endpoints[0].pool_key)->connect_failures, 1u);
   store.OnConfig(*Compile(kThreeToOne));
   EXPECT_EQ(store.Find("other", before->clusters()[1].endpoints[0].pool_key), nullptr);
 }

@@ -1,6 +1,6 @@
 // Whole-snapshot validation, the one set of rules that the control plane (before it
 // stores a version), the proxy (before it swaps one in) and `yardctl validate` share, so
-// they never disagree (DESIGN.md, "Configuration model").
+// they never disagree (README.md, "Concepts").
 //
 // Every error is one line "<path>: <problem>", where the path names the resource and the
 // field, e.g.
