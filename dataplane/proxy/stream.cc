@@ -18,6 +18,9 @@ using boost::system::error_code;
 
 constexpr auto kNoTimeout = std::chrono::hours(24 * 365);
 constexpr auto kClientCheckInterval = std::chrono::seconds(1);
+// A request body's rate is judged only once it has taken this long, so a short pause at
+// its start does not count.
+constexpr auto kBodyRateGrace = std::chrono::seconds(5);
 
 const http::LocalReply& PhaseTimeoutReply() {
   static const http::LocalReply reply{504, "phase_timeout", "a policy step did not finish in time"};
@@ -49,6 +52,18 @@ void Stream::Sweep(time::MonotonicTime now) {
   if (deadline_ <= now) {
     OnDeadline();
     return;
+  }
+  if (pump_running_ && !response_started_ && ctx_.route != nullptr &&
+      ctx_.route->request_body_min_bytes_per_second > 0 && now - body_start_ >= kBodyRateGrace) {
+    const double seconds = std::chrono::duration<double>(now - body_start_).count();
+    if (static_cast<double>(ctx_.record.request_body_bytes) <
+        seconds * ctx_.route->request_body_min_bytes_per_second) {
+      timed_out_ = Wait::kBodyRate;
+      ExpectNothing();
+      if (downstream_ != nullptr) downstream_->CancelIo();
+      upstream_.Cancel();
+      return;
+    }
   }
   // Only while waiting on the upstream with nobody reading the client.
   if (!upstream_active_ || pump_running_ || downstream_ == nullptr || now < next_client_check_) {
@@ -89,6 +104,7 @@ void Stream::OnDeadline() {
       upstream_.Cancel();
       break;
     case Wait::kStreamProgress:
+    case Wait::kBodyRate:
       if (downstream_ != nullptr) downstream_->CancelIo();
       upstream_.Cancel();
       break;
@@ -141,7 +157,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
   response_started_ = false;
   upstream_active_ = false;
   pump_stopped_by_phase_ = false;
+  body_too_large_ = false;
   route_timeout_ = kNoTimeout;
+  stream_idle_ = options_.idle_timeout;
   const http::BodyInfo request_body = downstream.request_body();
   const bool has_body = request_body.has_body;
 
@@ -149,7 +167,13 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
   size_t at = 0;
   PhaseStatus status = RunHook(Hook::kRequestHeaders, 0, at);
   if (status == PhaseStatus::kPending) status = co_await CompletePending(Hook::kRequestHeaders, at);
-  if (ctx.route != nullptr && ctx.route->timeout.count() > 0) route_timeout_ = ctx.route->timeout;
+  if (ctx.route != nullptr) {
+    if (ctx.route->timeout.count() > 0) route_timeout_ = ctx.route->timeout;
+    if (ctx.route->idle_timeout.has_value()) {
+      stream_idle_ = ctx.route->idle_timeout->count() > 0 ? time::Duration(*ctx.route->idle_timeout)
+                                                          : time::Duration(kNoTimeout);
+    }
+  }
   if (status == PhaseStatus::kContinue) {
     status = RunHook(Hook::kChooseUpstream, 0, at);
     if (status == PhaseStatus::kPending) {
@@ -162,6 +186,13 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       ctx.local_reply = {500, "no_upstream", "no phase chose an upstream cluster"};
     }
     co_return co_await ReplyAndEnd(ctx.local_reply, /*close=*/false);
+  }
+
+  if (const uint64_t limit = ctx.route->max_request_body_bytes;
+      limit > 0 && request_body.length_known && request_body.length > limit) {
+    const http::LocalReply reply = {413, "request_body_too_large",
+                                    "the request body is larger than this route accepts"};
+    co_return co_await ReplyAndEnd(reply, /*close=*/true);
   }
 
   const runtime::Cluster& cluster = *ctx.cluster;
@@ -214,7 +245,8 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       pump_malformed_ = false;
       if (!pump_done_) pump_done_.emplace(executor_);
       pump_done_->expires_at(time::MonotonicTime::max());
-      Expect(Wait::kStreamProgress, options_.idle_timeout);
+      Expect(Wait::kStreamProgress, stream_idle_);
+      body_start_ = Now();
       net::co_spawn(
           executor_, [this]() -> io::Awaitable<void> { co_await PumpRequestBody(); },
           net::detached);
@@ -253,6 +285,11 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
                                         "the request is malformed or its framing is ambiguous"};
         co_return co_await ReplyAndEnd(reply, /*close=*/true);
       }
+      if (body_too_large_) {
+        const http::LocalReply reply = {413, "request_body_too_large",
+                                        "the request body is larger than this route accepts"};
+        co_return co_await ReplyAndEnd(reply, /*close=*/true);
+      }
       if (pump_stopped_by_phase_) co_return co_await ReplyAndEnd(ctx.local_reply, true);
       LogDebug("request %s: upstream %s failed before the response head: %s",
                ctx.request_id.c_str(), ctx.endpoint->authority.c_str(), ec.message().c_str());
@@ -275,7 +312,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       co_return co_await ReplyAndEnd(ctx.local_reply, /*close=*/true);
     }
     response_started_ = true;
-    Expect(Wait::kStreamProgress, options_.idle_timeout);
+    Expect(Wait::kStreamProgress, stream_idle_);
     downstream.StartResponse(response_status_, response_headers_, head.body);
     ctx.record.status = response_status_;
 
@@ -301,7 +338,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         break;
       }
       ctx.record.response_body_bytes += piece.size();
-      Expect(Wait::kStreamProgress, options_.idle_timeout);
+      Expect(Wait::kStreamProgress, stream_idle_);
     }
     if (upstream_failed || client_failed) {
       // Mid-response: no local reply is possible; closing tells the client the body is cut.
@@ -334,8 +371,14 @@ io::Awaitable<void> Stream::PumpRequestBody() {
     std::string_view piece;
     ec = co_await downstream_->ReadBody(piece, end);
     if (ec) break;
-    if (!piece.empty() && !response_started_) Expect(Wait::kStreamProgress, options_.idle_timeout);
+    if (!piece.empty() && !response_started_) Expect(Wait::kStreamProgress, stream_idle_);
     ctx.record.request_body_bytes += piece.size();
+    if (const uint64_t limit = ctx.route->max_request_body_bytes;
+        limit > 0 && ctx.record.request_body_bytes > limit) {
+      body_too_large_ = true;
+      stopped = true;
+      break;
+    }
     ctx.waiter = &pump_wait_;
     size_t at = 0;
     PhaseStatus status =
@@ -383,7 +426,7 @@ io::Awaitable<StreamResult> Stream::ReplyAndEnd(const http::LocalReply& reply, b
   if (ctx.request_id.empty()) services_.request_ids.Next(ctx.request_id);
   ctx.record.status = reply.status;
   ctx.record.local_reply_error = reply.error;
-  Expect(Wait::kStreamProgress, options_.idle_timeout);
+  Expect(Wait::kStreamProgress, options_.idle_timeout);  // bounds the write, whatever the route
   const error_code ec = co_await downstream_->SendLocalReply(reply, ctx.request_id, close);
   co_return End(ec ? StreamEnd::kClientGone : StreamEnd::kLocalReply, close || ec);
 }
@@ -404,6 +447,9 @@ http::LocalReply Stream::UpstreamFailure(bool upstream_sent_nothing) const {
   }
   if (timed_out_ == Wait::kStreamProgress) {
     return {408, "request_timeout", "the request body stalled"};
+  }
+  if (timed_out_ == Wait::kBodyRate) {
+    return {408, "request_timeout", "the request body arrived too slowly"};
   }
   if (upstream_sent_nothing) {
     return {502, "upstream_reset", "the upstream closed the connection before responding"};

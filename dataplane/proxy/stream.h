@@ -74,6 +74,7 @@ class Stream {
     kConnect,         // 503
     kResponseHeader,  // the route's timeout: 504
     kStreamProgress,  // a body transfer stalled: 408 if no response began, else cut
+    kBodyRate,        // the request body is slower than the route's minimum rate: 408
   };
   enum class Hook { kRequestHeaders, kChooseUpstream, kResponseHeaders };
 
@@ -117,6 +118,10 @@ class Stream {
   Wait timed_out_ = Wait::kNothing;
   time::MonotonicTime next_client_check_{};
   time::Duration route_timeout_{};
+  // The route's idle timeout for body transfers (the proxy's unless the route sets one).
+  time::Duration stream_idle_{};
+  time::MonotonicTime body_start_{};
+  bool body_too_large_ = false;
   int response_status_ = 0;
   bool upstream_active_ = false;
   bool client_gone_ = false;

@@ -24,14 +24,28 @@ namespace net = boost::asio;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// The client side: no request body; records what the stream sends.
+// The client side: sends `pieces` as its body (then stalls unless `body_complete`);
+// records what the stream sends.
 class FakeDownstream final : public Downstream {
  public:
   const http::BodyInfo& request_body() const override { return body_; }
   io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) override {
     piece = {};
-    end = true;
-    co_return error_code{};
+    end = false;
+    if (next_piece_ < pieces.size()) {
+      piece = pieces[next_piece_++];
+      end = body_complete && next_piece_ == pieces.size();
+      co_return error_code{};
+    }
+    if (body_complete) {
+      end = true;
+      co_return error_code{};
+    }
+    // The client sends nothing more; the read ends when cancelled.
+    error_code ec;
+    stall->expires_at(time::MonotonicTime::max());
+    co_await stall->async_wait(io::AwaitInto(ec));
+    co_return net::error::operation_aborted;
   }
   bool body_malformed() const override { return false; }
   io::Awaitable<error_code> SendInterimHead(int, http::HeaderMap&) override {
@@ -51,10 +65,17 @@ class FakeDownstream final : public Downstream {
     local_reply = reply;
     co_return error_code{};
   }
-  void CancelIo() override { ++cancels; }
+  void CancelIo() override {
+    ++cancels;
+    if (stall) stall->cancel();
+  }
   bool ClientReset() override { return reset; }
 
   http::BodyInfo body_;
+  std::vector<std::string> pieces;
+  size_t next_piece_ = 0;
+  bool body_complete = true;
+  std::optional<io::SteadyTimer> stall;
   std::optional<http::LocalReply> local_reply;
   int response_status = 0;
   http::HeaderMap response_headers;
@@ -122,6 +143,7 @@ class StreamTest : public ::testing::Test {
     for (auto& phase : PhaseChain::StandardPhases({})) phases.push_back(std::move(phase));
     chain_.emplace(std::move(phases));
     stream_.emplace(io_.get_executor(), *chain_, services_, options_);
+    downstream_.stall.emplace(io_.get_executor());
   }
 
   std::shared_ptr<const runtime::RuntimeConfig> Config(uint16_t port) {
@@ -130,7 +152,8 @@ virtual_hosts:
   - name: vh
     domains: ["*"]
     routes:
-      - {name: app, match: {prefix: /app/}, route: {cluster: app, timeout: 2s}}
+      - {name: app, match: {prefix: /app/}, route: {cluster: app, timeout: 2s)" +
+                             route_options_ + R"(}}
 clusters:
   - name: app
     endpoints: [{address: 127.0.0.1, port: )" +
@@ -190,6 +213,7 @@ clusters:
   std::optional<Stream> stream_;
   FakeDownstream downstream_;
   std::optional<StreamResult> result_;
+  std::string route_options_;
   io::Acceptor acceptor_;
 };
 
@@ -323,6 +347,67 @@ TEST_F(StreamTest, ClientGoneWhileWaitingOnTheUpstream) {
   RunUntilEnded();
   EXPECT_FALSE(downstream_.local_reply.has_value());
   EXPECT_TRUE(result_->close);
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.end, StreamEnd::kClientGone);
+}
+
+TEST_F(StreamTest, DeclaredBodyOverTheRouteLimitIs413BeforeAnythingGoesUpstream) {
+  route_options_ = ", max_request_body_bytes: 10";
+  downstream_.body_ = {.has_body = true, .length_known = true, .length = 11};
+  Upstream upstream(acceptor_);
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 413);
+  EXPECT_TRUE(result_->close);
+  EXPECT_FALSE(upstream.accepted);
+  EXPECT_EQ(observed_.ends, 1);
+}
+
+TEST_F(StreamTest, ChunkedBodyCrossingTheRouteLimitIs413) {
+  route_options_ = ", max_request_body_bytes: 10";
+  downstream_.body_ = {.has_body = true};
+  downstream_.pieces = {"12345678", "12345678"};
+  Upstream upstream(acceptor_);
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 413);
+  EXPECT_EQ(observed_.ends, 1);
+}
+
+TEST_F(StreamTest, TrickledBodyIs408OnTheSimulatedClock) {
+  downstream_.body_ = {.has_body = true};
+  downstream_.pieces = {"a"};
+  downstream_.body_complete = false;  // then nothing more: well under 1024 bytes/s
+  Upstream upstream(acceptor_);
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntil([&] { return upstream.accepted && upstream.request.size() > 0; });
+  Advance(seconds(4));
+  RunIdle();
+  EXPECT_FALSE(result_.has_value());  // still within the grace period
+  Advance(seconds(2));
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 408);
+  EXPECT_EQ(downstream_.local_reply->message, "the request body arrived too slowly");
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.request_body_bytes, 1u);
+}
+
+TEST_F(StreamTest, StreamingRoutesOptOutOfRateAndIdleLimits) {
+  route_options_ = ", request_body_min_bytes_per_second: 0, idle_timeout: 0s";
+  downstream_.body_ = {.has_body = true};
+  downstream_.pieces = {"a"};
+  downstream_.body_complete = false;
+  Upstream upstream(acceptor_);
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntil([&] { return upstream.accepted && upstream.request.size() > 0; });
+  for (int i = 0; i < 10; ++i) Advance(std::chrono::minutes(10));
+  RunIdle();
+  EXPECT_FALSE(result_.has_value());
+  stream_->Abort();  // worker shutdown
+  RunUntilEnded();
   EXPECT_EQ(observed_.ends, 1);
   EXPECT_EQ(observed_.last.end, StreamEnd::kClientGone);
 }

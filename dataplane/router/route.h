@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,13 @@ struct Route {
   // From arrival to the whole upstream response header. 0 means no timeout. A configured
   // timeout below 1ms is rounded up to 1ms, so that it never turns into "no timeout".
   std::chrono::milliseconds timeout{15'000};
+  // Largest request body in bytes (413 beyond); 0: no limit.
+  uint64_t max_request_body_bytes = 0;
+  // Least average request-body rate before the response head (408 below); 0: none.
+  uint32_t request_body_min_bytes_per_second = 1024;
+  // No progress in either direction for this long ends a body transfer. Unset: the
+  // proxy's --idle_timeout; 0: never.
+  std::optional<std::chrono::milliseconds> idle_timeout;
   // One entry with weight 1 for a single cluster; the configured split otherwise. Every
   // weight is >= 1.
   std::vector<WeightedClusterRef> clusters;

@@ -95,6 +95,18 @@ absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> VirtualHostRoutes::Build(
     absl::StatusOr<std::chrono::milliseconds> timeout = Timeout(config.route());
     if (!timeout.ok()) return fail(config, ".route.timeout: ", timeout.status());
     route.timeout = *timeout;
+    route.max_request_body_bytes = config.route().max_request_body_bytes();
+    if (config.route().has_request_body_min_bytes_per_second()) {
+      route.request_body_min_bytes_per_second =
+          config.route().request_body_min_bytes_per_second();
+    }
+    if (config.route().has_idle_timeout()) {
+      if (!config::IsNonNegativeDuration(config.route().idle_timeout())) {
+        return fail(config, ".route.idle_timeout: ",
+                    absl::InvalidArgumentError("must be a non-negative duration"));
+      }
+      route.idle_timeout = config::ToMillisRoundedUp(config.route().idle_timeout());
+    }
     if (absl::Status s = Clusters(config.route(), cluster_index, route); !s.ok()) {
       return fail(config, ".route: ", s);
     }

@@ -356,6 +356,14 @@ class Validator {
         Error(path + ".timeout", "must be 0s..1h, got " + FormatDuration(timeout));
       }
     }
+    if (action.has_idle_timeout()) {
+      const Duration& idle = action.idle_timeout();
+      if (!IsValidDuration(idle)) {
+        Error(path + ".idle_timeout", InvalidDuration(idle));
+      } else if (Compare(idle, 0) < 0 || Compare(idle, 86400) > 0) {
+        Error(path + ".idle_timeout", "must be 0s..24h, got " + FormatDuration(idle));
+      }
+    }
   }
 
   // Returns whether the reference is usable (non-empty and known).
