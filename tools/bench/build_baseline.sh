@@ -10,7 +10,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-LOCK=/tmp/switchyard-bazel.lock
+# The machine-wide lock every bazel command here takes; overridable for testing the script.
+LOCK="${SWITCHYARD_BAZEL_LOCK:-/tmp/switchyard-bazel.lock}"
 TARGET=//dataplane:switchyard-proxy
 
 usage() {
@@ -22,6 +23,9 @@ Usage: tools/bench/build_baseline.sh COMMIT OUT [BAZEL_BUILD_ARGS...]
   BAZEL_BUILD_ARGS
           extra arguments for 'bazel build' (say -c opt); use the same ones the binary
           under test was built with, or the comparison measures the flags
+
+Environment: SWITCHYARD_BAZEL_LOCK replaces /tmp/switchyard-bazel.lock (to test this
+script with a stub bazel on PATH; real builds must share the machine-wide lock).
 
 Example:
   tools/bench/build_baseline.sh HEAD~1 /tmp/switchyard-proxy.base
