@@ -60,19 +60,16 @@ Http1Connection::Http1Connection(Worker& worker, io::Socket socket)
   error_code ec;
   const net::ip::tcp::endpoint remote = socket_.remote_endpoint(ec);
   if (!ec) client_ip_ = remote.address().to_string();
-  registration_ = worker_.Register(this);
+  worker_.Register(*this);
 }
 
 Http1Connection::~Http1Connection() {
   ReleaseExchange();
-  worker_.Unregister(registration_);
+  worker_.Unregister(*this);
 }
 
 void Http1Connection::Start() {
-  net::co_spawn(
-      socket_.get_executor(),
-      [self = shared_from_this()]() -> io::Awaitable<void> { co_await self->Run(); },
-      net::detached);
+  net::co_spawn(socket_.get_executor(), Run(shared_from_this()), net::detached);
 }
 
 void Http1Connection::Close() {
@@ -115,16 +112,24 @@ void Http1Connection::CancelIo() {
   socket_.cancel(ignored);
 }
 
-io::Awaitable<void> Http1Connection::Run() {
+io::Awaitable<void> Http1Connection::Run(std::shared_ptr<Http1Connection> self) {
   while (!closed_) {
+    timed_out_ = Wait::kNothing;
+    if (in_ == nullptr || in_->size() == 0) {
+      // Idle: wait for bytes without holding a buffer, a stream or a nested frame.
+      Expect(Wait::kNextRequest, worker_.options().idle_timeout);
+      error_code ec;
+      co_await socket_.async_wait(io::Socket::wait_read, AwaitInto(ec));
+      if (ec || closed_) break;
+    }
     if (!co_await ReadRequestHead()) break;
     PrepareStream();
     proxy::Stream& stream = exchange_->stream;
     const proxy::StreamResult result = co_await stream.Run(*this);
-    in_.consume(body_consumed_);
-    body_consumed_ = 0;
+    in_->consume(exchange_->body_consumed);
+    exchange_->body_consumed = 0;
     // An unread request body makes the connection unusable for the next request.
-    const bool close = result.close || response_close_ || !exchange_->parser->is_done();
+    const bool close = result.close || exchange_->response_close || !exchange_->parser->is_done();
     // Unpins the snapshot: an idle connection must not keep an old config alive.
     ReleaseExchange();
     if (close) break;
@@ -135,24 +140,21 @@ io::Awaitable<void> Http1Connection::Run() {
 
 io::Awaitable<bool> Http1Connection::ReadRequestHead() {
   const ServerOptions& options = worker_.options();
-  timed_out_ = Wait::kNothing;
-  client_close_ = false;
-  if (in_.size() == 0) {
-    Expect(Wait::kNextRequest, options.idle_timeout);
-    // Idle: wait for bytes without holding a buffer.
-    error_code ec;
-    co_await socket_.async_wait(io::Socket::wait_read, AwaitInto(ec));
-    if (ec || closed_) co_return false;
+  // Pipelined bytes are already here: the headers deadline runs from now. Otherwise Run's
+  // idle wait armed kNextRequest, which becomes kRequestHeaders at the first byte.
+  if (in_ != nullptr && in_->size() > 0) {
+    Expect(Wait::kRequestHeaders, options.request_headers_timeout);
   }
-  if (in_.capacity() == 0) in_ = worker_.TakeBuffer();
+  if (in_ == nullptr) in_ = worker_.TakeBuffer();
   exchange_ = worker_.TakeExchange();
+  exchange_->ResetConnectionState();
   http::RequestParser& parser =
       exchange_->parser.emplace(options.limits, exchange_->stream.context().headers);
   for (;;) {
-    if (in_.size() > 0) {
+    if (in_->size() > 0) {
       error_code ec;
-      const size_t n = parser.Feed(io::Readable(in_), ec);
-      in_.consume(n);
+      const size_t n = parser.Feed(io::Readable(*in_), ec);
+      in_->consume(n);
       if (ec) {
         LogDebug("client %s: bad request: %s", client_ip_.c_str(), ec.message().c_str());
         const http::LocalReply reply = ReplyForParseFailure(parser.failure());
@@ -171,7 +173,7 @@ io::Awaitable<bool> Http1Connection::ReadRequestHead() {
       }
     }
     error_code ec;
-    SWITCHYARD_READ_SOME(socket_, in_, ec);
+    SWITCHYARD_READ_SOME(socket_, *in_, ec);
     if (ec) {
       if (timed_out_ == Wait::kRequestHeaders) {
         const http::LocalReply reply = {408, "request_timeout",
@@ -193,13 +195,13 @@ void Http1Connection::PrepareStream() {
   ctx.version = parser.version();
   ctx.protocol = parser.version() >= 11 ? "HTTP/1.1" : "HTTP/1.0";
   ctx.config = worker_.config();
-  client_close_ = http::ClientWantsClose(ctx.headers, ctx.version);
-  client_can_chunk_ = ctx.version >= 11;
-  request_body_ = RequestBody(parser);
-  body_consumed_ = 0;
-  head_pending_ = false;
-  chunk_out_ = false;
-  response_close_ = client_close_;
+  exchange_->client_close = http::ClientWantsClose(ctx.headers, ctx.version);
+  exchange_->client_can_chunk = ctx.version >= 11;
+  exchange_->request_body = RequestBody(parser);
+  exchange_->body_consumed = 0;
+  exchange_->head_pending = false;
+  exchange_->chunk_out = false;
+  exchange_->response_close = exchange_->client_close;
 }
 
 void Http1Connection::ReleaseExchange() {
@@ -209,13 +211,13 @@ void Http1Connection::ReleaseExchange() {
     worker_.GiveExchange(exchange_);
     exchange_ = nullptr;
   }
-  if (in_.capacity() > 0 && in_.size() == 0) worker_.GiveBuffer(std::move(in_));
+  if (in_ != nullptr && in_->size() == 0) worker_.GiveBuffer(std::move(in_));
 }
 
 io::Awaitable<error_code> Http1Connection::ReadBody(std::string_view& piece, bool& end) {
   http::RequestParser& parser = *exchange_->parser;
-  in_.consume(body_consumed_);
-  body_consumed_ = 0;
+  in_->consume(exchange_->body_consumed);
+  exchange_->body_consumed = 0;
   piece = {};
   error_code ec;
   for (;;) {
@@ -223,22 +225,24 @@ io::Awaitable<error_code> Http1Connection::ReadBody(std::string_view& piece, boo
       end = true;
       co_return ec;
     }
-    if (in_.size() > 0) {
-      const size_t n = parser.Feed(io::Readable(in_), ec);
+    if (in_->size() > 0) {
+      const size_t n = parser.Feed(io::Readable(*in_), ec);
       if (ec) co_return ec;  // a bad chunk: nothing more can be forwarded
       piece = parser.TakeBody();
       if (!piece.empty()) {
-        body_consumed_ = n;  // the piece points into in_ until the next call
+        exchange_->body_consumed = n;  // the piece points into in_ until the next call
         end = parser.is_done();
         co_return ec;
       }
-      in_.consume(n);
+      in_->consume(n);
       if (n > 0) continue;
     }
-    SWITCHYARD_READ_SOME(socket_, in_, ec);
+    SWITCHYARD_READ_SOME(socket_, *in_, ec);
     if (ec) co_return ec;
   }
 }
+
+const http::BodyInfo& Http1Connection::request_body() const { return exchange_->request_body; }
 
 bool Http1Connection::body_malformed() const {
   return exchange_ != nullptr && exchange_->parser.has_value() &&
@@ -247,7 +251,7 @@ bool Http1Connection::body_malformed() const {
 
 io::Awaitable<error_code> Http1Connection::SendInterimHead(int status, http::HeaderMap& headers) {
   error_code ec;
-  if (!client_can_chunk_) co_return ec;  // HTTP/1.0 has no 1xx
+  if (!exchange_->client_can_chunk) co_return ec;  // HTTP/1.0 has no 1xx
   http::PrepareDownstreamResponseHeaders(headers, worker_.options().via);
   std::string& out = exchange_->out;
   out.clear();
@@ -259,12 +263,12 @@ io::Awaitable<error_code> Http1Connection::SendInterimHead(int status, http::Hea
 void Http1Connection::StartResponse(int status, http::HeaderMap& headers,
                                     const http::BodyInfo& body) {
   http::ResponseFraming framing;
-  framing.close = client_close_;
+  framing.close = exchange_->client_close;
   if (body.has_body) {
     if (body.length_known) {
       framing.framing = http::BodyFraming::kContentLength;
       framing.content_length = body.length;
-    } else if (client_can_chunk_) {
+    } else if (exchange_->client_can_chunk) {
       framing.framing = http::BodyFraming::kChunked;
     } else {
       framing.close = true;  // an HTTP/1.0 client reads until the connection closes
@@ -277,29 +281,29 @@ void Http1Connection::StartResponse(int status, http::HeaderMap& headers,
   std::string& out = exchange_->out;
   out.clear();
   http::AppendResponseHead(out, status, headers, framing);
-  head_pending_ = true;
-  chunk_out_ = framing.framing == http::BodyFraming::kChunked;
-  response_close_ = framing.close;
+  exchange_->head_pending = true;
+  exchange_->chunk_out = framing.framing == http::BodyFraming::kChunked;
+  exchange_->response_close = framing.close;
 }
 
 io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool end) {
   std::array<net::const_buffer, 5> buffers;
   size_t count = 0;
-  if (head_pending_) buffers[count++] = net::buffer(exchange_->out);
+  if (exchange_->head_pending) buffers[count++] = net::buffer(exchange_->out);
   if (!piece.empty()) {
-    if (chunk_out_) {
+    if (exchange_->chunk_out) {
       http::FormatChunkHeader(exchange_->chunk_header, piece.size());
       buffers[count++] = net::buffer(exchange_->chunk_header);
     }
     buffers[count++] = net::buffer(piece.data(), piece.size());
-    if (chunk_out_) buffers[count++] = net::buffer(http::kCrlf.data(), http::kCrlf.size());
+    if (exchange_->chunk_out) buffers[count++] = net::buffer(http::kCrlf.data(), http::kCrlf.size());
   }
-  if (end && chunk_out_) {
+  if (end && exchange_->chunk_out) {
     buffers[count++] = net::buffer(http::kLastChunk.data(), http::kLastChunk.size());
   }
   error_code ec;
   if (count == 0) co_return ec;
-  head_pending_ = false;
+  exchange_->head_pending = false;
   co_await net::async_write(socket_, std::span(buffers.data(), count), AwaitInto(ec));
   co_return ec;
 }
@@ -310,10 +314,10 @@ io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply
   if (id.empty()) worker_.services().request_ids.Next(id);
   const bool body_unread =
       exchange_ == nullptr || !exchange_->parser.has_value() || !exchange_->parser->is_done();
-  response_close_ = close || client_close_ || body_unread;
+  exchange_->response_close = close || exchange_->client_close || body_unread;
   std::string& out = exchange_->out;
   out.clear();
-  http::AppendLocalReply(out, reply, id, response_close_);
+  http::AppendLocalReply(out, reply, id, exchange_->response_close);
   error_code ec;
   co_await net::async_write(socket_, net::buffer(out), AwaitInto(ec));
   co_return ec;

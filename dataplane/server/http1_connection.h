@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "boost/beast/core/flat_buffer.hpp"
+#include "boost/intrusive/list_hook.hpp"
 #include "dataplane/http/message_parser.h"
 #include "dataplane/io/io_types.h"
 #include "dataplane/proxy/downstream.h"
@@ -32,8 +33,12 @@ namespace switchyard::server {
 class Worker;
 struct Http1Exchange;
 
-class Http1Connection final : public std::enable_shared_from_this<Http1Connection>,
-                              public proxy::Downstream {
+// The hook links the connection into its worker's list for the sweeper: two pointers in
+// the object instead of a list node allocated per connection.
+class Http1Connection final
+    : public std::enable_shared_from_this<Http1Connection>,
+      public proxy::Downstream,
+      public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> {
  public:
   Http1Connection(Worker& worker, io::Socket socket);
   ~Http1Connection();
@@ -48,7 +53,7 @@ class Http1Connection final : public std::enable_shared_from_this<Http1Connectio
   void Sweep(time::MonotonicTime now);
 
   // proxy::Downstream
-  const http::BodyInfo& request_body() const override { return request_body_; }
+  const http::BodyInfo& request_body() const override;
   io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) override;
   bool body_malformed() const override;
   io::Awaitable<error_code> SendInterimHead(int status, http::HeaderMap& headers) override;
@@ -68,8 +73,11 @@ class Http1Connection final : public std::enable_shared_from_this<Http1Connectio
     kWriteReply,      // a reply the connection sends itself: close
   };
 
-  io::Awaitable<void> Run();
-  // Waits for and decodes the next request head. Returns false when the connection
+  // The connection's one long-lived coroutine. It holds `self` (the connection keeps
+  // itself alive) and, while idle, suspends directly in a readability wait, so an idle
+  // connection's suspended state is this one small frame.
+  io::Awaitable<void> Run(std::shared_ptr<Http1Connection> self);
+  // Decodes the next request head (bytes are buffered or readable). Returns false when the connection
   // should close (after answering a bad or late request where HTTP allows it).
   io::Awaitable<bool> ReadRequestHead();
   void PrepareStream();
@@ -81,24 +89,14 @@ class Http1Connection final : public std::enable_shared_from_this<Http1Connectio
   Worker& worker_;
   io::Socket socket_;
   std::string client_ip_;
-  boost::beast::flat_buffer in_;
-  std::list<Http1Connection*>::iterator registration_;
+  // Borrowed from the worker while bytes are buffered; null while idle.
+  std::unique_ptr<boost::beast::flat_buffer> in_;
   Http1Exchange* exchange_ = nullptr;
 
   Wait wait_ = Wait::kNothing;
   time::MonotonicTime deadline_ = time::MonotonicTime::max();
   Wait timed_out_ = Wait::kNothing;
   bool closed_ = false;
-
-  // The request in progress.
-  http::BodyInfo request_body_;
-  size_t body_consumed_ = 0;
-  bool client_close_ = false;
-  bool client_can_chunk_ = true;
-  // The response in progress.
-  bool head_pending_ = false;
-  bool chunk_out_ = false;
-  bool response_close_ = false;
 };
 
 }  // namespace switchyard::server

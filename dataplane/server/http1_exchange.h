@@ -23,6 +23,26 @@ struct Http1Exchange {
   // The response head, or a local reply, being written.
   std::string out;
   std::string chunk_header;
+
+  // The connection's per-request state, here so an idle connection does not carry it.
+  http::BodyInfo request_body;
+  // Bytes of the read buffer that the body piece last handed out still occupies.
+  size_t body_consumed = 0;
+  bool client_close = false;
+  bool client_can_chunk = true;
+  bool head_pending = false;
+  bool chunk_out = false;
+  bool response_close = false;
+
+  void ResetConnectionState() {
+    request_body = {};
+    body_consumed = 0;
+    client_close = false;
+    client_can_chunk = true;
+    head_pending = false;
+    chunk_out = false;
+    response_close = false;
+  }
 };
 
 }  // namespace switchyard::server

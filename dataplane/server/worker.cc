@@ -84,8 +84,9 @@ void Worker::Stop() {
     acceptor_.close(ignored);
     sweep_timer_.cancel();
     accept_retry_timer_.cancel();
-    // Copy: closing a connection unregisters it.
-    const std::list<Http1Connection*> open(connections_.begin(), connections_.end());
+    // Copy: closing a connection may unregister it.
+    std::vector<Http1Connection*> open;
+    for (Http1Connection& connection : connections_) open.push_back(&connection);
     for (Http1Connection* connection : open) connection->Close();
     io_.stop();
   });
@@ -126,28 +127,28 @@ void Worker::GiveExchange(Http1Exchange* exchange) {
   free_exchanges_.push_back(std::move(owned));
 }
 
-boost::beast::flat_buffer Worker::TakeBuffer() {
-  boost::beast::flat_buffer buffer;
-  if (!free_buffers_.empty()) {
+std::unique_ptr<boost::beast::flat_buffer> Worker::TakeBuffer() {
+  std::unique_ptr<boost::beast::flat_buffer> buffer;
+  if (free_buffers_.empty()) {
+    buffer = std::make_unique<boost::beast::flat_buffer>();
+  } else {
     buffer = std::move(free_buffers_.back());
     free_buffers_.pop_back();
   }
-  buffer.max_size(options_.limits.max_header_bytes + io::kReadChunk);
+  buffer->max_size(options_.limits.max_header_bytes + io::kReadChunk);
   return buffer;
 }
 
-void Worker::GiveBuffer(boost::beast::flat_buffer buffer) {
+void Worker::GiveBuffer(std::unique_ptr<boost::beast::flat_buffer> buffer) {
   if (stopping_ || free_buffers_.size() >= kMaxFreeBuffers) return;
-  buffer.clear();
+  buffer->clear();
   free_buffers_.push_back(std::move(buffer));
 }
 
-std::list<Http1Connection*>::iterator Worker::Register(Http1Connection* connection) {
-  return connections_.insert(connections_.end(), connection);
-}
+void Worker::Register(Http1Connection& connection) { connections_.push_back(connection); }
 
-void Worker::Unregister(std::list<Http1Connection*>::iterator it) {
-  connections_.erase(it);
+void Worker::Unregister(Http1Connection& connection) {
+  connections_.erase(connections_.iterator_to(connection));
   if (stopping_ || !acceptor_.is_open() ||
       connections_.size() + 1 != options_.max_connections_per_worker ||
       accept_backoff_.count() > 0) {
@@ -201,8 +202,8 @@ void Worker::Sweep() {
     clock_.Set(std::chrono::steady_clock::now());
     const time::MonotonicTime now = clock_.Now();
     for (auto it = connections_.begin(); it != connections_.end();) {
-      Http1Connection* connection = *it++;  // the connection may unregister itself
-      connection->Sweep(now);
+      Http1Connection& connection = *it++;  // the connection may unregister itself
+      connection.Sweep(now);
     }
     if (++sweeps_ % kPoolSweepEvery == 0) services_.pool.Sweep(now);
     Sweep();

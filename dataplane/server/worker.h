@@ -18,7 +18,9 @@
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/proxy/stream.h"
 #include "dataplane/proxy/worker_services.h"
+#include "boost/intrusive/list.hpp"
 #include "dataplane/runtime/runtime_config.h"
+#include "dataplane/server/http1_connection.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/time/clock.h"
 
@@ -58,12 +60,12 @@ class Worker final : public config::ConfigSink {
   // Per-request storage, lent to a connection for one request at a time.
   Http1Exchange* TakeExchange();
   void GiveExchange(Http1Exchange* exchange);
-  boost::beast::flat_buffer TakeBuffer();
-  void GiveBuffer(boost::beast::flat_buffer buffer);
+  std::unique_ptr<boost::beast::flat_buffer> TakeBuffer();
+  void GiveBuffer(std::unique_ptr<boost::beast::flat_buffer> buffer);
 
   // Connections register while open so the sweeper can enforce their deadlines.
-  std::list<Http1Connection*>::iterator Register(Http1Connection* connection);
-  void Unregister(std::list<Http1Connection*>::iterator it);
+  void Register(Http1Connection& connection);
+  void Unregister(Http1Connection& connection);
 
  private:
   void Accept();
@@ -83,8 +85,9 @@ class Worker final : public config::ConfigSink {
   // ~Worker empties the parts that hold sockets and timers before io_ goes away.
   proxy::WorkerServices services_;
   std::vector<std::unique_ptr<Http1Exchange>> free_exchanges_;
-  std::vector<boost::beast::flat_buffer> free_buffers_;
-  std::list<Http1Connection*> connections_;
+  std::vector<std::unique_ptr<boost::beast::flat_buffer>> free_buffers_;
+  boost::intrusive::list<Http1Connection, boost::intrusive::constant_time_size<true>>
+      connections_;
   bool stopping_ = false;
   // Only this worker's thread does I/O on its sockets, so the reactor's per-socket locks
   // are not needed; posting from other threads stays safe (the scheduler keeps its lock).
