@@ -1,30 +1,16 @@
 // Checks that a warm request allocates nothing on its way through the whole phase
 // sequence: request id, route, header changes, cluster choice, endpoint pick, response
-// head phases and the request-end hook. Its own binary because it replaces the global
-// operator new to count allocations.
-#include <atomic>
+// head phases and the request-end hook. Its own binary: it counts allocations
+// (dataplane/testing/allocation_counter.h).
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/proxy/request_context.h"
 #include "dataplane/proxy/worker_services.h"
+#include "dataplane/testing/allocation_counter.h"
 #include "gtest/gtest.h"
 #include "switchyard/config/loader.h"
-
-namespace {
-std::atomic<int64_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace switchyard::proxy {
 namespace {
@@ -101,9 +87,9 @@ TEST(PhaseAllocationTest, WarmRequestThroughEveryPhaseDoesNotAllocate) {
   for (int i = 0; i < 20; ++i) serve_one();
   ASSERT_EQ(ctx.upstream_target, "/internal/users/12345?expand=profile,settings");
 
-  allocations.store(0);
+  const int64_t before = switchyard::testing::AllocationCount();
   for (int i = 0; i < 1000; ++i) serve_one();
-  EXPECT_EQ(allocations.load(), 0) << "allocations over 1000 warm requests";
+  EXPECT_EQ(switchyard::testing::AllocationCount() - before, 0) << "allocations over 1000 warm requests";
   EXPECT_EQ(served, 1020);
 }
 

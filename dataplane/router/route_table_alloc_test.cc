@@ -1,26 +1,12 @@
 // Checks that RouteTable::Match allocates nothing when no regex route has to be consulted.
-// Its own binary because it replaces the global operator new to count allocations.
-#include <atomic>
+// Its own binary: it counts allocations (dataplane/testing/allocation_counter.h).
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "dataplane/http/header_map.h"
 #include "dataplane/router/route_table.h"
+#include "dataplane/testing/allocation_counter.h"
 #include "gtest/gtest.h"
-
-namespace {
-std::atomic<int64_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace switchyard::router {
 namespace {
@@ -60,16 +46,16 @@ TEST(RouteTableAllocationTest, MatchWithoutRegexRoutesDoesNotAllocate) {
       {"POST", "other.org", "/p/999/x", &headers},
       {"GET", "[::1]:80", "/missing", nullptr},
   };
-  const int64_t before = allocations.load();
+  const int64_t before = switchyard::testing::AllocationCount();
   int matched = 0;
   for (const RequestView& request : requests) matched += (*table)->Match(request) != nullptr;
-  const int64_t during = allocations.load() - before;
+  const int64_t during = switchyard::testing::AllocationCount() - before;
   EXPECT_EQ(matched, 2);
   EXPECT_EQ(during, 0);
 
   // The counter does see allocations.
   delete new std::string(100, 'x');
-  EXPECT_GT(allocations.load() - before, 0);
+  EXPECT_GT(switchyard::testing::AllocationCount() - before, 0);
 }
 
 }  // namespace
