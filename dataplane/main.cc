@@ -76,8 +76,10 @@ namespace {
 
 constexpr char kBuildVersion[] = "switchyard-proxy 0.1";
 
+// The same rule as snapshot durations (proto/switchyard/config/duration.h): whole
+// milliseconds, rounded up, so a positive flag value never becomes 0.
 std::chrono::milliseconds ToMillis(absl::Duration d) {
-  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+  return std::chrono::milliseconds(absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1))));
 }
 
 bool ParseEndpoint(const std::string& text, boost::asio::ip::tcp::endpoint& out) {

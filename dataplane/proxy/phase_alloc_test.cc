@@ -89,7 +89,8 @@ TEST(PhaseAllocationTest, WarmRequestThroughEveryPhaseDoesNotAllocate) {
 
   const int64_t before = switchyard::testing::AllocationCount();
   for (int i = 0; i < 1000; ++i) serve_one();
-  EXPECT_EQ(switchyard::testing::AllocationCount() - before, 0) << "allocations over 1000 warm requests";
+  EXPECT_EQ(switchyard::testing::AllocationCount() - before, 0)
+      << "allocations over 1000 warm requests";
   EXPECT_EQ(served, 1020);
 }
 

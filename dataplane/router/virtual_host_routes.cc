@@ -97,8 +97,7 @@ absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> VirtualHostRoutes::Build(
     route.timeout = *timeout;
     route.max_request_body_bytes = config.route().max_request_body_bytes();
     if (config.route().has_request_body_min_bytes_per_second()) {
-      route.request_body_min_bytes_per_second =
-          config.route().request_body_min_bytes_per_second();
+      route.request_body_min_bytes_per_second = config.route().request_body_min_bytes_per_second();
     }
     if (config.route().has_idle_timeout()) {
       if (!config::IsNonNegativeDuration(config.route().idle_timeout())) {

@@ -296,7 +296,8 @@ io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool
       buffers[count++] = net::buffer(exchange_->chunk_header);
     }
     buffers[count++] = net::buffer(piece.data(), piece.size());
-    if (exchange_->chunk_out) buffers[count++] = net::buffer(http::kCrlf.data(), http::kCrlf.size());
+    if (exchange_->chunk_out)
+      buffers[count++] = net::buffer(http::kCrlf.data(), http::kCrlf.size());
   }
   if (end && exchange_->chunk_out) {
     buffers[count++] = net::buffer(http::kLastChunk.data(), http::kLastChunk.size());

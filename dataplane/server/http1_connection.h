@@ -35,10 +35,10 @@ struct Http1Exchange;
 
 // The hook links the connection into its worker's list for the sweeper: two pointers in
 // the object instead of a list node allocated per connection.
-class Http1Connection final
-    : public std::enable_shared_from_this<Http1Connection>,
-      public proxy::Downstream,
-      public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> {
+class Http1Connection final : public std::enable_shared_from_this<Http1Connection>,
+                              public proxy::Downstream,
+                              public boost::intrusive::list_base_hook<
+                                  boost::intrusive::link_mode<boost::intrusive::normal_link>> {
  public:
   Http1Connection(Worker& worker, io::Socket socket);
   ~Http1Connection();
@@ -77,8 +77,8 @@ class Http1Connection final
   // itself alive) and, while idle, suspends directly in a readability wait, so an idle
   // connection's suspended state is this one small frame.
   io::Awaitable<void> Run(std::shared_ptr<Http1Connection> self);
-  // Decodes the next request head (bytes are buffered or readable). Returns false when the connection
-  // should close (after answering a bad or late request where HTTP allows it).
+  // Decodes the next request head (bytes are buffered or readable). Returns false when the
+  // connection should close (after answering a bad or late request where HTTP allows it).
   io::Awaitable<bool> ReadRequestHead();
   void PrepareStream();
   // Gives the exchange back to the worker, and the read buffer when it holds nothing.

@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "boost/beast/core/flat_buffer.hpp"
+#include "boost/intrusive/list.hpp"
 #include "dataplane/config/config_sink.h"
 #include "dataplane/io/io_types.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/proxy/stream.h"
 #include "dataplane/proxy/worker_services.h"
-#include "boost/intrusive/list.hpp"
 #include "dataplane/runtime/runtime_config.h"
 #include "dataplane/server/http1_connection.h"
 #include "dataplane/server/server_options.h"
@@ -86,8 +86,7 @@ class Worker final : public config::ConfigSink {
   proxy::WorkerServices services_;
   std::vector<std::unique_ptr<Http1Exchange>> free_exchanges_;
   std::vector<std::unique_ptr<boost::beast::flat_buffer>> free_buffers_;
-  boost::intrusive::list<Http1Connection, boost::intrusive::constant_time_size<true>>
-      connections_;
+  boost::intrusive::list<Http1Connection, boost::intrusive::constant_time_size<true>> connections_;
   bool stopping_ = false;
   // Only this worker's thread does I/O on its sockets, so the reactor's per-socket locks
   // are not needed; posting from other threads stays safe (the scheduler keeps its lock).

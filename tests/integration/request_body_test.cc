@@ -37,15 +37,17 @@ TEST_F(RequestBodyTest, DeclaredLengthOverTheLimitIs413AndNothingIsForwarded) {
   ASSERT_NO_FATAL_FAILURE(StartWithRoute(", max_request_body_bytes: 1000"));
   RawClient client = Connect();
   ASSERT_TRUE(client.connected());
-  const Response r = client.RoundTrip(BuildRequest(
-      "POST", "/up", {{"Host", "example.com"}, {"Content-Length", "1001"}}, std::string(1001, 'x')));
+  const Response r = client.RoundTrip(
+      BuildRequest("POST", "/up", {{"Host", "example.com"}, {"Content-Length", "1001"}},
+                   std::string(1001, 'x')));
   EXPECT_TRUE(IsLocalReply(r, 413, {"request_body_too_large"})) << r.DebugString();
   EXPECT_TRUE(client.WaitForClose(seconds(5)).closed);
   EXPECT_EQ(backend_->request_count(), 0u);
 
   // At the limit it is forwarded.
-  const Response ok = Connect().RoundTrip(BuildRequest(
-      "POST", "/up", {{"Host", "example.com"}, {"Content-Length", "1000"}}, std::string(1000, 'x')));
+  const Response ok = Connect().RoundTrip(
+      BuildRequest("POST", "/up", {{"Host", "example.com"}, {"Content-Length", "1000"}},
+                   std::string(1000, 'x')));
   EXPECT_TRUE(ok.ok() && ok.status == 200) << ok.DebugString();
 }
 
@@ -53,9 +55,9 @@ TEST_F(RequestBodyTest, ChunkedBodyOverTheLimitIs413) {
   ASSERT_NO_FATAL_FAILURE(StartWithRoute(", max_request_body_bytes: 10"));
   RawClient client = Connect();
   ASSERT_TRUE(client.connected());
-  const Response r = client.RoundTrip(BuildRequest(
-      "POST", "/up", {{"Host", "example.com"}, {"Transfer-Encoding", "chunked"}},
-      "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n"));
+  const Response r = client.RoundTrip(
+      BuildRequest("POST", "/up", {{"Host", "example.com"}, {"Transfer-Encoding", "chunked"}},
+                   "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n"));
   EXPECT_TRUE(IsLocalReply(r, 413, {"request_body_too_large"})) << r.DebugString();
 }
 
