@@ -27,7 +27,7 @@ CXX="${CXX_FUZZ:-clang++-14}"
 # coverage; only the final link adds libFuzzer's main.
 CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer
   -fsanitize=address,undefined -fno-sanitize-recover=all
-  -I. -I"$out/gen" -Wall -Wno-deprecated-declarations)
+  -I. -Iproto -I"$out/gen" -Wall -Wno-deprecated-declarations)
 
 # The sample snapshot's C++ classes, generated as Bazel's proto rule does (bazel/proto.bzl).
 protoc -Iproto --cpp_out="$out/gen" proto/switchyard/v1/snapshot.proto
@@ -50,7 +50,7 @@ link() {
 
 parser_objs=()
 for src in tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc \
-  dataplane/http/header_map.cc; do
+  dataplane/http/header_map.cc dataplane/http/authority.cc; do
   parser_objs+=("$(compile "$src")")
 done
 link http1_request_fuzzer "${parser_objs[@]}"
@@ -60,6 +60,7 @@ for src in tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc \
   dataplane/router/domain_index.cc dataplane/router/prefix_tree.cc \
   dataplane/router/request_matcher.cc dataplane/router/route.cc \
   dataplane/router/virtual_host_routes.cc dataplane/http/header_map.cc \
+  dataplane/http/path_normalizer.cc proto/switchyard/config/duration.cc \
   "$out/gen/switchyard/v1/snapshot.pb.cc"; do
   route_objs+=("$(compile "$src")")
 done

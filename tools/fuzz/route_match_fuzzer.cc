@@ -13,10 +13,9 @@
 // request pipeline takes it.
 //
 // Path normalization: PathForRouting() is the single place where the proxy's
-// transformation of the raw path goes. Today the proxy routes on the raw path, so it
-// returns it unchanged; once dataplane/http/path_normalizer lands, its body becomes the
-// one NormalizePath call (a rejected path returns nullopt and is not matched, as the
-// proxy answers 400), and the oracle keeps checking Match on the normalized path.
+// transformation of the raw path goes: the one NormalizePath call (a rejected path returns
+// nullopt and is not matched, as the proxy answers 400), and the oracle checks Match on
+// the normalized path.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "common/ascii.h"
 #include "dataplane/http/header_map.h"
+#include "dataplane/http/path_normalizer.h"
 #include "dataplane/router/domain_index.h"
 #include "dataplane/router/route_table.h"
 #include "google/protobuf/text_format.h"
@@ -204,9 +204,15 @@ const Sample& GetSample() {
   return *kSample;
 }
 
-// The path the proxy routes on. See the file comment: the hook for path normalization.
+// The path the proxy routes on: the normal form, as the proxy's normalize_path phase
+// computes it with its default options; nullopt for a path the proxy answers with 400.
 std::optional<std::string> PathForRouting(std::string_view raw_path) {
-  return std::string(raw_path);
+  std::string normalized;
+  const switchyard::http::PathResult result =
+      switchyard::http::NormalizePath(raw_path, {}, normalized);
+  if (!switchyard::http::PathAccepted(result)) return std::nullopt;
+  if (result == switchyard::http::PathResult::kUnchanged) return std::string(raw_path);
+  return normalized;
 }
 
 // ---- Reference matcher: the documented rules, as plainly as possible. ----
