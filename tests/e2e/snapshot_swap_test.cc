@@ -151,5 +151,36 @@ TEST_F(SnapshotSwapTest, PooledUpstreamConnectionsSurviveASwap) {
   EXPECT_TRUE(client.connected());
 }
 
+// A swap that removes an endpoint closes the proxy's idle pooled connections to it, rather
+// than leaving them open (in CLOSE_WAIT once the upstream gives up) for as long as the
+// proxy runs.
+TEST_F(SnapshotSwapTest, IdleConnectionsToRemovedEndpointsAreClosed) {
+  a_ = &AddBackend("A");
+  b_ = &AddBackend("B");
+  ASSERT_TRUE(StartControlPlane());
+  uint64_t v1 = 0;
+  ASSERT_TRUE(Apply(
+      SnapshotYaml({{"all", "prefix: /", "a"}}, {{"a", {a_->port()}}, {"b", {b_->port()}}}), &v1));
+  ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
+  ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
+  const ReadOptions read{.timeout = std::chrono::seconds(10)};
+  {
+    RawClient client(proxy(0).port());
+    const Response r = client.RoundTrip(SimpleGet("/one", std::string(kHost)), read);
+    ASSERT_TRUE(r.complete && BackendOf(r) == "A") << Summary(r);
+  }
+  ASSERT_TRUE(PollUntil([&] { return a_->open_connections() == 1; }, std::chrono::seconds(5)))
+      << "the proxy did not keep its upstream connection to A";
+
+  uint64_t v2 = 0;
+  ASSERT_TRUE(Apply(SnapshotYaml({{"all", "prefix: /", "b"}}, {{"b", {b_->port()}}}), &v2));
+  ASSERT_TRUE(WaitForVersion(v2, std::chrono::seconds(10)));
+  EXPECT_TRUE(PollUntil([&] { return a_->open_connections() == 0; }, std::chrono::seconds(5)))
+      << "the idle connection to the removed endpoint A stayed open";
+  RawClient client(proxy(0).port());
+  const Response r = client.RoundTrip(SimpleGet("/two", std::string(kHost)), read);
+  EXPECT_TRUE(r.complete && BackendOf(r) == "B") << Summary(r);
+}
+
 }  // namespace
 }  // namespace switchyard::e2e
