@@ -3,6 +3,7 @@
 // head phases and the request-end hook. Its own binary: it counts allocations
 // (dataplane/testing/allocation_counter.h).
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "dataplane/proxy/phase_chain.h"
@@ -92,6 +93,11 @@ TEST(PhaseAllocationTest, WarmRequestThroughEveryPhaseDoesNotAllocate) {
   EXPECT_EQ(switchyard::testing::AllocationCount() - before, 0)
       << "allocations over 1000 warm requests";
   EXPECT_EQ(served, 1020);
+
+  // The counter does see allocations (under a sanitizer too).
+  const int64_t sanity = switchyard::testing::AllocationCount();
+  auto probe = std::make_unique<std::string>(100, 'x');
+  EXPECT_GT(switchyard::testing::AllocationCount() - sanity, 0) << *probe;
 }
 
 }  // namespace
