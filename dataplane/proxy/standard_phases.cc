@@ -9,22 +9,6 @@
 
 namespace switchyard::proxy {
 
-std::string_view StreamEndName(StreamEnd end) {
-  switch (end) {
-    case StreamEnd::kNone:
-      return "none";
-    case StreamEnd::kCompleted:
-      return "completed";
-    case StreamEnd::kLocalReply:
-      return "local_reply";
-    case StreamEnd::kClientGone:
-      return "client_gone";
-    case StreamEnd::kUpstreamFailed:
-      return "upstream_failed";
-  }
-  return "unknown";
-}
-
 namespace {
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }

@@ -22,6 +22,12 @@ constexpr auto kClientCheckInterval = std::chrono::seconds(1);
 // its start does not count.
 constexpr auto kBodyRateGrace = std::chrono::seconds(5);
 
+const http::LocalReply& BodyTooLargeReply() {
+  static const http::LocalReply reply{413, "request_body_too_large",
+                                      "the request body is larger than this route accepts"};
+  return reply;
+}
+
 const http::LocalReply& PhaseTimeoutReply() {
   static const http::LocalReply reply{504, "phase_timeout", "a policy step did not finish in time"};
   return reply;
@@ -190,9 +196,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
 
   if (const uint64_t limit = ctx.route->max_request_body_bytes;
       limit > 0 && request_body.length_known && request_body.length > limit) {
-    const http::LocalReply reply = {413, "request_body_too_large",
-                                    "the request body is larger than this route accepts"};
-    co_return co_await ReplyAndEnd(reply, /*close=*/true);
+    co_return co_await ReplyAndEnd(BodyTooLargeReply(), /*close=*/true);
   }
 
   const runtime::Cluster& cluster = *ctx.cluster;
@@ -286,9 +290,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         co_return co_await ReplyAndEnd(reply, /*close=*/true);
       }
       if (body_too_large_) {
-        const http::LocalReply reply = {413, "request_body_too_large",
-                                        "the request body is larger than this route accepts"};
-        co_return co_await ReplyAndEnd(reply, /*close=*/true);
+        co_return co_await ReplyAndEnd(BodyTooLargeReply(), /*close=*/true);
       }
       if (pump_stopped_by_phase_) co_return co_await ReplyAndEnd(ctx.local_reply, true);
       LogDebug("request %s: upstream %s failed before the response head: %s",

@@ -33,6 +33,17 @@ class SnapshotSwapTest : public E2eTest {
     return SnapshotYaml({{"all", "prefix: /", cluster}},
                         {{"a", {a_->port()}}, {"b", {b_->port()}}});
   }
+  // Backends A and B, a control plane serving one route to A (Config("a")), and one proxy
+  // with one worker running that version.
+  void StartWithEverythingOnA() {
+    a_ = &AddBackend("A");
+    b_ = &AddBackend("B");
+    ASSERT_TRUE(StartControlPlane());
+    uint64_t v1 = 0;
+    ASSERT_TRUE(Apply(Config("a"), &v1));
+    ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
+    ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
+  }
   uint64_t SnapshotsAlive() {
     const auto stats = proxy(0).Stats();
     return stats ? JsonUint(*stats, "snapshots_alive") : 0;
@@ -119,14 +130,7 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
 // keep-alive connection to A is reused after a swap that renames A's cluster and changes
 // every route, so A never sees a second connection.
 TEST_F(SnapshotSwapTest, PooledUpstreamConnectionsSurviveASwap) {
-  a_ = &AddBackend("A");
-  b_ = &AddBackend("B");
-  ASSERT_TRUE(StartControlPlane());
-  uint64_t v1 = 0;
-  ASSERT_TRUE(Apply(
-      SnapshotYaml({{"all", "prefix: /", "a"}}, {{"a", {a_->port()}}, {"b", {b_->port()}}}), &v1));
-  ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
-  ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
+  ASSERT_NO_FATAL_FAILURE(StartWithEverythingOnA());
 
   RawClient client(proxy(0).port());
   ASSERT_TRUE(client.connected());
@@ -155,14 +159,7 @@ TEST_F(SnapshotSwapTest, PooledUpstreamConnectionsSurviveASwap) {
 // than leaving them open (in CLOSE_WAIT once the upstream gives up) for as long as the
 // proxy runs.
 TEST_F(SnapshotSwapTest, IdleConnectionsToRemovedEndpointsAreClosed) {
-  a_ = &AddBackend("A");
-  b_ = &AddBackend("B");
-  ASSERT_TRUE(StartControlPlane());
-  uint64_t v1 = 0;
-  ASSERT_TRUE(Apply(
-      SnapshotYaml({{"all", "prefix: /", "a"}}, {{"a", {a_->port()}}, {"b", {b_->port()}}}), &v1));
-  ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
-  ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
+  ASSERT_NO_FATAL_FAILURE(StartWithEverythingOnA());
   const ReadOptions read{.timeout = std::chrono::seconds(10)};
   {
     RawClient client(proxy(0).port());
