@@ -1,5 +1,5 @@
 // Fuzz target: the HTTP/1 request parser (dataplane/http/message_parser) fed the way
-// Http1Session feeds it: bytes arrive in reads of arbitrary size, every Feed sees all the
+// Http1Connection feeds it: bytes arrive in reads of arbitrary size, every Feed sees all the
 // buffered bytes not yet consumed, consumed bytes are discarded, and after a complete
 // message a fresh parser takes the rest of the buffer (pipelined requests).
 //
