@@ -23,14 +23,15 @@ constexpr auto kClientCheckInterval = std::chrono::seconds(1);
 constexpr auto kBodyRateGrace = std::chrono::seconds(5);
 
 const http::LocalReply& BodyTooLargeReply() {
-  static const http::LocalReply reply{413, "request_body_too_large",
-                                      "the request body is larger than this route accepts"};
-  return reply;
+  static const http::LocalReply kReply{413, "request_body_too_large",
+                                       "the request body is larger than this route accepts"};
+  return kReply;
 }
 
 const http::LocalReply& PhaseTimeoutReply() {
-  static const http::LocalReply reply{504, "phase_timeout", "a policy step did not finish in time"};
-  return reply;
+  static const http::LocalReply kReply{504, "phase_timeout",
+                                       "a policy step did not finish in time"};
+  return kReply;
 }
 
 }  // namespace
@@ -172,7 +173,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
   // The request-head phases, then the choice of upstream cluster.
   size_t at = 0;
   PhaseStatus status = RunHook(Hook::kRequestHeaders, 0, at);
-  if (status == PhaseStatus::kPending) status = co_await CompletePending(Hook::kRequestHeaders, at);
+  if (status == PhaseStatus::kPending) {
+    status = co_await CompletePending(Hook::kRequestHeaders, at);
+  }
   if (ctx.route != nullptr) {
     if (ctx.route->timeout.count() > 0) route_timeout_ = ctx.route->timeout;
     if (ctx.route->idle_timeout.has_value()) {
@@ -194,7 +197,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     co_return co_await ReplyAndEnd(ctx.local_reply, /*close=*/false);
   }
 
-  if (const uint64_t limit = ctx.route->max_request_body_bytes;
+  if (const uint64_t limit = RequestBodyLimit();
       limit > 0 && request_body.length_known && request_body.length > limit) {
     co_return co_await ReplyAndEnd(BodyTooLargeReply(), /*close=*/true);
   }
@@ -238,7 +241,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     const bool may_retry = upstream_.reused() && !has_body && attempt == 0;
     timed_out_ = Wait::kNothing;
 
-    ec = co_await upstream_.SendHead(ctx.method, ctx.upstream_target, ctx.headers, request_body);
+    if (!upstream_.SendHeadNow(ctx.method, ctx.upstream_target, ctx.headers, request_body, ec)) {
+      co_await upstream_.AsyncSendRestOfHead(io::AwaitInto(ec));
+    }
     if (ec && may_retry) {
       upstream_.DropConnection();
       continue;
@@ -263,7 +268,13 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     upstream::ResponseHeadInfo head;
     bool head_failed = static_cast<bool>(ec);
     while (!head_failed) {
-      ec = co_await upstream_.ReadHead(response_headers_, is_head, head, received_any);
+      upstream_.BeginHead(response_headers_, is_head);
+      while (!upstream_.ParseHead(head, ec)) {
+        const size_t got = co_await upstream_.AsyncReceive(io::AwaitInto(ec));
+        upstream_.Received(got);
+        if (ec) break;
+        received_any = true;
+      }
       if (ec || head.status == 101) {  // 101 was never asked for: Upgrade is not forwarded
         head_failed = true;
         break;
@@ -274,7 +285,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     }
 
     if (head_failed) {
-      co_await StopPump();
+      if (pump_running_) {
+        co_await StopPump();
+      }
       if (may_retry && !received_any && timed_out_ == Wait::kNothing && !client_gone_) {
         upstream_.DropConnection();
         continue;
@@ -292,7 +305,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       if (body_too_large_) {
         co_return co_await ReplyAndEnd(BodyTooLargeReply(), /*close=*/true);
       }
-      if (pump_stopped_by_phase_) co_return co_await ReplyAndEnd(ctx.local_reply, true);
+      if (pump_stopped_by_phase_) {
+        co_return co_await ReplyAndEnd(ctx.local_reply, true);
+      }
       LogDebug("request %s: upstream %s failed before the response head: %s",
                ctx.request_id.c_str(), ctx.endpoint->authority.c_str(), ec.message().c_str());
       const http::LocalReply reply = UpstreamFailure(!received_any);
@@ -307,7 +322,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       status = co_await CompletePending(Hook::kResponseHeaders, at);
     }
     if (status != PhaseStatus::kContinue) {
-      co_await StopPump();
+      if (pump_running_) {
+        co_await StopPump();
+      }
       upstream_.Finish(upstream::EndpointOutcome::kSuccess, false, 0);
       upstream_active_ = false;
       if (client_gone_) co_return End(StreamEnd::kClientGone, true);
@@ -324,17 +341,23 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     bool client_failed = false;
     if (end) {
       std::string_view nothing;
-      ec = co_await downstream.SendBody(nothing, true);
+      if (!downstream.SendBodyNow(nothing, true, ec)) {
+        ec = co_await downstream.SendBody(nothing, true);
+      }
       client_failed = static_cast<bool>(ec);
     }
     while (!end) {
       std::string_view piece;
-      ec = co_await upstream_.ReadBody(piece, end);
+      if (!upstream_.NextBufferedBodyPiece(piece, end, ec)) {
+        ec = co_await upstream_.ReadBody(piece, end);
+      }
       if (ec) {
         upstream_failed = true;
         break;
       }
-      ec = co_await downstream.SendBody(piece, end);
+      if (!downstream.SendBodyNow(piece, end, ec)) {
+        ec = co_await downstream.SendBody(piece, end);
+      }
       if (ec) {
         client_failed = true;
         break;
@@ -346,7 +369,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       // Mid-response: no local reply is possible; closing tells the client the body is cut.
       LogDebug("request %s: response stream failed: %s", ctx.request_id.c_str(),
                ec.message().c_str());
-      co_await StopPump();
+      if (pump_running_) {
+        co_await StopPump();
+      }
       upstream_.Finish(
           upstream_failed ? upstream::EndpointOutcome::kReset : upstream::EndpointOutcome::kSuccess,
           false, 0);
@@ -356,7 +381,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
 
     // The response is complete. A request body still arriving cannot be used any more.
     const bool pump_was_running = pump_running_;
-    co_await StopPump();
+    if (pump_running_) {
+      co_await StopPump();
+    }
     upstream_.Finish(upstream::EndpointOutcome::kSuccess, !has_body || pump_ok_,
                      cluster.max_idle_connections);
     upstream_active_ = false;
@@ -375,7 +402,7 @@ io::Awaitable<void> Stream::PumpRequestBody() {
     if (ec) break;
     if (!piece.empty() && !response_started_) Expect(Wait::kStreamProgress, stream_idle_);
     ctx.record.request_body_bytes += piece.size();
-    if (const uint64_t limit = ctx.route->max_request_body_bytes;
+    if (const uint64_t limit = RequestBodyLimit();
         limit > 0 && ctx.record.request_body_bytes > limit) {
       body_too_large_ = true;
       stopped = true;
@@ -401,7 +428,9 @@ io::Awaitable<void> Stream::PumpRequestBody() {
     }
     ec = co_await upstream_.SendBody(piece);
   }
-  if (!ec && end && !stopped) ec = co_await upstream_.EndBody();
+  if (!ec && end && !stopped) {
+    ec = co_await upstream_.EndBody();
+  }
   pump_ok_ = !ec && end && !stopped;
   pump_malformed_ = downstream_->body_malformed();
   pump_running_ = false;
@@ -414,7 +443,6 @@ io::Awaitable<void> Stream::PumpRequestBody() {
 }
 
 io::Awaitable<void> Stream::StopPump() {
-  if (!pump_running_) co_return;
   // It may be reading the client or writing upstream; both end now.
   downstream_->CancelIo();
   pump_wait_.Abort();

@@ -88,6 +88,10 @@ class Stream {
     deadline_ = time::MonotonicTime::max();
   }
   void OnDeadline();
+  // The route's request body limit; 0 (none) when a phase chose a cluster without a route.
+  uint64_t RequestBodyLimit() const {
+    return ctx_.route != nullptr ? ctx_.route->max_request_body_bytes : 0;
+  }
 
   PhaseStatus RunHook(Hook hook, size_t from, size_t& at);
   // Waits for the pending phase at `at` and runs the rest of the hook; the common path
@@ -95,6 +99,8 @@ class Stream {
   io::Awaitable<PhaseStatus> CompletePending(Hook hook, size_t at);
 
   io::Awaitable<void> PumpRequestBody();
+  // Ends a running pump and waits for it. Callers check pump_running_ first: a
+  // coroutine frame per request just to learn that there is no pump is measurable.
   io::Awaitable<void> StopPump();
   io::Awaitable<StreamResult> ReplyAndEnd(const http::LocalReply& reply, bool close);
   // The one exit: records the end, runs the request-end hooks.

@@ -28,13 +28,13 @@ using std::chrono::seconds;
 // records what the stream sends.
 class FakeDownstream final : public Downstream {
  public:
-  const http::BodyInfo& request_body() const override { return body_; }
+  const http::BodyInfo& request_body() const override { return body; }
   io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) override {
     piece = {};
     end = false;
-    if (next_piece_ < pieces.size()) {
-      piece = pieces[next_piece_++];
-      end = body_complete && next_piece_ == pieces.size();
+    if (next_piece < pieces.size()) {
+      piece = pieces[next_piece++];
+      end = body_complete && next_piece == pieces.size();
       co_return error_code{};
     }
     if (body_complete) {
@@ -71,9 +71,9 @@ class FakeDownstream final : public Downstream {
   }
   bool ClientReset() override { return reset; }
 
-  http::BodyInfo body_;
+  http::BodyInfo body;
   std::vector<std::string> pieces;
-  size_t next_piece_ = 0;
+  size_t next_piece = 0;
   bool body_complete = true;
   std::optional<io::SteadyTimer> stall;
   std::optional<http::LocalReply> local_reply;
@@ -86,7 +86,13 @@ class FakeDownstream final : public Downstream {
 };
 
 // What the test phase does at the request head.
-enum class Behaviour { kContinue, kStopWithHeaders, kWaitOnTimer, kWaitForever };
+enum class Behaviour {
+  kContinue,
+  kStopWithHeaders,
+  kWaitOnTimer,
+  kWaitForever,
+  kChooseClusterWithoutRoute,  // a chain that routes its own way: no route, a cluster
+};
 
 struct Observed {
   int ends = 0;
@@ -102,6 +108,7 @@ class TestPhase final : public Phase {
   PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
     switch (behaviour_) {
       case Behaviour::kContinue:
+      case Behaviour::kChooseClusterWithoutRoute:
         return PhaseStatus::kContinue;
       case Behaviour::kStopWithHeaders:
         ctx.local_reply = {401, "unauthorized", "a key is required"};
@@ -121,11 +128,17 @@ class TestPhase final : public Phase {
     }
     return PhaseStatus::kStop;
   }
+  PhaseStatus ChooseUpstream(RequestContext& ctx) const override {
+    if (behaviour_ == Behaviour::kChooseClusterWithoutRoute) {
+      ctx.cluster = &ctx.config->clusters()[0];
+    }
+    return PhaseStatus::kContinue;
+  }
   void OnRequestEnd(const RequestContext& ctx) const override {
     ++observed_.ends;
     observed_.last = ctx.record;
   }
-  void set_executor(net::any_io_executor executor) { executor_ = std::move(executor); }
+  void SetExecutor(net::any_io_executor executor) { executor_ = std::move(executor); }
 
  private:
   Behaviour& behaviour_;
@@ -137,13 +150,24 @@ class StreamTest : public ::testing::Test {
  protected:
   StreamTest() : acceptor_(io_.get_executor(), {net::ip::make_address("127.0.0.1"), 0}) {
     auto test_phase = std::make_unique<TestPhase>(behaviour_, observed_);
-    test_phase->set_executor(io_.get_executor());
+    test_phase->SetExecutor(io_.get_executor());
     std::vector<std::unique_ptr<const Phase>> phases;
     phases.push_back(std::move(test_phase));
     for (auto& phase : PhaseChain::StandardPhases({})) phases.push_back(std::move(phase));
     chain_.emplace(std::move(phases));
     stream_.emplace(io_.get_executor(), *chain_, services_, options_);
     downstream_.stall.emplace(io_.get_executor());
+  }
+
+  // Replaces the chain with the test phase alone (no standard phases: nothing routes).
+  void UseOnlyTheTestPhase() {
+    stream_.reset();
+    auto test_phase = std::make_unique<TestPhase>(behaviour_, observed_);
+    test_phase->SetExecutor(io_.get_executor());
+    std::vector<std::unique_ptr<const Phase>> phases;
+    phases.push_back(std::move(test_phase));
+    chain_.emplace(std::move(phases));
+    stream_.emplace(io_.get_executor(), *chain_, services_, options_);
   }
 
   std::shared_ptr<const runtime::RuntimeConfig> Config(uint16_t port) {
@@ -281,6 +305,23 @@ TEST_F(StreamTest, CompletedRequestRecordsStatusBytesAndTimes) {
   EXPECT_EQ(services_.pool.idle_count(), 1u);
 }
 
+// Route limits apply when there is a route; a phase may choose a cluster without one.
+TEST_F(StreamTest, ABodyGoesUpstreamWhenAPhaseChoseAClusterWithoutARoute) {
+  behaviour_ = Behaviour::kChooseClusterWithoutRoute;
+  UseOnlyTheTestPhase();
+  downstream_.body = {.has_body = true, .length_known = true, .length = 5};
+  downstream_.pieces = {"hello"};
+  Upstream upstream(acceptor_);
+  upstream.response = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+  Start("/anything", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  EXPECT_FALSE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.response_status, 200);
+  EXPECT_EQ(downstream_.response_body, "ok");
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.request_body_bytes, 5u);
+}
+
 TEST_F(StreamTest, APhaseWaitsOnATimerWithoutBlocking) {
   behaviour_ = Behaviour::kWaitOnTimer;
   Upstream upstream(acceptor_);
@@ -353,7 +394,7 @@ TEST_F(StreamTest, ClientGoneWhileWaitingOnTheUpstream) {
 
 TEST_F(StreamTest, DeclaredBodyOverTheRouteLimitIs413BeforeAnythingGoesUpstream) {
   route_options_ = ", max_request_body_bytes: 10";
-  downstream_.body_ = {.has_body = true, .length_known = true, .length = 11};
+  downstream_.body = {.has_body = true, .length_known = true, .length = 11};
   Upstream upstream(acceptor_);
   Start("/app/x", acceptor_.local_endpoint().port());
   RunUntilEnded();
@@ -366,7 +407,7 @@ TEST_F(StreamTest, DeclaredBodyOverTheRouteLimitIs413BeforeAnythingGoesUpstream)
 
 TEST_F(StreamTest, ChunkedBodyCrossingTheRouteLimitIs413) {
   route_options_ = ", max_request_body_bytes: 10";
-  downstream_.body_ = {.has_body = true};
+  downstream_.body = {.has_body = true};
   downstream_.pieces = {"12345678", "12345678"};
   Upstream upstream(acceptor_);
   Start("/app/x", acceptor_.local_endpoint().port());
@@ -377,7 +418,7 @@ TEST_F(StreamTest, ChunkedBodyCrossingTheRouteLimitIs413) {
 }
 
 TEST_F(StreamTest, TrickledBodyIs408OnTheSimulatedClock) {
-  downstream_.body_ = {.has_body = true};
+  downstream_.body = {.has_body = true};
   downstream_.pieces = {"a"};
   downstream_.body_complete = false;  // then nothing more: well under 1024 bytes/s
   Upstream upstream(acceptor_);
@@ -397,7 +438,7 @@ TEST_F(StreamTest, TrickledBodyIs408OnTheSimulatedClock) {
 
 TEST_F(StreamTest, StreamingRoutesOptOutOfRateAndIdleLimits) {
   route_options_ = ", request_body_min_bytes_per_second: 0, idle_timeout: 0s";
-  downstream_.body_ = {.has_body = true};
+  downstream_.body = {.has_body = true};
   downstream_.pieces = {"a"};
   downstream_.body_complete = false;
   Upstream upstream(acceptor_);

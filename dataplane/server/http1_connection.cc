@@ -14,6 +14,7 @@
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/http/serializer.h"
 #include "dataplane/io/read_some.h"
+#include "dataplane/io/send_now.h"
 #include "dataplane/server/http1_exchange.h"
 #include "dataplane/server/worker.h"
 
@@ -23,6 +24,10 @@ namespace {
 namespace net = boost::asio;
 using boost::system::error_code;
 using io::AwaitInto;
+
+// A kept read buffer goes back to the worker after this many sweeps (kSweepInterval,
+// 50 ms, apart) without a request: 50 to 100 ms of idleness.
+constexpr uint8_t kIdleSweepsBeforeReclaim = 2;
 
 // Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
 // destructor twice when it appears in a co_await expression, so arguments are named
@@ -64,12 +69,13 @@ Http1Connection::Http1Connection(Worker& worker, io::Socket socket)
 }
 
 Http1Connection::~Http1Connection() {
-  ReleaseExchange();
+  ReleaseExchange(/*keep_buffer=*/false);
   worker_.Unregister(*this);
 }
 
-void Http1Connection::Start() {
-  net::co_spawn(socket_.get_executor(), Run(shared_from_this()), net::detached);
+void Http1Connection::Start(std::unique_ptr<Http1Connection> connection) {
+  Http1Connection& self = *connection;
+  net::co_spawn(self.socket_.get_executor(), self.Run(std::move(connection)), net::detached);
 }
 
 void Http1Connection::Close() {
@@ -98,6 +104,13 @@ void Http1Connection::Sweep(time::MonotonicTime now) {
     socket_.cancel(ignored);
     return;
   }
+  // Idle through a whole sweep interval: the buffer goes back to the worker (Run).
+  if (reading_idle_ && ++idle_sweeps_ >= kIdleSweepsBeforeReclaim) {
+    reclaim_buffer_ = true;
+    error_code ignored;
+    socket_.cancel(ignored);
+    return;
+  }
   if (exchange_ != nullptr) exchange_->stream.Sweep(now);
 }
 
@@ -112,17 +125,35 @@ void Http1Connection::CancelIo() {
   socket_.cancel(ignored);
 }
 
-io::Awaitable<void> Http1Connection::Run(std::shared_ptr<Http1Connection> self) {
+io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) {
   while (!closed_) {
     timed_out_ = Wait::kNothing;
     if (in_ == nullptr || in_->size() == 0) {
-      // Idle: wait for bytes without holding a buffer, a stream or a nested frame.
+      // Idle: wait for the next request's first bytes (see the header for the two ways).
       Expect(Wait::kNextRequest, worker_.options().idle_timeout);
       error_code ec;
-      co_await socket_.async_wait(io::Socket::wait_read, AwaitInto(ec));
-      if (ec || closed_) break;
+      if (in_ != nullptr) {
+        reading_idle_ = true;
+        idle_sweeps_ = 0;
+        SWITCHYARD_READ_SOME(socket_, *in_, ec);
+        reading_idle_ = false;
+        // The sweeper's cancel may cross a read that already completed: bytes are here.
+        if (std::exchange(reclaim_buffer_, false) && ec == net::error::operation_aborted) {
+          worker_.GiveBuffer(std::move(in_));
+          ec = {};
+        }
+      }
+      if (!ec && !closed_ && in_ == nullptr) {
+        // Without a buffer, a stream or a nested frame.
+        const net::mutable_buffer peek(&worker_.peek_byte(), 1);
+        co_await socket_.async_receive(peek, io::Socket::message_peek, AwaitInto(ec));
+      }
+      if (ec || closed_) break;  // eof: the client closed its idle connection
     }
-    if (!co_await ReadRequestHead()) break;
+    // Most heads arrive in one read: parsed here, without a nested coroutine.
+    const HeadProgress progress = BeginRequestHead();
+    if (progress != HeadProgress::kComplete && !co_await ReadRequestHead(progress)) break;
+    if (requests_served_ < 2) ++requests_served_;
     PrepareStream();
     proxy::Stream& stream = exchange_->stream;
     const proxy::StreamResult result = co_await stream.Run(*this);
@@ -131,14 +162,14 @@ io::Awaitable<void> Http1Connection::Run(std::shared_ptr<Http1Connection> self) 
     // An unread request body makes the connection unusable for the next request.
     const bool close = result.close || exchange_->response_close || !exchange_->parser->is_done();
     // Unpins the snapshot: an idle connection must not keep an old config alive.
-    ReleaseExchange();
+    ReleaseExchange(/*keep_buffer=*/requests_served_ >= 2);
     if (close) break;
   }
   Close();
-  ReleaseExchange();
+  ReleaseExchange(/*keep_buffer=*/false);
 }
 
-io::Awaitable<bool> Http1Connection::ReadRequestHead() {
+Http1Connection::HeadProgress Http1Connection::BeginRequestHead() {
   const ServerOptions& options = worker_.options();
   // Pipelined bytes are already here: the headers deadline runs from now. Otherwise Run's
   // idle wait armed kNextRequest, which becomes kRequestHeaders at the first byte.
@@ -148,30 +179,35 @@ io::Awaitable<bool> Http1Connection::ReadRequestHead() {
   if (in_ == nullptr) in_ = worker_.TakeBuffer();
   exchange_ = worker_.TakeExchange();
   exchange_->ResetConnectionState();
-  http::RequestParser& parser =
-      exchange_->parser.emplace(options.limits, exchange_->stream.context().headers);
-  for (;;) {
-    if (in_->size() > 0) {
-      error_code ec;
-      const size_t n = parser.Feed(io::Readable(*in_), ec);
-      in_->consume(n);
-      if (ec) {
-        LogDebug("client %s: bad request: %s", client_ip_.c_str(), ec.message().c_str());
-        const http::LocalReply reply = ReplyForParseFailure(parser.failure());
-        Expect(Wait::kWriteReply, options.idle_timeout);
-        co_await SendLocalReply(reply, {}, /*close=*/true);
-        co_return false;
-      }
-      if (parser.is_header_done()) {
-        wait_ = Wait::kNothing;
-        deadline_ = time::MonotonicTime::max();
-        co_return true;
-      }
-      // Part of a head is here: the headers deadline runs from its first byte.
-      if (wait_ == Wait::kNextRequest) {
-        Expect(Wait::kRequestHeaders, options.request_headers_timeout);
-      }
-    }
+  exchange_->parser.emplace(options.limits, exchange_->stream.context().headers);
+  return FeedRequestHead();
+}
+
+Http1Connection::HeadProgress Http1Connection::FeedRequestHead() {
+  if (in_->size() == 0) return HeadProgress::kNeedMore;
+  http::RequestParser& parser = *exchange_->parser;
+  error_code ec;
+  const size_t n = parser.Feed(io::Readable(*in_), ec);
+  in_->consume(n);
+  if (ec) {
+    LogDebug("client %s: bad request: %s", client_ip_.c_str(), ec.message().c_str());
+    return HeadProgress::kFailed;
+  }
+  if (parser.is_header_done()) {
+    wait_ = Wait::kNothing;
+    deadline_ = time::MonotonicTime::max();
+    return HeadProgress::kComplete;
+  }
+  // Part of a head is here: the headers deadline runs from its first byte.
+  if (wait_ == Wait::kNextRequest) {
+    Expect(Wait::kRequestHeaders, worker_.options().request_headers_timeout);
+  }
+  return HeadProgress::kNeedMore;
+}
+
+io::Awaitable<bool> Http1Connection::ReadRequestHead(HeadProgress progress) {
+  const ServerOptions& options = worker_.options();
+  while (progress == HeadProgress::kNeedMore) {
     error_code ec;
     SWITCHYARD_READ_SOME(socket_, *in_, ec);
     if (ec) {
@@ -183,7 +219,15 @@ io::Awaitable<bool> Http1Connection::ReadRequestHead() {
       }
       co_return false;
     }
+    progress = FeedRequestHead();
   }
+  if (progress == HeadProgress::kFailed) {
+    const http::LocalReply reply = ReplyForParseFailure(exchange_->parser->failure());
+    Expect(Wait::kWriteReply, options.idle_timeout);
+    co_await SendLocalReply(reply, {}, /*close=*/true);
+    co_return false;
+  }
+  co_return true;
 }
 
 void Http1Connection::PrepareStream() {
@@ -204,14 +248,14 @@ void Http1Connection::PrepareStream() {
   exchange_->response_close = exchange_->client_close;
 }
 
-void Http1Connection::ReleaseExchange() {
+void Http1Connection::ReleaseExchange(bool keep_buffer) {
   if (exchange_ != nullptr) {
     exchange_->stream.Reset();
     exchange_->parser.reset();
     worker_.GiveExchange(exchange_);
     exchange_ = nullptr;
   }
-  if (in_ != nullptr && in_->size() == 0) worker_.GiveBuffer(std::move(in_));
+  if (!keep_buffer && in_ != nullptr && in_->size() == 0) worker_.GiveBuffer(std::move(in_));
 }
 
 io::Awaitable<error_code> Http1Connection::ReadBody(std::string_view& piece, bool& end) {
@@ -286,8 +330,8 @@ void Http1Connection::StartResponse(int status, http::HeaderMap& headers,
   exchange_->response_close = framing.close;
 }
 
-io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool end) {
-  std::array<net::const_buffer, 5> buffers;
+size_t Http1Connection::BodyBuffers(std::string_view piece, bool end,
+                                    std::array<net::const_buffer, 5>& buffers) {
   size_t count = 0;
   if (exchange_->head_pending) buffers[count++] = net::buffer(exchange_->out);
   if (!piece.empty()) {
@@ -296,16 +340,38 @@ io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool
       buffers[count++] = net::buffer(exchange_->chunk_header);
     }
     buffers[count++] = net::buffer(piece.data(), piece.size());
-    if (exchange_->chunk_out)
+    if (exchange_->chunk_out) {
       buffers[count++] = net::buffer(http::kCrlf.data(), http::kCrlf.size());
+    }
   }
   if (end && exchange_->chunk_out) {
     buffers[count++] = net::buffer(http::kLastChunk.data(), http::kLastChunk.size());
   }
-  error_code ec;
-  if (count == 0) co_return ec;
+  return count;
+}
+
+bool Http1Connection::SendBodyNow(std::string_view piece, bool end, error_code& ec) {
+  std::array<net::const_buffer, 5> buffers;
+  const std::span<net::const_buffer> all(buffers.data(), BodyBuffers(piece, end, buffers));
+  if (all.empty()) return true;
+  const size_t sent = io::SendNow(socket_, all, ec);
+  if (!ec && sent < io::TotalSize(all)) {
+    exchange_->body_sent_now = sent;  // SendBody writes the rest
+    return false;
+  }
   exchange_->head_pending = false;
-  co_await net::async_write(socket_, std::span(buffers.data(), count), AwaitInto(ec));
+  return true;
+}
+
+io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool end) {
+  std::array<net::const_buffer, 5> buffers;
+  const std::span<net::const_buffer> rest = io::Skip(
+      std::span(buffers.data(), BodyBuffers(piece, end, buffers)), exchange_->body_sent_now);
+  exchange_->body_sent_now = 0;
+  error_code ec;
+  if (rest.empty()) co_return ec;
+  exchange_->head_pending = false;
+  co_await net::async_write(socket_, rest, AwaitInto(ec));
   co_return ec;
 }
 

@@ -14,6 +14,8 @@
 #ifndef SWITCHYARD_DATAPLANE_SERVER_HTTP1_CONNECTION_H_
 #define SWITCHYARD_DATAPLANE_SERVER_HTTP1_CONNECTION_H_
 
+#include <array>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <optional>
@@ -35,8 +37,7 @@ struct Http1Exchange;
 
 // The hook links the connection into its worker's list for the sweeper: two pointers in
 // the object instead of a list node allocated per connection.
-class Http1Connection final : public std::enable_shared_from_this<Http1Connection>,
-                              public proxy::Downstream,
+class Http1Connection final : public proxy::Downstream,
                               public boost::intrusive::list_base_hook<
                                   boost::intrusive::link_mode<boost::intrusive::normal_link>> {
  public:
@@ -45,8 +46,10 @@ class Http1Connection final : public std::enable_shared_from_this<Http1Connectio
   Http1Connection(const Http1Connection&) = delete;
   Http1Connection& operator=(const Http1Connection&) = delete;
 
-  // Starts serving; the connection keeps itself alive until it closes.
-  void Start();
+  // Starts serving `connection`, which its coroutine owns from now on: it is destroyed
+  // when the connection closes. (A unique owner, not shared_from_this: a control block
+  // and a weak pointer per idle connection are memory the 1.5 KiB cannot spare.)
+  static void Start(std::unique_ptr<Http1Connection> connection);
   // Closes the connection now (worker shutdown).
   void Close();
   // Called by the worker's sweeper every sweep interval.
@@ -59,6 +62,7 @@ class Http1Connection final : public std::enable_shared_from_this<Http1Connectio
   io::Awaitable<error_code> SendInterimHead(int status, http::HeaderMap& headers) override;
   void StartResponse(int status, http::HeaderMap& headers, const http::BodyInfo& body) override;
   io::Awaitable<error_code> SendBody(std::string_view piece, bool end) override;
+  bool SendBodyNow(std::string_view piece, bool end, error_code& ec) override;
   io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,
                                            std::string_view request_id, bool close) override;
   void CancelIo() override;
@@ -66,25 +70,43 @@ class Http1Connection final : public std::enable_shared_from_this<Http1Connectio
 
  private:
   // What the connection itself waits for, outside a stream.
-  enum class Wait {
+  enum class Wait : uint8_t {
     kNothing,
     kNextRequest,     // idle keep-alive connection: close quietly
     kRequestHeaders,  // 408
     kWriteReply,      // a reply the connection sends itself: close
   };
 
-  // The connection's one long-lived coroutine. It holds `self` (the connection keeps
-  // itself alive) and, while idle, suspends directly in a readability wait, so an idle
-  // connection's suspended state is this one small frame.
-  io::Awaitable<void> Run(std::shared_ptr<Http1Connection> self);
-  // Decodes the next request head (bytes are buffered or readable). Returns false when the
-  // connection should close (after answering a bad or late request where HTTP allows it).
-  io::Awaitable<bool> ReadRequestHead();
+  // The connection's one long-lived coroutine; it owns the connection (`self`).
+  //
+  // Between requests it waits in one of two ways. A connection in steady keep-alive use
+  // (it has served more than one request) keeps its read buffer and reads straight into
+  // it: one system call per request, as when every connection held a buffer. Once it has
+  // been idle for a sweep interval or two, the sweeper takes the buffer back
+  // (kReclaimBuffer), and it waits like a new or rarely used connection: a one-byte
+  // MSG_PEEK receive, so its suspended state is this one small frame and a receive
+  // operation. A peek rather than async_wait: Asio 1.74's epoll reactor re-registers the
+  // descriptor (epoll_ctl) for every wait, a system call per request that a receive on an
+  // already registered socket does not make.
+  io::Awaitable<void> Run(std::unique_ptr<Http1Connection> self);
+
+  enum class HeadProgress : uint8_t { kComplete, kNeedMore, kFailed };
+  // Takes a buffer and an exchange for the next request and parses the buffered bytes.
+  HeadProgress BeginRequestHead();
+  // Parses the buffered bytes into the request head.
+  HeadProgress FeedRequestHead();
+  // Reads until the head is complete, or answers a bad or late one (where HTTP allows it).
+  // Returns false when the connection should close.
+  io::Awaitable<bool> ReadRequestHead(HeadProgress progress);
   void PrepareStream();
-  // Gives the exchange back to the worker, and the read buffer when it holds nothing.
-  void ReleaseExchange();
+  // Gives the exchange back to the worker, and the read buffer when it holds nothing and
+  // `keep_buffer` is false.
+  void ReleaseExchange(bool keep_buffer);
 
   void Expect(Wait wait, time::Duration within);
+  // The buffers SendBody writes for `piece`: the pending head, chunk framing, the piece.
+  size_t BodyBuffers(std::string_view piece, bool end,
+                     std::array<boost::asio::const_buffer, 5>& buffers);
 
   Worker& worker_;
   io::Socket socket_;
@@ -97,6 +119,13 @@ class Http1Connection final : public std::enable_shared_from_this<Http1Connectio
   time::MonotonicTime deadline_ = time::MonotonicTime::max();
   Wait timed_out_ = Wait::kNothing;
   bool closed_ = false;
+  // Requests served, saturating: from the second on the buffer is kept between requests.
+  uint8_t requests_served_ = 0;
+  // A read into the kept buffer is waiting for the next request; the sweeps it has seen.
+  bool reading_idle_ = false;
+  uint8_t idle_sweeps_ = 0;
+  // The sweeper cancelled that read to take the buffer back.
+  bool reclaim_buffer_ = false;
 };
 
 }  // namespace switchyard::server

@@ -33,6 +33,8 @@ struct Http1Exchange {
   bool head_pending = false;
   bool chunk_out = false;
   bool response_close = false;
+  // Bytes of the next SendBody's buffers that SendBodyNow already wrote.
+  size_t body_sent_now = 0;
 
   void ResetConnectionState() {
     request_body = {};
@@ -42,6 +44,7 @@ struct Http1Exchange {
     head_pending = false;
     chunk_out = false;
     response_close = false;
+    body_sent_now = 0;
   }
 };
 

@@ -172,7 +172,7 @@ void Worker::Accept() {
     }
     boost::system::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-    std::make_shared<Http1Connection>(*this, std::move(socket))->Start();
+    Http1Connection::Start(std::make_unique<Http1Connection>(*this, std::move(socket)));
     if (connections_.size() < options_.max_connections_per_worker) Accept();
   });
 }

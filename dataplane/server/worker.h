@@ -63,6 +63,10 @@ class Worker final : public config::ConfigSink {
   std::unique_ptr<boost::beast::flat_buffer> TakeBuffer();
   void GiveBuffer(std::unique_ptr<boost::beast::flat_buffer> buffer);
 
+  // Where idle connections' readability peeks write the byte they peek at (MSG_PEEK leaves
+  // it in the socket, so the many idle connections can share one scratch byte).
+  char& peek_byte() { return peek_byte_; }
+
   // Connections register while open so the sweeper can enforce their deadlines.
   void Register(Http1Connection& connection);
   void Unregister(Http1Connection& connection);
@@ -88,6 +92,7 @@ class Worker final : public config::ConfigSink {
   std::vector<std::unique_ptr<boost::beast::flat_buffer>> free_buffers_;
   boost::intrusive::list<Http1Connection, boost::intrusive::constant_time_size<true>> connections_;
   bool stopping_ = false;
+  char peek_byte_ = 0;
   // Only this worker's thread does I/O on its sockets, so the reactor's per-socket locks
   // are not needed; posting from other threads stays safe (the scheduler keeps its lock).
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};

@@ -8,6 +8,7 @@
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/http/serializer.h"
 #include "dataplane/io/read_some.h"
+#include "dataplane/io/send_now.h"
 
 namespace switchyard::upstream {
 namespace {
@@ -81,10 +82,9 @@ io::Awaitable<error_code> UpstreamRequest::Connect() {
   co_return error_code{};
 }
 
-io::Awaitable<error_code> UpstreamRequest::SendHead(std::string_view method,
-                                                    std::string_view target,
-                                                    const http::HeaderMap& headers,
-                                                    const http::BodyInfo& body) {
+bool UpstreamRequest::SendHeadNow(std::string_view method, std::string_view target,
+                                  const http::HeaderMap& headers, const http::BodyInfo& body,
+                                  error_code& ec) {
   http::BodyFraming framing = http::BodyFraming::kNone;
   if (body.has_body) {
     framing = body.length_known ? http::BodyFraming::kContentLength : http::BodyFraming::kChunked;
@@ -96,9 +96,9 @@ io::Awaitable<error_code> UpstreamRequest::SendHead(std::string_view method,
   parser_.reset();
   head_.clear();
   http::AppendRequestHead(head_, method, target, headers, framing, body.length);
-  error_code ec;
-  co_await net::async_write(connection_->socket, net::buffer(head_), AwaitInto(ec));
-  co_return ec;
+  const std::array<net::const_buffer, 1> buffers = {net::buffer(head_)};
+  head_sent_ = io::SendNow(connection_->socket, buffers, ec);
+  return ec || head_sent_ == head_.size();
 }
 
 io::Awaitable<error_code> UpstreamRequest::SendBody(std::string_view piece) {
@@ -126,58 +126,67 @@ io::Awaitable<error_code> UpstreamRequest::EndBody() {
   co_return ec;
 }
 
-io::Awaitable<error_code> UpstreamRequest::ReadHead(http::HeaderMap& headers, bool head_request,
-                                                    ResponseHeadInfo& head, bool& received_any) {
-  UpstreamConnection& up = *connection_;
+void UpstreamRequest::BeginHead(http::HeaderMap& headers, bool head_request) {
+  head_request_ = head_request;
   parser_.emplace(limits_, headers);
   if (head_request) parser_->skip(true);
-  error_code ec;
-  for (;;) {
-    if (up.buffer.size() > 0) {
-      const size_t n = parser_->Feed(io::Readable(up.buffer), ec);
-      up.buffer.consume(n);
-      if (ec) co_return ec;
-      if (parser_->is_header_done()) break;
-      if (n > 0) continue;
-    }
-    SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
-    if (ec) co_return ec;
-    received_any = true;
-  }
-  head.status = parser_->status();
-  head.version = parser_->version();
-  if (head.status < 200) co_return ec;
-  head.closes = http::ClientWantsClose(headers, head.version);
-  head.body = ResponseBody(*parser_, head_request);
-  until_close_ = parser_->framing() == http::BodyFraming::kUntilClose;
-  closes_ = head.closes;
-  body_consumed_ = 0;
-  co_return ec;
 }
 
-io::Awaitable<error_code> UpstreamRequest::ReadBody(std::string_view& piece, bool& end) {
+bool UpstreamRequest::ParseHead(ResponseHeadInfo& head, error_code& ec) {
+  boost::beast::flat_buffer& buffer = connection_->buffer;
+  while (buffer.size() > 0) {
+    const size_t n = parser_->Feed(io::Readable(buffer), ec);
+    buffer.consume(n);
+    if (ec) return true;
+    if (parser_->is_header_done()) {
+      head.status = parser_->status();
+      head.version = parser_->version();
+      if (head.status < 200) return true;
+      head.closes = http::ClientWantsClose(parser_->headers(), head.version);
+      head.body = ResponseBody(*parser_, head_request_);
+      until_close_ = parser_->framing() == http::BodyFraming::kUntilClose;
+      closes_ = head.closes;
+      body_consumed_ = 0;
+      return true;
+    }
+    if (n == 0) break;
+  }
+  // The parser refuses a head over its limit long before this, but never read past it.
+  if (buffer.size() >= buffer.max_size()) {
+    ec = net::error::no_buffer_space;
+    return true;
+  }
+  return false;
+}
+
+bool UpstreamRequest::NextBufferedBodyPiece(std::string_view& piece, bool& end, error_code& ec) {
   UpstreamConnection& up = *connection_;
   up.buffer.consume(body_consumed_);
   body_consumed_ = 0;
   piece = {};
-  error_code ec;
   for (;;) {
     if (parser_->is_done()) {
       end = true;
-      co_return ec;
+      return true;
     }
-    if (up.buffer.size() > 0) {
-      const size_t n = parser_->Feed(io::Readable(up.buffer), ec);
-      if (ec) co_return ec;
-      piece = parser_->TakeBody();
-      if (!piece.empty()) {
-        body_consumed_ = n;  // the piece points into the buffer until the next call
-        end = parser_->is_done();
-        co_return ec;
-      }
-      up.buffer.consume(n);
-      if (n > 0) continue;
+    if (up.buffer.size() == 0) return false;
+    const size_t n = parser_->Feed(io::Readable(up.buffer), ec);
+    if (ec) return true;
+    piece = parser_->TakeBody();
+    if (!piece.empty()) {
+      body_consumed_ = n;  // the piece points into the buffer until the next call
+      end = parser_->is_done();
+      return true;
     }
+    up.buffer.consume(n);
+    if (n == 0) return false;
+  }
+}
+
+io::Awaitable<error_code> UpstreamRequest::ReadBody(std::string_view& piece, bool& end) {
+  UpstreamConnection& up = *connection_;
+  error_code ec;
+  while (!NextBufferedBodyPiece(piece, end, ec)) {
     SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
     if (ec == net::error::eof && until_close_) {
       parser_->put_eof(ec);
@@ -188,6 +197,7 @@ io::Awaitable<error_code> UpstreamRequest::ReadBody(std::string_view& piece, boo
     }
     if (ec) co_return ec;
   }
+  co_return ec;
 }
 
 void UpstreamRequest::Cancel() {

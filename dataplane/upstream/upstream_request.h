@@ -10,15 +10,19 @@
 #ifndef SWITCHYARD_DATAPLANE_UPSTREAM_UPSTREAM_REQUEST_H_
 #define SWITCHYARD_DATAPLANE_UPSTREAM_UPSTREAM_REQUEST_H_
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "boost/asio/write.hpp"
 #include "dataplane/http/body_info.h"
 #include "dataplane/http/header_map.h"
 #include "dataplane/http/message_parser.h"
 #include "dataplane/io/io_types.h"
+#include "dataplane/io/read_some.h"
 #include "dataplane/runtime/runtime_config.h"
 #include "dataplane/time/clock.h"
 #include "dataplane/upstream/connection_pool.h"
@@ -65,23 +69,53 @@ class UpstreamRequest {
   // then be retried on a new one).
   bool reused() const { return connection_ != nullptr && connection_->reused; }
 
-  // Sends the request head with framing for `body`.
-  io::Awaitable<boost::system::error_code> SendHead(std::string_view method,
-                                                    std::string_view target,
-                                                    const http::HeaderMap& headers,
-                                                    const http::BodyInfo& body);
-  // Sends a piece of the request body, framed as SendHead announced; EndBody after the
+  // Sends the request head with framing for `body`, in two steps so that the usual case
+  // needs no asynchronous operation (io/send_now.h): SendHeadNow writes what the socket
+  // takes at once and returns true when that was all of it (or `ec` says it failed);
+  // otherwise AsyncSendRestOfHead writes the rest, completing with (error_code, bytes).
+  bool SendHeadNow(std::string_view method, std::string_view target, const http::HeaderMap& headers,
+                   const http::BodyInfo& body, boost::system::error_code& ec);
+  template <typename CompletionToken>
+  auto AsyncSendRestOfHead(CompletionToken&& token) {
+    return boost::asio::async_write(connection_->socket, boost::asio::buffer(head_) + head_sent_,
+                                    std::forward<CompletionToken>(token));
+  }
+  // Sends a piece of the request body, framed as AsyncSendHead announced; EndBody after the
   // last piece.
   io::Awaitable<boost::system::error_code> SendBody(std::string_view piece);
   io::Awaitable<boost::system::error_code> EndBody();
 
-  // Reads the next response head into `headers`: a 1xx (the caller relays it and calls
-  // again) or the final one. `received_any` tells whether any byte arrived.
-  io::Awaitable<boost::system::error_code> ReadHead(http::HeaderMap& headers, bool head_request,
-                                                    ResponseHeadInfo& head, bool& received_any);
+  // Reads a response head in steps that need no coroutine frame of their own:
+  //
+  //   upstream.BeginHead(headers, head_request);
+  //   while (!upstream.ParseHead(head, ec)) {
+  //     const size_t got = co_await upstream.AsyncReceive(token_into_ec);
+  //     upstream.Received(got);
+  //     if (ec) break;
+  //   }
+  //
+  // BeginHead starts a head (again after each 1xx, which the caller relays) and records
+  // its fields into `headers`. ParseHead parses what is buffered: true once the head is
+  // complete (a 1xx or the final one) or `ec` says why it cannot be. AsyncReceive reads
+  // once into the connection's buffer, completing with (error_code, bytes); Received
+  // keeps those bytes.
+  void BeginHead(http::HeaderMap& headers, bool head_request);
+  bool ParseHead(ResponseHeadInfo& head, boost::system::error_code& ec);
+  template <typename CompletionToken>
+  auto AsyncReceive(CompletionToken&& token) {
+    boost::beast::flat_buffer& buffer = connection_->buffer;
+    const size_t room = std::min(buffer.max_size() - buffer.size(), io::kReadChunk);
+    return connection_->socket.async_read_some(buffer.prepare(room),
+                                               std::forward<CompletionToken>(token));
+  }
+  void Received(size_t bytes) { connection_->buffer.commit(bytes); }
+
   // The next piece of the response body (valid until the next call); `end` once the body
   // is complete (the last piece may come with it).
   io::Awaitable<boost::system::error_code> ReadBody(std::string_view& piece, bool& end);
+  // ReadBody from what is already buffered, without a coroutine: true when it produced a
+  // result (a piece, the end, or an error in `ec`), false when ReadBody must read.
+  bool NextBufferedBodyPiece(std::string_view& piece, bool& end, boost::system::error_code& ec);
 
   // Cancels pending operations (a deadline passed); they complete with an error.
   void Cancel();
@@ -106,8 +140,11 @@ class UpstreamRequest {
   bool chunked_ = false;
   bool until_close_ = false;
   bool closes_ = false;
+  bool head_request_ = false;
   size_t body_consumed_ = 0;
+  // The request head, and how much of it SendHeadNow wrote.
   std::string head_;
+  size_t head_sent_ = 0;
   std::string chunk_header_;
 };
 

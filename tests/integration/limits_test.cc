@@ -164,6 +164,43 @@ TEST_F(LimitsTest, IdleKeepAliveConnectionIsClosedSilently) {
   EXPECT_GE(elapsed, milliseconds(800));
 }
 
+// A connection in steady keep-alive use keeps its read buffer between requests and gives
+// it back after 50 to 100 ms of idleness (Http1Connection::Run); both ways of waiting must
+// end at the idle timeout.
+TEST_F(LimitsTest, BusyThenIdleConnectionIsClosedSilently) {
+  ASSERT_NO_FATAL_FAILURE(StartDefault({"--idle_timeout=1s"}));
+  RawClient client = Connect();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client.RoundTrip(SimpleGet("/")).ok());
+  const auto start = Clock::now();
+  const RawClient::CloseResult closed = client.WaitForClose(seconds(6));
+  EXPECT_TRUE(closed.closed) << "idle connection not closed";
+  EXPECT_TRUE(closed.data.empty()) << "idle close sent bytes: " << closed.data;
+  EXPECT_GE(Clock::now() - start, milliseconds(800));
+}
+
+// The next request after the buffer went back, split across reads and with a second one
+// pipelined behind it, and the next right away (the kept-buffer wait) after that.
+TEST_F(LimitsTest, ConnectionServesAfterGivingItsBufferBack) {
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
+  RawClient client = Connect();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(client.RoundTrip(SimpleGet("/warm")).ok());
+  std::this_thread::sleep_for(milliseconds(300));
+  const std::string two = SimpleGet("/a") + SimpleGet("/b");
+  ASSERT_TRUE(client.Send(two.substr(0, 7)));
+  std::this_thread::sleep_for(milliseconds(200));
+  ASSERT_TRUE(client.Send(two.substr(7)));
+  const Response a = client.ReadResponse();
+  const Response b = client.ReadResponse();
+  ASSERT_TRUE(a.ok()) << a.DebugString();
+  ASSERT_TRUE(b.ok()) << b.DebugString();
+  const Response c = client.RoundTrip(SimpleGet("/c"));
+  ASSERT_TRUE(c.ok()) << c.DebugString();
+  ASSERT_EQ(backend_->request_count(), 5u);
+  EXPECT_EQ(backend_->requests().at(2).target, "/a");
+  EXPECT_EQ(backend_->requests().at(3).target, "/b");
+  EXPECT_EQ(backend_->requests().at(4).target, "/c");
+}
+
 TEST_F(LimitsTest, ConnectionThatNeverSendsIsClosed) {
   ASSERT_NO_FATAL_FAILURE(StartDefault({"--idle_timeout=1s", "--request_headers_timeout=1s"}));
   RawClient client = Connect();
