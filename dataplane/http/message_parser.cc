@@ -168,9 +168,15 @@ void MessageParser<kIsRequest>::on_response_impl(int status, string_view /*reaso
 template <bool kIsRequest>
 void MessageParser<kIsRequest>::on_field_impl(beast_http::field field, string_view name,
                                               string_view value, error_code& ec) {
-  if (header_done_) return;  // chunked trailer fields are not forwarded
   if (fields_seen_++ >= limits_.max_headers) {
     Fail(ParseFailure::kTooManyHeaders, ec);
+    return;
+  }
+  if (header_done_) {  // a trailer field of a chunked body: for phases, never framing
+    if (trailers_ != nullptr) {
+      trailers_->Add(std::string_view(name.data(), name.size()),
+                     std::string_view(value.data(), value.size()));
+    }
     return;
   }
   if constexpr (kIsRequest) {

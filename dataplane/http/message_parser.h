@@ -80,6 +80,14 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   // of the message. On error, failure() says why; `need_more` is not an error.
   size_t Feed(std::string_view data, boost::beast::error_code& ec);
 
+  // Where the trailer fields of a chunked body go (cleared now); without this call they
+  // are parsed and dropped. Counted against max_headers together with the head's fields.
+  // `trailers` must outlive the parser.
+  void set_trailers(HeaderMap* trailers) {
+    trailers_ = trailers;
+    if (trailers_ != nullptr) trailers_->clear();
+  }
+
   // The body piece found by the last Feed (empty if none) and clears it.
   std::string_view TakeBody() {
     std::string_view b = body_piece_;
@@ -128,6 +136,7 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   int status_ = 0;
   int version_ = 11;
   HeaderMap& headers_;
+  HeaderMap* trailers_ = nullptr;
   BodyFraming framing_ = BodyFraming::kNone;
   uint64_t content_length_ = 0;
   uint32_t fields_seen_ = 0;  // including dropped ones

@@ -13,6 +13,8 @@ struct Parsed {
   ParseFailure failure = ParseFailure::kNone;
   BodyFraming framing = BodyFraming::kNone;
   std::string body;
+  HeaderMap headers;
+  HeaderMap trailers;
   bool done = false;
 };
 
@@ -23,6 +25,8 @@ Parsed Parse(std::string bytes, const ParserLimits& limits = {}, bool head_respo
   MessageParser<kIsRequest> parser(limits, headers);
   if (head_response) parser.skip(true);
   Parsed result;
+  HeaderMap trailers;
+  parser.set_trailers(&trailers);
   boost::beast::error_code ec;
   while (!bytes.empty() && !parser.is_done()) {
     const size_t n = parser.Feed(bytes, ec);
@@ -35,6 +39,8 @@ Parsed Parse(std::string bytes, const ParserLimits& limits = {}, bool head_respo
     if (n == 0) break;  // needs more than we have
   }
   result.ok = true;
+  result.headers = headers;
+  result.trailers = trailers;
   result.framing = parser.framing();
   result.done = parser.is_done();
   return result;
@@ -72,14 +78,44 @@ TEST(RequestParserTest, ContentLengthBody) {
   EXPECT_TRUE(p.done);
 }
 
-TEST(RequestParserTest, ChunkedBodyIsDechunkedAndTrailersDropped) {
+TEST(RequestParserTest, ChunkedBodyIsDechunkedAndTrailersKeptApart) {
   const Parsed p = Parse<true>(
       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-Trailer: 1\r\n\r\n");
+      "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-Trailer: 1\r\nX-Checksum: abc\r\n\r\n");
   ASSERT_TRUE(p.ok);
   EXPECT_EQ(p.framing, BodyFraming::kChunked);
   EXPECT_EQ(p.body, "abcde");
   EXPECT_TRUE(p.done);
+  // Trailers never join the head (they are not framing and were not there when it was
+  // routed); they go to the trailer map for phases.
+  EXPECT_EQ(p.headers.Get("x-trailer"), nullptr);
+  EXPECT_EQ(p.trailers.size(), 2u);
+  ASSERT_NE(p.trailers.Get("x-trailer"), nullptr);
+  EXPECT_EQ(*p.trailers.Get("x-trailer"), "1");
+  ASSERT_NE(p.trailers.Get("x-checksum"), nullptr);
+  EXPECT_EQ(*p.trailers.Get("x-checksum"), "abc");
+}
+
+TEST(RequestParserTest, TrailerFieldsCountAgainstTheFieldLimit) {
+  const std::string head =
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n";
+  const Parsed under = Parse<true>(head + "0\r\nA: 1\r\n\r\n", {.max_headers = 3});
+  EXPECT_TRUE(under.ok);
+  EXPECT_EQ(under.trailers.size(), 1u);
+  const Parsed over = Parse<true>(head + "0\r\nA: 1\r\nB: 2\r\n\r\n", {.max_headers = 3});
+  EXPECT_FALSE(over.ok);
+  EXPECT_EQ(over.failure, ParseFailure::kTooManyHeaders);
+}
+
+TEST(ResponseParserTest, ChunkedTrailersAreKeptApart) {
+  const Parsed p = Parse<false>(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "2\r\nok\r\n0\r\nGrpc-Status: 0\r\n\r\n");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.body, "ok");
+  EXPECT_EQ(p.headers.Get("grpc-status"), nullptr);
+  ASSERT_NE(p.trailers.Get("grpc-status"), nullptr);
+  EXPECT_EQ(*p.trailers.Get("grpc-status"), "0");
 }
 
 struct BadRequestCase {

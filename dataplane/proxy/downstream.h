@@ -29,6 +29,10 @@ class Downstream {
   // failed, the read was cancelled, or the body was malformed (body_malformed()).
   virtual io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) = 0;
   virtual bool body_malformed() const = 0;
+  // Trailer fields that followed the request body (HTTP/1.1 chunked trailers), complete
+  // once ReadBody returned `end`; empty when there were none. For phases (the stream runs
+  // OnRequestTrailers); they are not forwarded upstream.
+  virtual http::HeaderMap& request_trailers() = 0;
 
   // Sends an informational (1xx) head now. A codec whose client cannot take one (an
   // HTTP/1.0 client) drops it.

@@ -51,7 +51,8 @@ class Phase {
                                     bool /*end_of_body*/) const {
     return PhaseStatus::kContinue;
   }
-  // Trailers after the request body, when the protocol carries them (HTTP/2, gRPC).
+  // Trailers after the request body, when there are any (HTTP/1.1 chunked trailers; HTTP/2
+  // and gRPC later). Runs once, after the last body piece; trailers are not forwarded.
   virtual PhaseStatus OnRequestTrailers(RequestContext& /*ctx*/,
                                         http::HeaderMap& /*trailers*/) const {
     return PhaseStatus::kContinue;
@@ -66,8 +67,9 @@ class Phase {
   virtual PhaseStatus OnResponseHeaders(RequestContext& /*ctx*/, ResponseHead& /*head*/) const {
     return PhaseStatus::kContinue;
   }
-  // Trailers after the response body, when the protocol carries them. The response has
-  // begun, so kStop here only cuts the response.
+  // Trailers after the response body, when there are any (HTTP/1.1 chunked trailers), before
+  // the body's end goes to the client. The response has begun, so kStop here only cuts it
+  // (the request ends as kCutByPhase). Trailers are not forwarded.
   virtual PhaseStatus OnResponseTrailers(RequestContext& /*ctx*/,
                                          http::HeaderMap& /*trailers*/) const {
     return PhaseStatus::kContinue;

@@ -14,6 +14,8 @@ std::string_view StreamEndName(StreamEnd end) {
       return "client_gone";
     case StreamEnd::kUpstreamFailed:
       return "upstream_failed";
+    case StreamEnd::kCutByPhase:
+      return "cut_by_phase";
   }
   return "unknown";
 }

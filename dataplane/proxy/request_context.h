@@ -30,6 +30,7 @@ enum class StreamEnd {
                     // response head became a 4xx/5xx)
   kClientGone,      // the client reset or went away before the response was complete
   kUpstreamFailed,  // the upstream failed after the response head: the client saw a cut body
+  kCutByPhase,      // a phase stopped at the response trailers: the client saw a cut body
 };
 
 std::string_view StreamEndName(StreamEnd end);

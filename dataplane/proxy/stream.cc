@@ -130,6 +130,12 @@ PhaseStatus Stream::RunHook(Hook hook, size_t from, size_t& at) {
       return phases_.Run(from, at,
                          [this, &head](const Phase& p) { return p.OnResponseHeaders(ctx_, head); });
     }
+    case Hook::kResponseTrailers: {
+      http::HeaderMap& trailers = upstream_.response_trailers();
+      return phases_.Run(from, at, [this, &trailers](const Phase& p) {
+        return p.OnResponseTrailers(ctx_, trailers);
+      });
+    }
   }
   return PhaseStatus::kStop;
 }
@@ -339,6 +345,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     bool end = !head.body.has_body;
     bool upstream_failed = false;
     bool client_failed = false;
+    bool cut_by_phase = false;
     if (end) {
       std::string_view nothing;
       if (!downstream.SendBodyNow(nothing, true, ec)) {
@@ -355,6 +362,18 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         upstream_failed = true;
         break;
       }
+      // Trailers (HTTP/1.1 chunked trailers) are for phases; they are not forwarded. Run
+      // before the last piece goes out, so that stopping can still cut the response.
+      if (end && !upstream_.response_trailers().empty()) {
+        status = RunHook(Hook::kResponseTrailers, 0, at);
+        if (status == PhaseStatus::kPending) {
+          status = co_await CompletePending(Hook::kResponseTrailers, at);
+        }
+        if (status != PhaseStatus::kContinue) {
+          cut_by_phase = true;
+          break;
+        }
+      }
       if (!downstream.SendBodyNow(piece, end, ec)) {
         ec = co_await downstream.SendBody(piece, end);
       }
@@ -365,10 +384,10 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       ctx.record.response_body_bytes += piece.size();
       Expect(Wait::kStreamProgress, stream_idle_);
     }
-    if (upstream_failed || client_failed) {
+    if (upstream_failed || client_failed || cut_by_phase) {
       // Mid-response: no local reply is possible; closing tells the client the body is cut.
       LogDebug("request %s: response stream failed: %s", ctx.request_id.c_str(),
-               ec.message().c_str());
+               cut_by_phase ? "a phase stopped at the trailers" : ec.message().c_str());
       if (pump_running_) {
         co_await StopPump();
       }
@@ -376,6 +395,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
           upstream_failed ? upstream::EndpointOutcome::kReset : upstream::EndpointOutcome::kSuccess,
           false, 0);
       upstream_active_ = false;
+      if (cut_by_phase) co_return End(StreamEnd::kCutByPhase, true);
       co_return End(upstream_failed ? StreamEnd::kUpstreamFailed : StreamEnd::kClientGone, true);
     }
 
@@ -389,6 +409,19 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     upstream_active_ = false;
     co_return End(StreamEnd::kCompleted, pump_was_running);
   }
+}
+
+template <typename HookFn>
+io::Awaitable<PhaseStatus> Stream::RunPumpHook(HookFn hook) {
+  ctx_.waiter = &pump_wait_;
+  size_t at = 0;
+  PhaseStatus status = phases_.Run(0, at, hook);
+  while (status == PhaseStatus::kPending) {
+    const std::optional<PhaseStatus> resumed = co_await pump_wait_.Wait();
+    if (!resumed.has_value() || *resumed != PhaseStatus::kContinue) co_return PhaseStatus::kStop;
+    status = phases_.Run(at + 1, at, hook);
+  }
+  co_return status;
 }
 
 io::Awaitable<void> Stream::PumpRequestBody() {
@@ -408,25 +441,22 @@ io::Awaitable<void> Stream::PumpRequestBody() {
       stopped = true;
       break;
     }
-    ctx.waiter = &pump_wait_;
-    size_t at = 0;
-    PhaseStatus status =
-        phases_.Run(0, at, [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
-    while (status == PhaseStatus::kPending) {
-      const std::optional<PhaseStatus> resumed = co_await pump_wait_.Wait();
-      if (!resumed.has_value() || *resumed != PhaseStatus::kContinue) {
-        status = PhaseStatus::kStop;
-        break;
-      }
-      status =
-          phases_.Run(at + 1, at, [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); });
-    }
-    if (status != PhaseStatus::kContinue) {
+    const auto on_body = [&](const Phase& p) { return p.OnRequestBody(ctx, piece, end); };
+    if (co_await RunPumpHook(on_body) != PhaseStatus::kContinue) {
       stopped = true;
       pump_stopped_by_phase_ = true;
       break;
     }
     ec = co_await upstream_.SendBody(piece);
+  }
+  // Trailers (HTTP/1.1 chunked trailers) are for phases; they are not forwarded.
+  if (!ec && end && !stopped && !downstream_->request_trailers().empty()) {
+    http::HeaderMap& trailers = downstream_->request_trailers();
+    const auto on_trailers = [&](const Phase& p) { return p.OnRequestTrailers(ctx, trailers); };
+    if (co_await RunPumpHook(on_trailers) != PhaseStatus::kContinue) {
+      stopped = true;
+      pump_stopped_by_phase_ = true;
+    }
   }
   if (!ec && end && !stopped) {
     ec = co_await upstream_.EndBody();

@@ -76,7 +76,7 @@ class Stream {
     kStreamProgress,  // a body transfer stalled: 408 if no response began, else cut
     kBodyRate,        // the request body is slower than the route's minimum rate: 408
   };
-  enum class Hook { kRequestHeaders, kChooseUpstream, kResponseHeaders };
+  enum class Hook { kRequestHeaders, kChooseUpstream, kResponseHeaders, kResponseTrailers };
 
   time::MonotonicTime Now() const { return services_.clock.Now(); }
   void Expect(Wait wait, time::Duration within) {
@@ -99,6 +99,10 @@ class Stream {
   io::Awaitable<PhaseStatus> CompletePending(Hook hook, size_t at);
 
   io::Awaitable<void> PumpRequestBody();
+  // Runs a request-body-side hook (`hook(phase)`) on the phases, waiting on the pump's
+  // waiter for pending ones. kStop when one stopped or did not resume.
+  template <typename HookFn>
+  io::Awaitable<PhaseStatus> RunPumpHook(HookFn hook);
   // Ends a running pump and waits for it. Callers check pump_running_ first: a
   // coroutine frame per request just to learn that there is no pump is measurable.
   io::Awaitable<void> StopPump();

@@ -48,6 +48,7 @@ class FakeDownstream final : public Downstream {
     co_return net::error::operation_aborted;
   }
   bool body_malformed() const override { return false; }
+  http::HeaderMap& request_trailers() override { return trailers; }
   io::Awaitable<error_code> SendInterimHead(int, http::HeaderMap&) override {
     co_return error_code{};
   }
@@ -72,6 +73,7 @@ class FakeDownstream final : public Downstream {
   bool ClientReset() override { return reset; }
 
   http::BodyInfo body;
+  http::HeaderMap trailers;
   std::vector<std::string> pieces;
   size_t next_piece = 0;
   bool body_complete = true;
@@ -92,13 +94,23 @@ enum class Behaviour {
   kWaitOnTimer,
   kWaitForever,
   kChooseClusterWithoutRoute,  // a chain that routes its own way: no route, a cluster
+  kStopAtResponseTrailers,
 };
 
 struct Observed {
   int ends = 0;
   RequestRecord last;
   std::shared_ptr<ResumeHandle> handle;
+  // "name=value;" for each trailer field a trailer hook saw.
+  std::string request_trailers;
+  std::string response_trailers;
 };
+
+std::string Fields(const http::HeaderMap& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) out.append(name).append("=").append(value).append(";");
+  return out;
+}
 
 class TestPhase final : public Phase {
  public:
@@ -109,6 +121,7 @@ class TestPhase final : public Phase {
     switch (behaviour_) {
       case Behaviour::kContinue:
       case Behaviour::kChooseClusterWithoutRoute:
+      case Behaviour::kStopAtResponseTrailers:
         return PhaseStatus::kContinue;
       case Behaviour::kStopWithHeaders:
         ctx.local_reply = {401, "unauthorized", "a key is required"};
@@ -127,6 +140,15 @@ class TestPhase final : public Phase {
         return PhaseStatus::kPending;
     }
     return PhaseStatus::kStop;
+  }
+  PhaseStatus OnRequestTrailers(RequestContext&, http::HeaderMap& trailers) const override {
+    observed_.request_trailers += Fields(trailers);
+    return PhaseStatus::kContinue;
+  }
+  PhaseStatus OnResponseTrailers(RequestContext&, http::HeaderMap& trailers) const override {
+    observed_.response_trailers += Fields(trailers);
+    return behaviour_ == Behaviour::kStopAtResponseTrailers ? PhaseStatus::kStop
+                                                            : PhaseStatus::kContinue;
   }
   PhaseStatus ChooseUpstream(RequestContext& ctx) const override {
     if (behaviour_ == Behaviour::kChooseClusterWithoutRoute) {
@@ -320,6 +342,47 @@ TEST_F(StreamTest, ABodyGoesUpstreamWhenAPhaseChoseAClusterWithoutARoute) {
   EXPECT_EQ(downstream_.response_body, "ok");
   EXPECT_EQ(observed_.ends, 1);
   EXPECT_EQ(observed_.last.request_body_bytes, 5u);
+}
+
+TEST_F(StreamTest, RequestTrailersReachTheTrailerHookOnce) {
+  downstream_.body = {.has_body = true};
+  downstream_.pieces = {"abc"};
+  downstream_.trailers.Add("x-checksum", "c1");
+  Upstream upstream(acceptor_);
+  upstream.response = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  EXPECT_EQ(downstream_.response_status, 200);
+  EXPECT_EQ(observed_.request_trailers, "x-checksum=c1;");
+  EXPECT_EQ(observed_.response_trailers, "");  // the response had none: no hook call
+}
+
+TEST_F(StreamTest, ResponseTrailersReachTheTrailerHookBeforeTheBodyEnds) {
+  Upstream upstream(acceptor_);
+  upstream.response =
+      "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+      "2\r\nok\r\n0\r\ngrpc-status: 0\r\ngrpc-message: fine\r\n\r\n";
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  EXPECT_EQ(downstream_.response_body, "ok");
+  EXPECT_TRUE(downstream_.response_ended);
+  EXPECT_EQ(observed_.response_trailers, "grpc-status=0;grpc-message=fine;");
+  EXPECT_EQ(observed_.last.end, StreamEnd::kCompleted);
+  EXPECT_EQ(observed_.request_trailers, "");
+}
+
+TEST_F(StreamTest, APhaseStoppingAtResponseTrailersCutsTheResponse) {
+  behaviour_ = Behaviour::kStopAtResponseTrailers;
+  Upstream upstream(acceptor_);
+  upstream.response =
+      "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+      "2\r\nok\r\n0\r\ngrpc-status: 13\r\n\r\n";
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunUntilEnded();
+  EXPECT_FALSE(downstream_.response_ended);  // the client never sees the body end
+  EXPECT_TRUE(result_->close);
+  EXPECT_EQ(observed_.ends, 1);
+  EXPECT_EQ(observed_.last.end, StreamEnd::kCutByPhase);
 }
 
 TEST_F(StreamTest, APhaseWaitsOnATimerWithoutBlocking) {

@@ -180,6 +180,7 @@ Http1Connection::HeadProgress Http1Connection::BeginRequestHead() {
   exchange_ = worker_.TakeExchange();
   exchange_->ResetConnectionState();
   exchange_->parser.emplace(options.limits, exchange_->stream.context().headers);
+  exchange_->parser->set_trailers(&exchange_->request_trailers);
   return FeedRequestHead();
 }
 
@@ -287,6 +288,8 @@ io::Awaitable<error_code> Http1Connection::ReadBody(std::string_view& piece, boo
 }
 
 const http::BodyInfo& Http1Connection::request_body() const { return exchange_->request_body; }
+
+http::HeaderMap& Http1Connection::request_trailers() { return exchange_->request_trailers; }
 
 bool Http1Connection::body_malformed() const {
   return exchange_ != nullptr && exchange_->parser.has_value() &&

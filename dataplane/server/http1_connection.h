@@ -59,6 +59,7 @@ class Http1Connection final : public proxy::Downstream,
   const http::BodyInfo& request_body() const override;
   io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) override;
   bool body_malformed() const override;
+  http::HeaderMap& request_trailers() override;
   io::Awaitable<error_code> SendInterimHead(int status, http::HeaderMap& headers) override;
   void StartResponse(int status, http::HeaderMap& headers, const http::BodyInfo& body) override;
   io::Awaitable<error_code> SendBody(std::string_view piece, bool end) override;

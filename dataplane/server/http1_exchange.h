@@ -20,6 +20,8 @@ struct Http1Exchange {
 
   proxy::Stream stream;
   std::optional<http::RequestParser> parser;
+  // Chunked trailer fields of the request, for phases.
+  http::HeaderMap request_trailers;
   // The response head, or a local reply, being written.
   std::string out;
   std::string chunk_header;

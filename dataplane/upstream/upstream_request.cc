@@ -129,6 +129,7 @@ io::Awaitable<error_code> UpstreamRequest::EndBody() {
 void UpstreamRequest::BeginHead(http::HeaderMap& headers, bool head_request) {
   head_request_ = head_request;
   parser_.emplace(limits_, headers);
+  parser_->set_trailers(&response_trailers_);
   if (head_request) parser_->skip(true);
 }
 

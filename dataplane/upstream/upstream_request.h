@@ -109,6 +109,9 @@ class UpstreamRequest {
                                                std::forward<CompletionToken>(token));
   }
   void Received(size_t bytes) { connection_->buffer.commit(bytes); }
+  // The response's trailer fields (HTTP/1.1 chunked trailers), complete once ReadBody
+  // returned `end`.
+  http::HeaderMap& response_trailers() { return response_trailers_; }
 
   // The next piece of the response body (valid until the next call); `end` once the body
   // is complete (the last piece may come with it).
@@ -137,6 +140,7 @@ class UpstreamRequest {
   const runtime::Endpoint* endpoint_ = nullptr;
   EndpointState* endpoint_state_ = nullptr;
   std::optional<http::ResponseParser> parser_;
+  http::HeaderMap response_trailers_;
   bool chunked_ = false;
   bool until_close_ = false;
   bool closes_ = false;

@@ -112,6 +112,45 @@ TEST_F(HttpSemanticsTest, ReadUntilCloseResponseArrivesIntact) {
   EXPECT_TRUE(checker.ok());
 }
 
+// Chunked trailers end the body where they should and go to the phases, not upstream:
+// the backend sees the body and then the next request on the same connection.
+TEST_F(HttpSemanticsTest, RequestTrailersEndTheBodyAndAreNotForwarded) {
+  TestBackend& b = StartWith(Echo, {}, {"--workers=1"});
+  ASSERT_TRUE(started_);
+  RawClient client = Connect();
+  ASSERT_TRUE(
+      client.Send("POST /t HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "3\r\nabc\r\n0\r\nX-Checksum: c1\r\n\r\n"));
+  const Response first = client.ReadResponse();
+  ASSERT_TRUE(first.ok()) << first.DebugString();
+  EXPECT_EQ(first.body, "abc");
+  const Response second = client.RoundTrip(SimpleGet("/after"));
+  ASSERT_TRUE(second.ok()) << second.DebugString();
+  ASSERT_EQ(b.request_count(), 2u);
+  const ReceivedRequest& forwarded = b.requests().at(0);
+  EXPECT_TRUE(forwarded.body_complete);
+  EXPECT_FALSE(forwarded.headers.Has("x-checksum"));
+  EXPECT_EQ(forwarded.raw_head.find("X-Checksum"), std::string::npos);
+  EXPECT_EQ(b.requests().at(1).target, "/after");
+  EXPECT_EQ(b.requests().at(1).connection_id, forwarded.connection_id);
+}
+
+TEST_F(HttpSemanticsTest, ResponseTrailersEndTheBodyAndTheConnectionStaysUsable) {
+  StartWith([](BackendExchange& ex) {
+    ex.Send(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "2\r\nok\r\n0\r\nGrpc-Status: 0\r\n\r\n");
+  });
+  ASSERT_TRUE(started_);
+  RawClient client = Connect();
+  for (int i = 0; i < 3; ++i) {
+    const Response r = client.RoundTrip(SimpleGet("/"));
+    ASSERT_TRUE(r.ok()) << r.DebugString();
+    EXPECT_EQ(r.body, "ok");
+    EXPECT_FALSE(r.headers.Has("grpc-status"));
+  }
+}
+
 TEST_F(HttpSemanticsTest, KeepAliveOnBothSides) {
   TestBackend& b = StartWith(Echo, {}, {"--workers=1"});
   ASSERT_TRUE(started_);
