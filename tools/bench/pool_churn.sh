@@ -145,7 +145,7 @@ sockets() {
 now() { date '+%s.%N'; }
 
 RAW="$PREFIX/raw.tsv"
-printf 'round\tproxy\treq_s\tp50_us\tp99_us\terrors\tnew_per_s\ttime_wait\ttime_wait_window\tupstream_open\n' >"$RAW"
+printf 'round\tproxy\treq_s\tp50_us\tp99_us\terrors\tnew_per_s\tclosed_per_s\ttime_wait\ttime_wait_window\tupstream_open\n' >"$RAW"
 n=${#TARGETS[@]}
 for ((r = 1; r <= ROUNDS; r++)); do
   for ((k = 0; k < n; k++)); do
@@ -171,6 +171,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     t_a="$(now)"
     accepts_a="$(accepts "$status_port")"
     time_wait_a="$(sockets time-wait "$backend_port")"
+    open_a="$(ss -Htn state established "( dport = :$backend_port )" | wc -l)"
     sleep "$DURATION"
     accepts_b="$(accepts "$status_port")"
     t_b="$(now)"
@@ -185,13 +186,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
     declare -A res=()
     for kv in ${line#RESULT }; do res[${kv%%=*}]="${kv#*=}"; done
     # The second status read is itself one accepted connection (on the status port).
+    # Closed = opened in the window less the growth of the established count over it.
     row="$(awk -v req="${res[requests]}" -v dur="${res[duration_us]}" -v a="$accepts_a" \
-      -v b="$accepts_b" -v ta="$t_a" -v tb="$t_b" 'BEGIN {
-        printf "%.0f\t%.2f", (dur > 0 ? req / (dur / 1e6) : 0), (b - a - 1) / (tb - ta) }')"
-    IFS=$'\t' read -r rps new_per_s <<<"$row"
+      -v b="$accepts_b" -v ta="$t_a" -v tb="$t_b" -v oa="$open_a" -v ob="$open_b" 'BEGIN {
+        printf "%.0f\t%.2f\t%.2f", (dur > 0 ? req / (dur / 1e6) : 0), (b - a - 1) / (tb - ta),
+          ((b - a - 1) - (ob - oa)) / (tb - ta) }')"
+    IFS=$'\t' read -r rps new_per_s closed_per_s <<<"$row"
     errs=$((res[errors] + res[non2xx]))
-    printf '%d\t%s\t%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\n' "$r" "$t" "$rps" "${res[p50_us]}" \
-      "${res[p99_us]}" "$errs" "$new_per_s" "$((time_wait_b - time_wait_start))" \
+    printf '%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\n' "$r" "$t" "$rps" "${res[p50_us]}" \
+      "${res[p99_us]}" "$errs" "$new_per_s" "$closed_per_s" "$((time_wait_b - time_wait_start))" \
       "$((time_wait_b - time_wait_a))" "$open_b" >>"$RAW"
     printf 'round %d/%d  %-10s %7s req/s  p99 %7d µs  new upstream %7s/s  TIME_WAIT %5d  open %4d%s\n' \
       "$r" "$ROUNDS" "$t" "$rps" "${res[p99_us]}" "$new_per_s" "$((time_wait_b - time_wait_start))" \
@@ -212,12 +215,12 @@ for proxy in order:
     med[proxy]["errors"] = sum(int(r["errors"]) for r in mine)
 nginx_p99 = med.get("nginx", {}).get("p99_us")
 print(f"{'proxy':<11} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99 ÷ nginx':>11} "
-      f"{'new upstream/s':>14} {'TIME_WAIT':>9} {'in window':>9} {'upstream open':>13} {'errors':>6}")
+      f"{'new upstream/s':>14} {'closed/s':>8} {'TIME_WAIT':>9} {'in window':>9} {'upstream open':>13} {'errors':>6}")
 for proxy in order:
     m = med[proxy]
     ratio = f"{m['p99_us'] / nginx_p99:.2f}" if nginx_p99 else "-"
     print(f"{proxy:<11} {m['req_s']:>8.0f} {m['p50_us'] / 1000:>8.1f} {m['p99_us'] / 1000:>8.1f} "
-          f"{ratio:>11} {m['new_per_s']:>14.2f} {m['time_wait']:>9.0f} {m['time_wait_window']:>9.0f} "
+          f"{ratio:>11} {m['new_per_s']:>14.2f} {m['closed_per_s']:>8.2f} {m['time_wait']:>9.0f} {m['time_wait_window']:>9.0f} "
           f"{m['upstream_open']:>13.0f} {m['errors']:>6d}")
 failed = False
 if "switchyard" in med:
@@ -251,7 +254,9 @@ report="$(
   echo "$table"
   echo
   echo "new upstream/s: the backend's accepted connections during the counted seconds, per"
-  echo "second. TIME_WAIT: sockets toward the backend's port in TIME_WAIT at the end, less"
+  echo "second; closed/s: those less the growth of 'upstream open' over the same seconds (a"
+  echo "pool still growing toward the peak concurrency opens without closing: that is not churn)."
+  echo "TIME_WAIT: sockets toward the backend's port in TIME_WAIT at the end, less"
   echo "those before the load (warm-up included); in window: its change over the counted"
   echo "seconds (new connections on loopback may reuse TIME_WAIT ports, tcp_tw_reuse=$(cat /proc/sys/net/ipv4/tcp_tw_reuse),"
   echo "so both undercount closes). upstream open: the proxy's established connections to the"
