@@ -171,23 +171,21 @@ class TestPhase final : public Phase {
 class StreamTest : public ::testing::Test {
  protected:
   StreamTest() : acceptor_(io_.get_executor(), {net::ip::make_address("127.0.0.1"), 0}) {
-    auto test_phase = std::make_unique<TestPhase>(behaviour_, observed_);
-    test_phase->SetExecutor(io_.get_executor());
-    std::vector<std::unique_ptr<const Phase>> phases;
-    phases.push_back(std::move(test_phase));
-    for (auto& phase : PhaseChain::StandardPhases({})) phases.push_back(std::move(phase));
-    chain_.emplace(std::move(phases));
-    stream_.emplace(io_.get_executor(), *chain_, services_, options_);
+    BuildStream(/*standard_phases=*/true);
     downstream_.stall.emplace(io_.get_executor());
   }
 
-  // Replaces the chain with the test phase alone (no standard phases: nothing routes).
-  void UseOnlyTheTestPhase() {
+  // The test phase first, then the standard phases unless `standard_phases` is false
+  // (then nothing routes).
+  void BuildStream(bool standard_phases) {
     stream_.reset();
     auto test_phase = std::make_unique<TestPhase>(behaviour_, observed_);
     test_phase->SetExecutor(io_.get_executor());
     std::vector<std::unique_ptr<const Phase>> phases;
     phases.push_back(std::move(test_phase));
+    if (standard_phases) {
+      for (auto& phase : PhaseChain::StandardPhases({})) phases.push_back(std::move(phase));
+    }
     chain_.emplace(std::move(phases));
     stream_.emplace(io_.get_executor(), *chain_, services_, options_);
   }
@@ -330,7 +328,7 @@ TEST_F(StreamTest, CompletedRequestRecordsStatusBytesAndTimes) {
 // Route limits apply when there is a route; a phase may choose a cluster without one.
 TEST_F(StreamTest, ABodyGoesUpstreamWhenAPhaseChoseAClusterWithoutARoute) {
   behaviour_ = Behaviour::kChooseClusterWithoutRoute;
-  UseOnlyTheTestPhase();
+  BuildStream(/*standard_phases=*/false);
   downstream_.body = {.has_body = true, .length_known = true, .length = 5};
   downstream_.pieces = {"hello"};
   Upstream upstream(acceptor_);

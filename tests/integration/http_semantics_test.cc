@@ -126,13 +126,15 @@ TEST_F(HttpSemanticsTest, RequestTrailersEndTheBodyAndAreNotForwarded) {
   EXPECT_EQ(first.body, "abc");
   const Response second = client.RoundTrip(SimpleGet("/after"));
   ASSERT_TRUE(second.ok()) << second.DebugString();
-  ASSERT_EQ(b.request_count(), 2u);
-  const ReceivedRequest& forwarded = b.requests().at(0);
+  // requests() returns a copy: keep it, not a reference into a temporary.
+  const std::vector<ReceivedRequest> requests = b.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  const ReceivedRequest& forwarded = requests[0];
   EXPECT_TRUE(forwarded.body_complete);
   EXPECT_FALSE(forwarded.headers.Has("x-checksum"));
   EXPECT_EQ(forwarded.raw_head.find("X-Checksum"), std::string::npos);
-  EXPECT_EQ(b.requests().at(1).target, "/after");
-  EXPECT_EQ(b.requests().at(1).connection_id, forwarded.connection_id);
+  EXPECT_EQ(requests[1].target, "/after");
+  EXPECT_EQ(requests[1].connection_id, forwarded.connection_id);
 }
 
 TEST_F(HttpSemanticsTest, ResponseTrailersEndTheBodyAndTheConnectionStaysUsable) {

@@ -33,6 +33,11 @@ Usage: tools/bench/pool_churn.sh [options]
   --wrk-timeout=SEC   wrk --timeout (default 10): an answer slower than this is a socket
                       error and is left out of the latency histogram, so keep it well
                       above the p99 (1,000 clients on 2 shared cores: 0.1-0.3 s)
+  --cpu-proxy=LIST    taskset -c LIST for the proxy under test (default: not pinned)
+  --cpu-backend=LIST  taskset -c LIST for the backend nginx (default: not pinned)
+  --cpu-wrk=LIST      taskset -c LIST for wrk (default: not pinned); pinning the proxy
+                      apart from wrk and the backend keeps the scheduler's stalls out of
+                      the p99 on a 2-core machine
   --keep              keep the temp prefix (configs, logs)
   -h, --help          this text
 
@@ -58,6 +63,9 @@ SWITCHYARD_MAX_IDLE=""
 SWITCHYARD_FLAGS=""
 NGINX_KEEPALIVE=1024
 WRK_TIMEOUT=10
+CPU_PROXY=""
+CPU_BACKEND=""
+CPU_WRK=""
 KEEP=0
 
 while (($#)); do
@@ -67,7 +75,8 @@ while (($#)); do
     --*=*) name="${arg%%=*}" value="${arg#*=}" ;;
     --keep | -h | --help) name="$arg" value="" ;;
     --connections | --threads | --warmup | --duration | --rounds | --proxies | --switchyard | \
-      --switchyard-max-idle | --switchyard-flags | --nginx-keepalive | --wrk-timeout)
+      --switchyard-max-idle | --switchyard-flags | --nginx-keepalive | --wrk-timeout | \
+      --cpu-proxy | --cpu-backend | --cpu-wrk)
       (($#)) || { echo "pool_churn.sh: $arg needs a value" >&2; exit 2; }
       name="$arg" value="$1"
       shift
@@ -86,6 +95,9 @@ while (($#)); do
     --switchyard-flags) SWITCHYARD_FLAGS="$value" ;;
     --nginx-keepalive) NGINX_KEEPALIVE="$value" ;;
     --wrk-timeout) WRK_TIMEOUT="$value" ;;
+    --cpu-proxy) CPU_PROXY="$value" ;;
+    --cpu-backend) CPU_BACKEND="$value" ;;
+    --cpu-wrk) CPU_WRK="$value" ;;
     --keep) KEEP=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "pool_churn.sh: unknown option $name (see --help)" >&2; exit 2 ;;
@@ -153,19 +165,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
     name="$t-r$r"
     backend_port="$(free_port)"
     status_port="$(free_port)"
-    start_backend "backend-$name" "$backend_port" "$status_port" ""
+    start_backend "backend-$name" "$backend_port" "$status_port" "$CPU_BACKEND"
     case "$t" in
-      nginx) start_nginx_proxy "$name" "$backend_port" 1 "$FDS" "$NGINX_KEEPALIVE" "" ;;
+      nginx) start_nginx_proxy "$name" "$backend_port" 1 "$FDS" "$NGINX_KEEPALIVE" "$CPU_PROXY" ;;
       switchyard)
         # shellcheck disable=SC2086 # --switchyard-flags is a list of flags
-        start_switchyard_proxy "$name" "$SWITCHYARD_BIN" "$backend_port" 1 "" \
+        start_switchyard_proxy "$name" "$SWITCHYARD_BIN" "$backend_port" 1 "$CPU_PROXY" \
           "${SWITCHYARD_MAX_IDLE:+max_idle_connections: $SWITCHYARD_MAX_IDLE}" \
           --max_connections_per_worker=$((CONNECTIONS + 1024)) $SWITCHYARD_FLAGS
         ;;
     esac
     time_wait_start="$(sockets time-wait "$backend_port")"
 
-    start "wrk-$name" "" wrk --latency -t"$WRK_THREADS" -c"$CONNECTIONS" --timeout "${WRK_TIMEOUT}s" \
+    start "wrk-$name" "$CPU_WRK" wrk --latency -t"$WRK_THREADS" -c"$CONNECTIONS" --timeout "${WRK_TIMEOUT}s" \
       -d"$((WARMUP + DURATION + 1))s" -s "$PREFIX/report.lua" "${URL[$name]}"
     sleep "$WARMUP"
     t_a="$(now)"
@@ -247,6 +259,7 @@ report="$(
   echo "Upstream pool churn, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) CPUs, load average before: $LOAD_BEFORE"
   echo "wrk -t$WRK_THREADS -c$CONNECTIONS --timeout ${WRK_TIMEOUT}s, ${WARMUP}s warm-up then ${DURATION}s counted, $ROUNDS round(s) (medians); one worker per proxy"
+  echo "pinning: proxy=${CPU_PROXY:-none} backend=${CPU_BACKEND:-none} wrk=${CPU_WRK:-none}"
   echo "nginx: $(nginx -v 2>&1), upstream keepalive $NGINX_KEEPALIVE"
   [[ ",$PROXIES," == *,switchyard,* ]] &&
     echo "switchyard: $SWITCHYARD_BIN, max_idle_connections ${SWITCHYARD_MAX_IDLE:-default}${SWITCHYARD_FLAGS:+, $SWITCHYARD_FLAGS}"
