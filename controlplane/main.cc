@@ -30,6 +30,10 @@ ABSL_FLAG(absl::Duration, proxy_retention, absl::Hours(1),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "On SIGTERM/SIGINT, time given to admin calls in progress.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(double, max_route_removal_fraction, 0.5,
+          "Most of the current routes (0 < f <= 1) an apply or rollback may remove at once; "
+          "a snapshot with no route is always refused. Requests with allow_mass_delete "
+          "(yardctl --allow-mass-delete) may remove more.");
 
 namespace switchyard {
 namespace {
@@ -58,6 +62,13 @@ int Main() {
   options.hub.delta_bases = static_cast<size_t>(delta_bases);
   options.discovery.max_streams = max_streams;
   options.registry.retention = retention;
+  const double removal_fraction = absl::GetFlag(FLAGS_max_route_removal_fraction);
+  if (!(removal_fraction > 0 && removal_fraction <= 1)) {
+    std::fprintf(stderr, "--max_route_removal_fraction must be in (0, 1], got %g\n",
+                 removal_fraction);
+    return 2;
+  }
+  options.admin.max_route_removal_fraction = removal_fraction;
 
   // Before gRPC starts its threads, so that only this thread takes SIGINT/SIGTERM.
   BlockStopSignals();

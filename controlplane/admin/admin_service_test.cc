@@ -109,6 +109,48 @@ TEST_F(AdminServiceTest, DryRunStoresNothing) {
   EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "dry runs check too";
 }
 
+// A raw gRPC client, not only yardctl, is stopped from taking every route down.
+TEST_F(AdminServiceTest, AnEmptyApplyIsRefusedUnlessMassDeleteIsAllowed) {
+  switchyard::v1::ApplyResponse applied;
+  ASSERT_TRUE(Apply(ApplyRequestFor(MakeSnapshot(2)), &applied).ok());
+  switchyard::v1::ApplyRequest empty;  // what `{}` or an empty body becomes
+  grpc::Status refused = Apply(empty, &applied);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("--allow-mass-delete"));
+  empty.set_dry_run(true);
+  EXPECT_EQ(Apply(empty, &applied).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "a dry run says so too";
+  EXPECT_EQ(History().versions_size(), 1);
+  EXPECT_EQ(server_.cp().hub().CurrentVersion(), 1u);
+
+  empty.set_dry_run(false);
+  empty.set_allow_mass_delete(true);
+  ASSERT_TRUE(Apply(empty, &applied).ok());
+  EXPECT_EQ(applied.version(), 2u);
+}
+
+TEST_F(AdminServiceTest, RollbackThatRemovesMostRoutesNeedsMassDelete) {
+  switchyard::v1::ApplyResponse applied;
+  auto first = ApplyRequestFor(MakeSnapshot(1));
+  ASSERT_TRUE(Apply(first, &applied).ok());
+  auto more = ApplyRequestFor(MakeSnapshot(1));
+  for (int i = 0; i < 3; ++i) {
+    auto* route = more.mutable_snapshot()->mutable_virtual_hosts(0)->add_routes();
+    route->set_name("r" + std::to_string(i));
+    route->mutable_match()->set_prefix("/r" + std::to_string(i) + "/");
+    route->mutable_route()->set_cluster("c0");
+  }
+  ASSERT_TRUE(Apply(more, &applied).ok()) << "adding routes is never limited";
+  switchyard::v1::RollbackRequest rollback;
+  rollback.set_version(1);  // 4 routes back to 1
+  grpc::Status refused = server_.admin().Rollback(Ctx().get(), rollback, &applied);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("removes 3 of the current version's 4 routes"));
+  rollback.set_allow_mass_delete(true);
+  ASSERT_TRUE(server_.admin().Rollback(Ctx().get(), rollback, &applied).ok());
+  EXPECT_EQ(applied.version(), 3u);
+}
+
 TEST_F(AdminServiceTest, ExpectedVersionConflict) {
   switchyard::v1::ApplyResponse applied;
   ASSERT_TRUE(Apply(ApplyRequestFor(MakeSnapshot(1)), &applied).ok());

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "controlplane/admin/route_removal.h"
 #include "controlplane/diff/snapshot_diff.h"
 #include "google/protobuf/util/time_util.h"
 #include "switchyard/config/validate.h"
@@ -72,6 +73,7 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
   std::optional<uint64_t> expected;
   if (request.has_expected_version()) expected = request.expected_version();
   return StoreIfChanged(std::move(content), expected, request.dry_run(),
+                        request.allow_mass_delete(),
                         request.author().empty() ? caller : request.author(), request.message(), 0);
 }
 
@@ -94,14 +96,15 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Rollback(
   const std::string message = request.message().empty()
                                   ? absl::StrCat("rollback to version ", request.version())
                                   : request.message();
-  return StoreIfChanged(std::move(content), expected, /*dry_run=*/false,
-                        request.author().empty() ? caller : request.author(), message,
-                        request.version());
+  return StoreIfChanged(
+      std::move(content), expected, /*dry_run=*/false, request.allow_mass_delete(),
+      request.author().empty() ? caller : request.author(), message, request.version());
 }
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::StoreIfChanged(
     switchyard::v1::Snapshot content, std::optional<uint64_t> expected_version, bool dry_run,
-    const std::string& author, const std::string& message, uint64_t rolled_back_from) {
+    bool allow_mass_delete, const std::string& author, const std::string& message,
+    uint64_t rolled_back_from) {
   // Without expected_version, an append that loses a race with another apply is retried
   // against the new current version, so "unchanged" is always judged against the version
   // the new one follows.
@@ -122,6 +125,15 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::StoreIfChanged(
       return response;
     }
     response.set_changed(true);
+    if (!allow_mass_delete) {
+      if (absl::Status guard = CheckRouteRemoval(current.ok() ? &current->snapshot : nullptr,
+                                                 content, options_.max_route_removal_fraction);
+          !guard.ok()) {
+        LogWarning("refused a change by '%s': %s", author.c_str(),
+                   std::string(guard.message()).c_str());
+        return guard;
+      }
+    }
     if (dry_run) {
       response.set_version(current_version + 1);
       return response;

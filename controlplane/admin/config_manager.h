@@ -32,6 +32,9 @@ class ConfigManager {
     size_t max_history = 1000;
     // How many recent versions SyncFromStore loads into the hub (as delta bases).
     size_t sync_depth = 9;
+    // An apply or rollback may remove at most this fraction of the current routes (and
+    // never all of them) unless it says allow_mass_delete (route_removal.h).
+    double max_route_removal_fraction = 0.5;
   };
 
   // All three must outlive this object.
@@ -56,9 +59,11 @@ class ConfigManager {
 
  private:
   // Stores `content` unless it equals the current version; publishes what it stores.
+  // Refuses (also for a dry run) a mass route removal unless `allow_mass_delete`.
   absl::StatusOr<switchyard::v1::ApplyResponse> StoreIfChanged(
       switchyard::v1::Snapshot content, std::optional<uint64_t> expected_version, bool dry_run,
-      const std::string& author, const std::string& message, uint64_t rolled_back_from);
+      bool allow_mass_delete, const std::string& author, const std::string& message,
+      uint64_t rolled_back_from);
 
   const Options options_;
   VersionStore& store_;

@@ -26,8 +26,10 @@ class OptimisticConcurrencyTest : public E2eTest {
  protected:
   // A snapshot whose only route is named `route_name` (so `yardctl get` shows which
   // snapshot is stored).
-  std::string Config(const std::string& route_name) {
-    return SnapshotYaml({{route_name, "prefix: /", "a"}}, {{"a", {a_->port()}}});
+  // A different snapshot for each `name` (its one route's prefix), always the same route:
+  // replacing the route would be a mass removal, which the control plane refuses.
+  std::string Config(const std::string& name) {
+    return SnapshotYaml({{"all", "prefix: /" + name + "/", "a"}}, {{"a", {a_->port()}}});
   }
 
   uint64_t CurrentVersion() {

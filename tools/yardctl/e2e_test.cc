@@ -228,6 +228,23 @@ TEST_F(EndToEndTest, InvalidFileExitsThreeWithTheFieldNamed) {
       << history.stdout_text;
 }
 
+// `yardctl apply` of `{}` used to store an empty snapshot: every route went 404.
+TEST_F(EndToEndTest, EmptySnapshotIsRefusedUnlessMassDeleteIsAllowed) {
+  ApplyOk(kValidYaml, 1, "first");
+  const std::string empty = WriteTempFile("empty.yaml", "{}\n");
+  const CommandResult refused = Yardctl({"apply", "-f", empty});
+  EXPECT_EQ(refused.exit_code, 3) << refused.DebugString();
+  EXPECT_THAT(refused.stderr_text, HasSubstr("no route"));
+  EXPECT_THAT(refused.stderr_text, HasSubstr("--allow-mass-delete"));
+  const CommandResult history = Yardctl({"history", "-o", "json"});
+  EXPECT_EQ(nlohmann::json::parse(history.stdout_text)["versions"].size(), 1u)
+      << history.stdout_text;
+
+  const CommandResult allowed = Yardctl({"apply", "-f", empty, "--allow-mass-delete"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.DebugString();
+  EXPECT_EQ(allowed.stdout_text, "applied: version 2\n");
+}
+
 TEST_F(EndToEndTest, StatusAndGetWithoutProxiesOrVersions) {
   CommandResult result = Yardctl({"get"});
   EXPECT_EQ(result.exit_code, 1) << result.DebugString();

@@ -116,6 +116,10 @@ namespace {
     const std::string& dir) {
   ::switchyard::controlplane::testing::ControlPlaneProcess::Options options;
   options.db_path = dir + "/control.db";
+  // These suites replace whole route tables (random churn, renamed routes) to test how
+  // snapshots travel; the mass-removal guard has its own tests (controlplane/admin,
+  // tools/yardctl/e2e_test). A snapshot with no route is still refused.
+  options.flags.push_back("--max_route_removal_fraction=1");
   return options;
 }
 

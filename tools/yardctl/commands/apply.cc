@@ -25,6 +25,7 @@ ExitCode RunApply(const ParsedArgs& args, CommandContext& context) {
   *request.mutable_snapshot() = std::move(loaded.snapshot);
   if (expected->has_value()) request.set_expected_version(**expected);
   request.set_dry_run(dry_run);
+  request.set_allow_mass_delete(args.IsSet("allow-mass-delete"));
   request.set_author(context.global().author);
   request.set_message(args.Get("message").value_or(""));
 
@@ -59,7 +60,8 @@ ExitCode RunApply(const ParsedArgs& args, CommandContext& context) {
 Command ApplyCommand() {
   return {
       .name = "apply",
-      .synopsis = "apply -f FILE [--dry-run] [--message M] [--expected-version N]",
+      .synopsis =
+          "apply -f FILE [--dry-run] [--message M] [--expected-version N] [--allow-mass-delete]",
       .summary = "validate FILE and store it as the next version",
       .details =
           "Validates FILE locally (as `yardctl validate` does), then sends it to the control\n"
@@ -75,6 +77,10 @@ Command ApplyCommand() {
           "Use it when several people or pipelines apply: `yardctl diff`, then apply with the\n"
           "version the diff was made against.\n"
           "\n"
+          "The control plane refuses FILE when it has no route at all, or removes more than its\n"
+          "--max_route_removal_fraction of the current routes (default half), and stores\n"
+          "nothing (exit code 3); --allow-mass-delete says that this is intended.\n"
+          "\n"
           "Examples:\n"
           "  yardctl apply -f snapshot.yaml --message \"add the shop routes\"\n"
           "  yardctl apply -f snapshot.yaml --dry-run\n"
@@ -85,7 +91,9 @@ Command ApplyCommand() {
                 {.name = "message", .value_name = "M", .help = "why, recorded in the history"},
                 {.name = "expected-version",
                  .value_name = "N",
-                 .help = "store only if N is the current version (0: only if none is stored)"}},
+                 .help = "store only if N is the current version (0: only if none is stored)"},
+                {.name = "allow-mass-delete",
+                 .help = "store even if FILE removes every route or most of them"}},
       .run = RunApply,
   };
 }

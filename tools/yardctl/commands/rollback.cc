@@ -23,6 +23,7 @@ ExitCode RunRollback(const ParsedArgs& args, CommandContext& context) {
   v1::RollbackRequest request;
   request.set_version(*target);
   if (expected->has_value()) request.set_expected_version(**expected);
+  request.set_allow_mass_delete(args.IsSet("allow-mass-delete"));
   request.set_author(context.global().author);
   request.set_message(args.Get("message").value_or(""));
   absl::StatusOr<v1::ApplyResponse> response = context.client().Rollback(request);
@@ -53,7 +54,7 @@ ExitCode RunRollback(const ParsedArgs& args, CommandContext& context) {
 Command RollbackCommand() {
   return {
       .name = "rollback",
-      .synopsis = "rollback VERSION [--message M] [--expected-version N]",
+      .synopsis = "rollback VERSION [--message M] [--expected-version N] [--allow-mass-delete]",
       .summary = "store a new version with the content of VERSION",
       .details =
           "Stores a new version whose content equals stored version VERSION; history is never\n"
@@ -63,13 +64,18 @@ Command RollbackCommand() {
           "Prints \"rolled back: version N has the content of version VERSION\", or \"no change\"\n"
           "when the current version already has that content (exit code 0).\n"
           "\n"
+          "Like apply, a rollback that would remove most of the current routes is refused\n"
+          "(exit code 3) unless --allow-mass-delete says it is intended.\n"
+          "\n"
           "Examples:\n"
           "  yardctl rollback 7 --message \"canary returns 500s\"\n"
           "  yardctl rollback 7 --expected-version 9\n",
       .flags = {{.name = "message", .value_name = "M", .help = "why, recorded in the history"},
                 {.name = "expected-version",
                  .value_name = "N",
-                 .help = "roll back only if N is still the current version"}},
+                 .help = "roll back only if N is still the current version"},
+                {.name = "allow-mass-delete",
+                 .help = "roll back even if that removes most of the current routes"}},
       .min_positional = 1,
       .max_positional = 1,
       .run = RunRollback,
