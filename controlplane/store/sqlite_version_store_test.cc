@@ -1,6 +1,9 @@
 #include "controlplane/store/sqlite_version_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -36,6 +39,36 @@ std::unique_ptr<SqliteVersionStore> OpenOrDie(const std::string& path) {
   auto store = SqliteVersionStore::Open(path);
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? std::move(*store) : nullptr;
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777;
+}
+
+// The store will hold secrets that travel in snapshots (issue 7): only its owner may read
+// it, whatever the umask, and its WAL files follow the database's mode.
+TEST(SqliteVersionStoreTest, TheStoreAndItsWalAreOwnerOnly) {
+  const mode_t old_umask = ::umask(022);
+  const std::string path = TempDbPath("modes");
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append(OneCluster("a"), "alice", "first", std::nullopt, 0).ok());
+  EXPECT_EQ(ModeOf(path), 0600u);
+  EXPECT_EQ(ModeOf(path + "-wal"), 0600u);
+  ::umask(old_umask);
+}
+
+TEST(SqliteVersionStoreTest, AnExistingStoreReadableByOthersIsTightened) {
+  const std::string path = TempDbPath("loose");
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  ::fchmod(fd, 0644);
+  ::close(fd);
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ModeOf(path), 0600u);
 }
 
 TEST(SqliteVersionStoreTest, EmptyStore) {

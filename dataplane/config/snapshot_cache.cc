@@ -29,6 +29,13 @@ absl::Status SnapshotCache::Save(const v1::Snapshot& snapshot) const {
   if (!snapshot.SerializeToString(&bytes)) return absl::InternalError("cannot serialize snapshot");
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus(absl::StrCat("open ", tmp));
+  // A file left by an earlier run keeps its own mode through O_CREAT; snapshots will carry
+  // secrets, so the cache is owner-only whatever was there.
+  if (::fchmod(fd, 0600) != 0) {
+    absl::Status status = ErrnoStatus(absl::StrCat("chmod ", tmp));
+    ::close(fd);
+    return status;
+  }
   size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);

@@ -1,5 +1,9 @@
 #include "dataplane/config/snapshot_cache.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -23,6 +27,23 @@ TEST(SnapshotCacheTest, SavedSnapshotLoadsBack) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->version(), 7u);
   EXPECT_EQ(loaded->clusters(0).name(), "c");
+}
+
+// A temporary file left by an earlier run keeps its mode through O_CREAT; the cache must
+// still end up owner-only (snapshots will carry secrets).
+TEST(SnapshotCacheTest, TheCacheIsOwnerOnlyEvenOverALooseTempFile) {
+  const std::string path = TempPath("modes.bin");
+  const int fd = ::open((path + ".tmp").c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  ::fchmod(fd, 0644);
+  ::close(fd);
+  SnapshotCache cache(path);
+  v1::Snapshot snapshot;
+  snapshot.set_version(1);
+  ASSERT_TRUE(cache.Save(snapshot).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST(SnapshotCacheTest, MissingCacheIsNotFound) {
