@@ -187,17 +187,18 @@ bool UpstreamRequest::NextBufferedBodyPiece(std::string_view& piece, bool& end, 
 io::Awaitable<error_code> UpstreamRequest::ReadBody(std::string_view& piece, bool& end) {
   UpstreamConnection& up = *connection_;
   error_code ec;
-  while (!NextBufferedBodyPiece(piece, end, ec)) {
+  do {
     SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
     if (ec == net::error::eof && until_close_) {
       parser_->put_eof(ec);
       if (!ec) {
+        piece = {};
         end = true;
         co_return ec;
       }
     }
     if (ec) co_return ec;
-  }
+  } while (!NextBufferedBodyPiece(piece, end, ec));
   co_return ec;
 }
 

@@ -113,12 +113,13 @@ class UpstreamRequest {
   // returned `end`.
   http::HeaderMap& response_trailers() { return response_trailers_; }
 
-  // The next piece of the response body (valid until the next call); `end` once the body
-  // is complete (the last piece may come with it).
-  io::Awaitable<boost::system::error_code> ReadBody(std::string_view& piece, bool& end);
-  // ReadBody from what is already buffered, without a coroutine: true when it produced a
-  // result (a piece, the end, or an error in `ec`), false when ReadBody must read.
+  // The next piece of the response body, in two steps so that a piece already buffered
+  // costs no coroutine: NextBufferedBodyPiece takes it from what is buffered and returns
+  // true when it produced a result (a piece, the end, or an error in `ec`); when it returns
+  // false, ReadBody reads until it does. A piece is valid until the next call; `end` once
+  // the body is complete (the last piece may come with it).
   bool NextBufferedBodyPiece(std::string_view& piece, bool& end, boost::system::error_code& ec);
+  io::Awaitable<boost::system::error_code> ReadBody(std::string_view& piece, bool& end);
 
   // Cancels pending operations (a deadline passed); they complete with an error.
   void Cancel();
