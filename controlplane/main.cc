@@ -5,7 +5,12 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/grpc_tls/loopback.h"
+#include "common/grpc_tls/tls_files.h"
 #include "common/log.h"
 #include "common/program_flags.h"
 #include "common/ready_file.h"
@@ -30,6 +35,20 @@ ABSL_FLAG(absl::Duration, proxy_retention, absl::Hours(1),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "On SIGTERM/SIGINT, time given to admin calls in progress.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(bool, insecure, false,
+          "Serve plaintext gRPC with no authentication: anyone who reaches --listen may change "
+          "the configuration. Only on a loopback address, unless --insecure_allow_remote.");
+ABSL_FLAG(bool, insecure_allow_remote, false,
+          "Allow --insecure on an address other hosts can reach (warned at every start).");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle that proxies' and operators' client certificates must chain to.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain this control plane serves with.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(60),
+          "How often --tls_ca, --tls_cert and --tls_key are re-read (rotation without restart).");
+ABSL_FLAG(std::string, proxy_identity, "san_uri:spiffe://switchyard/proxy/",
+          "Where the node id a proxy may claim is read from its client certificate: cn, "
+          "san_dns or san_uri, optionally with :PREFIX (removed from the value).");
 ABSL_FLAG(double, max_route_removal_fraction, 0.5,
           "Most of the current routes (0 < f <= 1) an apply or rollback may remove at once; "
           "a snapshot with no route is always refused. Requests with allow_mass_delete "
@@ -37,6 +56,56 @@ ABSL_FLAG(double, max_route_removal_fraction, 0.5,
 
 namespace switchyard {
 namespace {
+
+// TLS from the --tls_* files, or plaintext with --insecure where that is allowed.
+absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
+  const bool insecure = absl::GetFlag(FLAGS_insecure);
+  const bool any_tls = !absl::GetFlag(FLAGS_tls_ca).empty() ||
+                       !absl::GetFlag(FLAGS_tls_cert).empty() ||
+                       !absl::GetFlag(FLAGS_tls_key).empty();
+  if (insecure && any_tls) {
+    return absl::InvalidArgumentError("--insecure and --tls_* exclude each other");
+  }
+  if (insecure) {
+    if (!IsLoopbackAddress(options.listen) && !absl::GetFlag(FLAGS_insecure_allow_remote)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--insecure on ", options.listen,
+          " would let anyone who reaches it change the configuration: listen on 127.0.0.1, "
+          "or add --insecure_allow_remote if that is really meant"));
+    }
+    LogWarning("--insecure: plaintext gRPC on %s and NO AUTHENTICATION; anyone who reaches "
+               "it may change the configuration%s",
+               options.listen.c_str(),
+               IsLoopbackAddress(options.listen) ? "" : " (--insecure_allow_remote: NOT LOOPBACK)");
+    return absl::OkStatus();
+  }
+  if (!any_tls) {
+    return absl::InvalidArgumentError(
+        "give --tls_ca, --tls_cert and --tls_key (deploy/pki/make-pki.sh makes them), or "
+        "--insecure for a plaintext control plane on loopback");
+  }
+  TlsSettings tls;
+  tls.files = {.ca = absl::GetFlag(FLAGS_tls_ca),
+               .cert = absl::GetFlag(FLAGS_tls_cert),
+               .key = absl::GetFlag(FLAGS_tls_key),
+               .ca_flag = "tls_ca",
+               .cert_flag = "tls_cert",
+               .key_flag = "tls_key"};
+  tls.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
+  if (tls.reload_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--tls_reload_interval must be at least 1s");
+  }
+  if (absl::Status files = CheckTlsFiles(tls.files, /*require_identity=*/true, absl::Now());
+      !files.ok()) {
+    return files;
+  }
+  absl::StatusOr<controlplane::CertIdentityRule> rule =
+      controlplane::CertIdentityRule::Parse(absl::GetFlag(FLAGS_proxy_identity));
+  if (!rule.ok()) return absl::InvalidArgumentError(absl::StrCat("--proxy_identity: ", rule.status().message()));
+  options.discovery.proxy_identity = *rule;
+  options.tls = std::move(tls);
+  return absl::OkStatus();
+}
 
 int Main() {
   LogLevel level;
@@ -69,6 +138,11 @@ int Main() {
     return 2;
   }
   options.admin.max_route_removal_fraction = removal_fraction;
+
+  if (absl::Status transport = ConfigureTransport(options); !transport.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(transport.message()).c_str());
+    return 2;
+  }
 
   // Before gRPC starts its threads, so that only this thread takes SIGINT/SIGTERM.
   BlockStopSignals();
@@ -105,6 +179,7 @@ int Main() {
 int main(int argc, char** argv) {
   switchyard::ParseProgramFlags(
       argc, argv,
-      "switchyard-control [--listen=127.0.0.1:18000] [--db=switchyard.db] [--ready_file=PATH]");
+      "switchyard-control (--tls_ca=CA --tls_cert=CERT --tls_key=KEY | --insecure) "
+      "[--listen=127.0.0.1:18000] [--db=switchyard.db] [--ready_file=PATH]");
   return switchyard::Main();
 }

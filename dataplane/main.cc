@@ -14,7 +14,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/grpc_tls/credentials.h"
+#include "common/grpc_tls/tls_files.h"
 #include "common/log.h"
 #include "common/program_flags.h"
 #include "common/ready_file.h"
@@ -32,6 +36,16 @@
 ABSL_FLAG(std::string, config, "", "Static mode: the snapshot file (YAML or JSON) to serve.");
 ABSL_FLAG(std::string, control_plane, "",
           "Dynamic mode: switchyard-control addresses, comma-separated (host:port,...).");
+ABSL_FLAG(std::string, control_plane_ca, "",
+          "PEM CA bundle that the control plane's certificate must chain to (TLS).");
+ABSL_FLAG(std::string, control_plane_cert, "",
+          "PEM client certificate naming this proxy's --node_id (see docs/security.md).");
+ABSL_FLAG(std::string, control_plane_key, "", "PEM private key of --control_plane_cert.");
+ABSL_FLAG(std::string, control_plane_server_name, "",
+          "Check the control plane's certificate for this name instead of the address's host.");
+ABSL_FLAG(bool, control_plane_insecure, false,
+          "Talk plaintext to the control plane, without certificates: only for a control plane "
+          "started with --insecure, on loopback.");
 ABSL_FLAG(std::string, node_id, "", "This proxy's id for the control plane; default host-pid.");
 ABSL_FLAG(std::string, node_group, "default", "This proxy's group, shown by `yardctl status`.");
 ABSL_FLAG(std::string, node_labels, "", "Labels for `yardctl status`: k=v,k=v.");
@@ -181,6 +195,47 @@ std::string StatsJson(const config::ConfigManager& manager,
   return stats.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// TLS towards the control plane from the --control_plane_* files, or plaintext with
+// --control_plane_insecure (null credentials). Static mode needs neither.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ControlPlaneCredentials(
+    const std::string& control_plane) {
+  TlsSettings tls;
+  tls.files = {.ca = absl::GetFlag(FLAGS_control_plane_ca),
+               .cert = absl::GetFlag(FLAGS_control_plane_cert),
+               .key = absl::GetFlag(FLAGS_control_plane_key),
+               .ca_flag = "control_plane_ca",
+               .cert_flag = "control_plane_cert",
+               .key_flag = "control_plane_key"};
+  const bool any_tls = !tls.files.ca.empty() || !tls.files.cert.empty() || !tls.files.key.empty();
+  const bool insecure = absl::GetFlag(FLAGS_control_plane_insecure);
+  if (control_plane.empty()) {
+    if (any_tls || insecure) {
+      return absl::InvalidArgumentError("--control_plane_* flags need --control_plane");
+    }
+    return nullptr;
+  }
+  if (insecure) {
+    if (any_tls) {
+      return absl::InvalidArgumentError(
+          "--control_plane_insecure and the --control_plane_ca/cert/key flags exclude each other");
+    }
+    LogWarning("--control_plane_insecure: plaintext to the control plane; its identity is not "
+               "checked and anyone on the path can read and change this proxy's configuration");
+    return nullptr;
+  }
+  if (!any_tls) {
+    return absl::InvalidArgumentError(
+        "give --control_plane_ca, --control_plane_cert and --control_plane_key (see "
+        "deploy/pki/make-pki.sh), or --control_plane_insecure for a control plane started "
+        "with --insecure");
+  }
+  if (absl::Status files = CheckTlsFiles(tls.files, /*require_identity=*/true, absl::Now());
+      !files.ok()) {
+    return files;
+  }
+  return ChannelTlsCredentials(tls);
+}
+
 int Main() {
   LogLevel level;
   if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
@@ -195,6 +250,11 @@ int Main() {
   const std::string control_plane = absl::GetFlag(FLAGS_control_plane);
   if (config_path.empty() == control_plane.empty()) {
     return Fail("give either --config=FILE (static mode) or --control_plane=HOST:PORT");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> control_plane_credentials =
+      ControlPlaneCredentials(control_plane);
+  if (!control_plane_credentials.ok()) {
+    return Fail(std::string(control_plane_credentials.status().message()));
   }
   boost::asio::ip::tcp::endpoint listen;
   if (!ParseEndpoint(absl::GetFlag(FLAGS_listen), listen)) {
@@ -279,6 +339,8 @@ int Main() {
       discovery_options.servers.emplace_back(server);
     }
     discovery_options.node = *node;
+    discovery_options.credentials = *control_plane_credentials;
+    discovery_options.server_name = absl::GetFlag(FLAGS_control_plane_server_name);
     discovery = std::make_unique<config::DiscoveryClient>(
         discovery_options,
         [&manager](const v1::Snapshot& snapshot) { return manager.Install(snapshot); });

@@ -19,7 +19,7 @@ bash scripts/setup.sh
 bazel build //dataplane:switchyard-proxy //controlplane:switchyard-control \
   //tools/yardctl:yardctl //tools/sample_backend:sample-backend
 bin="$(bazel info bazel-bin 2>/dev/null)"
-yardctl() { "$bin/tools/yardctl/yardctl" --server "127.0.0.1:$control_port" "$@"; }
+yardctl() { "$bin/tools/yardctl/yardctl" --server "127.0.0.1:$control_port" --insecure "$@"; }
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/switchyard-run.XXXXXX")"
 pids=()
@@ -38,7 +38,9 @@ wait_for_file() {
   exit 1
 }
 
-"$bin/controlplane/switchyard-control" --listen="127.0.0.1:$control_port" \
+# --insecure / --control_plane_insecure / yardctl --insecure: this demo runs on loopback
+# only; deploy/local/up.sh --secure shows the same with certificates and a token.
+"$bin/controlplane/switchyard-control" --insecure --listen="127.0.0.1:$control_port" \
   --db="$state/switchyard.db" --ready_file="$state/control.ready" >"$state/control.log" 2>&1 &
 pids+=($!)
 "$bin/tools/sample_backend/sample-backend" --listen=127.0.0.1:9001 --name=blue \
@@ -48,7 +50,7 @@ pids+=($!)
   >"$state/green.log" 2>&1 &
 pids+=($!)
 wait_for_file "$state/control.ready" "switchyard-control" "$state/control.log"
-"$bin/dataplane/switchyard-proxy" --control_plane="127.0.0.1:$control_port" \
+"$bin/dataplane/switchyard-proxy" --control_plane="127.0.0.1:$control_port" --control_plane_insecure \
   --listen="127.0.0.1:$port" --admin="127.0.0.1:$admin_port" --workers=2 \
   --snapshot_cache="$state/snapshot.cache" --node_id=demo-proxy \
   --ready_file="$state/proxy.ready" >"$state/proxy.log" 2>&1 &
@@ -91,7 +93,7 @@ if [[ "${SWITCHYARD_RUN_ONCE:-}" == "1" ]]; then exit 0; fi
 step "running; Ctrl-C stops everything"
 cat <<MSG
 Try: curl -H 'Host: api.example.com' http://127.0.0.1:$port/users/7
-     $bin/tools/yardctl/yardctl --server 127.0.0.1:$control_port rollback 1
+     $bin/tools/yardctl/yardctl --server 127.0.0.1:$control_port --insecure rollback 1
      curl http://127.0.0.1:$admin_port/stats
 MSG
 wait

@@ -14,6 +14,10 @@
 //   again, on this stream or a later one, after a restart, or from another control plane
 //   on the same store. So nothing is offered to a node before its stored rejections have
 //   been read (RejectionRecorder::Load).
+// - On a TLS server the node id is the one the proxy's client certificate names
+//   (Options::proxy_identity); a stream without one, or claiming another, is refused with
+//   UNAUTHENTICATED or PERMISSION_DENIED. Nonces are random, so an ACK or NACK counts only
+//   on the stream its response went to, hence only for the node that stream proved.
 // - The response is a delta when the proxy runs a version the hub still holds as a
 //   delta base, the whole snapshot otherwise.
 #ifndef SWITCHYARD_CONTROLPLANE_DISCOVERY_DISCOVERY_SERVICE_H_
@@ -22,6 +26,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include <optional>
+
+#include "controlplane/auth/peer_certificate.h"
 #include "controlplane/discovery/discovery_counters.h"
 #include "controlplane/discovery/discovery_stream.h"
 #include "controlplane/discovery/proxy_registry.h"
@@ -44,12 +51,15 @@ class DiscoveryService final : public grpc::CallbackGenericService {
     size_t max_request_bytes = 1 << 20;
     // A NACK's error detail is kept up to this many bytes (cut on a character boundary).
     size_t max_error_bytes = 4096;
+    // Set on a TLS server: a stream needs a verified client certificate, and may only
+    // claim the node id this rule reads from it. Unset (--insecure): any claim is taken.
+    std::optional<CertIdentityRule> proxy_identity;
   };
 
   // `hub`, `registry` and `rejections` must outlive the server this is registered with.
   DiscoveryService(Options options, SnapshotHub& hub, ProxyRegistry& registry,
                    RejectionRecorder& rejections)
-      : options_(options), hub_(hub), registry_(registry), rejections_(rejections) {}
+      : options_(std::move(options)), hub_(hub), registry_(registry), rejections_(rejections) {}
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override;
 
@@ -63,6 +73,10 @@ class DiscoveryService final : public grpc::CallbackGenericService {
   const DiscoveryCounters& counters() const { return counters_; }
 
  private:
+  // The node id the caller's certificate names: UNAUTHENTICATED without a certificate,
+  // PERMISSION_DENIED when it names no proxy or several.
+  absl::StatusOr<std::string> CertifiedNode(const grpc::GenericCallbackServerContext& ctx) const;
+
   const Options options_;
   SnapshotHub& hub_;
   ProxyRegistry& registry_;

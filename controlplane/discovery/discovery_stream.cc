@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/secure_random.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 
 namespace switchyard::controlplane::internal {
@@ -48,12 +49,14 @@ void StreamSet::CloseAll(const grpc::Status& status) {
   for (const auto& s : live) s->Close(status);
 }
 
-DiscoveryStream::DiscoveryStream(uint64_t id, std::string peer, size_t max_request_bytes,
-                                 size_t max_error_bytes, SnapshotHub& hub, ProxyRegistry& registry,
+DiscoveryStream::DiscoveryStream(uint64_t id, std::string peer,
+                                 std::optional<std::string> certified_node_id,
+                                 size_t max_request_bytes, size_t max_error_bytes, SnapshotHub& hub, ProxyRegistry& registry,
                                  RejectionRecorder& rejections, DiscoveryCounters& counters,
                                  StreamSet& streams)
     : id_(id),
       peer_(std::move(peer)),
+      certified_node_id_(std::move(certified_node_id)),
       max_request_bytes_(max_request_bytes),
       max_error_bytes_(max_error_bytes),
       hub_(hub),
@@ -111,6 +114,15 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "the first DiscoveryRequest must carry node.id");
     }
+    // A proxy speaks for the node its certificate names and no other: otherwise one
+    // proxy's key could read another's configuration or record NACKs against it.
+    if (certified_node_id_.has_value() && node.id() != *certified_node_id_) {
+      LogWarning("refusing discovery stream from %s: node.id '%s' but its certificate is for '%s'",
+                 peer_.c_str(), node.id().c_str(), certified_node_id_->c_str());
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          absl::StrCat("node.id '", node.id(), "' is not the node of this "
+                                       "client certificate ('", *certified_node_id_, "')"));
+    }
     have_node_ = true;
     node_id_ = node.id();
     running_version_ = request.version();
@@ -162,7 +174,8 @@ void DiscoveryStream::MaybeSend() {
     if (current == nullptr || current->version() == running_version_) return;
     if (registry_.HasRejected(node_id_, current->version())) return;
     const PublishedVersion::Payload payload = current->PayloadFor(running_version_);
-    outstanding_nonce_ = absl::StrCat(id_, "-", ++responses_);
+    // Unguessable, so that only the stream the response went to can answer it.
+    outstanding_nonce_ = SecureRandomHex(16);
     outstanding_version_ = current->version();
     write_buffer_ = MakeResponse(outstanding_version_, outstanding_nonce_, *payload.field);
     write_in_flight_ = true;

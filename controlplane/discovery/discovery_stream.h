@@ -54,7 +54,10 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
                               public SnapshotHub::Subscriber,
                               public std::enable_shared_from_this<DiscoveryStream> {
  public:
-  DiscoveryStream(uint64_t id, std::string peer, size_t max_request_bytes, size_t max_error_bytes,
+  // `certified_node_id`: the node id the peer's certificate allows (CertIdentityRule), or
+  // nullopt on a plaintext server, where the claim is taken as it comes.
+  DiscoveryStream(uint64_t id, std::string peer, std::optional<std::string> certified_node_id,
+                  size_t max_request_bytes, size_t max_error_bytes,
                   SnapshotHub& hub, ProxyRegistry& registry, RejectionRecorder& rejections,
                   DiscoveryCounters& counters, StreamSet& streams);
 
@@ -80,6 +83,7 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
 
   const uint64_t id_;
   const std::string peer_;
+  const std::optional<std::string> certified_node_id_;
   const size_t max_request_bytes_;
   const size_t max_error_bytes_;
   SnapshotHub& hub_;
@@ -107,7 +111,6 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
   bool awaiting_reply_ ABSL_GUARDED_BY(mu_) = false;
   std::string outstanding_nonce_ ABSL_GUARDED_BY(mu_);
   uint64_t outstanding_version_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t responses_ ABSL_GUARDED_BY(mu_) = 0;
   // Close() was called; Finish is called (or due once the write completes).
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> finish_after_write_ ABSL_GUARDED_BY(mu_);

@@ -23,6 +23,9 @@ ControlPlane::ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionS
 
 absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
     ControlPlaneOptions options, std::unique_ptr<VersionStore> store) {
+  if (options.tls.has_value() && !options.discovery.proxy_identity.has_value()) {
+    options.discovery.proxy_identity = CertIdentityRule::ProxyDefault();
+  }
   if (options.admin.sync_depth < options.hub.delta_bases + 1) {
     options.admin.sync_depth = options.hub.delta_bases + 1;  // fill every delta base
   }
@@ -31,7 +34,11 @@ absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
   if (absl::Status synced = cp->manager_.SyncFromStore(); !synced.ok()) return synced;
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(cp->options_.listen, grpc::InsecureServerCredentials(), &cp->port_);
+  builder.AddListeningPort(cp->options_.listen,
+                           cp->options_.tls.has_value()
+                               ? ServerTlsCredentials(*cp->options_.tls)
+                               : grpc::InsecureServerCredentials(),
+                           &cp->port_);
   builder.RegisterService(&cp->admin_);
   builder.RegisterCallbackGenericService(&cp->discovery_);
   builder.SetMaxReceiveMessageSize(cp->options_.max_receive_bytes);
@@ -51,8 +58,10 @@ absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
   if (cp->options_.store_poll_interval > absl::ZeroDuration()) {
     cp->watcher_ = std::thread([raw = cp.get()] { raw->WatchStore(); });
   }
-  LogInfo("serving discovery and admin on %s (port %d), version %llu", cp->options_.listen.c_str(),
-          cp->port_, static_cast<unsigned long long>(cp->hub_.CurrentVersion()));
+  LogInfo("serving discovery and admin on %s (port %d, %s), version %llu",
+          cp->options_.listen.c_str(), cp->port_,
+          cp->options_.tls.has_value() ? "TLS" : "PLAINTEXT, NO AUTHENTICATION",
+          static_cast<unsigned long long>(cp->hub_.CurrentVersion()));
   return cp;
 }
 

@@ -6,6 +6,7 @@
 #define SWITCHYARD_CONTROLPLANE_SERVER_CONTROL_PLANE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/grpc_tls/credentials.h"
 #include "controlplane/admin/admin_service.h"
 #include "controlplane/admin/config_manager.h"
 #include "controlplane/discovery/discovery_service.h"
@@ -28,6 +30,10 @@ namespace switchyard::controlplane {
 struct ControlPlaneOptions {
   // host:port; port 0 picks a free one (see ControlPlane::port()).
   std::string listen = "127.0.0.1:18000";
+  // TLS with these files, reloaded when they change; proxies then need a client
+  // certificate (discovery.proxy_identity, by default CertIdentityRule::ProxyDefault()).
+  // Unset: plaintext, for --insecure (main.cc decides where that is allowed).
+  std::optional<TlsSettings> tls;
   SnapshotHub::Options hub;
   ProxyRegistry::Options registry;
   RejectionRecorder::Options rejections;

@@ -50,6 +50,10 @@ bool ControlPlaneProcess::Start(std::string* error) {
   port_ = 0;
   std::vector<std::string> argv = {binary};
   if (!HasFlag(options_.flags, "--listen")) argv.push_back("--listen=127.0.0.1:0");
+  // Plaintext on loopback unless the test set up TLS.
+  if (!HasFlag(options_.flags, "--insecure") && !HasFlag(options_.flags, "--tls_ca")) {
+    argv.push_back("--insecure");
+  }
   if (!HasFlag(options_.flags, "--db")) argv.push_back("--db=" + db_path_);
   if (!HasFlag(options_.flags, "--ready_file")) argv.push_back("--ready_file=" + ready_path_);
   argv.insert(argv.end(), options_.flags.begin(), options_.flags.end());

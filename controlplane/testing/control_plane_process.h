@@ -40,7 +40,7 @@ class ControlPlaneProcess {
  public:
   struct Options {
     // Extra flags, e.g. {"--delta_min_resources=10"}. --listen, --db and --ready_file are
-    // supplied unless given here.
+    // supplied unless given here, and --insecure unless --insecure or --tls_ca is.
     std::vector<std::string> flags;
     // Empty: a new file in a new temporary directory.
     std::string db_path;

@@ -44,8 +44,23 @@ ControlPlaneOptions TestOptions() {
   return options;
 }
 
-TestControlPlane::TestControlPlane(ControlPlaneOptions options, std::string db_path)
-    : db_path_(std::move(db_path)) {
+std::shared_ptr<grpc::Channel> TlsChannel(const std::string& target, const std::string& ca,
+                                          const std::string& cert, const std::string& key) {
+  TlsSettings settings;
+  settings.files.ca = ca;
+  settings.files.cert = cert;
+  settings.files.key = key;
+  settings.reload_interval = absl::Seconds(1);
+  // A channel of its own (not shared by target), so each test client has its own TLS
+  // session with its own certificate.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(target, ChannelTlsCredentials(settings), args);
+}
+
+TestControlPlane::TestControlPlane(ControlPlaneOptions options, std::string db_path,
+                                   TestClientAuth client)
+    : db_path_(std::move(db_path)), client_(std::move(client)) {
   auto store = SqliteVersionStore::Open(db_path_);
   if (!store.ok()) {
     error_ = std::string(store.status().message());
@@ -57,7 +72,9 @@ TestControlPlane::TestControlPlane(ControlPlaneOptions options, std::string db_p
     return;
   }
   cp_ = std::move(*cp);
-  channel_ = grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
+  channel_ = grpc::CreateChannel(target(), client_.credentials != nullptr
+                                               ? client_.credentials
+                                               : grpc::InsecureChannelCredentials());
   admin_ = switchyard::v1::AdminService::NewStub(channel_);
 }
 
@@ -65,16 +82,24 @@ TestControlPlane::~TestControlPlane() {
   if (cp_ != nullptr) cp_->Shutdown(absl::Seconds(1));
 }
 
+std::unique_ptr<grpc::ClientContext> TestControlPlane::AdminContext() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  if (!client_.bearer_token.empty()) {
+    ctx->AddMetadata("authorization", "Bearer " + client_.bearer_token);
+  }
+  return ctx;
+}
+
 uint64_t TestControlPlane::Apply(const switchyard::v1::Snapshot& snapshot,
                                  const std::string& message) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  std::unique_ptr<grpc::ClientContext> ctx = AdminContext();
   switchyard::v1::ApplyRequest request;
   *request.mutable_snapshot() = snapshot;
   request.set_author("tester");
   request.set_message(message);
   switchyard::v1::ApplyResponse response;
-  const grpc::Status status = admin_->Apply(&ctx, request, &response);
+  const grpc::Status status = admin_->Apply(ctx.get(), request, &response);
   if (!status.ok()) {
     ADD_FAILURE() << "Apply failed: " << status.error_message();
     return 0;
@@ -83,10 +108,9 @@ uint64_t TestControlPlane::Apply(const switchyard::v1::Snapshot& snapshot,
 }
 
 switchyard::v1::StatusResponse TestControlPlane::Status() {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  std::unique_ptr<grpc::ClientContext> ctx = AdminContext();
   switchyard::v1::StatusResponse response;
-  const grpc::Status status = admin_->Status(&ctx, {}, &response);
+  const grpc::Status status = admin_->Status(ctx.get(), {}, &response);
   if (!status.ok()) ADD_FAILURE() << "Status failed: " << status.error_message();
   return response;
 }

@@ -11,6 +11,7 @@
 #include "controlplane/server/control_plane.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "switchyard/v1/admin.grpc.pb.h"
 #include "switchyard/v1/discovery.grpc.pb.h"
 #include "tests/support/poll.h"
@@ -27,11 +28,25 @@ switchyard::v1::Snapshot MakeSnapshot(int clusters, uint32_t port_base = 8000);
 // ControlPlaneOptions for tests: 127.0.0.1:0, no store polling.
 ControlPlaneOptions TestOptions();
 
+// How a test client reaches a TLS control plane: credentials from files (ca, and cert/key
+// when given), and a bearer token sent with every admin call when not empty.
+struct TestClientAuth {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::string bearer_token;
+};
+
+// A channel to `target` ("127.0.0.1:PORT") trusting `ca`, presenting cert/key if given.
+std::shared_ptr<grpc::Channel> TlsChannel(const std::string& target, const std::string& ca,
+                                          const std::string& cert = "",
+                                          const std::string& key = "");
+
 // A ControlPlane on its own database file, with an admin stub.
 class TestControlPlane {
  public:
+  // `client`: how the admin stub connects; plaintext when its credentials are null.
   explicit TestControlPlane(ControlPlaneOptions options = TestOptions(),
-                            std::string db_path = UniqueTempPath("cp.db"));
+                            std::string db_path = UniqueTempPath("cp.db"),
+                            TestClientAuth client = {});
   ~TestControlPlane();
 
   bool ok() const { return cp_ != nullptr; }
@@ -42,6 +57,8 @@ class TestControlPlane {
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   switchyard::v1::AdminService::Stub& admin() { return *admin_; }
 
+  // A context with a 30 s deadline and the bearer token, for calls on admin().
+  std::unique_ptr<grpc::ClientContext> AdminContext() const;
   // Applies `snapshot` and returns the version (0 on failure, recorded with ADD_FAILURE).
   uint64_t Apply(const switchyard::v1::Snapshot& snapshot, const std::string& message = "test");
   // Status via the admin API; empty response on failure (recorded with ADD_FAILURE).
@@ -52,6 +69,7 @@ class TestControlPlane {
  private:
   std::string db_path_;
   std::string error_;
+  TestClientAuth client_;
   std::unique_ptr<ControlPlane> cp_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<switchyard::v1::AdminService::Stub> admin_;

@@ -17,8 +17,10 @@ constexpr absl::Duration kHealthyStream = absl::Seconds(10);
 // Large enough for the biggest snapshot validation allows.
 constexpr int kMaxMessageBytes = 256 << 20;
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& server) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& server,
+                                           const DiscoveryClient::Options& options) {
   grpc::ChannelArguments args;
+  if (!options.server_name.empty()) args.SetSslTargetNameOverride(options.server_name);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   // Notice a control plane that vanished without closing the connection.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
@@ -27,7 +29,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& server) {
   // Reconnection pacing is ours (jittered backoff across addresses), not the channel's.
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1'000);
-  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(
+      server,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
+      args);
 }
 
 }  // namespace
@@ -77,7 +82,7 @@ void DiscoveryClient::Run() {
 }
 
 bool DiscoveryClient::StreamOnce(const std::string& server) {
-  auto stub = v1::DiscoveryService::NewStub(MakeChannel(server));
+  auto stub = v1::DiscoveryService::NewStub(MakeChannel(server, options_));
   grpc::ClientContext context;
   {
     absl::MutexLock lock(&mu_);

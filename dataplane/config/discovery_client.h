@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/credentials.h"
 #include "switchyard/v1/discovery.pb.h"
 #include "switchyard/v1/snapshot.pb.h"
 
@@ -33,6 +34,10 @@ class DiscoveryClient {
  public:
   struct Options {
     std::vector<std::string> servers;  // "host:port", tried in turn
+    // TLS (ChannelTlsCredentials) towards every server; null: plaintext.
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
+    // Verify the servers' certificates for this name instead of the host of each address.
+    std::string server_name;
     v1::Node node;
     absl::Duration initial_backoff = absl::Milliseconds(250);
     absl::Duration max_backoff = absl::Seconds(10);

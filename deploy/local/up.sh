@@ -34,6 +34,11 @@ usage: $(basename "$0") up|run|status|down [options]
   --config FILE       initial snapshot template (default deploy/local/initial.yaml;
                       @BLUE_PORT@ and @GREEN_PORT@ are substituted)
   --timeout SECONDS   how long each component may take to become ready (default 30)
+  --secure            TLS and authentication between all of them: a CA, certificates and
+                      an admin token made by deploy/pki/make-pki.sh in STATE_DIR/pki, and
+                      STATE_DIR/yardctl.config for yardctl (YARDCTL_CONFIG=...). Without it
+                      the control plane runs --insecure, which is safe here only because
+                      everything listens on 127.0.0.1
 EOF
 }
 
@@ -60,6 +65,7 @@ workers=1
 proxy_args=()
 config_template="$SCRIPT_DIR/initial.yaml"
 start_timeout=30
+secure=0
 
 # Accepts both "--flag value" and "--flag=value".
 while (($# > 0)); do
@@ -69,7 +75,7 @@ while (($# > 0)); do
   if [[ "$arg" == --*=* ]]; then
     value="${arg#*=}"
     arg="${arg%%=*}"
-  elif [[ "$arg" == --* && "$arg" != "--help" ]]; then
+  elif [[ "$arg" == --* && "$arg" != "--help" && "$arg" != "--secure" ]]; then
     (($# > 0)) || {
       echo "up.sh: $arg needs a value" >&2
       exit 2
@@ -86,6 +92,7 @@ while (($# > 0)); do
     --proxy-arg) proxy_args+=("$value") ;;
     --config) config_template="$value" ;;
     --timeout) start_timeout="$value" ;;
+    --secure) secure=1 ;;
     --help)
       usage
       exit 0
@@ -115,6 +122,9 @@ state_dir="$(cd "$state_dir" && pwd)"
 # (field 22 of /proc/PID/stat) makes sure `down` never signals a process that merely
 # reuses a recorded PID.
 readonly COMPONENTS="$state_dir/components.tsv"
+# --secure: the CA, certificates and admin token (made by make-pki.sh).
+readonly pki="$state_dir/pki"
+readonly pki_script="$SCRIPT_DIR/../pki/make-pki.sh"
 # Written last by `up`, so its presence means "everything is ready" (tests wait for it).
 readonly ENDPOINTS="$state_dir/endpoints.env"
 
@@ -389,11 +399,25 @@ do_up() {
   # last stored version.
   local control_ready="$state_dir/control.ready"
   rm -f "$control_ready"
+  local control_security=(--insecure)
+  if ((secure == 1)); then
+    local pki_args=()
+    for ((i = 1; i <= proxy_count; i++)); do pki_args+=(--proxy "local-proxy$i"); done
+    "$pki_script" -d "$pki" "${pki_args[@]}" >"$logs/make-pki.log" 2>&1 ||
+      fail "make-pki.sh failed: $(cat "$logs/make-pki.log")"
+    control_security=(--tls_ca="$pki/ca.pem" --tls_cert="$pki/control-plane.pem"
+      --tls_key="$pki/control-plane-key.pem" --admin_token_hash_file="$pki/admin-token.sha256"
+      --audit_log="$state_dir/audit.log")
+    echo secure >"$state_dir/mode"
+  else
+    echo insecure >"$state_dir/mode"
+  fi
   start control "$logs/control.log" "$control_bin" --listen="127.0.0.1:$control_port" \
-    --db="$state_dir/control.db" --ready_file="$control_ready"
+    --db="$state_dir/control.db" --ready_file="$control_ready" "${control_security[@]}"
   wait_until control "ready file" has_ready_line "$control_ready" 1
   control_port="$(ready_line "$control_ready" 1)"
   set_address control "127.0.0.1:$control_port"
+  write_yardctl_config "$control_port"
   wait_until control "listening socket" tcp_open "$control_port"
 
   # The initial config goes in before the proxies start, so they become ready with their
@@ -401,7 +425,7 @@ do_up() {
   sed -e "s/@BLUE_PORT@/$blue_port/g" -e "s/@GREEN_PORT@/$green_port/g" \
     "$config_template" >"$state_dir/initial.yaml"
   local out rc=0
-  out="$("$yardctl_bin" --server "127.0.0.1:$control_port" apply -f "$state_dir/initial.yaml" \
+  out="$(run_yardctl apply -f "$state_dir/initial.yaml" \
     --message "deploy/local/up.sh: initial config" 2>&1)" || rc=$?
   ((rc == 0)) || fail "yardctl apply of the initial config failed (exit $rc):
 $out"
@@ -410,8 +434,14 @@ $out"
   for ((i = 1; i <= proxy_count; i++)); do
     local ready="$state_dir/proxy$i.ready"
     rm -f "$ready"
+    local proxy_security=(--control_plane_insecure)
+    if ((secure == 1)); then
+      proxy_security=(--control_plane_ca="$pki/ca.pem"
+        --control_plane_cert="$pki/proxy-local-proxy$i.pem"
+        --control_plane_key="$pki/proxy-local-proxy$i-key.pem")
+    fi
     start "proxy$i" "$logs/proxy$i.log" "$proxy_bin" \
-      --control_plane="127.0.0.1:$control_port" \
+      --control_plane="127.0.0.1:$control_port" "${proxy_security[@]}" \
       --node_id="local-proxy$i" --node_group=local --node_labels="replica=$i,env=local" \
       --snapshot_cache="$state_dir/proxy$i.cache" \
       --listen="127.0.0.1:${proxy_port[i]}" --admin="127.0.0.1:${admin_port[i]}" \
@@ -458,9 +488,31 @@ $out"
   for ((i = 1; i <= proxy_count; i++)); do
     echo "proxy$i admin:    http://127.0.0.1:${admin_port[i]}/stats"
   done
-  echo "yardctl:         $yardctl_bin --server 127.0.0.1:$control_port status"
+  echo "yardctl:         YARDCTL_CONFIG=$state_dir/yardctl.config $yardctl_bin status"
   echo "try:             curl -H 'Host: api.example.com' http://127.0.0.1:$lb_port/users/7"
 }
+
+# yardctl's settings for this deployment, in a config file the user can reuse
+# (YARDCTL_CONFIG=STATE_DIR/yardctl.config yardctl status): the server, and with --secure
+# the CA and the admin token; else --insecure (plaintext on loopback).
+write_yardctl_config() {
+  local config="$state_dir/yardctl.config"
+  (
+    umask 077
+    {
+      echo "# written by deploy/local/up.sh"
+      echo "server = 127.0.0.1:$1"
+      if [[ "$(cat "$state_dir/mode" 2>/dev/null)" == secure ]]; then
+        echo "ca = $pki/ca.pem"
+        echo "token-file = $pki/admin-token"
+      else
+        echo "insecure = true"
+      fi
+    } >"$config"
+  )
+}
+
+run_yardctl() { YARDCTL_CONFIG="$state_dir/yardctl.config" "$yardctl_bin" "$@"; }
 
 do_status() {
   if [[ ! -f "$COMPONENTS" ]]; then
@@ -492,7 +544,7 @@ print("version=%s ready=%s connected=%s acks=%s nacks=%s" % (s.get("version"), s
   if [[ -n "$port" && "$port" != "-" ]]; then
     find_binaries
     echo
-    "$yardctl_bin" --server "127.0.0.1:$port" status || true
+    run_yardctl status || true
   fi
   ((all_running == 1))
 }

@@ -66,7 +66,7 @@ TEST_F(OptimisticConcurrencyTest, TwoAppliesAgainstTheSameVersionOneWinsOneConfl
     for (int i = 0; i < 2; ++i) {
       threads.emplace_back([&, i] {
         results[i] =
-            RunCommand({yardctl_bin, "--server", control().address(), "apply", "-f", files[i],
+            RunCommand({yardctl_bin, "--server", control().address(), "--insecure", "apply", "-f", files[i],
                         "--expected-version", std::to_string(current), "--message", names[i]});
       });
     }

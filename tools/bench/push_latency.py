@@ -72,7 +72,7 @@ def run(proxies, routes, changes, workdir):
     try:
         cp_ready = os.path.join(workdir, "cp.ready")
         procs.append(subprocess.Popen(
-            [f"{BIN}/controlplane/switchyard-control", "--listen=127.0.0.1:0",
+            [f"{BIN}/controlplane/switchyard-control", "--listen=127.0.0.1:0", "--insecure",
              f"--db={workdir}/sy.db", f"--ready_file={cp_ready}", "--log_level=warning"]))
         cp_port = wait_file(cp_ready)[0]
         admin = []
@@ -83,7 +83,7 @@ def run(proxies, routes, changes, workdir):
             log = os.path.join(workdir, f"px{i}.log")
             logs.append(log)
             p = subprocess.Popen(
-                [f"{BIN}/dataplane/switchyard-proxy", f"--control_plane=127.0.0.1:{cp_port}",
+                [f"{BIN}/dataplane/switchyard-proxy", f"--control_plane=127.0.0.1:{cp_port}", "--control_plane_insecure",
                  "--listen=127.0.0.1:0", "--admin=127.0.0.1:0", "--workers=1",
                  f"--node_id=bench-{i}", f"--ready_file={ready}"],
                 stderr=open(log, "w"))
@@ -97,7 +97,7 @@ def run(proxies, routes, changes, workdir):
             path = os.path.join(workdir, f"s{generation}.json")
             with open(path, "w") as f:
                 json.dump(snapshot(routes, generation), f)
-            subprocess.run([f"{BIN}/tools/yardctl/yardctl", "--server", f"127.0.0.1:{cp_port}",
+            subprocess.run([f"{BIN}/tools/yardctl/yardctl", "--server", f"127.0.0.1:{cp_port}", "--insecure",
                             "--timeout", "60s", "apply", "-f", path, "--message", "bench"],
                            check=True, stdout=subprocess.DEVNULL)
             applied = time.monotonic()

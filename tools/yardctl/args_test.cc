@@ -155,7 +155,7 @@ absl::StatusOr<GlobalOptions> Resolve(const std::vector<std::string>& args,
     return it->second;
   };
   env.hostname = [] { return "ops-1"; };
-  return ResolveGlobalOptions(*parsed, env);
+  return ResolveGlobalOptions(*parsed, env, /*needs_server=*/false);
 }
 
 TEST(GlobalOptionsTest, ServerFlagBeatsEnvironmentBeatsDefault) {

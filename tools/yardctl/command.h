@@ -26,6 +26,8 @@ struct Command {
   std::vector<FlagSpec> flags;
   size_t min_positional = 0;
   size_t max_positional = 0;
+  // Works without a control plane (validate): no connection settings are resolved.
+  bool offline = false;
   ExitCode (*run)(const ParsedArgs& args, CommandContext& context) = nullptr;
 };
 

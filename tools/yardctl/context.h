@@ -48,14 +48,22 @@ struct GlobalOptions {
   absl::Duration timeout = absl::Seconds(5);
   // Recorded with every version this invocation stores.
   std::string author;
+  // How to reach and authenticate to the server; resolved only for commands that talk to
+  // one (validate does not).
+  ConnectionSecurity security;
 };
 
 // The global flags every command accepts (also before the command name).
 const std::vector<FlagSpec>& GlobalFlags();
 
-// --server, else $YARDCTL_SERVER, else kDefaultServer; --timeout, default 5s;
-// --author, else $USER@hostname (LOGNAME when USER is unset). Errors are usage errors.
-absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args, const Environment& env);
+// Each setting from its flag, else its YARDCTL_* variable, else the config file
+// (config_file.h), else its default: --server (kDefaultServer); --timeout (5s); --author
+// ($USER@hostname, LOGNAME when USER is unset; flag only). With `needs_server`, also the
+// connection: --insecure, or TLS with --ca (required), --cert/--key and --server-name, and
+// the token from --token-file, $YARDCTL_TOKEN, $YARDCTL_TOKEN_FILE, or the config file's
+// token / token-file. Errors are usage errors.
+absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args, const Environment& env,
+                                                   bool needs_server = true);
 
 class CommandContext {
  public:

@@ -53,7 +53,9 @@ class EndToEndTest : public ::testing::Test {
   CommandResult YardctlWithEnv(std::vector<std::string> args,
                                const std::map<std::string, std::string>& env) {
     args.insert(args.begin(), RunfilePath("tools/yardctl/yardctl"));
-    return RunCommand(args, {.env = env});
+    std::map<std::string, std::string> with_insecure = env;
+    with_insecure.emplace("YARDCTL_INSECURE", "1");  // ControlPlaneProcess runs --insecure
+    return RunCommand(args, {.env = with_insecure});
   }
 
   // Applies `yaml` and expects "applied: version <expected>".

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_tls/credentials.h"
 #include "grpcpp/grpcpp.h"
 #include "switchyard/config/loader.h"
 #include "switchyard/v1/admin.grpc.pb.h"
@@ -18,7 +19,13 @@ class GrpcAdminClient final : public AdminClient {
     // A whole snapshot comes back from Get; gRPC's default 4 MiB limit is far below the
     // largest snapshot the loader accepts.
     args.SetMaxReceiveMessageSize(static_cast<int>(config::kMaxSnapshotBytes) + (1 << 20));
-    channel_ = grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args);
+    const ConnectionSecurity& security = options.security;
+    if (!security.server_name.empty()) args.SetSslTargetNameOverride(security.server_name);
+    channel_ = grpc::CreateCustomChannel(
+        options.target,
+        security.insecure ? grpc::InsecureChannelCredentials()
+                          : ChannelTlsCredentials({.files = security.tls}),
+        args);
     stub_ = v1::AdminService::NewStub(channel_);
   }
 
@@ -50,6 +57,9 @@ class GrpcAdminClient final : public AdminClient {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(options_.timeout));
+    if (!options_.security.insecure && !options_.security.bearer_token.empty()) {
+      context.AddMetadata("authorization", "Bearer " + options_.security.bearer_token);
+    }
     Response response;
     const grpc::Status status = ((*stub_).*method)(&context, request, &response);
     if (status.ok()) {

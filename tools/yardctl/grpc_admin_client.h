@@ -1,4 +1,4 @@
-// AdminClient over a gRPC channel (insecure, as the admin API is served today).
+// AdminClient over a gRPC channel, TLS or plaintext as ConnectionSecurity says.
 //
 // Each call has its own deadline of `timeout`. Calls fail fast (no wait-for-ready): a
 // refused connection comes back at once as UNAVAILABLE instead of after the timeout.
@@ -15,14 +15,28 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/grpc_tls/tls_files.h"
 #include "tools/yardctl/admin_client.h"
 
 namespace switchyard::yardctl {
+
+// How the channel is secured and the caller authenticated (docs/security.md).
+struct ConnectionSecurity {
+  // Plaintext (a control plane started with --insecure); no token is sent.
+  bool insecure = false;
+  // Otherwise TLS: the server's certificate must chain to tls.ca and name the target's
+  // host (or server_name); tls.cert/key, when given, are presented as a client certificate.
+  TlsFiles tls;
+  std::string server_name;
+  // Sent as "authorization: Bearer <token>" with every call; empty: none.
+  std::string bearer_token;
+};
 
 struct GrpcClientOptions {
   // A gRPC target: "HOST:PORT", "dns:///HOST:PORT", "unix:/path", ...
   std::string target;
   absl::Duration timeout = absl::Seconds(5);
+  ConnectionSecurity security;
 };
 
 std::unique_ptr<AdminClient> NewGrpcAdminClient(const GrpcClientOptions& options);

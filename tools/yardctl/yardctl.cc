@@ -101,7 +101,7 @@ int RunYardctl(const std::vector<std::string>& args, const Environment& env) {
   if (absl::Status checked = CheckArguments(*command, *parsed); !checked.ok()) {
     return UsageError(env, checked.message(), command->name);
   }
-  absl::StatusOr<GlobalOptions> global = ResolveGlobalOptions(*parsed, env);
+  absl::StatusOr<GlobalOptions> global = ResolveGlobalOptions(*parsed, env, !command->offline);
   if (!global.ok()) return UsageError(env, global.status().message(), command->name);
 
   CommandContext context(env, std::string(command->name), *std::move(global));

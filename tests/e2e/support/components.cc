@@ -169,6 +169,11 @@ bool DynamicProxy::Start(std::string* error, bool wait_ready) {
     argv.push_back("--snapshot_cache=" + options_.snapshot_cache);
   }
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  // The control plane is plaintext on loopback (ControlPlaneProcess) unless the test set
+  // up TLS for both.
+  if (!::switchyard::testing::HasFlag(options_.extra_flags, "--control_plane_ca")) {
+    argv.push_back("--control_plane_insecure");
+  }
   const std::string log = dir_ + "/" + options_.node_id + ".log";
   std::vector<uint16_t> ports;
   if (!process_.StartAndWaitForReadyFile(std::move(argv), {.stdout_path = log, .stderr_path = log},
@@ -292,7 +297,8 @@ std::vector<std::pair<std::string, std::string>> Haproxy::ServerStates() const {
 // ---------------------------------------------------------------------------------------
 
 CommandResult Yardctl::Run(const std::vector<std::string>& args) const {
-  std::vector<std::string> argv = {RunfilePath("tools/yardctl/yardctl"), "--server", server_};
+  std::vector<std::string> argv = {RunfilePath("tools/yardctl/yardctl"), "--server", server_,
+                                   "--insecure"};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv);
 }

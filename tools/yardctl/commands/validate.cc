@@ -47,6 +47,7 @@ Command ValidateCommand() {
           "  yardctl validate -f snapshot.yaml\n"
           "  yardctl get -o yaml | yardctl validate -f -\n",
       .flags = {FileFlag("snapshot file to check (\"-\" reads stdin)")},
+      .offline = true,
       .run = RunValidate,
   };
 }

@@ -26,7 +26,8 @@ struct CliResult {
 
 struct CliOptions {
   // The whole environment the command sees (nothing is inherited from the test).
-  std::map<std::string, std::string> env = {{"USER", "tester"}};
+  // YARDCTL_INSECURE: the scripted servers are plaintext on loopback.
+  std::map<std::string, std::string> env = {{"USER", "tester"}, {"YARDCTL_INSECURE", "1"}};
   std::string hostname = "testhost";
   // What "-f -" reads.
   std::string stdin_text;
