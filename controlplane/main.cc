@@ -1,6 +1,8 @@
 // switchyard-control: stores configuration versions in SQLite, streams the current one to
 // every connected proxy, and serves the admin API that yardctl uses.
 #include <cstdio>
+#include <map>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -15,7 +17,9 @@
 #include "common/program_flags.h"
 #include "common/ready_file.h"
 #include "common/stop_signals.h"
+#include "controlplane/auth/authenticator.h"
 #include "controlplane/server/control_plane.h"
+#include "controlplane/store/sqlite_token_store.h"
 #include "controlplane/store/sqlite_version_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:18000",
@@ -49,6 +53,14 @@ ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(60),
 ABSL_FLAG(std::string, proxy_identity, "san_uri:spiffe://switchyard/proxy/",
           "Where the node id a proxy may claim is read from its client certificate: cn, "
           "san_dns or san_uri, optionally with :PREFIX (removed from the value).");
+ABSL_FLAG(std::string, admin_token_hash_file, "",
+          "File of 'SHA256HEX NAME' lines: admin tokens that need no store (the first admin's, "
+          "from deploy/pki/make-pki.sh). Must not be writable by group or others.");
+ABSL_FLAG(std::string, cert_roles, "",
+          "Operators who authenticate with a client certificate: CN=ROLE,... with ROLE "
+          "viewer, operator or admin.");
+ABSL_FLAG(std::string, audit_log, "",
+          "Append one JSON line per admin call here (created 0600); empty: no audit log.");
 ABSL_FLAG(double, max_route_removal_fraction, 0.5,
           "Most of the current routes (0 < f <= 1) an apply or rollback may remove at once; "
           "a snapshot with no route is always refused. Requests with allow_mass_delete "
@@ -56,6 +68,22 @@ ABSL_FLAG(double, max_route_removal_fraction, 0.5,
 
 namespace switchyard {
 namespace {
+
+// How operators authenticate on a TLS control plane: bootstrap tokens and certificate
+// roles (stored tokens come from the store).
+absl::Status ConfigureOperators(controlplane::ControlPlaneOptions& options) {
+  if (const std::string path = absl::GetFlag(FLAGS_admin_token_hash_file); !path.empty()) {
+    absl::StatusOr<std::vector<controlplane::BootstrapToken>> tokens =
+        controlplane::LoadTokenHashFile(path);
+    if (!tokens.ok()) return tokens.status();
+    options.auth.bootstrap_tokens = *std::move(tokens);
+  }
+  absl::StatusOr<std::map<std::string, controlplane::Role, std::less<>>> roles =
+      controlplane::ParseCertRoles(absl::GetFlag(FLAGS_cert_roles));
+  if (!roles.ok()) return roles.status();
+  options.auth.cert_roles = *std::move(roles);
+  return absl::OkStatus();
+}
 
 // TLS from the --tls_* files, or plaintext with --insecure where that is allowed.
 absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
@@ -65,6 +93,11 @@ absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
                        !absl::GetFlag(FLAGS_tls_key).empty();
   if (insecure && any_tls) {
     return absl::InvalidArgumentError("--insecure and --tls_* exclude each other");
+  }
+  if (insecure && (!absl::GetFlag(FLAGS_admin_token_hash_file).empty() ||
+                   !absl::GetFlag(FLAGS_cert_roles).empty())) {
+    return absl::InvalidArgumentError(
+        "--insecure authenticates no one: --admin_token_hash_file and --cert_roles need TLS");
   }
   if (insecure) {
     if (!IsLoopbackAddress(options.listen) && !absl::GetFlag(FLAGS_insecure_allow_remote)) {
@@ -104,7 +137,7 @@ absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
   if (!rule.ok()) return absl::InvalidArgumentError(absl::StrCat("--proxy_identity: ", rule.status().message()));
   options.discovery.proxy_identity = *rule;
   options.tls = std::move(tls);
-  return absl::OkStatus();
+  return ConfigureOperators(options);
 }
 
 int Main() {
@@ -153,7 +186,19 @@ int Main() {
     std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
     return 1;
   }
-  auto control_plane = controlplane::ControlPlane::Start(options, std::move(*store));
+  // Tokens live in the same file; an insecure control plane authenticates no one.
+  std::unique_ptr<controlplane::TokenStore> tokens;
+  if (options.tls.has_value()) {
+    auto token_store = controlplane::SqliteTokenStore::Open(db);
+    if (!token_store.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(token_store.status().message()).c_str());
+      return 1;
+    }
+    tokens = std::move(*token_store);
+  }
+  options.audit_log = absl::GetFlag(FLAGS_audit_log);
+  auto control_plane =
+      controlplane::ControlPlane::Start(options, std::move(*store), std::move(tokens));
   if (!control_plane.ok()) {
     std::fprintf(stderr, "%s\n", std::string(control_plane.status().message()).c_str());
     return 1;

@@ -11,6 +11,7 @@ namespace {
 
 using switchyard::v1::ResourceChange;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 using testing::MakeSnapshot;
 using testing::TestControlPlane;
 
@@ -71,7 +72,8 @@ TEST_F(AdminServiceTest, ApplyStoresAVersionThatGetReturns) {
   switchyard::v1::GetResponse got;
   ASSERT_TRUE(Get(0, &got).ok());
   EXPECT_EQ(got.info().version(), 1u);
-  EXPECT_EQ(got.info().author(), "alice");
+  // An insecure control plane keeps the client's claim, marked as unverified.
+  EXPECT_THAT(got.info().author(), StartsWith("alice (unverified, ipv4:127.0.0.1:"));
   EXPECT_EQ(got.info().message(), "first cut");
   EXPECT_GT(got.info().created().seconds(), 0);
   EXPECT_EQ(got.info().rolled_back_from(), 0u);
@@ -286,7 +288,7 @@ TEST_F(AdminServiceTest, RollbackMakesANewVersionWithOldContent) {
   switchyard::v1::GetResponse got;
   ASSERT_TRUE(Get(3, &got).ok());
   EXPECT_EQ(got.info().rolled_back_from(), 1u);
-  EXPECT_EQ(got.info().author(), "bob");
+  EXPECT_THAT(got.info().author(), StartsWith("bob (unverified, "));
   EXPECT_EQ(got.info().message(), "rollback to version 1");
   EXPECT_TRUE(SameSnapshot(got.snapshot(), MakeSnapshot(1)));
   EXPECT_EQ(History(1).versions(0).rolled_back_from(), 1u);
@@ -317,14 +319,14 @@ TEST_F(AdminServiceTest, StatusWithoutProxies) {
   EXPECT_EQ(status.proxies_size(), 0);
 }
 
-TEST_F(AdminServiceTest, AuthorDefaultsToThePeer) {
+TEST_F(AdminServiceTest, WithoutAClaimTheAuthorIsTheUnauthenticatedPeer) {
   auto request = ApplyRequestFor(MakeSnapshot(1));
   request.clear_author();
   switchyard::v1::ApplyResponse applied;
   ASSERT_TRUE(Apply(request, &applied).ok());
   switchyard::v1::GetResponse got;
   ASSERT_TRUE(Get(1, &got).ok());
-  EXPECT_THAT(got.info().author(), HasSubstr("127.0.0.1"));
+  EXPECT_THAT(got.info().author(), StartsWith("unauthenticated (ipv4:127.0.0.1:"));
 }
 
 // History and the current version survive a restart on the same file.

@@ -64,7 +64,7 @@ void AddChanges(const ResourceChanges& changes, const char* type,
 }  // namespace
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
-    const switchyard::v1::ApplyRequest& request, const std::string& caller) {
+    const switchyard::v1::ApplyRequest& request, const std::string& author) {
   switchyard::v1::Snapshot content = request.snapshot();
   content.clear_version();  // assigned by the store
   if (absl::Status valid = config::ValidateSnapshot(content); !valid.ok()) {
@@ -74,11 +74,11 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
   if (request.has_expected_version()) expected = request.expected_version();
   return StoreIfChanged(std::move(content), expected, request.dry_run(),
                         request.allow_mass_delete(),
-                        request.author().empty() ? caller : request.author(), request.message(), 0);
+                        author, request.message(), 0);
 }
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Rollback(
-    const switchyard::v1::RollbackRequest& request, const std::string& caller) {
+    const switchyard::v1::RollbackRequest& request, const std::string& author) {
   if (request.version() == 0) {
     return absl::InvalidArgumentError("name the version to roll back to (version > 0)");
   }
@@ -98,7 +98,7 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Rollback(
                                   : request.message();
   return StoreIfChanged(
       std::move(content), expected, /*dry_run=*/false, request.allow_mass_delete(),
-      request.author().empty() ? caller : request.author(), message, request.version());
+      author, message, request.version());
 }
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::StoreIfChanged(

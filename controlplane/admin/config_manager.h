@@ -41,11 +41,12 @@ class ConfigManager {
   ConfigManager(Options options, VersionStore& store, SnapshotHub& hub, ProxyRegistry& registry)
       : options_(options), store_(store), hub_(hub), registry_(registry) {}
 
-  // `caller` (the peer address) is recorded as the author when the request names none.
+  // `author` is recorded with the version; the request's own author field is not read
+  // (AdminService decides who the author is).
   absl::StatusOr<switchyard::v1::ApplyResponse> Apply(const switchyard::v1::ApplyRequest& request,
-                                                      const std::string& caller);
+                                                      const std::string& author);
   absl::StatusOr<switchyard::v1::ApplyResponse> Rollback(
-      const switchyard::v1::RollbackRequest& request, const std::string& caller);
+      const switchyard::v1::RollbackRequest& request, const std::string& author);
   absl::StatusOr<switchyard::v1::GetResponse> Get(const switchyard::v1::GetRequest& request);
   switchyard::v1::ValidateResponse Validate(const switchyard::v1::ValidateRequest& request);
   absl::StatusOr<switchyard::v1::DiffResponse> Diff(const switchyard::v1::DiffRequest& request);

@@ -10,26 +10,41 @@
 
 namespace switchyard::controlplane {
 
-ControlPlane::ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store)
+ControlPlane::ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store,
+                           std::unique_ptr<TokenStore> tokens, std::unique_ptr<AuditLog> audit)
     : options_(std::move(options)),
       store_(std::move(store)),
+      tokens_(std::move(tokens)),
+      audit_(std::move(audit)),
+      auth_(options_.auth, tokens_.get()),
+      token_admin_(tokens_.get()),
       hub_(options_.hub),
       registry_(options_.registry),
       rejections_(options_.rejections, *store_, registry_),
       manager_(options_.admin, *store_, hub_, registry_),
       admin_queue_(options_.admin_threads, options_.admin_queue),
       discovery_(options_.discovery, hub_, registry_, rejections_),
-      admin_(manager_, admin_queue_) {}
+      admin_(manager_, admin_queue_, auth_, token_admin_, audit_.get()) {}
 
 absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
-    ControlPlaneOptions options, std::unique_ptr<VersionStore> store) {
+    ControlPlaneOptions options, std::unique_ptr<VersionStore> store,
+    std::unique_ptr<TokenStore> tokens) {
   if (options.tls.has_value() && !options.discovery.proxy_identity.has_value()) {
     options.discovery.proxy_identity = CertIdentityRule::ProxyDefault();
+  }
+  options.auth.insecure = !options.tls.has_value();
+  options.auth.proxy_identity = options.discovery.proxy_identity;
+  std::unique_ptr<AuditLog> audit;
+  if (!options.audit_log.empty()) {
+    absl::StatusOr<std::unique_ptr<AuditLog>> opened = AuditLog::Open(options.audit_log);
+    if (!opened.ok()) return opened.status();
+    audit = std::move(*opened);
   }
   if (options.admin.sync_depth < options.hub.delta_bases + 1) {
     options.admin.sync_depth = options.hub.delta_bases + 1;  // fill every delta base
   }
-  std::unique_ptr<ControlPlane> cp(new ControlPlane(std::move(options), std::move(store)));
+  std::unique_ptr<ControlPlane> cp(new ControlPlane(std::move(options), std::move(store),
+                                                    std::move(tokens), std::move(audit)));
   // Proxies that connect first thing must be offered the current version, not nothing.
   if (absl::Status synced = cp->manager_.SyncFromStore(); !synced.ok()) return synced;
 

@@ -16,11 +16,15 @@
 #include "absl/time/time.h"
 #include "common/grpc_tls/credentials.h"
 #include "controlplane/admin/admin_service.h"
+#include "controlplane/admin/audit_log.h"
+#include "controlplane/admin/token_admin.h"
+#include "controlplane/auth/authenticator.h"
 #include "controlplane/admin/config_manager.h"
 #include "controlplane/discovery/discovery_service.h"
 #include "controlplane/discovery/proxy_registry.h"
 #include "controlplane/discovery/rejection_recorder.h"
 #include "controlplane/discovery/snapshot_hub.h"
+#include "controlplane/store/token_store.h"
 #include "controlplane/store/version_store.h"
 #include "controlplane/util/work_queue.h"
 #include "grpcpp/server.h"
@@ -39,6 +43,11 @@ struct ControlPlaneOptions {
   RejectionRecorder::Options rejections;
   DiscoveryService::Options discovery;
   ConfigManager::Options admin;
+  // Operators' authentication (certificate roles, bootstrap tokens). `insecure` and
+  // `proxy_identity` are filled in by Start from `tls` and `discovery`.
+  Authenticator::Options auth;
+  // JSON lines, one per admin call (AuditLog); empty: none.
+  std::string audit_log;
   // Threads and queue length for admin calls (WorkQueue).
   int admin_threads = 2;
   size_t admin_queue = 256;
@@ -53,8 +62,11 @@ class ControlPlane {
  public:
   // Publishes the store's current version, then starts serving. UNAVAILABLE when the
   // store cannot be read or the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<ControlPlane>> Start(ControlPlaneOptions options,
-                                                             std::unique_ptr<VersionStore> store);
+  // `tokens`: where `yardctl tokens` keeps API tokens; may be null (no stored tokens).
+  // UNAVAILABLE too when the audit log cannot be opened.
+  static absl::StatusOr<std::unique_ptr<ControlPlane>> Start(
+      ControlPlaneOptions options, std::unique_ptr<VersionStore> store,
+      std::unique_ptr<TokenStore> tokens = nullptr);
   // Shuts down (without grace) if Shutdown was not called.
   ~ControlPlane();
   ControlPlane(const ControlPlane&) = delete;
@@ -73,13 +85,18 @@ class ControlPlane {
   const DiscoveryCounters& discovery_counters() const { return discovery_.counters(); }
 
  private:
-  ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store);
+  ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store,
+               std::unique_ptr<TokenStore> tokens, std::unique_ptr<AuditLog> audit);
   void WatchStore() ABSL_LOCKS_EXCLUDED(watch_mu_);
 
   const ControlPlaneOptions options_;
   // Declared in dependency order: each member uses only those above it, and is destroyed
   // before them.
   std::unique_ptr<VersionStore> store_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<AuditLog> audit_;
+  Authenticator auth_;
+  TokenAdmin token_admin_;
   SnapshotHub hub_;
   ProxyRegistry registry_;
   RejectionRecorder rejections_;

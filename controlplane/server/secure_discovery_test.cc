@@ -46,8 +46,9 @@ class SecureDiscoveryTest : public ::testing::Test {
                  .key = pki_.Path("control-plane-key.pem")};
     tls.reload_interval = absl::Seconds(1);
     options.tls = tls;
-    // Operators' authentication is not this suite's subject: the admin stub presents the
-    // admin certificate.
+    // Operators' authentication is not this suite's subject: the admin stub presents an
+    // operator's certificate.
+    options.auth.cert_roles = {{"alice", Role::kAdmin}};
     TlsSettings admin;
     admin.files = {.ca = pki_.Path("ca.pem"),
                    .cert = pki_.Path("operator-alice.pem"),

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "controlplane/store/sqlite_token_store.h"
 #include "controlplane/store/sqlite_version_store.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -66,7 +67,16 @@ TestControlPlane::TestControlPlane(ControlPlaneOptions options, std::string db_p
     error_ = std::string(store.status().message());
     return;
   }
-  auto cp = ControlPlane::Start(std::move(options), std::move(*store));
+  std::unique_ptr<TokenStore> tokens;
+  if (options.tls.has_value()) {
+    auto token_store = SqliteTokenStore::Open(db_path_);
+    if (!token_store.ok()) {
+      error_ = std::string(token_store.status().message());
+      return;
+    }
+    tokens = std::move(*token_store);
+  }
+  auto cp = ControlPlane::Start(std::move(options), std::move(*store), std::move(tokens));
   if (!cp.ok()) {
     error_ = std::string(cp.status().message());
     return;

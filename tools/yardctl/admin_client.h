@@ -42,6 +42,12 @@ class AdminClient {
       const switchyard::v1::RollbackRequest& request) = 0;
   virtual absl::StatusOr<switchyard::v1::StatusResponse> Status(
       const switchyard::v1::StatusRequest& request) = 0;
+  virtual absl::StatusOr<switchyard::v1::CreateTokenResponse> CreateToken(
+      const switchyard::v1::CreateTokenRequest& request) = 0;
+  virtual absl::StatusOr<switchyard::v1::ListTokensResponse> ListTokens(
+      const switchyard::v1::ListTokensRequest& request) = 0;
+  virtual absl::StatusOr<switchyard::v1::RevokeTokenResponse> RevokeToken(
+      const switchyard::v1::RevokeTokenRequest& request) = 0;
 };
 
 }  // namespace switchyard::yardctl

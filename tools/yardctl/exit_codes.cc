@@ -15,6 +15,9 @@ ExitCode ExitCodeForStatus(const absl::Status& status) {
       return ExitCode::kConflict;
     case absl::StatusCode::kUnavailable:
       return ExitCode::kUnavailable;
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return ExitCode::kDenied;
     default:
       return ExitCode::kError;
   }
@@ -27,7 +30,9 @@ std::string_view ExitCodeHelp() {
          "  2  usage error (unknown command or flag, missing or malformed argument)\n"
          "  3  invalid input (file unreadable, parse or validation error, INVALID_ARGUMENT)\n"
          "  4  conflict (the current version is not --expected-version; FAILED_PRECONDITION)\n"
-         "  5  control plane unreachable (UNAVAILABLE, or no connection within --timeout)\n";
+         "  5  control plane unreachable (UNAVAILABLE, or no connection within --timeout)\n"
+         "  6  denied: no valid credentials (UNAUTHENTICATED) or role too small "
+         "(PERMISSION_DENIED)\n";
 }
 
 }  // namespace switchyard::yardctl

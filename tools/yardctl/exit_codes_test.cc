@@ -17,6 +17,7 @@ TEST(ExitCodesTest, ValuesAreTheDocumentedContract) {
   EXPECT_EQ(ToInt(ExitCode::kInvalidInput), 3);
   EXPECT_EQ(ToInt(ExitCode::kConflict), 4);
   EXPECT_EQ(ToInt(ExitCode::kUnavailable), 5);
+  EXPECT_EQ(ToInt(ExitCode::kDenied), 6);
 }
 
 TEST(ExitCodesTest, EveryStatusCodeMapsAsDocumented) {
@@ -32,7 +33,7 @@ TEST(ExitCodesTest, EveryStatusCodeMapsAsDocumented) {
       {absl::StatusCode::kDeadlineExceeded, ExitCode::kError},
       {absl::StatusCode::kNotFound, ExitCode::kError},
       {absl::StatusCode::kAlreadyExists, ExitCode::kError},
-      {absl::StatusCode::kPermissionDenied, ExitCode::kError},
+      {absl::StatusCode::kPermissionDenied, ExitCode::kDenied},
       {absl::StatusCode::kResourceExhausted, ExitCode::kError},
       {absl::StatusCode::kFailedPrecondition, ExitCode::kConflict},
       {absl::StatusCode::kAborted, ExitCode::kConflict},
@@ -41,7 +42,7 @@ TEST(ExitCodesTest, EveryStatusCodeMapsAsDocumented) {
       {absl::StatusCode::kInternal, ExitCode::kError},
       {absl::StatusCode::kUnavailable, ExitCode::kUnavailable},
       {absl::StatusCode::kDataLoss, ExitCode::kError},
-      {absl::StatusCode::kUnauthenticated, ExitCode::kError},
+      {absl::StatusCode::kUnauthenticated, ExitCode::kDenied},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(ExitCodeForStatus(absl::Status(c.code, "x")), c.exit)

@@ -47,6 +47,17 @@ class GrpcAdminClient final : public AdminClient {
   absl::StatusOr<v1::StatusResponse> Status(const v1::StatusRequest& request) override {
     return Call(&v1::AdminService::Stub::Status, request);
   }
+  absl::StatusOr<v1::CreateTokenResponse> CreateToken(
+      const v1::CreateTokenRequest& request) override {
+    return Call(&v1::AdminService::Stub::CreateToken, request);
+  }
+  absl::StatusOr<v1::ListTokensResponse> ListTokens(const v1::ListTokensRequest& request) override {
+    return Call(&v1::AdminService::Stub::ListTokens, request);
+  }
+  absl::StatusOr<v1::RevokeTokenResponse> RevokeToken(
+      const v1::RevokeTokenRequest& request) override {
+    return Call(&v1::AdminService::Stub::RevokeToken, request);
+  }
 
  private:
   template <typename Request, typename Response>

@@ -32,7 +32,7 @@ TEST_F(CommandTest, EveryStatusCodeMapsToItsExitCode) {
       {grpc::StatusCode::INVALID_ARGUMENT, 3},
       {grpc::StatusCode::NOT_FOUND, 1},
       {grpc::StatusCode::ALREADY_EXISTS, 1},
-      {grpc::StatusCode::PERMISSION_DENIED, 1},
+      {grpc::StatusCode::PERMISSION_DENIED, 6},
       {grpc::StatusCode::RESOURCE_EXHAUSTED, 1},
       {grpc::StatusCode::FAILED_PRECONDITION, 4},
       {grpc::StatusCode::ABORTED, 4},
@@ -41,7 +41,7 @@ TEST_F(CommandTest, EveryStatusCodeMapsToItsExitCode) {
       {grpc::StatusCode::INTERNAL, 1},
       {grpc::StatusCode::UNAVAILABLE, 5},
       {grpc::StatusCode::DATA_LOSS, 1},
-      {grpc::StatusCode::UNAUTHENTICATED, 1},
+      {grpc::StatusCode::UNAUTHENTICATED, 6},
   };
   for (const Case& c : cases) {
     server_.OnStatus(Refuse<v1::StatusRequest, v1::StatusResponse>(c.code, "scripted failure"));
@@ -143,6 +143,15 @@ class NothingListens final : public AdminClient {
     return Refused();
   }
   absl::StatusOr<v1::StatusResponse> Status(const v1::StatusRequest&) override { return Refused(); }
+  absl::StatusOr<v1::CreateTokenResponse> CreateToken(const v1::CreateTokenRequest&) override {
+    return Refused();
+  }
+  absl::StatusOr<v1::ListTokensResponse> ListTokens(const v1::ListTokensRequest&) override {
+    return Refused();
+  }
+  absl::StatusOr<v1::RevokeTokenResponse> RevokeToken(const v1::RevokeTokenRequest&) override {
+    return Refused();
+  }
 
  private:
   static absl::Status Refused() { return ConnectionFailure("connection refused"); }
@@ -165,7 +174,8 @@ TEST(UnreachableTest, DefaultAddressAndTimeout) {
             "error: cannot reach the control plane at 127.0.0.1:18000 (the default address): "
             "connection refused\n"
             "Check that switchyard-control is running and serving its admin API there, or point "
-            "yardctl at it with --server HOST:PORT or the YARDCTL_SERVER environment variable.\n");
+            "yardctl at it with --server HOST:PORT or the YARDCTL_SERVER environment variable.\n"
+            "You used --insecure: if that control plane serves TLS, give --ca instead.\n");
 }
 
 TEST(UnreachableTest, SilentPortTimesOutAsUnreachable) {

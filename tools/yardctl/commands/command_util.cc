@@ -112,12 +112,28 @@ ExitCode ReportRpcError(CommandContext& context, const absl::Status& status) {
                   absl::StrCat("cannot reach the control plane at ", where, ": ", status.message()),
                   {"Check that switchyard-control is running and serving its admin API there, or "
                    "point yardctl at it with --server HOST:PORT or the YARDCTL_SERVER environment "
-                   "variable."});
+                   "variable.",
+                   global.security.insecure
+                       ? "You used --insecure: if that control plane serves TLS, give --ca "
+                         "instead."
+                       : "If the TLS handshake failed: --ca must be the CA that signed the "
+                         "control plane's certificate, and the certificate must name the "
+                         "--server host (or use --server-name); a control plane started with "
+                         "--insecure needs --insecure."});
     case absl::StatusCode::kDeadlineExceeded:
       return Fail(context, code,
                   absl::StrCat("the control plane at ", where, " did not answer within ",
                                absl::FormatDuration(global.timeout)),
                   {"Retry with a longer --timeout, or check the control plane's logs."});
+    case absl::StatusCode::kUnauthenticated:
+      return Fail(context, code,
+                  absl::StrCat("the control plane at ", where,
+                               " does not know who you are: ", status.message()),
+                  {"Give your token with --token-file FILE or YARDCTL_TOKEN, or `token-file` in "
+                   "the config file; an admin makes one with `yardctl tokens create`."});
+    case absl::StatusCode::kPermissionDenied:
+      return Fail(context, code, absl::StrCat("denied: ", status.message()),
+                  {"Ask an admin for a token with the role this needs."});
     case absl::StatusCode::kInvalidArgument:
       return Fail(context, code,
                   absl::StrCat("the control plane refused the request: ", status.message()));

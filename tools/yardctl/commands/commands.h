@@ -14,6 +14,7 @@ Command GetCommand();
 Command HistoryCommand();
 Command RollbackCommand();
 Command StatusCommand();
+Command TokensCommand();
 
 }  // namespace switchyard::yardctl
 
