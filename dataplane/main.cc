@@ -18,10 +18,13 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/grpc_tls/credentials.h"
+#include "common/grpc_tls/loopback.h"
 #include "common/grpc_tls/tls_files.h"
 #include "common/log.h"
 #include "common/program_flags.h"
 #include "common/ready_file.h"
+#include "common/secret_file.h"
+#include "common/sha256.h"
 #include "common/stop_signals.h"
 #include "dataplane/admin/admin_server.h"
 #include "dataplane/config/config_manager.h"
@@ -61,6 +64,9 @@ ABSL_FLAG(std::string, listen, "0.0.0.0:8080",
           "Port 0 picks a free port (see --ready_file).");
 ABSL_FLAG(std::string, admin, "",
           "Admin address, e.g. 127.0.0.1:9901 (/ready, /stats, /config_dump); empty: none.");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "File (mode 0600) holding a bearer token that /stats and /config_dump require; "
+          "required when --admin is not a loopback address.");
 ABSL_FLAG(int, workers, 0, "Worker threads; 0 means one per CPU core.");
 ABSL_FLAG(std::string, ready_file, "",
           "Once accepting connections, write the bound port (line 1) and admin port (line 2).");
@@ -266,6 +272,16 @@ int Main() {
   if (!admin_flag.empty() && !ParseEndpoint(admin_flag, admin_endpoint)) {
     return Fail(absl::StrCat("--admin must look like 127.0.0.1:9901, got '", admin_flag, "'"));
   }
+  std::string admin_token_sha256;
+  if (const std::string token_file = absl::GetFlag(FLAGS_admin_token_file); !token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadSecretFile(token_file, "--admin_token_file");
+    if (!token.ok()) return Fail(std::string(token.status().message()));
+    admin_token_sha256 = Sha256Hex(*token);
+  } else if (!admin_flag.empty() && !IsLoopbackAddress(admin_flag)) {
+    return Fail(absl::StrCat("--admin=", admin_flag,
+                             " is reachable from other hosts: give --admin_token_file (the "
+                             "config dump is not for everyone), or bind it to 127.0.0.1"));
+  }
   const auto node = NodeFromFlags(error);
   if (!node) return Fail(error);
 
@@ -350,6 +366,7 @@ int Main() {
       .ready = [&manager] { return manager.ready(); },
       .stats_json = [&] { return StatsJson(manager, discovery.get(), worker_count); },
       .config_dump_json = [&manager] { return manager.DumpJson(); },
+      .token_sha256 = admin_token_sha256,
   });
   uint16_t admin_port = 0;
   if (!admin_flag.empty()) {

@@ -1,7 +1,5 @@
 #include "controlplane/auth/authenticator.h"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -13,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/secure_random.h"
+#include "common/sha256.h"
 
 namespace switchyard::controlplane {
 namespace {
@@ -35,15 +34,7 @@ absl::Status Unauthenticated(absl::string_view why) {
 std::string NewToken() { return absl::StrCat(kTokenPrefix, SecureRandomHex(kTokenHexDigits / 2)); }
 
 std::string TokenHash(absl::string_view token) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : digest) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 0xF]);
-  }
-  return hex;
+  return Sha256Hex(std::string_view(token.data(), token.size()));
 }
 
 absl::StatusOr<std::vector<BootstrapToken>> LoadTokenHashFile(const std::string& path) {
@@ -101,7 +92,7 @@ absl::StatusOr<Caller> Authenticator::ByToken(absl::string_view token, absl::Tim
   }
   const std::string hash = TokenHash(token);
   for (const BootstrapToken& bootstrap : options_.bootstrap_tokens) {
-    if (CRYPTO_memcmp(bootstrap.sha256_hex.data(), hash.data(), hash.size()) == 0) {
+    if (SecretEquals(bootstrap.sha256_hex, hash)) {
       return Caller{.name = bootstrap.name, .via = "token", .role = Role::kAdmin};
     }
   }

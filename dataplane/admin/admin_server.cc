@@ -2,6 +2,7 @@
 
 #include <utility>  // before Asio's awaitable.hpp (Boost 1.74 needs std::exchange)
 
+#include "common/sha256.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "boost/asio/redirect_error.hpp"
@@ -38,11 +39,13 @@ net::awaitable<void> Serve(tcp::socket socket, const AdminServer* server,
     if (ec) break;
     const auto& request = parser.get();
     const AdminServer::Reply reply =
-        server->Handle(std::string(request.method_string()), std::string(request.target()));
+        server->Handle(std::string(request.method_string()), std::string(request.target()),
+                       std::string(request[http::field::authorization]));
     http::response<http::string_body> response{static_cast<http::status>(reply.status),
                                                request.version()};
     response.set(http::field::content_type, reply.content_type);
     response.set(http::field::cache_control, "no-store");
+    if (reply.status == 401) response.set(http::field::www_authenticate, "Bearer");
     response.keep_alive(request.keep_alive());
     response.body() = reply.body;
     response.prepare_payload();
@@ -90,7 +93,16 @@ void AdminServer::Stop() {
   thread_.join();
 }
 
-AdminServer::Reply AdminServer::Handle(const std::string& method, const std::string& target) const {
+bool AdminServer::Authorized(const std::string& authorization) const {
+  if (handlers_.token_sha256.empty()) return true;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.compare(0, kBearer.size(), kBearer) != 0) return false;
+  return SecretEquals(Sha256Hex(std::string_view(authorization).substr(kBearer.size())),
+                      handlers_.token_sha256);
+}
+
+AdminServer::Reply AdminServer::Handle(const std::string& method, const std::string& target,
+                                       const std::string& authorization) const {
   const std::string path = target.substr(0, target.find('?'));
   if (method != "GET" && method != "HEAD") {
     return {405, "text/plain", "the admin port is read-only: use GET\n"};
@@ -100,6 +112,9 @@ AdminServer::Reply AdminServer::Handle(const std::string& method, const std::str
     return {503, "text/plain", "not ready: no snapshot yet\n"};
   }
   if (path == "/healthz") return {200, "text/plain", "ok\n"};
+  if (!Authorized(authorization)) {
+    return {401, "text/plain", "this admin port needs \"Authorization: Bearer TOKEN\"\n"};
+  }
   if (path == "/stats") return {200, "application/json", handlers_.stats_json() + "\n"};
   if (path == "/config_dump") {
     return {200, "application/json", handlers_.config_dump_json() + "\n"};

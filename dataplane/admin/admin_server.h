@@ -5,6 +5,11 @@
 //   GET /healthz      200 while the process runs
 //   GET /stats        JSON: version, readiness, live snapshots, discovery stream state
 //   GET /config_dump  the served snapshot as JSON
+//
+// With a token (AdminHandlers::token_sha256, from --admin_token_file), every path but
+// /ready and /healthz (which load balancers probe, and which tell nothing) needs
+// "Authorization: Bearer TOKEN"; without one the answer is 401. main.cc requires a token
+// for an admin address that is not loopback.
 #ifndef SWITCHYARD_DATAPLANE_ADMIN_ADMIN_SERVER_H_
 #define SWITCHYARD_DATAPLANE_ADMIN_ADMIN_SERVER_H_
 
@@ -22,6 +27,8 @@ struct AdminHandlers {
   std::function<bool()> ready;
   std::function<std::string()> stats_json;
   std::function<std::string()> config_dump_json;
+  // SHA-256 (hex) of the token /stats and /config_dump require; empty: none.
+  std::string token_sha256;
 };
 
 class AdminServer {
@@ -40,9 +47,13 @@ class AdminServer {
     std::string content_type;
     std::string body;
   };
-  Reply Handle(const std::string& method, const std::string& target) const;
+  // `authorization`: the request's Authorization header ("" when absent).
+  Reply Handle(const std::string& method, const std::string& target,
+               const std::string& authorization) const;
 
  private:
+  bool Authorized(const std::string& authorization) const;
+
   AdminHandlers handlers_;
   boost::asio::io_context io_{1};
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

@@ -16,6 +16,7 @@ namespace switchyard::e2e {
 namespace {
 
 using ::switchyard::testing::MakeTempDir;
+using ::switchyard::testing::ReadFile;
 
 constexpr int kExitNothingStarted = 3;
 
@@ -97,6 +98,41 @@ TEST_F(DeployLocalTest, UpStatusDownAndUpAgain) {
   const Response s = HttpGet(PortOf(env2, "PROXY1_ADMIN_PORT"), "/stats", "admin");
   const auto j = nlohmann::json::parse(s.body, nullptr, false);
   EXPECT_GT(JsonUint(j, "version"), version) << s.body;
+  EXPECT_EQ(UpSh({"down"}).exit_code, 0);
+}
+
+// --secure: the same deployment with TLS between all programs, proxies authenticated by
+// their certificates and the operator by the admin token, all made by make-pki.sh.
+TEST_F(DeployLocalTest, SecureVariantServesWithCertificatesAndTokens) {
+  const CommandResult up = UpSh({"up", "--base-port", "0", "--proxies", "2", "--secure"});
+  ASSERT_EQ(up.exit_code, 0) << up.DebugString();
+  const auto env = ReadEnvFile(state_dir_ + "/endpoints.env");
+  for (int i = 1; i <= 2; ++i) {
+    const Response s =
+        HttpGet(PortOf(env, "PROXY" + std::to_string(i) + "_ADMIN_PORT"), "/stats", "admin");
+    const auto j = nlohmann::json::parse(s.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << s.body;
+    EXPECT_GT(JsonUint(j, "version"), 0u) << s.body;
+    EXPECT_TRUE(j["discovery"].value("connected", false)) << s.body;
+  }
+  const Response r = HttpGet(PortOf(env, "LB_PORT"), "/users/1", "api.example.com");
+  EXPECT_TRUE(r.complete && r.status == 200 && BackendOf(r) == "blue") << Summary(r);
+
+  // The config file up.sh wrote is all yardctl needs; without the token it gets nowhere.
+  const std::string yardctl = RunfilePath("tools/yardctl/yardctl");
+  CommandResult status = RunCommand(
+      {yardctl, "status", "-o", "json"}, {.env = std::map<std::string, std::string>{
+                                             {"YARDCTL_CONFIG", state_dir_ + "/yardctl.config"}}});
+  ASSERT_EQ(status.exit_code, 0) << status.DebugString();
+  const auto proxies = nlohmann::json::parse(status.stdout_text)["proxies"];
+  ASSERT_EQ(proxies.size(), 2u) << status.stdout_text;
+  EXPECT_EQ(proxies[0]["node_id"], "local-proxy1");
+  const std::string server = "127.0.0.1:" + std::to_string(PortOf(env, "CONTROL_PORT"));
+  status = RunCommand({yardctl, "status", "--server", server, "--ca", state_dir_ + "/pki/ca.pem"},
+                      {.env = std::map<std::string, std::string>{}});
+  EXPECT_EQ(status.exit_code, 6) << status.DebugString();
+  // The initial apply is in the audit log under the admin token's name.
+  EXPECT_NE(ReadFile(state_dir_ + "/audit.log").find(R"("caller":"admin")"), std::string::npos);
   EXPECT_EQ(UpSh({"down"}).exit_code, 0);
 }
 

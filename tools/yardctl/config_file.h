@@ -43,10 +43,6 @@ absl::StatusOr<ConfigFile> LoadConfigFile(const Environment& env);
 // "~/x" with $HOME; anything else as it is.
 std::string ExpandHome(const std::string& path, const Environment& env);
 
-// The contents of a file holding a secret (a token), trimmed of surrounding whitespace.
-// INVALID_ARGUMENT when it cannot be read, is empty, or is readable by group or others.
-absl::StatusOr<std::string> ReadSecretFile(const std::string& path, const std::string& what);
-
 }  // namespace switchyard::yardctl
 
 #endif  // SWITCHYARD_TOOLS_YARDCTL_CONFIG_FILE_H_

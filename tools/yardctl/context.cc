@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/secret_file.h"
 #include "tools/yardctl/config_file.h"
 
 namespace switchyard::yardctl {
