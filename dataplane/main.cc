@@ -262,6 +262,11 @@ int Main() {
   if (!control_plane_credentials.ok()) {
     return Fail(std::string(control_plane_credentials.status().message()));
   }
+  // The control plane accepts only the node id the certificate names; a made-up default
+  // (host-pid) would be refused forever.
+  if (*control_plane_credentials != nullptr && absl::GetFlag(FLAGS_node_id).empty()) {
+    return Fail("--control_plane_cert needs --node_id: the node id that certificate names");
+  }
   boost::asio::ip::tcp::endpoint listen;
   if (!ParseEndpoint(absl::GetFlag(FLAGS_listen), listen)) {
     return Fail(absl::StrCat("--listen must look like 127.0.0.1:8080 or [::1]:8080, got '",

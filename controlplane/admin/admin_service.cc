@@ -48,14 +48,14 @@ grpc::ServerUnaryReactor* AdminService::Run(grpc::CallbackServerContext* ctx, Ca
   // Read here: the context's metadata and auth context are the gRPC thread's business.
   std::optional<std::string> authorization = AuthorizationHeader(*ctx);
   std::optional<PeerCertificate> cert = VerifiedPeerCertificate(ctx->auth_context().get());
-  std::string peer = ctx->peer();
+  const AuditRecord started{.peer = ctx->peer(), .method = call.method, .detail = call.detail};
   // The request and response stay valid until Finish, which the task calls.
-  const bool queued = queue_.TryPost([this, reactor, response, call = std::move(call),
+  const bool queued = queue_.TryPost([this, reactor, response, call, started,
                                       authorization = std::move(authorization),
-                                      cert = std::move(cert), peer = std::move(peer),
-                                      work = std::move(work)]() mutable {
-    AuditRecord audit{.time = absl::Now(), .peer = peer, .method = call.method,
-                      .detail = std::move(call.detail)};
+                                      cert = std::move(cert), work = std::move(work)]() mutable {
+    AuditRecord audit = started;
+    audit.time = absl::Now();
+    const std::string& peer = audit.peer;
     absl::StatusOr<Caller> caller = auth_.Authenticate(authorization, cert, audit.time);
     absl::Status status = caller.status();
     if (caller.ok()) {
@@ -81,9 +81,16 @@ grpc::ServerUnaryReactor* AdminService::Run(grpc::CallbackServerContext* ctx, Ca
     reactor->Finish(ToGrpc(status));
   });
   if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "the control plane is busy with other admin requests; retry "
-                                 "in a moment"));
+    const absl::Status busy = absl::ResourceExhaustedError(
+        "the control plane is busy with other admin requests; retry in a moment");
+    // Not authenticated (that would need the queue): the record names no caller.
+    if (audit_ != nullptr) {
+      AuditRecord audit = started;
+      audit.time = absl::Now();
+      audit.result = busy;
+      audit_->Write(audit);
+    }
+    reactor->Finish(ToGrpc(busy));
   }
   return reactor;
 }

@@ -40,7 +40,8 @@ AuditLog::~AuditLog() {
 }
 
 std::string AuditLog::Format(const AuditRecord& r) {
-  nlohmann::json line = {
+  // Ordered: the fields read in the order of the header's example, not alphabetically.
+  nlohmann::ordered_json line = {
       {"time", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", r.time, absl::UTCTimeZone())},
       {"caller", r.caller},
       {"via", r.via},
@@ -53,7 +54,7 @@ std::string AuditLog::Format(const AuditRecord& r) {
       {"detail", r.detail},
   };
   // Replace, not throw, on bytes that are not UTF-8 (a client's message field).
-  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 void AuditLog::ReopenIfMoved() {

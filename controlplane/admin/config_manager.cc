@@ -10,6 +10,7 @@
 #include "controlplane/admin/route_removal.h"
 #include "controlplane/diff/snapshot_diff.h"
 #include "google/protobuf/util/time_util.h"
+#include "switchyard/config/redact.h"
 #include "switchyard/config/validate.h"
 
 namespace switchyard::controlplane {
@@ -67,6 +68,8 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
     const switchyard::v1::ApplyRequest& request, const std::string& author) {
   switchyard::v1::Snapshot content = request.snapshot();
   content.clear_version();  // assigned by the store
+  // "[redacted]" (what Get shows of a secret) means: keep the stored value.
+  if (absl::Status restored = RestoreFromCurrent(content); !restored.ok()) return restored;
   if (absl::Status valid = config::ValidateSnapshot(content); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("snapshot is invalid: ", valid.message()));
   }
@@ -176,7 +179,17 @@ absl::StatusOr<switchyard::v1::GetResponse> ConfigManager::Get(
   switchyard::v1::GetResponse response;
   *response.mutable_info() = ToInfo(stored->record);
   *response.mutable_snapshot() = std::move(stored->snapshot);
+  config::RedactSecrets(*response.mutable_snapshot());
   return response;
+}
+
+absl::Status ConfigManager::RestoreFromCurrent(switchyard::v1::Snapshot& content) {
+  absl::StatusOr<StoredVersion> current = store_.Get(0);
+  if (!current.ok() && current.status().code() != absl::StatusCode::kNotFound) {
+    return StoreError(current.status());
+  }
+  return config::RestoreRedacted(content, current.ok() ? current->snapshot
+                                                       : switchyard::v1::Snapshot());
 }
 
 switchyard::v1::ValidateResponse ConfigManager::Validate(
@@ -200,7 +213,11 @@ absl::StatusOr<switchyard::v1::DiffResponse> ConfigManager::Diff(
              stored.status().code() != absl::StatusCode::kNotFound) {
     return StoreError(stored.status());
   }  // else: nothing stored yet, so everything is added
-  const SnapshotDiff diff = DiffSnapshots(against, request.snapshot());
+  switchyard::v1::Snapshot candidate = request.snapshot();
+  if (absl::Status restored = config::RestoreRedacted(candidate, against); !restored.ok()) {
+    return restored;
+  }
+  const SnapshotDiff diff = DiffSnapshots(against, candidate);
   switchyard::v1::DiffResponse response;
   response.set_against_version(against_version);
   AddChanges(diff.virtual_hosts, "virtual_host", response);

@@ -13,7 +13,7 @@
 namespace switchyard::controlplane {
 
 // `store` may be null (a control plane without a token store): every call then fails
-// with FAILED_PRECONDITION.
+// with UNIMPLEMENTED.
 class TokenAdmin {
  public:
   explicit TokenAdmin(TokenStore* store) : store_(store) {}

@@ -110,7 +110,9 @@ absl::StatusOr<Caller> Authenticator::ByToken(absl::string_view token, absl::Tim
 }
 
 absl::StatusOr<Caller> Authenticator::ByCertificate(const PeerCertificate& cert) const {
-  if (options_.proxy_identity.has_value() && options_.proxy_identity->Apply(cert).ok()) {
+  // Any certificate the proxy rule has a say on (one name, or several) is a proxy's.
+  if (options_.proxy_identity.has_value() &&
+      options_.proxy_identity->Apply(cert).status().code() != absl::StatusCode::kNotFound) {
     return Unauthenticated("a proxy's certificate is no operator's");
   }
   auto role = options_.cert_roles.find(cert.common_name);

@@ -104,6 +104,10 @@ TEST_F(AuthenticatorTest, CertificatesNeedARoleAndMustNotBeAProxys) {
   // A proxy's certificate whose CN happens to be an operator's grants nothing.
   PeerCertificate proxy{.common_name = "alice", .uris = {"spiffe://switchyard/proxy/alice"}};
   EXPECT_THAT(Auth(std::nullopt, proxy).status().message(), HasSubstr("a proxy's certificate"));
+  // Nor is one that names two proxies (the rule refuses it as ambiguous).
+  PeerCertificate two{.common_name = "alice",
+                      .uris = {"spiffe://switchyard/proxy/a", "spiffe://switchyard/proxy/b"}};
+  EXPECT_THAT(Auth(std::nullopt, two).status().message(), HasSubstr("a proxy's certificate"));
   EXPECT_EQ(Auth(std::nullopt).status().code(), absl::StatusCode::kUnauthenticated);
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "switchyard/config/loader.h"
+#include "switchyard/config/redact.h"
 
 namespace switchyard::config {
 
@@ -70,7 +71,10 @@ std::string ConfigManager::DumpJson() const {
     absl::MutexLock lock(&mu_);
     snapshot = snapshot_;
   }
-  return snapshot ? SnapshotToJson(*snapshot) : "{}";
+  if (snapshot == nullptr) return "{}";
+  v1::Snapshot shown = *snapshot;
+  RedactSecrets(shown);
+  return SnapshotToJson(shown);
 }
 
 }  // namespace switchyard::config

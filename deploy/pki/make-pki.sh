@@ -95,8 +95,10 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
 done
 
+# The hash file is written with a new token only, so that a later run (a rotation) does
+# not bring back a bootstrap line an operator removed.
 if [[ ! -s admin-token ]]; then
   printf 'syt_%s' "$(openssl rand -hex 32)" > admin-token
-  echo "made admin token $dir/admin-token"
+  printf '%s admin\n' "$(openssl dgst -sha256 -r < admin-token | cut -d' ' -f1)" > admin-token.sha256
+  echo "made admin token $dir/admin-token (its SHA-256 for --admin_token_hash_file: $dir/admin-token.sha256)"
 fi
-printf '%s admin\n' "$(openssl dgst -sha256 -r < admin-token | cut -d' ' -f1)" > admin-token.sha256

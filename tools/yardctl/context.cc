@@ -142,7 +142,9 @@ const std::vector<FlagSpec>& GlobalFlags() {
        .help = "deadline for each call to the control plane, e.g. 5s, 500ms (default 5s)"},
       {.name = "author",
        .value_name = "NAME",
-       .help = "recorded with the versions you store (default $USER@hostname)"},
+       .help = "your name for the versions you store; recorded (as unverified) only by a "
+               "control plane started with --insecure, which knows no one (default "
+               "$USER@hostname)"},
       {.name = "ca",
        .value_name = "FILE",
        .help = "PEM CA the control plane's certificate must chain to (default $YARDCTL_CA)"},

@@ -59,7 +59,9 @@ ExitCode List(const ParsedArgs& args, CommandContext& context) {
                         {"role", info.role()},
                         {"created", FormatTimeRfc3339(info.created())},
                         {"created_by", info.created_by()},
-                        {"expires", FormatTimeRfc3339(info.expires())}});
+                        {"expires", info.has_expires()
+                                        ? nlohmann::json(FormatTimeRfc3339(info.expires()))
+                                        : nlohmann::json(nullptr)}});
     }
     context.out() << nlohmann::json{{"tokens", tokens}}.dump(
                          2, ' ', false, nlohmann::json::error_handler_t::replace)
