@@ -5,7 +5,6 @@
 
 #include "common/log.h"
 #include "grpcpp/grpcpp.h"
-#include "switchyard/config/snapshot_delta.h"
 #include "switchyard/v1/discovery.grpc.pb.h"
 
 namespace switchyard::config {
@@ -38,16 +37,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& server,
 }  // namespace
 
 DiscoveryClient::DiscoveryClient(Options options, Installer installer)
-    : options_(std::move(options)), installer_(std::move(installer)) {}
+    : options_(std::move(options)), handler_(std::move(installer)) {}
 
 DiscoveryClient::~DiscoveryClient() { Stop(); }
 
 void DiscoveryClient::Start(std::optional<v1::Snapshot> running) {
   if (running.has_value()) {
-    running_ = std::move(*running);
-    have_running_ = true;
+    handler_.SetRunning(std::move(*running));
     absl::MutexLock lock(&mu_);
-    stats_.running_version = running_.version();
+    stats_.running_version = handler_.running_version();
   }
   thread_ = std::thread([this] { Run(); });
 }
@@ -94,7 +92,7 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
   auto stream = stub->StreamSnapshots(&context);
   v1::DiscoveryRequest hello;
   *hello.mutable_node() = options_.node;
-  hello.set_version(have_running_ ? running_.version() : 0);
+  hello.set_version(handler_.running_version());
   bool received = false;
   if (stream->Write(hello)) {
     // The stream is up. A control plane with nothing newer than what we run sends nothing,
@@ -129,37 +127,20 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
 }
 
 v1::DiscoveryRequest DiscoveryClient::Handle(const v1::DiscoveryResponse& response) {
-  absl::StatusOr<v1::Snapshot> snapshot;
-  if (response.has_delta()) {
-    snapshot =
-        have_running_
-            ? ApplyDelta(running_, response.delta(), response.version())
-            : absl::FailedPreconditionError("received a delta but this proxy runs no snapshot");
-  } else {
-    snapshot = response.snapshot();
-    snapshot->set_version(response.version());
-  }
-  absl::Status installed = snapshot.ok() ? installer_(*snapshot) : snapshot.status();
-
-  v1::DiscoveryRequest reply;
-  reply.set_response_nonce(response.nonce());
+  ResponseHandler::Outcome outcome = handler_.Handle(response);
   absl::MutexLock lock(&mu_);
-  if (installed.ok()) {
-    running_ = std::move(*snapshot);
-    have_running_ = true;
+  if (outcome.error.empty()) {
     ++stats_.acks;
-    stats_.running_version = running_.version();
+    stats_.running_version = handler_.running_version();
     LogInfo("installed snapshot version %llu; ACK",
-            static_cast<unsigned long long>(running_.version()));
+            static_cast<unsigned long long>(stats_.running_version));
   } else {
     ++stats_.nacks;
-    stats_.last_nack_error = std::string(installed.message());
-    reply.mutable_error_detail()->set_message(stats_.last_nack_error);
+    stats_.last_nack_error = outcome.error;
     LogWarning("refused snapshot version %llu; NACK: %s",
-               static_cast<unsigned long long>(response.version()), stats_.last_nack_error.c_str());
+               static_cast<unsigned long long>(response.version()), outcome.error.c_str());
   }
-  reply.set_version(have_running_ ? running_.version() : 0);
-  return reply;
+  return std::move(outcome.reply);
 }
 
 }  // namespace switchyard::config

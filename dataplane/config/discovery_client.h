@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "dataplane/config/response_handler.h"
 #include "grpcpp/security/credentials.h"
 #include "switchyard/v1/discovery.pb.h"
 #include "switchyard/v1/snapshot.pb.h"
@@ -45,7 +46,7 @@ class DiscoveryClient {
 
   // Installs a complete snapshot; an error becomes a NACK carrying its message. Called on
   // the client's thread, one snapshot at a time.
-  using Installer = std::function<absl::Status(const v1::Snapshot&)>;
+  using Installer = ResponseHandler::Installer;
 
   struct Stats {
     bool connected = false;
@@ -75,14 +76,12 @@ class DiscoveryClient {
   // Runs one stream to its end; true if it was healthy (received a response or stayed
   // open for a while), which resets the reconnect backoff.
   bool StreamOnce(const std::string& server);
-  // Turns a response into the full snapshot it describes, installs it and builds the reply.
+  // ResponseHandler::Handle, plus the stats and the log lines.
   v1::DiscoveryRequest Handle(const v1::DiscoveryResponse& response);
 
   const Options options_;
-  const Installer installer_;
   // Owned by the stream thread.
-  v1::Snapshot running_;
-  bool have_running_ = false;
+  ResponseHandler handler_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <exception>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "switchyard/config/yaml_json.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace switchyard::config {
@@ -40,28 +43,131 @@ absl::Status YamlError(std::string_view source_name, const YAML::Mark& mark,
                                                  mark.column + 1, ": ", ToAbsl(message)));
 }
 
+// Where each document of a YAML stream starts; nothing else is kept.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> starts;
+};
+
+// The text must hold one YAML document. Counted with a parser of our own rather than
+// YAML::LoadAll, which in Debian's yaml-cpp 0.7 never returns on a ',' outside a flow
+// collection (",", "- a\n,"; found by tools/fuzz): the parser then yields the same empty
+// document again and again without moving, and LoadAll keeps every one of them.
+absl::Status CheckSingleDocument(std::string_view text, std::string_view source_name) {
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (parser.HandleNextDocument(counter)) {
+    const std::vector<YAML::Mark>& starts = counter.starts;
+    if (starts.size() >= 2 && starts[starts.size() - 1].pos == starts[starts.size() - 2].pos) {
+      return YamlError(source_name, starts.back(), "unexpected character");
+    }
+    if (starts.size() > 1) {
+      return YamlError(source_name, starts[1], "expected one YAML document, found 2 or more");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Parses the YAML text and returns its single document, which must be a mapping.
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view text, std::string_view source_name) {
-  std::vector<YAML::Node> documents;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    if (absl::Status single = CheckSingleDocument(text, source_name); !single.ok()) return single;
+    document = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return YamlError(source_name, e.mark, e.msg);
   } catch (const std::exception& e) {
     return YamlError(source_name, YAML::Mark::null_mark(), e.what());
   }
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+  if (!document.IsDefined() || document.IsNull()) {
     return YamlError(source_name, YAML::Mark::null_mark(), "document is empty");
   }
-  if (documents.size() > 1) {
-    return YamlError(source_name, documents[1].Mark(),
-                     absl::StrCat("expected one YAML document, found ", documents.size()));
-  }
-  if (!documents[0].IsMap()) {
-    return YamlError(source_name, documents[0].Mark(),
+  if (!document.IsMap()) {
+    return YamlError(source_name, document.Mark(),
                      "the document must be a mapping of Snapshot fields");
   }
-  return std::move(documents[0]);
+  return document;
+}
+
+// "<source>:<line>:<column>" for a byte offset into `text`.
+std::string Position(std::string_view text, std::string_view source_name, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return absl::StrCat(ToAbsl(source_name), ":", line, ":", offset - line_start + 1);
+}
+
+// A document whose first character (after whitespace) is '{' is JSON, parsed by
+// nlohmann::json, strict and linear, instead of yaml-cpp: Debian's yaml-cpp 0.7 spins,
+// allocating without end, on some malformed flow mappings (tools/fuzz's snapshot_loader
+// target found one of 28 bytes). A duplicate key is an error, as in YAML.
+bool LooksLikeJson(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && text[first] == '{';
+}
+
+absl::StatusOr<nlohmann::json> ParseJsonDocument(std::string_view text,
+                                                 std::string_view source_name) {
+  std::vector<std::vector<std::string>> keys;  // per open object
+  std::string duplicate;
+  auto track_keys = [&](int /*depth*/, nlohmann::json::parse_event_t event,
+                        nlohmann::json& parsed) {
+    switch (event) {
+      case nlohmann::json::parse_event_t::object_start:
+        keys.emplace_back();
+        break;
+      case nlohmann::json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
+      case nlohmann::json::parse_event_t::key: {
+        const std::string& key = parsed.get_ref<const std::string&>();
+        if (std::find(keys.back().begin(), keys.back().end(), key) != keys.back().end() &&
+            duplicate.empty()) {
+          duplicate = key;
+        }
+        keys.back().push_back(key);
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text.begin(), text.end(), track_keys);
+  } catch (const nlohmann::json::parse_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Position(text, source_name, e.byte == 0 ? 0 : e.byte - 1), ": ", e.what()));
+  } catch (const nlohmann::json::exception& e) {
+    // out_of_range: a number too large for any field.
+    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(source_name), ": ", e.what()));
+  }
+  if (!duplicate.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(source_name), ": duplicate key \"", duplicate, "\""));
+  }
+  return json;
 }
 
 }  // namespace
@@ -71,10 +177,14 @@ absl::StatusOr<v1::Snapshot> ParseSnapshot(std::string_view text, std::string_vi
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(source_name), ": larger than ", kMaxSnapshotBytes, " bytes"));
   }
-  absl::StatusOr<YAML::Node> document = LoadDocument(text, source_name);
-  if (!document.ok()) return document.status();
-  absl::StatusOr<nlohmann::json> json =
-      YamlToJson(*document, *v1::Snapshot::descriptor(), source_name);
+  absl::StatusOr<nlohmann::json> json;
+  if (LooksLikeJson(text)) {
+    json = ParseJsonDocument(text, source_name);
+  } else {
+    absl::StatusOr<YAML::Node> document = LoadDocument(text, source_name);
+    if (!document.ok()) return document.status();
+    json = YamlToJson(*document, *v1::Snapshot::descriptor(), source_name);
+  }
   if (!json.ok()) return json.status();
 
   std::string json_text;
