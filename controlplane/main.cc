@@ -2,9 +2,9 @@
 // every connected proxy, and serves the admin API that yardctl uses.
 #include <cstdio>
 #include <map>
-#include <vector>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -106,10 +106,11 @@ absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
           " would let anyone who reaches it change the configuration: listen on 127.0.0.1, "
           "or add --insecure_allow_remote if that is really meant"));
     }
-    LogWarning("--insecure: plaintext gRPC on %s and NO AUTHENTICATION; anyone who reaches "
-               "it may change the configuration%s",
-               options.listen.c_str(),
-               IsLoopbackAddress(options.listen) ? "" : " (--insecure_allow_remote: NOT LOOPBACK)");
+    LogWarning(
+        "--insecure: plaintext gRPC on %s and NO AUTHENTICATION; anyone who reaches "
+        "it may change the configuration%s",
+        options.listen.c_str(),
+        IsLoopbackAddress(options.listen) ? "" : " (--insecure_allow_remote: NOT LOOPBACK)");
     return absl::OkStatus();
   }
   if (!any_tls) {
@@ -134,7 +135,8 @@ absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
   }
   absl::StatusOr<controlplane::CertIdentityRule> rule =
       controlplane::CertIdentityRule::Parse(absl::GetFlag(FLAGS_proxy_identity));
-  if (!rule.ok()) return absl::InvalidArgumentError(absl::StrCat("--proxy_identity: ", rule.status().message()));
+  if (!rule.ok())
+    return absl::InvalidArgumentError(absl::StrCat("--proxy_identity: ", rule.status().message()));
   options.discovery.proxy_identity = *rule;
   options.tls = std::move(tls);
   return ConfigureOperators(options);

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/grpc_tls/credentials.h"
@@ -225,8 +225,9 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ControlPlaneCredential
       return absl::InvalidArgumentError(
           "--control_plane_insecure and the --control_plane_ca/cert/key flags exclude each other");
     }
-    LogWarning("--control_plane_insecure: plaintext to the control plane; its identity is not "
-               "checked and anyone on the path can read and change this proxy's configuration");
+    LogWarning(
+        "--control_plane_insecure: plaintext to the control plane; its identity is not "
+        "checked and anyone on the path can read and change this proxy's configuration");
     return nullptr;
   }
   if (!any_tls) {

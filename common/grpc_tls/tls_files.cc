@@ -80,9 +80,9 @@ absl::Status CheckTlsFiles(const TlsFiles& files, bool require_identity, absl::T
     return absl::InvalidArgumentError(absl::StrCat("--", files.ca_flag, " is required"));
   }
   if (files.cert.empty() != files.key.empty() || (require_identity && files.cert.empty())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", files.cert_flag, " and --", files.key_flag, " go together",
-                     require_identity ? " and are required" : ""));
+    return absl::InvalidArgumentError(absl::StrCat("--", files.cert_flag, " and --", files.key_flag,
+                                                   " go together",
+                                                   require_identity ? " and are required" : ""));
   }
   if (absl::Status ca = CheckCa(files); !ca.ok()) return ca;
   if (files.cert.empty()) return absl::OkStatus();

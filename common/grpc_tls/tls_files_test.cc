@@ -8,8 +8,8 @@
 namespace switchyard {
 namespace {
 
-using ::testing::HasSubstr;
 using ::switchyard::testing::TestPki;
+using ::testing::HasSubstr;
 
 class TlsFilesTest : public ::testing::Test {
  protected:

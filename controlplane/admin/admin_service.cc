@@ -25,7 +25,9 @@ std::optional<std::string> AuthorizationHeader(const grpc::CallbackServerContext
 }
 
 // The version an Apply or Rollback stored, for the audit log.
-uint64_t AuditedVersion(const switchyard::v1::ApplyResponse& r) { return r.changed() ? r.version() : 0; }
+uint64_t AuditedVersion(const switchyard::v1::ApplyResponse& r) {
+  return r.changed() ? r.version() : 0;
+}
 template <typename Response>
 uint64_t AuditedVersion(const Response& /*response*/) {
   return 0;
@@ -98,8 +100,8 @@ grpc::ServerUnaryReactor* AdminService::Run(grpc::CallbackServerContext* ctx, Ca
 grpc::ServerUnaryReactor* AdminService::Apply(grpc::CallbackServerContext* ctx,
                                               const switchyard::v1::ApplyRequest* request,
                                               switchyard::v1::ApplyResponse* response) {
-  std::string detail = absl::StrCat(request->dry_run() ? "dry run; " : "",
-                                    "message: ", request->message());
+  std::string detail =
+      absl::StrCat(request->dry_run() ? "dry run; " : "", "message: ", request->message());
   return Run(ctx, {"Apply", Role::kOperator, "apply a snapshot", std::move(detail)}, response,
              [this, request](const Caller& caller, const std::string& peer) {
                return manager_.Apply(*request, AuthorOf(caller, request->author(), peer));
@@ -109,7 +111,8 @@ grpc::ServerUnaryReactor* AdminService::Apply(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* AdminService::Get(grpc::CallbackServerContext* ctx,
                                             const switchyard::v1::GetRequest* request,
                                             switchyard::v1::GetResponse* response) {
-  return Run(ctx, {"Get", Role::kViewer, "read versions", absl::StrCat("version ", request->version())},
+  return Run(ctx,
+             {"Get", Role::kViewer, "read versions", absl::StrCat("version ", request->version())},
              response,
              [this, request](const Caller&, const std::string&) { return manager_.Get(*request); });
 }
@@ -119,32 +122,31 @@ grpc::ServerUnaryReactor* AdminService::Validate(grpc::CallbackServerContext* ct
                                                  switchyard::v1::ValidateResponse* response) {
   return Run(ctx, {"Validate", Role::kViewer, "validate snapshots", ""}, response,
              [this, request](const Caller&, const std::string&) {
-               return absl::StatusOr<switchyard::v1::ValidateResponse>(
-                   manager_.Validate(*request));
+               return absl::StatusOr<switchyard::v1::ValidateResponse>(manager_.Validate(*request));
              });
 }
 
 grpc::ServerUnaryReactor* AdminService::Diff(grpc::CallbackServerContext* ctx,
                                              const switchyard::v1::DiffRequest* request,
                                              switchyard::v1::DiffResponse* response) {
-  return Run(ctx, {"Diff", Role::kViewer, "diff snapshots", ""}, response,
-             [this, request](const Caller&, const std::string&) { return manager_.Diff(*request); });
+  return Run(
+      ctx, {"Diff", Role::kViewer, "diff snapshots", ""}, response,
+      [this, request](const Caller&, const std::string&) { return manager_.Diff(*request); });
 }
 
 grpc::ServerUnaryReactor* AdminService::History(grpc::CallbackServerContext* ctx,
                                                 const switchyard::v1::HistoryRequest* request,
                                                 switchyard::v1::HistoryResponse* response) {
-  return Run(ctx, {"History", Role::kViewer, "read the history", ""}, response,
-             [this, request](const Caller&, const std::string&) {
-               return manager_.History(*request);
-             });
+  return Run(
+      ctx, {"History", Role::kViewer, "read the history", ""}, response,
+      [this, request](const Caller&, const std::string&) { return manager_.History(*request); });
 }
 
 grpc::ServerUnaryReactor* AdminService::Rollback(grpc::CallbackServerContext* ctx,
                                                  const switchyard::v1::RollbackRequest* request,
                                                  switchyard::v1::ApplyResponse* response) {
-  std::string detail = absl::StrCat("to version ", request->version(),
-                                    "; message: ", request->message());
+  std::string detail =
+      absl::StrCat("to version ", request->version(), "; message: ", request->message());
   return Run(ctx, {"Rollback", Role::kOperator, "roll back", std::move(detail)}, response,
              [this, request](const Caller& caller, const std::string& peer) {
                return manager_.Rollback(*request, AuthorOf(caller, request->author(), peer));
@@ -180,9 +182,10 @@ grpc::ServerUnaryReactor* AdminService::ListTokens(
 grpc::ServerUnaryReactor* AdminService::RevokeToken(
     grpc::CallbackServerContext* ctx, const switchyard::v1::RevokeTokenRequest* request,
     switchyard::v1::RevokeTokenResponse* response) {
-  return Run(ctx, {"RevokeToken", Role::kAdmin, "manage tokens", absl::StrCat("token ", request->name())},
-             response,
-             [this, request](const Caller&, const std::string&) { return tokens_.Revoke(*request); });
+  return Run(
+      ctx, {"RevokeToken", Role::kAdmin, "manage tokens", absl::StrCat("token ", request->name())},
+      response,
+      [this, request](const Caller&, const std::string&) { return tokens_.Revoke(*request); });
 }
 
 }  // namespace switchyard::controlplane

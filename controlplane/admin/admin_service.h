@@ -73,8 +73,8 @@ class AdminService final : public switchyard::v1::AdminService::CallbackService 
   // Authenticates and authorizes the caller, then runs `work(caller)` (returning
   // absl::StatusOr<Response>) on the queue, audits, and finishes the call.
   template <typename Response, typename Work>
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, CallInfo call,
-                                Response* response, Work work);
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, CallInfo call, Response* response,
+                                Work work);
 
   ConfigManager& manager_;
   WorkQueue& queue_;

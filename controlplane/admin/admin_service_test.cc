@@ -11,8 +11,8 @@ namespace {
 
 using switchyard::v1::ResourceChange;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::MakeSnapshot;
+using ::testing::StartsWith;
 using testing::TestControlPlane;
 
 class AdminServiceTest : public ::testing::Test {

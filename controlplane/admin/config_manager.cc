@@ -76,8 +76,7 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
   std::optional<uint64_t> expected;
   if (request.has_expected_version()) expected = request.expected_version();
   return StoreIfChanged(std::move(content), expected, request.dry_run(),
-                        request.allow_mass_delete(),
-                        author, request.message(), 0);
+                        request.allow_mass_delete(), author, request.message(), 0);
 }
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Rollback(
@@ -99,9 +98,8 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Rollback(
   const std::string message = request.message().empty()
                                   ? absl::StrCat("rollback to version ", request.version())
                                   : request.message();
-  return StoreIfChanged(
-      std::move(content), expected, /*dry_run=*/false, request.allow_mass_delete(),
-      author, message, request.version());
+  return StoreIfChanged(std::move(content), expected, /*dry_run=*/false,
+                        request.allow_mass_delete(), author, message, request.version());
 }
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::StoreIfChanged(
@@ -188,8 +186,8 @@ absl::Status ConfigManager::RestoreFromCurrent(switchyard::v1::Snapshot& content
   if (!current.ok() && current.status().code() != absl::StatusCode::kNotFound) {
     return StoreError(current.status());
   }
-  return config::RestoreRedacted(content, current.ok() ? current->snapshot
-                                                       : switchyard::v1::Snapshot());
+  return config::RestoreRedacted(content,
+                                 current.ok() ? current->snapshot : switchyard::v1::Snapshot());
 }
 
 switchyard::v1::ValidateResponse ConfigManager::Validate(

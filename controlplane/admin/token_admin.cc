@@ -11,7 +11,8 @@ constexpr uint64_t kMaxTtlSeconds = 10ull * 366 * 24 * 3600;
 
 bool ValidName(const std::string& name) {
   return !name.empty() && name.size() <= 64 &&
-         name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") ==
+         name.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") ==
              std::string::npos;
 }
 
@@ -45,16 +46,14 @@ absl::StatusOr<switchyard::v1::CreateTokenResponse> TokenAdmin::Create(
   }
   std::optional<Role> role = ParseRole(request.role());
   if (!role.has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "token role: '", request.role(), "' is not one of viewer, operator, admin"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("token role: '", request.role(), "' is not one of viewer, operator, admin"));
   }
   if (request.ttl_seconds() > kMaxTtlSeconds) {
     return absl::InvalidArgumentError("token ttl: at most 10 years (0: never expires)");
   }
-  TokenRecord record{.name = request.name(),
-                     .role = *role,
-                     .created = now,
-                     .created_by = created_by};
+  TokenRecord record{
+      .name = request.name(), .role = *role, .created = now, .created_by = created_by};
   if (request.ttl_seconds() > 0) {
     record.expires = now + absl::Seconds(static_cast<int64_t>(request.ttl_seconds()));
   }

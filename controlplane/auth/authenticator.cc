@@ -56,9 +56,10 @@ absl::StatusOr<std::vector<BootstrapToken>> LoadTokenHashFile(const std::string&
     if (trimmed.empty() || trimmed.front() == '#') continue;
     std::vector<std::string> fields = absl::StrSplit(trimmed, ' ', absl::SkipWhitespace());
     if (fields.size() != 2 || fields[0].size() != 64 || !IsLowerHex(fields[0])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", number, ": expected a lowercase hex SHA-256 and a name, e.g. the output "
-          "of: printf %s \"$token\" | sha256sum"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number,
+                       ": expected a lowercase hex SHA-256 and a name, e.g. the output "
+                       "of: printf %s \"$token\" | sha256sum"));
     }
     tokens.push_back({.sha256_hex = fields[0], .name = fields[1]});
   }
@@ -72,7 +73,8 @@ absl::StatusOr<std::vector<BootstrapToken>> LoadTokenHashFile(const std::string&
 absl::StatusOr<Caller> Authenticator::Authenticate(std::optional<absl::string_view> authorization,
                                                    const std::optional<PeerCertificate>& cert,
                                                    absl::Time now) const {
-  if (options_.insecure) return Caller{.name = "unauthenticated", .via = "insecure", .role = Role::kAdmin};
+  if (options_.insecure)
+    return Caller{.name = "unauthenticated", .via = "insecure", .role = Role::kAdmin};
   if (authorization.has_value()) {
     absl::string_view value = absl::StripAsciiWhitespace(*authorization);
     if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
@@ -125,9 +127,9 @@ absl::StatusOr<Caller> Authenticator::ByCertificate(const PeerCertificate& cert)
 
 absl::Status Authorize(const Caller& caller, Role needed, absl::string_view action) {
   if (Includes(caller.role, needed)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      "'", caller.name, "' (", std::string(RoleName(caller.role)), ") may not ", action,
-      ": that needs the ", std::string(RoleName(needed)), " role"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("'", caller.name, "' (", std::string(RoleName(caller.role)), ") may not ",
+                   action, ": that needs the ", std::string(RoleName(needed)), " role"));
 }
 
 absl::StatusOr<std::map<std::string, Role, std::less<>>> ParseCertRoles(absl::string_view text) {
@@ -137,8 +139,9 @@ absl::StatusOr<std::map<std::string, Role, std::less<>>> ParseCertRoles(absl::st
     std::vector<std::string> parts = absl::StrSplit(pair, absl::MaxSplits('=', 1));
     std::optional<Role> role = parts.size() == 2 ? ParseRole(parts[1]) : std::nullopt;
     if (parts.size() != 2 || parts[0].empty() || !role.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--cert_roles: '", std::string(pair), "' is not CN=ROLE with ROLE viewer, operator or admin"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--cert_roles: '", std::string(pair),
+                       "' is not CN=ROLE with ROLE viewer, operator or admin"));
     }
     roles[parts[0]] = *role;
   }

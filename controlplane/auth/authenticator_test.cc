@@ -25,9 +25,8 @@ std::string TempPath(const std::string& name) {
 class AuthenticatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteTokenStore::Open(
-        TempPath(std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-                 ".db"));
+    auto store = SqliteTokenStore::Open(TempPath(
+        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     Store("ci", Role::kOperator, ci_token_, absl::InfiniteFuture());
@@ -84,8 +83,8 @@ TEST_F(AuthenticatorTest, StoredAndBootstrapTokensAuthenticate) {
 TEST_F(AuthenticatorTest, BadTokensFailEvenWithACertificate) {
   const PeerCertificate alice{.common_name = "alice"};
   for (const std::string& header :
-       std::vector<std::string>{"Bearer " + NewToken(), "Bearer syt_short", "Basic YWxpY2U6cHc=",
-                                "Bearer " + old_token_}) {
+       std::vector<std::string>{"Bearer " + NewToken(), "Bearer syt_short",
+                                "Basic YWxpY2U6cHc=", "Bearer " + old_token_}) {
     absl::StatusOr<Caller> caller = Auth(header, alice);
     EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated) << header;
   }

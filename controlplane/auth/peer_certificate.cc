@@ -62,8 +62,8 @@ absl::StatusOr<std::string> CertIdentityRule::Apply(const PeerCertificate& cert)
     if (value.size() <= prefix_.size() || !absl::StartsWith(value, prefix_)) continue;
     std::string name = value.substr(prefix_.size());
     if (found.has_value() && *found != name) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "the certificate names both '", *found, "' and '", name, "' under ", ToString()));
+      return absl::PermissionDeniedError(absl::StrCat("the certificate names both '", *found,
+                                                      "' and '", name, "' under ", ToString()));
     }
     found = std::move(name);
   }

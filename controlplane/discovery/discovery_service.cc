@@ -26,9 +26,9 @@ absl::StatusOr<std::string> DiscoveryService::CertifiedNode(
   }
   absl::StatusOr<std::string> node = options_.proxy_identity->Apply(*cert);
   if (!node.ok() && node.status().code() == absl::StatusCode::kNotFound) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "this client certificate (CN '", cert->common_name, "') is not a proxy's: ",
-        node.status().message()));
+    return absl::PermissionDeniedError(
+        absl::StrCat("this client certificate (CN '", cert->common_name,
+                     "') is not a proxy's: ", node.status().message()));
   }
   return node;
 }
@@ -61,8 +61,8 @@ grpc::ServerGenericBidiReactor* DiscoveryService::CreateReactor(
   }
   ++counters_.streams_opened;
   auto stream = std::make_shared<internal::DiscoveryStream>(
-      next_stream_id_++, ctx->peer(), std::move(certified_node_id), options_.max_request_bytes, options_.max_error_bytes, hub_,
-      registry_, rejections_, counters_, streams_);
+      next_stream_id_++, ctx->peer(), std::move(certified_node_id), options_.max_request_bytes,
+      options_.max_error_bytes, hub_, registry_, rejections_, counters_, streams_);
   stream->Start();
   return stream.get();
 }

@@ -25,7 +25,6 @@
 
 #include <atomic>
 #include <cstdint>
-
 #include <optional>
 
 #include "controlplane/auth/peer_certificate.h"

@@ -51,9 +51,9 @@ void StreamSet::CloseAll(const grpc::Status& status) {
 
 DiscoveryStream::DiscoveryStream(uint64_t id, std::string peer,
                                  std::optional<std::string> certified_node_id,
-                                 size_t max_request_bytes, size_t max_error_bytes, SnapshotHub& hub, ProxyRegistry& registry,
-                                 RejectionRecorder& rejections, DiscoveryCounters& counters,
-                                 StreamSet& streams)
+                                 size_t max_request_bytes, size_t max_error_bytes, SnapshotHub& hub,
+                                 ProxyRegistry& registry, RejectionRecorder& rejections,
+                                 DiscoveryCounters& counters, StreamSet& streams)
     : id_(id),
       peer_(std::move(peer)),
       certified_node_id_(std::move(certified_node_id)),
@@ -120,8 +120,10 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
       LogWarning("refusing discovery stream from %s: node.id '%s' but its certificate is for '%s'",
                  peer_.c_str(), node.id().c_str(), certified_node_id_->c_str());
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                          absl::StrCat("node.id '", node.id(), "' is not the node of this "
-                                       "client certificate ('", *certified_node_id_, "')"));
+                          absl::StrCat("node.id '", node.id(),
+                                       "' is not the node of this "
+                                       "client certificate ('",
+                                       *certified_node_id_, "')"));
     }
     have_node_ = true;
     node_id_ = node.id();

@@ -57,8 +57,8 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
   // `certified_node_id`: the node id the peer's certificate allows (CertIdentityRule), or
   // nullopt on a plaintext server, where the claim is taken as it comes.
   DiscoveryStream(uint64_t id, std::string peer, std::optional<std::string> certified_node_id,
-                  size_t max_request_bytes, size_t max_error_bytes,
-                  SnapshotHub& hub, ProxyRegistry& registry, RejectionRecorder& rejections,
+                  size_t max_request_bytes, size_t max_error_bytes, SnapshotHub& hub,
+                  ProxyRegistry& registry, RejectionRecorder& rejections,
                   DiscoveryCounters& counters, StreamSet& streams);
 
   // Takes ownership of itself, joins `streams`, subscribes to the hub and starts reading.

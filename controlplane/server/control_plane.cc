@@ -43,16 +43,15 @@ absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
   if (options.admin.sync_depth < options.hub.delta_bases + 1) {
     options.admin.sync_depth = options.hub.delta_bases + 1;  // fill every delta base
   }
-  std::unique_ptr<ControlPlane> cp(new ControlPlane(std::move(options), std::move(store),
-                                                    std::move(tokens), std::move(audit)));
+  std::unique_ptr<ControlPlane> cp(
+      new ControlPlane(std::move(options), std::move(store), std::move(tokens), std::move(audit)));
   // Proxies that connect first thing must be offered the current version, not nothing.
   if (absl::Status synced = cp->manager_.SyncFromStore(); !synced.ok()) return synced;
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(cp->options_.listen,
-                           cp->options_.tls.has_value()
-                               ? ServerTlsCredentials(*cp->options_.tls)
-                               : grpc::InsecureServerCredentials(),
+                           cp->options_.tls.has_value() ? ServerTlsCredentials(*cp->options_.tls)
+                                                        : grpc::InsecureServerCredentials(),
                            &cp->port_);
   builder.RegisterService(&cp->admin_);
   builder.RegisterCallbackGenericService(&cp->discovery_);

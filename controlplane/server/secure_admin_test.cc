@@ -24,8 +24,8 @@ class SecureAdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    ASSERT_TRUE(pki_.Make({"--operator", "alice", "--operator", "mallory", "--proxy", "edge-1"},
-                          &error))
+    ASSERT_TRUE(
+        pki_.Make({"--operator", "alice", "--operator", "mallory", "--proxy", "edge-1"}, &error))
         << error;
     ControlPlaneOptions options = testing::TestOptions();
     TlsSettings tls;
@@ -37,9 +37,8 @@ class SecureAdminTest : public ::testing::Test {
     options.auth.cert_roles = {{"alice", Role::kOperator}};
     audit_path_ = testing::UniqueTempPath("audit.log");
     options.audit_log = audit_path_;
-    cp_ = std::make_unique<TestControlPlane>(
-        options, testing::UniqueTempPath("cp.db"),
-        testing::TestClientAuth{.credentials = nullptr});
+    cp_ = std::make_unique<TestControlPlane>(options, testing::UniqueTempPath("cp.db"),
+                                             testing::TestClientAuth{.credentials = nullptr});
     ASSERT_TRUE(cp_->ok()) << cp_->error();
     anonymous_ = v1::AdminService::NewStub(TlsChannel(cp_->target(), pki_.Path("ca.pem")));
   }

@@ -18,9 +18,9 @@ namespace switchyard::controlplane {
 namespace {
 
 using ::switchyard::testing::TestPki;
+using testing::FakeProxy;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using testing::FakeProxy;
 using testing::TestControlPlane;
 using testing::TlsChannel;
 
@@ -36,8 +36,8 @@ class SecureDiscoveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    ASSERT_TRUE(pki_.Make({"--proxy", "edge-1", "--proxy", "edge-2", "--operator", "alice"},
-                          &error))
+    ASSERT_TRUE(
+        pki_.Make({"--proxy", "edge-1", "--proxy", "edge-2", "--operator", "alice"}, &error))
         << error;
     ControlPlaneOptions options = testing::TestOptions();
     TlsSettings tls;
@@ -219,9 +219,9 @@ TEST_F(SecureDiscoveryTest, CertificatesRotateOnBothSidesWhileProxiesStayConnect
   ASSERT_TRUE(pushed.has_value());
   EXPECT_EQ(pushed->version(), second);
   // A client that trusts only the old CA no longer accepts the control plane.
-  FakeProxy stale(TlsChannel(target_, old_ca, pki_.Path("proxy-edge-1.pem"),
-                             pki_.Path("proxy-edge-1-key.pem")),
-                  "edge-1", 0);
+  FakeProxy stale(
+      TlsChannel(target_, old_ca, pki_.Path("proxy-edge-1.pem"), pki_.Path("proxy-edge-1-key.pem")),
+      "edge-1", 0);
   EXPECT_EQ(stale.Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 

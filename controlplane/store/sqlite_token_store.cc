@@ -85,8 +85,8 @@ absl::Status SqliteTokenStore::Error(const char* operation) const {
 
 absl::Status SqliteTokenStore::Create(const TokenRecord& record) {
   absl::MutexLock lock(&mu_);
-  Statement s(db_, absl::StrCat("INSERT INTO tokens (", kColumns,
-                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  Statement s(db_,
+              absl::StrCat("INSERT INTO tokens (", kColumns, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   if (!s.ok()) return Error("prepare token insert");
   s.Bind(1, record.name);
   s.Bind(2, std::string(RoleName(record.role)));

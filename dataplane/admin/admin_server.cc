@@ -2,7 +2,6 @@
 
 #include <utility>  // before Asio's awaitable.hpp (Boost 1.74 needs std::exchange)
 
-#include "common/sha256.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "boost/asio/redirect_error.hpp"
@@ -10,6 +9,7 @@
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/http.hpp"
+#include "common/sha256.h"
 
 namespace switchyard::admin {
 namespace {

@@ -120,9 +120,9 @@ TEST_F(DeployLocalTest, SecureVariantServesWithCertificatesAndTokens) {
 
   // The config file up.sh wrote is all yardctl needs; without the token it gets nowhere.
   const std::string yardctl = RunfilePath("tools/yardctl/yardctl");
-  CommandResult status = RunCommand(
-      {yardctl, "status", "-o", "json"}, {.env = std::map<std::string, std::string>{
-                                             {"YARDCTL_CONFIG", state_dir_ + "/yardctl.config"}}});
+  CommandResult status = RunCommand({yardctl, "status", "-o", "json"},
+                                    {.env = std::map<std::string, std::string>{
+                                         {"YARDCTL_CONFIG", state_dir_ + "/yardctl.config"}}});
   ASSERT_EQ(status.exit_code, 0) << status.DebugString();
   const auto proxies = nlohmann::json::parse(status.stdout_text)["proxies"];
   ASSERT_EQ(proxies.size(), 2u) << status.stdout_text;

@@ -65,9 +65,9 @@ TEST_F(OptimisticConcurrencyTest, TwoAppliesAgainstTheSameVersionOneWinsOneConfl
     threads.reserve(2);
     for (int i = 0; i < 2; ++i) {
       threads.emplace_back([&, i] {
-        results[i] =
-            RunCommand({yardctl_bin, "--server", control().address(), "--insecure", "apply", "-f", files[i],
-                        "--expected-version", std::to_string(current), "--message", names[i]});
+        results[i] = RunCommand({yardctl_bin, "--server", control().address(), "--insecure",
+                                 "apply", "-f", files[i], "--expected-version",
+                                 std::to_string(current), "--message", names[i]});
       });
     }
     for (std::thread& t : threads) t.join();

@@ -33,8 +33,10 @@ class AdminPortTest : public ::testing::Test {
 
   std::vector<std::string> Argv(const std::string& admin, std::vector<std::string> extra) {
     std::vector<std::string> argv = {RunfilePath("dataplane/switchyard-proxy"),
-                                     "--config=" + dir_ + "/config.yaml", "--listen=127.0.0.1:0",
-                                     "--admin=" + admin, "--workers=1",
+                                     "--config=" + dir_ + "/config.yaml",
+                                     "--listen=127.0.0.1:0",
+                                     "--admin=" + admin,
+                                     "--workers=1",
                                      "--ready_file=" + dir_ + "/ready"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
@@ -71,10 +73,10 @@ TEST_F(AdminPortTest, WithATokenStatsNeedItAndHealthChecksDoNot) {
   ChildProcess proxy("proxy");
   std::vector<uint16_t> ports;
   std::string error;
-  ASSERT_TRUE(proxy.StartAndWaitForReadyFile(
-      Argv("0.0.0.0:0", {"--admin_token_file=" + TokenFile(0600)}),
-      {.stdout_path = dir_ + "/log", .stderr_path = dir_ + "/log"},
-      {.path = dir_ + "/ready", .ports = 2}, &ports, &error))
+  ASSERT_TRUE(
+      proxy.StartAndWaitForReadyFile(Argv("0.0.0.0:0", {"--admin_token_file=" + TokenFile(0600)}),
+                                     {.stdout_path = dir_ + "/log", .stderr_path = dir_ + "/log"},
+                                     {.path = dir_ + "/ready", .ports = 2}, &ports, &error))
       << error;
   const uint16_t admin = ports[1];
   EXPECT_EQ(AdminGet(admin, "/ready", "").status, 200);

@@ -59,8 +59,8 @@ absl::StatusOr<ConfigFile> LoadConfigFile(const Environment& env) {
   std::ifstream in(path);
   if (!in) {
     if (NonEmpty(env, kConfigEnv).has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot read config file ", path,
-                                                     " (from ", kConfigEnv, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read config file ", path, " (from ", kConfigEnv, ")"));
     }
     return config;  // the default location need not exist
   }
@@ -72,9 +72,10 @@ absl::StatusOr<ConfigFile> LoadConfigFile(const Environment& env) {
     const size_t eq = trimmed.find('=');
     const std::string key(absl::StripAsciiWhitespace(trimmed.substr(0, eq)));
     if (eq == std::string::npos || !KnownKeys().contains(key)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", number, ": expected KEY = VALUE with KEY one of server, timeout, ca, cert, "
-          "key, server-name, token, token-file, insecure"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number,
+                       ": expected KEY = VALUE with KEY one of server, timeout, ca, cert, "
+                       "key, server-name, token, token-file, insecure"));
     }
     config.values[key] = std::string(absl::StripAsciiWhitespace(trimmed.substr(eq + 1)));
   }
@@ -85,6 +86,5 @@ absl::StatusOr<ConfigFile> LoadConfigFile(const Environment& env) {
   }
   return config;
 }
-
 
 }  // namespace switchyard::yardctl

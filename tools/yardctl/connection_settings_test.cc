@@ -100,8 +100,7 @@ TEST_F(ConnectionSettingsTest, FlagsBeatTheEnvironmentBeatTheConfigFile) {
 
   const std::string token_file = WriteToken("syt_from_flag", 0600);
   global = Resolve({"--server", "cp.from-flag:3", "--token-file", token_file, "--cert",
-                    pki_.Path("operator-alice.pem"), "--key",
-                    pki_.Path("operator-alice-key.pem")});
+                    pki_.Path("operator-alice.pem"), "--key", pki_.Path("operator-alice-key.pem")});
   ASSERT_TRUE(global.ok()) << global.status();
   EXPECT_EQ(global->server, "cp.from-flag:3");
   EXPECT_EQ(global->security.bearer_token, "syt_from_flag");

@@ -21,11 +21,11 @@ class GrpcAdminClient final : public AdminClient {
     args.SetMaxReceiveMessageSize(static_cast<int>(config::kMaxSnapshotBytes) + (1 << 20));
     const ConnectionSecurity& security = options.security;
     if (!security.server_name.empty()) args.SetSslTargetNameOverride(security.server_name);
-    channel_ = grpc::CreateCustomChannel(
-        options.target,
-        security.insecure ? grpc::InsecureChannelCredentials()
-                          : ChannelTlsCredentials({.files = security.tls}),
-        args);
+    channel_ = grpc::CreateCustomChannel(options.target,
+                                         security.insecure
+                                             ? grpc::InsecureChannelCredentials()
+                                             : ChannelTlsCredentials({.files = security.tls}),
+                                         args);
     stub_ = v1::AdminService::NewStub(channel_);
   }
 

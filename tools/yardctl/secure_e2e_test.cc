@@ -42,20 +42,18 @@ class SecureEndToEndTest : public ::testing::Test {
     ASSERT_TRUE(pki_.Make({}, &error)) << error;
     audit_ = MakeTempDir("audit") + "/audit.log";
     ControlPlaneProcess::Options options;
-    options.flags = {"--tls_ca=" + pki_.Path("ca.pem"),
-                     "--tls_cert=" + pki_.Path("control-plane.pem"),
-                     "--tls_key=" + pki_.Path("control-plane-key.pem"),
-                     "--admin_token_hash_file=" + pki_.Path("admin-token.sha256"),
-                     "--audit_log=" + audit_};
+    options.flags = {
+        "--tls_ca=" + pki_.Path("ca.pem"), "--tls_cert=" + pki_.Path("control-plane.pem"),
+        "--tls_key=" + pki_.Path("control-plane-key.pem"),
+        "--admin_token_hash_file=" + pki_.Path("admin-token.sha256"), "--audit_log=" + audit_};
     cp_ = std::make_unique<ControlPlaneProcess>(options);
     ASSERT_TRUE(cp_->Start(&error)) << error;
   }
 
   // yardctl with the CA and `token` (none when empty) in its environment.
   CommandResult Yardctl(std::vector<std::string> args, const std::string& token) {
-    std::map<std::string, std::string> env = {{"YARDCTL_SERVER", cp_->target()},
-                                              {"YARDCTL_CA", pki_.Path("ca.pem")},
-                                              {"USER", "e2e"}};
+    std::map<std::string, std::string> env = {
+        {"YARDCTL_SERVER", cp_->target()}, {"YARDCTL_CA", pki_.Path("ca.pem")}, {"USER", "e2e"}};
     if (!token.empty()) env["YARDCTL_TOKEN"] = token;
     args.insert(args.begin(), RunfilePath("tools/yardctl/yardctl"));
     return RunCommand(args, {.env = env});
@@ -129,13 +127,13 @@ TEST_F(SecureEndToEndTest, AScriptedOperatorSession) {
     EXPECT_EQ(line.dump().find(ci.substr(4)), std::string::npos);
     EXPECT_EQ(line.dump().find(admin.substr(4)), std::string::npos);
   }
-  EXPECT_THAT(summary, ::testing::ElementsAre(
-                           "Status  UNAUTHENTICATED", "CreateToken admin OK",
-                           "CreateToken admin OK", "Apply dashboard PERMISSION_DENIED",
-                           "History dashboard OK", "Apply ci INVALID_ARGUMENT", "Apply ci OK",
-                           "History dashboard OK", "ListTokens admin OK",
-                           "ListTokens ci PERMISSION_DENIED", "RevokeToken admin OK",
-                           "Status  UNAUTHENTICATED"));
+  EXPECT_THAT(summary,
+              ::testing::ElementsAre("Status  UNAUTHENTICATED", "CreateToken admin OK",
+                                     "CreateToken admin OK", "Apply dashboard PERMISSION_DENIED",
+                                     "History dashboard OK", "Apply ci INVALID_ARGUMENT",
+                                     "Apply ci OK", "History dashboard OK", "ListTokens admin OK",
+                                     "ListTokens ci PERMISSION_DENIED", "RevokeToken admin OK",
+                                     "Status  UNAUTHENTICATED"));
 }
 
 TEST_F(SecureEndToEndTest, PlaintextAndWrongCasDoNotConnect) {

@@ -398,7 +398,8 @@ TEST(ParseSnapshotTest, MalformedFlowMappingFailsFast) {
 }
 
 TEST(ParseSnapshotTest, JsonErrorsNameThePositionAndDuplicateKeys) {
-  absl::StatusOr<v1::Snapshot> s = ParseSnapshot("{\n  \"clusters\": [\n    {\"name\": }\n", "j.json");
+  absl::StatusOr<v1::Snapshot> s =
+      ParseSnapshot("{\n  \"clusters\": [\n    {\"name\": }\n", "j.json");
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(Message(s), StartsWith("j.json:3:"));
   s = ParseSnapshot(R"({"clusters": [{"name": "a", "name": "b"}]})", "d.json");

@@ -111,10 +111,9 @@ absl::Status Restore(Message& incoming, const Message* stored, const std::string
         }
       }
     } else {
-      const Message* match =
-          stored != nullptr && stored->GetReflection()->HasField(*stored, field)
-              ? &stored->GetReflection()->GetMessage(*stored, field)
-              : nullptr;
+      const Message* match = stored != nullptr && stored->GetReflection()->HasField(*stored, field)
+                                 ? &stored->GetReflection()->GetMessage(*stored, field)
+                                 : nullptr;
       if (absl::Status s = Restore(*in->MutableMessage(&incoming, field), match, here); !s.ok()) {
         return s;
       }

@@ -24,7 +24,10 @@ const char kStored[] = R"pb(
     keys { name: "k1" private_key: "KEY-1" certificate: "CERT-1" }
     keys { name: "k2" private_key: "KEY-2" certificate: "CERT-2" }
     default_key { private_key: "DEFAULT" }
-    consumers { key: "alice" value { key_hashes: "H1" key_hashes: "H2" } }
+    consumers {
+      key: "alice"
+      value { key_hashes: "H1" key_hashes: "H2" }
+    }
     token: "TOKEN"
     unnamed { key_hashes: "U0" }
   }
@@ -45,7 +48,10 @@ TEST(RedactTest, EverySecretAtEveryDepthAndNothingElse) {
   EXPECT_EQ(root.holders(0).keys(0).certificate(), "CERT-1");
   EXPECT_EQ(root.holders(0).name(), "a");
   // Empty secrets stay empty: "[redacted]" must not invent a value.
-  test::Root empty = Parse(R"pb(holders { name: "b" keys { name: "k" } })pb");
+  test::Root empty = Parse(R"pb(holders {
+                                  name: "b"
+                                  keys { name: "k" }
+                                })pb");
   EXPECT_EQ(RedactSecrets(empty), 0);
   EXPECT_EQ(empty.holders(0).keys(0).private_key(), "");
 }
@@ -65,7 +71,10 @@ TEST(RedactTest, ResourcesAreMatchedByNameNotPosition) {
       name: "a"
       keys { name: "k2" private_key: "[redacted]" certificate: "NEW" }
       keys { name: "k1" private_key: "NEW-KEY" }
-      consumers { key: "alice" value { key_hashes: "[redacted]" key_hashes: "H3" } }
+      consumers {
+        key: "alice"
+        value { key_hashes: "[redacted]" key_hashes: "H3" }
+      }
     }
   )pb");
   ASSERT_TRUE(RestoreRedacted(incoming, stored).ok());
@@ -77,7 +86,10 @@ TEST(RedactTest, ResourcesAreMatchedByNameNotPosition) {
 
 TEST(RedactTest, NothingToKeepIsAnErrorNamingTheField) {
   const test::Root stored = Parse(kStored);
-  test::Root incoming = Parse(R"pb(holders { name: "a" keys { name: "k9" private_key: "[redacted]" } })pb");
+  test::Root incoming = Parse(R"pb(holders {
+                                     name: "a"
+                                     keys { name: "k9" private_key: "[redacted]" }
+                                   })pb");
   absl::Status status = RestoreRedacted(incoming, stored);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("holders[a].keys[k9].private_key is [redacted]"));

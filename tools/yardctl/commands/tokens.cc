@@ -31,9 +31,9 @@ ExitCode Create(const ParsedArgs& args, CommandContext& context) {
   if (std::optional<std::string> ttl = args.Get("ttl")) {
     absl::Duration parsed;
     if (!absl::ParseDuration(*ttl, &parsed) || parsed < absl::Seconds(1)) {
-      return Fail(context, ExitCode::kUsage,
-                  absl::StrCat("--ttl must be a duration of at least 1s, e.g. 720h; got '", *ttl,
-                               "'"));
+      return Fail(
+          context, ExitCode::kUsage,
+          absl::StrCat("--ttl must be a duration of at least 1s, e.g. 720h; got '", *ttl, "'"));
     }
     request.set_ttl_seconds(static_cast<uint64_t>(absl::ToInt64Seconds(parsed)));
   }
@@ -55,13 +55,13 @@ ExitCode List(const ParsedArgs& args, CommandContext& context) {
   if (*format == OutputFormat::kJson) {
     nlohmann::json tokens = nlohmann::json::array();
     for (const v1::TokenInfo& info : listed->tokens()) {
-      tokens.push_back({{"name", info.name()},
-                        {"role", info.role()},
-                        {"created", FormatTimeRfc3339(info.created())},
-                        {"created_by", info.created_by()},
-                        {"expires", info.has_expires()
-                                        ? nlohmann::json(FormatTimeRfc3339(info.expires()))
-                                        : nlohmann::json(nullptr)}});
+      tokens.push_back(
+          {{"name", info.name()},
+           {"role", info.role()},
+           {"created", FormatTimeRfc3339(info.created())},
+           {"created_by", info.created_by()},
+           {"expires", info.has_expires() ? nlohmann::json(FormatTimeRfc3339(info.expires()))
+                                          : nlohmann::json(nullptr)}});
     }
     context.out() << nlohmann::json{{"tokens", tokens}}.dump(
                          2, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -93,7 +93,8 @@ ExitCode RunTokens(const ParsedArgs& args, CommandContext& context) {
   const std::string& action = args.positional()[0];
   if (action == "create") return Create(args, context);
   if (action == "list") {
-    if (args.positional().size() != 1) return Fail(context, ExitCode::kUsage, "tokens list takes no NAME");
+    if (args.positional().size() != 1)
+      return Fail(context, ExitCode::kUsage, "tokens list takes no NAME");
     return List(args, context);
   }
   if (action == "revoke") return Revoke(args, context);
@@ -106,8 +107,9 @@ ExitCode RunTokens(const ParsedArgs& args, CommandContext& context) {
 Command TokensCommand() {
   return {
       .name = "tokens",
-      .synopsis = "tokens create NAME --role viewer|operator|admin [--ttl DURATION] | "
-                  "tokens list [-o table|json] | tokens revoke NAME",
+      .synopsis =
+          "tokens create NAME --role viewer|operator|admin [--ttl DURATION] | "
+          "tokens list [-o table|json] | tokens revoke NAME",
       .summary = "manage the admin API's bearer tokens (admin role)",
       .details =
           "Roles: viewer (get, history, diff, status, validate), operator (also apply and\n"
@@ -122,7 +124,9 @@ Command TokensCommand() {
           "  (umask 077; yardctl tokens create ci --role operator --ttl 2160h > ci.token)\n"
           "  YARDCTL_TOKEN_FILE=ci.token yardctl apply -f snapshot.yaml\n"
           "  yardctl tokens revoke ci\n",
-      .flags = {{.name = "role", .value_name = "ROLE", .help = "viewer, operator or admin (create)"},
+      .flags = {{.name = "role",
+                 .value_name = "ROLE",
+                 .help = "viewer, operator or admin (create)"},
                 {.name = "ttl",
                  .value_name = "DURATION",
                  .help = "expire after this long, e.g. 720h (create; default never)"},
