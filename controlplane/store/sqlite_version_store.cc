@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/log.h"
 #include "controlplane/store/sqlite_file.h"
 
 namespace switchyard::controlplane {
