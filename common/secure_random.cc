@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "common/hex.h"
+
 namespace switchyard {
 
 std::string SecureRandomHex(size_t bytes) {
@@ -14,14 +16,7 @@ std::string SecureRandomHex(size_t bytes) {
     std::fputs("switchyard: OpenSSL's random generator failed; stopping\n", stderr);
     std::abort();
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * bytes);
-  for (unsigned char b : raw) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 0xF]);
-  }
-  return hex;
+  return LowerHex(raw.data(), raw.size());
 }
 
 }  // namespace switchyard
