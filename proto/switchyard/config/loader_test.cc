@@ -2,7 +2,9 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -328,6 +330,84 @@ TEST(SnapshotToYamlTest, RoundTrips) {
   absl::StatusOr<v1::Snapshot> again = ParseSnapshot(yaml, "again.yaml");
   ASSERT_TRUE(again.ok()) << again.status() << "\n" << yaml;
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*original, *again)) << yaml;
+}
+
+// Found by tools/fuzz: yaml-cpp writes a string ending in CR as a plain scalar, and its
+// parser then drops the CR as a line break. Control characters and the Unicode line
+// breaks must come back byte for byte.
+TEST(SnapshotToYamlTest, ControlCharactersAndLineBreaksRoundTrip) {
+  for (const std::string& text : std::vector<std::string>{"\r",
+                                                          "a\r",
+                                                          "\r\r",
+                                                          "-\r",
+                                                          "a\r\nb",
+                                                          "\t",
+                                                          "a\n",
+                                                          "\x1b",
+                                                          "\x7f",
+                                                          "\xc2\x85",
+                                                          "\xe2\x80\xa8",
+                                                          "\xe2\x80\xa9",
+                                                          "\xef\xbb\xbf",
+                                                          " a ",
+                                                          std::string("a\0b", 3),
+                                                          std::string("m8u\xef\xbf\xbf\0W", 7),
+                                                          "\xef\xbf\xbe",
+                                                          "\"quoted\" \\ back",
+                                                          "key: value",
+                                                          "# not a comment",
+                                                          "*.example.com",
+                                                          "caf\xc3\xa9"}) {
+    v1::Snapshot original;
+    original.add_clusters()->set_name(text);
+    original.add_virtual_hosts()->add_domains(text);
+    const std::string yaml = SnapshotToYaml(original);
+    absl::StatusOr<v1::Snapshot> again = ParseSnapshot(yaml, "again.yaml");
+    ASSERT_TRUE(again.ok()) << again.status() << "\n" << yaml;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(original, *again))
+        << absl::CEscape(text) << " became " << absl::CEscape(again->clusters(0).name())
+        << " through\n"
+        << yaml;
+  }
+}
+
+TEST(SnapshotToYamlTest, WritesBlockStyleAndQuotesOnlyWhatNeedsIt) {
+  absl::StatusOr<v1::Snapshot> original = ParseSnapshot(R"yaml(
+version: 7
+virtual_hosts:
+  - name: api
+    domains: ["api.example.com", "*.api.example.com"]
+    routes:
+      - name: users
+        match: {prefix: /users/, methods: [GET]}
+        route: {cluster: backend, timeout: 1.5s}
+clusters:
+  - name: backend
+    endpoints: [{address: 10.0.0.1, port: 8080}]
+)yaml",
+                                                        "in.yaml");
+  ASSERT_TRUE(original.ok()) << original.status();
+  EXPECT_EQ(SnapshotToYaml(*original), R"yaml(version: "7"
+virtual_hosts:
+  - name: api
+    domains:
+      - api.example.com
+      - "*.api.example.com"
+    routes:
+      - name: users
+        match:
+          prefix: /users/
+          methods:
+            - GET
+        route:
+          cluster: backend
+          timeout: "1.500s"
+clusters:
+  - name: backend
+    endpoints:
+      - address: "10.0.0.1"
+        port: 8080
+)yaml");
 }
 
 TEST(SnapshotToYamlTest, EmptySnapshot) {

@@ -365,46 +365,163 @@ bool LooksLikeNonString(const std::string& s) {
   return ParseYamlBool(s, &b) || ParseYamlInt(s, &number) || ParseYamlFloat(s, &number);
 }
 
-void EmitString(YAML::Emitter& out, const std::string& s) {
-  if (LooksLikeNonString(s)) out << YAML::DoubleQuoted;
-  out << s;
+// Whether `s` can be written as a plain (unquoted) scalar and read back as the same
+// string by any YAML 1.1 or 1.2 reader. Deliberately narrow: a letter, '_', '/' or '.'
+// first (no indicator, digit or sign), then only characters with no meaning in block
+// context. Anything else is double-quoted, which costs nothing but looks.
+bool IsSafePlain(const std::string& s) {
+  if (s.empty() || LooksLikeNonString(s)) return false;
+  const auto first_ok = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '/' || c == '.';
+  };
+  const auto rest_ok = [&first_ok](char c) {
+    return first_ok(c) || (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '=' || c == '@';
+  };
+  if (!first_ok(s[0])) return false;
+  for (char c : s) {
+    if (!rest_ok(c)) return false;
+  }
+  return true;
 }
 
-void Emit(YAML::Emitter& out, const ordered_json& value) {
+// The code point of the UTF-8 sequence at s[i], and its length; {-1, 1} for a byte that
+// does not start a valid sequence (protobuf's JSON output never has one).
+std::pair<int32_t, size_t> DecodeUtf8(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t length = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (length == 0 || s.size() - i < length || !IsValidUtf8(s.substr(i, length))) return {-1, 1};
+  int32_t code = c & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) code = (code << 6) | (s[i + k] & 0x3F);
+  return {code, length};
+}
+
+// Appends `s` as a YAML double-quoted scalar. Written here rather than by yaml-cpp's
+// emitter, which in Debian's 0.7 writes some strings so that its own parser reads them
+// back differently (a trailing CR as a plain scalar; U+FFFF followed by NUL loses the
+// character after; both found by tools/fuzz). Escaped: the quote and backslash, C0 and
+// C1 controls, DEL, the Unicode line and paragraph separators, the byte-order mark and
+// the non-characters U+FFFE/U+FFFF, none of which YAML allows raw in a document.
+void AppendQuoted(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (c < 0x20 || c == 0x7F) {
+            absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+          } else {
+            out.push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    const auto [code, length] = DecodeUtf8(s, i);
+    if (code < 0) {
+      out += "\\uFFFD";  // unreachable for protobuf output; never writes invalid UTF-8
+    } else if (code <= 0x9F || code == 0x2028 || code == 0x2029 || code == 0xFEFF ||
+               code == 0xFFFE || code == 0xFFFF) {
+      absl::StrAppend(&out, "\\u", absl::Hex(code, absl::kZeroPad4));
+    } else {
+      out.append(s.substr(i, length));
+    }
+    i += length;
+  }
+  out.push_back('"');
+}
+
+void AppendString(std::string& out, const std::string& s) {
+  if (IsSafePlain(s)) {
+    out += s;
+  } else {
+    AppendQuoted(out, s);
+  }
+}
+
+bool IsEmptyOrScalar(const ordered_json& value) { return !value.is_structured() || value.empty(); }
+
+// A scalar, or an empty mapping or sequence in flow style.
+void AppendScalar(std::string& out, const ordered_json& value) {
   switch (value.type()) {
     case ordered_json::value_t::object:
-      out << YAML::BeginMap;
-      for (const auto& [key, child] : value.items()) {
-        out << YAML::Key;
-        EmitString(out, key);
-        out << YAML::Value;
-        Emit(out, child);
-      }
-      out << YAML::EndMap;
+      out += "{}";
       break;
     case ordered_json::value_t::array:
-      out << YAML::BeginSeq;
-      for (const ordered_json& child : value) Emit(out, child);
-      out << YAML::EndSeq;
+      out += "[]";
       break;
     case ordered_json::value_t::string:
-      EmitString(out, value.get_ref<const std::string&>());
+      AppendString(out, value.get_ref<const std::string&>());
       break;
     case ordered_json::value_t::boolean:
-      out << value.get<bool>();
+      out += value.get<bool>() ? "true" : "false";
       break;
     case ordered_json::value_t::number_integer:
-      out << value.get<int64_t>();
-      break;
     case ordered_json::value_t::number_unsigned:
-      out << value.get<uint64_t>();
-      break;
     case ordered_json::value_t::number_float:
-      out << value.get<double>();
+      out += value.dump();  // shortest form that reads back to the same number
       break;
     default:
-      out << YAML::Null;
+      out += "null";
       break;
+  }
+}
+
+void AppendBlock(std::string& out, const ordered_json& value, size_t indent, bool first_inline);
+
+// After "key:" or "- ": a scalar on the same line, a mapping or sequence below it. A
+// mapping in a sequence item starts on the item's line ("- name: a").
+void AppendValue(std::string& out, const ordered_json& value, size_t indent, bool after_dash) {
+  if (IsEmptyOrScalar(value)) {
+    if (!after_dash) out.push_back(' ');
+    AppendScalar(out, value);
+    out.push_back('\n');
+    return;
+  }
+  if (after_dash) {
+    AppendBlock(out, value, indent, /*first_inline=*/true);
+    return;
+  }
+  out.push_back('\n');
+  AppendBlock(out, value, indent + 2, /*first_inline=*/false);
+}
+
+// A non-empty mapping or sequence in block style, each line indented by `indent` spaces
+// except the first when it continues a "- " already written.
+void AppendBlock(std::string& out, const ordered_json& value, size_t indent, bool first_inline) {
+  bool first = true;
+  const auto start_line = [&] {
+    if (!(first && first_inline)) out.append(indent, ' ');
+    first = false;
+  };
+  if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      start_line();
+      AppendString(out, key);
+      out.push_back(':');
+      AppendValue(out, child, indent, /*after_dash=*/false);
+    }
+    return;
+  }
+  for (const ordered_json& child : value) {
+    start_line();
+    out += "- ";
+    AppendValue(out, child, indent + 2, /*after_dash=*/true);
   }
 }
 
@@ -425,11 +542,14 @@ absl::StatusOr<json> YamlToJson(const YAML::Node& node, const pb::Descriptor& ty
 }
 
 std::string JsonToYaml(const ordered_json& json) {
-  YAML::Emitter out;
-  Emit(out, json);
-  std::string text = out.c_str();
-  if (!text.empty() && text.back() != '\n') text.push_back('\n');
-  return text;
+  std::string out;
+  if (IsEmptyOrScalar(json)) {
+    AppendScalar(out, json);
+    out.push_back('\n');
+  } else {
+    AppendBlock(out, json, 0, /*first_inline=*/false);
+  }
+  return out;
 }
 
 }  // namespace switchyard::config

@@ -39,8 +39,10 @@ absl::StatusOr<nlohmann::json> YamlToJson(const YAML::Node& node,
                                           std::string_view source_name,
                                           const YamlJsonLimits& limits = {});
 
-// Renders JSON as block-style YAML, keeping the object key order and double-quoting
-// strings a YAML reader would otherwise take for a number, boolean or null.
+// Renders JSON as block-style YAML (two-space indents, sequences indented under their key),
+// keeping the object key order. A string is written plain only when every YAML reader
+// reads it back as that same string; otherwise it is double-quoted, with escapes for what
+// YAML does not allow raw. The text parses back through YamlToJson to the same values.
 std::string JsonToYaml(const nlohmann::ordered_json& json);
 
 }  // namespace switchyard::config
