@@ -2,7 +2,7 @@
 # Runs the whole test suite the way CI does (.ci/run calls this) and prints the per-case
 # count `N passed, N failed` alone on its last line. Exits non-zero if anything failed.
 #
-# Three steps, all counted in that one line (docs/testing.md):
+# Four steps, all counted in that one line (docs/testing.md):
 #   1. the whole suite, as built normally;
 #   2. the data plane's unit suites and the integration suites again with --config=asan
 #      (AddressSanitizer and UBSan): the code whose connection and request lifetimes are
@@ -10,14 +10,17 @@
 #      and protobuf own their lifetimes; sanitizing them doubled the step's build time,
 #      and CI must stay well under 30 minutes), as is tests/e2e (its processes are
 #      covered by the integration suites);
-#   3. each libFuzzer target for SWITCHYARD_FUZZ_SECONDS (tools/fuzz/run.sh), one case each.
+#   3. the tests tagged `tsan` (threads run against each other, no gRPC) again with
+#      --config=tsan (ThreadSanitizer), with tools/tsan/suppressions.txt;
+#   4. each libFuzzer target for SWITCHYARD_FUZZ_SECONDS (tools/fuzz/run.sh), one case each.
 #
 # Environment:
 #   SWITCHYARD_TEST_TARGETS  target patterns to test (default //...), e.g.
 #                            "//proto/... //dataplane/http/..." while other packages are mid-edit.
 #   SWITCHYARD_ASAN_TARGETS  target patterns for the asan step (default: see ASAN_TARGETS).
 #   SWITCHYARD_ASAN=0        skip step 2 (during development only; CI runs it).
-#   SWITCHYARD_FUZZ=0        skip step 3 (during development only; CI runs it).
+#   SWITCHYARD_TSAN=0        skip step 3 (during development only; CI runs it).
+#   SWITCHYARD_FUZZ=0        skip step 4 (during development only; CI runs it).
 #   SWITCHYARD_FUZZ_SECONDS  time per fuzz target (default 60; the targets run in parallel).
 #   SWITCHYARD_KEEP_BAZEL=1  do not run `bazel shutdown` at the end (during development,
 #                            where the workspace's one Bazel server is shared).
@@ -70,6 +73,18 @@ if [[ "${SWITCHYARD_ASAN:-1}" != "0" ]]; then
     --build_event_json_file="$asan_bep" -- "${asan_targets[@]}"
   count_args+=("$asan_bep" "$?")
   step_end "the asan suite"
+fi
+
+if [[ "${SWITCHYARD_TSAN:-1}" != "0" ]]; then
+  # Only the tests tagged `tsan` and what they need are built (its own output tree too).
+  # The suppressions file is named by absolute path: the tests run in their runfiles tree.
+  tsan_bep="$workdir/tsan.json"
+  bazel test --config=tsan --nocache_test_results --keep_going --build_tests_only \
+    --test_tag_filters=tsan,-no_tsan \
+    --test_env=TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan/suppressions.txt" \
+    --build_event_json_file="$tsan_bep" -- //...
+  count_args+=("$tsan_bep" "$?")
+  step_end "the tsan suite"
 fi
 
 # The logs and XML files stay on disk after the server stops, and the fuzzers get the

@@ -35,7 +35,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
 }
 
 AuditLog::~AuditLog() {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -75,7 +75,7 @@ void AuditLog::ReopenIfMoved() {
 
 void AuditLog::Write(const AuditRecord& record) {
   const std::string line = Format(record) + "\n";
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   ReopenIfMoved();
   const ssize_t written = ::write(fd_, line.data(), line.size());
   if (written != static_cast<ssize_t>(line.size())) {

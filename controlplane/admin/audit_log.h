@@ -18,8 +18,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync/mutex.h"
 
 namespace switchyard::controlplane {
 
@@ -58,7 +58,7 @@ class AuditLog {
   void ReopenIfMoved() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -26,21 +26,21 @@ std::string CutUtf8(const std::string& text, size_t max_bytes) {
 }  // namespace
 
 bool StreamSet::Add(const std::shared_ptr<DiscoveryStream>& stream) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (closed_) return false;
   streams_[stream.get()] = stream;
   return true;
 }
 
 void StreamSet::Remove(const DiscoveryStream* stream) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   streams_.erase(stream);
 }
 
 void StreamSet::CloseAll(const grpc::Status& status) {
   std::vector<std::shared_ptr<DiscoveryStream>> live;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     closed_ = true;
     for (const auto& [key, weak] : streams_) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
@@ -67,7 +67,7 @@ DiscoveryStream::DiscoveryStream(uint64_t id, std::string peer,
 
 void DiscoveryStream::Start() {
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     self_ = shared_from_this();
   }
   if (!streams_.Add(shared_from_this())) {
@@ -107,7 +107,7 @@ void DiscoveryStream::OnReadDone(bool ok) {
 }
 
 grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& request) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (!have_node_) {
     const switchyard::v1::Node& node = request.node();
     if (node.id().empty()) {
@@ -170,7 +170,7 @@ grpc::Status DiscoveryStream::Handle(const switchyard::v1::DiscoveryRequest& req
 
 void DiscoveryStream::MaybeSend() {
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (closing_ || !rejections_loaded_ || write_in_flight_ || awaiting_reply_) return;
     std::shared_ptr<const PublishedVersion> current = hub_.Current();
     if (current == nullptr || current->version() == running_version_) return;
@@ -195,7 +195,7 @@ void DiscoveryStream::MaybeSend() {
 
 void DiscoveryStream::OnRejectionsLoaded() {
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     rejections_loaded_ = true;
   }
   MaybeSend();
@@ -204,7 +204,7 @@ void DiscoveryStream::OnRejectionsLoaded() {
 void DiscoveryStream::OnWriteDone(bool ok) {
   std::optional<grpc::Status> finish;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     write_in_flight_ = false;
     write_buffer_.Clear();  // drop our reference to the shared payload now
     if (!ok && !closing_) {
@@ -222,7 +222,7 @@ void DiscoveryStream::OnWriteDone(bool ok) {
 
 void DiscoveryStream::Close(grpc::Status status) {
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (closing_) return;
     closing_ = true;
     if (write_in_flight_) {
@@ -238,7 +238,7 @@ void DiscoveryStream::OnDone() {
   streams_.Remove(this);
   std::shared_ptr<DiscoveryStream> self;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (have_node_) {
       registry_.Disconnected(node_id_);
       LogInfo("proxy %s disconnected (stream %" PRIu64 ", running version %" PRIu64 ")",

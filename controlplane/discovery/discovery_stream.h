@@ -21,7 +21,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 #include "controlplane/discovery/discovery_counters.h"
 #include "controlplane/discovery/proxy_registry.h"
 #include "controlplane/discovery/rejection_recorder.h"
@@ -44,7 +44,7 @@ class StreamSet {
   void CloseAll(const grpc::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<const DiscoveryStream*, std::weak_ptr<DiscoveryStream>> streams_
       ABSL_GUARDED_BY(mu_);
@@ -95,7 +95,7 @@ class DiscoveryStream final : public grpc::ServerGenericBidiReactor,
   // Only touched between StartRead and OnReadDone (one read at a time).
   grpc::ByteBuffer read_buffer_;
 
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   std::shared_ptr<DiscoveryStream> self_ ABSL_GUARDED_BY(mu_);
   // Written under mu_ while no write is in flight; gRPC reads it from StartWrite until
   // OnWriteDone.

@@ -17,7 +17,7 @@ ProxyRegistry::ProxyRegistry(Options options) : options_(std::move(options)) {}
 
 void ProxyRegistry::Connected(const switchyard::v1::Node& node, uint64_t running_version) {
   const absl::Time now = Now();
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   Entry& e = nodes_[node.id()];
   if (e.streams == 0) {
     if (!e.status.node_id().empty()) --disconnected_;  // a known proxy came back
@@ -35,7 +35,7 @@ void ProxyRegistry::Connected(const switchyard::v1::Node& node, uint64_t running
 
 void ProxyRegistry::Disconnected(const std::string& node_id) {
   const absl::Time now = Now();
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end() || it->second.streams == 0) return;
   it->second.last_seen = now;
@@ -44,7 +44,7 @@ void ProxyRegistry::Disconnected(const std::string& node_id) {
 }
 
 void ProxyRegistry::Acked(const std::string& node_id, uint64_t version) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return;
   it->second.status.set_running_version(version);
@@ -53,7 +53,7 @@ void ProxyRegistry::Acked(const std::string& node_id, uint64_t version) {
 void ProxyRegistry::Nacked(const std::string& node_id, uint64_t rejected_version,
                            uint64_t running_version, const std::string& error) {
   const absl::Time now = Now();
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return;
   Entry& e = it->second;
@@ -69,7 +69,7 @@ void ProxyRegistry::Nacked(const std::string& node_id, uint64_t rejected_version
 
 void ProxyRegistry::RestoreRejections(const std::string& node_id,
                                       const std::vector<Rejection>& stored) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return;
   Entry& e = it->second;
@@ -93,7 +93,7 @@ void ProxyRegistry::RestoreRejections(const std::string& node_id,
 }
 
 bool ProxyRegistry::HasRejected(const std::string& node_id, uint64_t version) const {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return false;
   const auto& rejected = it->second.rejected;
@@ -103,7 +103,7 @@ bool ProxyRegistry::HasRejected(const std::string& node_id, uint64_t version) co
 
 std::vector<switchyard::v1::ProxyStatus> ProxyRegistry::List() {
   const absl::Time now = Now();
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   last_prune_ = absl::InfinitePast();  // an exact answer: expire what is due
   PruneLocked(now);
   std::vector<switchyard::v1::ProxyStatus> out;

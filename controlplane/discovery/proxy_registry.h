@@ -22,8 +22,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync/mutex.h"
 #include "controlplane/store/version_store.h"
 #include "switchyard/v1/admin.pb.h"
 #include "switchyard/v1/discovery.pb.h"
@@ -87,7 +87,7 @@ class ProxyRegistry {
   void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
-  mutable absl::Mutex mu_;
+  mutable sync::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> nodes_ ABSL_GUARDED_BY(mu_);
   size_t disconnected_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

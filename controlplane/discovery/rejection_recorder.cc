@@ -18,12 +18,13 @@ void RejectionRecorder::Record(Rejection rejection) {
   if (rejection.node_id.empty()) return;  // the store would refuse the whole batch
   bool first_drop = false;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (stopping_) return;
     writes_.push_back(std::move(rejection));
     const size_t dropped_before = dropped_;
     TrimLocked();
     first_drop = dropped_before == 0 && dropped_ > 0;
+    wake_.SignalAll();
   }
   // Once per outage, not once per NACK: the count is logged when writes work again.
   if (first_drop) {
@@ -33,15 +34,17 @@ void RejectionRecorder::Record(Rejection rejection) {
 }
 
 void RejectionRecorder::Load(std::string node_id, std::function<void()> done) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (stopping_) return;
   loads_.push_back({std::move(node_id), std::move(done)});
+  wake_.SignalAll();
 }
 
 void RejectionRecorder::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     stopping_ = true;
+    wake_.SignalAll();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -66,17 +69,18 @@ void RejectionRecorder::Run() {
     std::deque<PendingLoad> loads;
     bool stopping = false;
     {
-      absl::MutexLock lock(&mu_);
+      sync::MutexLock lock(&mu_);
       // Reads are served at once; writes wait out retry_at_ after a failure.
       for (;;) {
         if (stopping_ || !loads_.empty()) break;
         if (writes_.empty()) {
-          mu_.Await(absl::Condition(this, &RejectionRecorder::HasWorkLocked));
+          wake_.Wait(&mu_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return HasWorkLocked(); });
           continue;
         }
         if (absl::Now() >= retry_at_) break;
-        mu_.AwaitWithDeadline(absl::Condition(this, &RejectionRecorder::HasUrgentWorkLocked),
-                              retry_at_);
+        wake_.WaitWithDeadline(&mu_, retry_at_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return HasUrgentWorkLocked();
+        });
       }
       stopping = stopping_;
       if (stopping || absl::Now() >= retry_at_) {
@@ -95,7 +99,7 @@ void RejectionRecorder::Run() {
       if (written.ok()) {
         if (failing) LogInfo("rejections are being stored again");
         failing = false;
-        absl::MutexLock lock(&mu_);
+        sync::MutexLock lock(&mu_);
         retry_at_ = absl::InfinitePast();
         given_up = std::exchange(dropped_, 0);
       } else if (stopping || written.code() == absl::StatusCode::kInvalidArgument) {
@@ -109,7 +113,7 @@ void RejectionRecorder::Run() {
                      std::string(written.message()).c_str());
         }
         failing = true;
-        absl::MutexLock lock(&mu_);
+        sync::MutexLock lock(&mu_);
         // Back in front of those queued since, to keep the order they were recorded in.
         writes_.insert(writes_.begin(), std::make_move_iterator(writes.begin()),
                        std::make_move_iterator(writes.end()));

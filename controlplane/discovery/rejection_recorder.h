@@ -23,8 +23,8 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync/mutex.h"
 #include "controlplane/discovery/proxy_registry.h"
 #include "controlplane/store/version_store.h"
 
@@ -80,7 +80,8 @@ class RejectionRecorder {
   VersionStore& store_;
   ProxyRegistry& registry_;
 
-  absl::Mutex mu_;
+  sync::Mutex mu_;
+  sync::CondVar wake_;  // signalled when work is queued or stopping_ is set
   std::deque<Rejection> writes_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingLoad> loads_ ABSL_GUARDED_BY(mu_);
   // No queued write is attempted before this (a write failed).

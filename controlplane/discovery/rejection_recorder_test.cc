@@ -1,8 +1,9 @@
 #include "controlplane/discovery/rejection_recorder.h"
 
+#include <chrono>
+#include <future>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 
 namespace switchyard::controlplane {
@@ -22,14 +23,14 @@ class FakeStore final : public VersionStore {
   }
 
   absl::Status RecordRejections(const std::vector<Rejection>& rejections) override {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     ++write_calls_;
     if (failing_writes_) return absl::UnavailableError("disk on fire");
     rows_.insert(rows_.end(), rejections.begin(), rejections.end());
     return absl::OkStatus();
   }
   absl::StatusOr<std::vector<Rejection>> Rejections(const std::string& node_id) override {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (failing_reads_) return absl::UnavailableError("disk on fire");
     std::vector<Rejection> out;
     for (const Rejection& r : rows_) {
@@ -39,27 +40,27 @@ class FakeStore final : public VersionStore {
   }
 
   void SetFailingWrites(bool failing) {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     failing_writes_ = failing;
   }
   void SetFailingReads(bool failing) {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     failing_reads_ = failing;
   }
   // The stored versions, in the order written.
   std::vector<uint64_t> Versions() {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     std::vector<uint64_t> out;
     for (const Rejection& r : rows_) out.push_back(r.version);
     return out;
   }
   int WriteCalls() {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     return write_calls_;
   }
 
  private:
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   std::vector<Rejection> rows_ ABSL_GUARDED_BY(mu_);
   bool failing_writes_ ABSL_GUARDED_BY(mu_) = false;
   bool failing_reads_ ABSL_GUARDED_BY(mu_) = false;
@@ -101,9 +102,10 @@ class RejectionRecorderTest : public ::testing::Test {
   }
   // Runs a Load of `node` and waits for its `done`.
   void LoadAndWait(RejectionRecorder& recorder, const std::string& node) {
-    absl::Notification done;
-    recorder.Load(node, [&done] { done.Notify(); });
-    ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    std::promise<void> done;
+    std::future<void> loaded = done.get_future();
+    recorder.Load(node, [&done] { done.set_value(); });
+    ASSERT_EQ(loaded.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   }
 
   FakeStore store_;

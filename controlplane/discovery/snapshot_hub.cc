@@ -13,14 +13,14 @@ absl::Status SnapshotHub::Publish(std::shared_ptr<const switchyard::v1::Snapshot
 absl::Status SnapshotHub::Publish(
     std::vector<std::shared_ptr<const switchyard::v1::Snapshot>> versions) {
   if (versions.empty()) return absl::OkStatus();
-  absl::MutexLock publishing(&publish_mu_);
+  sync::MutexLock publishing(&publish_mu_);
   std::shared_ptr<const switchyard::v1::Snapshot> snapshot = std::move(versions.back());
   versions.pop_back();
   // Delta bases after this publish: the recent ones, the current one, then the older
   // `versions`, oldest first, each newer than the last.
   std::vector<std::shared_ptr<const switchyard::v1::Snapshot>> bases;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (current_ != nullptr && current_->version() >= snapshot->version()) {
       return absl::OkStatus();
     }
@@ -43,7 +43,7 @@ absl::Status SnapshotHub::Publish(
 
   std::vector<std::weak_ptr<Subscriber>> to_tell;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     recent_.assign(bases.begin(), bases.end());
     current_ = std::move(*built);
     to_tell.reserve(subscribers_.size());
@@ -58,22 +58,22 @@ absl::Status SnapshotHub::Publish(
 }
 
 std::shared_ptr<const PublishedVersion> SnapshotHub::Current() const {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   return current_;
 }
 
 uint64_t SnapshotHub::CurrentVersion() const {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   return current_ == nullptr ? 0 : current_->version();
 }
 
 void SnapshotHub::Subscribe(const std::shared_ptr<Subscriber>& subscriber) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   subscribers_[subscriber.get()] = subscriber;
 }
 
 void SnapshotHub::Unsubscribe(const Subscriber* subscriber) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   subscribers_.erase(subscriber);
 }
 

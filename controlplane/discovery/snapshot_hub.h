@@ -14,7 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 #include "controlplane/discovery/published_version.h"
 #include "switchyard/v1/snapshot.pb.h"
 
@@ -71,8 +71,8 @@ class SnapshotHub {
   const Options options_;
   EncodeCounters counters_;
   // Serializes publishers so each version is encoded once, and in order.
-  absl::Mutex publish_mu_;
-  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(publish_mu_);
+  sync::Mutex publish_mu_;
+  mutable sync::Mutex mu_ ABSL_ACQUIRED_AFTER(publish_mu_);
   std::shared_ptr<const PublishedVersion> current_ ABSL_GUARDED_BY(mu_);
   // The newest delta_bases versions before current_, oldest first.
   std::deque<std::shared_ptr<const switchyard::v1::Snapshot>> recent_ ABSL_GUARDED_BY(mu_);

@@ -83,9 +83,10 @@ ControlPlane::~ControlPlane() { Shutdown(absl::ZeroDuration()); }
 
 void ControlPlane::Shutdown(absl::Duration grace) {
   {
-    absl::MutexLock lock(&watch_mu_);
+    sync::MutexLock lock(&watch_mu_);
     if (stopping_) return;
     stopping_ = true;
+    watch_cv_.SignalAll();
   }
   if (watcher_.joinable()) watcher_.join();
   // Streams never end by themselves; end them now so the grace is spent on admin calls.
@@ -105,8 +106,9 @@ void ControlPlane::Shutdown(absl::Duration grace) {
 
 void ControlPlane::WatchStore() {
   bool failing = false;
-  absl::MutexLock lock(&watch_mu_);
-  while (!watch_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.store_poll_interval)) {
+  sync::MutexLock lock(&watch_mu_);
+  const auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(watch_mu_) { return stopping_; };
+  while (!watch_cv_.WaitWithTimeout(&watch_mu_, options_.store_poll_interval, stopping)) {
     watch_mu_.Unlock();
     const absl::Status synced = manager_.SyncFromStore();
     watch_mu_.Lock();

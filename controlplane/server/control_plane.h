@@ -12,9 +12,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/grpc_tls/credentials.h"
+#include "common/sync/mutex.h"
 #include "controlplane/admin/admin_service.h"
 #include "controlplane/admin/audit_log.h"
 #include "controlplane/admin/config_manager.h"
@@ -107,7 +107,8 @@ class ControlPlane {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 
-  absl::Mutex watch_mu_;
+  sync::Mutex watch_mu_;
+  sync::CondVar watch_cv_;  // signalled when stopping_ is set
   bool stopping_ ABSL_GUARDED_BY(watch_mu_) = false;
   std::thread watcher_;
 };

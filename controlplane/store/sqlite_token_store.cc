@@ -34,8 +34,8 @@ class Statement {
   ~Statement() { sqlite3_finalize(s_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt* get() const { return s_; }
-  bool ok() const { return s_ != nullptr; }
+  sqlite3_stmt* Raw() const { return s_; }
+  bool Prepared() const { return s_ != nullptr; }
   void Bind(int index, const std::string& text) {
     sqlite3_bind_text(s_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   }
@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(const s
 }
 
 SqliteTokenStore::~SqliteTokenStore() {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   sqlite3_close(db_);
 }
 
@@ -84,19 +84,19 @@ absl::Status SqliteTokenStore::Error(const char* operation) const {
 }
 
 absl::Status SqliteTokenStore::Create(const TokenRecord& record) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   Statement s(db_,
               absl::StrCat("INSERT INTO tokens (", kColumns, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-  if (!s.ok()) return Error("prepare token insert");
+  if (!s.Prepared()) return Error("prepare token insert");
   s.Bind(1, record.name);
   s.Bind(2, std::string(RoleName(record.role)));
   s.Bind(3, record.sha256_hex);
-  sqlite3_bind_int64(s.get(), 4, absl::ToUnixMicros(record.created));
+  sqlite3_bind_int64(s.Raw(), 4, absl::ToUnixMicros(record.created));
   s.Bind(5, record.created_by);
   if (record.expires != absl::InfiniteFuture()) {
-    sqlite3_bind_int64(s.get(), 6, absl::ToUnixMicros(record.expires));
+    sqlite3_bind_int64(s.Raw(), 6, absl::ToUnixMicros(record.expires));
   }
-  const int rc = sqlite3_step(s.get());
+  const int rc = sqlite3_step(s.Raw());
   if (rc == SQLITE_CONSTRAINT) {
     return absl::AlreadyExistsError(absl::StrCat("a token named '", record.name, "' exists"));
   }
@@ -105,33 +105,33 @@ absl::Status SqliteTokenStore::Create(const TokenRecord& record) {
 
 absl::StatusOr<std::optional<TokenRecord>> SqliteTokenStore::FindByHash(
     const std::string& sha256_hex) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   Statement s(db_, absl::StrCat("SELECT ", kColumns, " FROM tokens WHERE sha256 = ?1"));
-  if (!s.ok()) return Error("prepare token lookup");
+  if (!s.Prepared()) return Error("prepare token lookup");
   s.Bind(1, sha256_hex);
-  const int rc = sqlite3_step(s.get());
-  if (rc == SQLITE_ROW) return ReadRecord(s.get());
+  const int rc = sqlite3_step(s.Raw());
+  if (rc == SQLITE_ROW) return ReadRecord(s.Raw());
   if (rc == SQLITE_DONE) return std::nullopt;
   return Error("look up token");
 }
 
 absl::StatusOr<std::vector<TokenRecord>> SqliteTokenStore::List() {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   Statement s(db_, absl::StrCat("SELECT ", kColumns, " FROM tokens ORDER BY name"));
-  if (!s.ok()) return Error("prepare token list");
+  if (!s.Prepared()) return Error("prepare token list");
   std::vector<TokenRecord> records;
   int rc;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) records.push_back(ReadRecord(s.get()));
+  while ((rc = sqlite3_step(s.Raw())) == SQLITE_ROW) records.push_back(ReadRecord(s.Raw()));
   if (rc != SQLITE_DONE) return Error("list tokens");
   return records;
 }
 
 absl::StatusOr<bool> SqliteTokenStore::Revoke(const std::string& name) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   Statement s(db_, "DELETE FROM tokens WHERE name = ?1");
-  if (!s.ok()) return Error("prepare token revoke");
+  if (!s.Prepared()) return Error("prepare token revoke");
   s.Bind(1, name);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("revoke token");
+  if (sqlite3_step(s.Raw()) != SQLITE_DONE) return Error("revoke token");
   return sqlite3_changes(db_) > 0;
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 #include "controlplane/store/token_store.h"
 
 struct sqlite3;
@@ -32,7 +32,7 @@ class SqliteTokenStore final : public TokenStore {
   absl::Status Error(const char* operation) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
 };
 

@@ -100,7 +100,7 @@ absl::StatusOr<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::Open(
   absl::StatusOr<sqlite3*> db = OpenSqliteFile(path, options.busy_timeout, kSchema);
   if (!db.ok()) return db.status();
   std::unique_ptr<SqliteVersionStore> store(new SqliteVersionStore(path, *db, options));
-  absl::MutexLock lock(&store->mu_);
+  sync::MutexLock lock(&store->mu_);
   if (absl::Status s = store->Prepare(); !s.ok()) return s;
   return store;
 }
@@ -109,7 +109,7 @@ SqliteVersionStore::SqliteVersionStore(std::string path, sqlite3* db, Options op
     : path_(std::move(path)), options_(options), db_(db) {}
 
 SqliteVersionStore::~SqliteVersionStore() {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   for (sqlite3_stmt*& s : statements_) {
     sqlite3_finalize(s);
     s = nullptr;
@@ -150,7 +150,7 @@ absl::StatusOr<uint64_t> SqliteVersionStore::Append(const switchyard::v1::Snapsh
                                                     const std::string& message,
                                                     std::optional<uint64_t> expected_version,
                                                     uint64_t rolled_back_from) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (absl::Status s = Step(kBegin, "begin transaction"); !s.ok()) return s;
   absl::StatusOr<uint64_t> version =
       InsertLocked(snapshot, author, message, expected_version, rolled_back_from);
@@ -203,7 +203,7 @@ absl::Status SqliteVersionStore::NotFound(uint64_t version) {
 }
 
 absl::StatusOr<StoredVersion> SqliteVersionStore::Get(uint64_t version) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (version == 0) {
     absl::StatusOr<uint64_t> latest = MaxVersionLocked();
     if (!latest.ok()) return latest.status();
@@ -228,12 +228,12 @@ absl::StatusOr<StoredVersion> SqliteVersionStore::Get(uint64_t version) {
 }
 
 absl::StatusOr<uint64_t> SqliteVersionStore::CurrentVersion() {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   return MaxVersionLocked();
 }
 
 absl::StatusOr<std::vector<VersionRecord>> SqliteVersionStore::History(size_t limit) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   sqlite3_stmt* s = statements_[kSelectHistory];
   ResetOnExit reset(s);
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(limit));
@@ -251,7 +251,7 @@ absl::Status SqliteVersionStore::RecordRejections(const std::vector<Rejection>& 
     }
   }
   if (rejections.empty()) return absl::OkStatus();
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (absl::Status s = Step(kBegin, "begin transaction"); !s.ok()) return s;
   absl::Status recorded = RecordRejectionsLocked(rejections);
   if (recorded.ok()) {
@@ -291,7 +291,7 @@ absl::Status SqliteVersionStore::RecordRejectionsLocked(const std::vector<Reject
 }
 
 absl::StatusOr<std::vector<Rejection>> SqliteVersionStore::Rejections(const std::string& node_id) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   sqlite3_stmt* s = statements_[kSelectRejections];
   ResetOnExit reset(s);
   sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);

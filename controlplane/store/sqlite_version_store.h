@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync/mutex.h"
 #include "controlplane/store/version_store.h"
 
 struct sqlite3;
@@ -85,7 +85,7 @@ class SqliteVersionStore final : public VersionStore {
   const std::string path_;
   const Options options_;
   // One connection; its statements are not thread-safe, so every use holds mu_.
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   sqlite3* const db_;
   sqlite3_stmt* statements_[kStatementCount] ABSL_GUARDED_BY(mu_) = {};
 };

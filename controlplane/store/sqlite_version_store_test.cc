@@ -7,12 +7,12 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <latch>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 
 namespace switchyard::controlplane {
@@ -167,10 +167,10 @@ TEST(SqliteVersionStoreTest, TwoStoresRacingOnOneFileExactlyOneWins) {
   constexpr int kRounds = 20;
   for (int round = 0; round < kRounds; ++round) {
     const uint64_t expected = static_cast<uint64_t>(round);
-    absl::Notification go;
+    std::latch go(1);
     std::atomic<int> wins{0}, conflicts{0};
     auto racer = [&](SqliteVersionStore* store, const char* who) {
-      go.WaitForNotification();
+      go.wait();
       auto v = store->Append(OneCluster(who), who, "race", expected, 0);
       if (v.ok()) {
         EXPECT_EQ(*v, expected + 1);
@@ -182,7 +182,7 @@ TEST(SqliteVersionStoreTest, TwoStoresRacingOnOneFileExactlyOneWins) {
     };
     std::thread ta(racer, a.get(), "a");
     std::thread tb(racer, b.get(), "b");
-    go.Notify();
+    go.count_down();
     ta.join();
     tb.join();
     ASSERT_EQ(wins.load(), 1) << "round " << round;

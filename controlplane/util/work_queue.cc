@@ -8,16 +8,18 @@ WorkQueue::WorkQueue(int threads, size_t max_queued) : max_queued_(max_queued) {
 
 WorkQueue::~WorkQueue() {
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     stopping_ = true;
+    wake_.SignalAll();
   }
   for (std::thread& t : threads_) t.join();
 }
 
 bool WorkQueue::TryPost(std::function<void()> task) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (stopping_ || tasks_.size() >= max_queued_) return false;
   tasks_.push_back(std::move(task));
+  wake_.SignalAll();
   return true;
 }
 
@@ -25,11 +27,10 @@ void WorkQueue::Run() {
   for (;;) {
     std::function<void()> task;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](WorkQueue* q)
-               ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) { return q->stopping_ || !q->tasks_.empty(); },
-          this));
+      sync::MutexLock lock(&mu_);
+      wake_.Wait(&mu_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !tasks_.empty();
+      });
       if (tasks_.empty()) return;  // stopping, and nothing left to run
       task = std::move(tasks_.front());
       tasks_.pop_front();

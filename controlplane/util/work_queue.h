@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 
 namespace switchyard::controlplane {
 
@@ -29,7 +29,8 @@ class WorkQueue {
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
 
   const size_t max_queued_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
+  sync::CondVar wake_;  // signalled when a task is queued or stopping_ is set
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;

@@ -22,7 +22,7 @@ absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const
 }
 
 absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cache) {
-  absl::MutexLock install_lock(&install_mu_);
+  sync::MutexLock install_lock(&install_mu_);
   if (absl::Status status = CheckProxyLimits(snapshot); !status.ok()) return status;
   const absl::Time start = absl::Now();
   auto compiled = runtime::RuntimeConfig::Compile(snapshot);
@@ -31,7 +31,7 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
 
   std::vector<ConfigSink*> sinks;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     current_ = *compiled;
     snapshot_ = std::make_shared<const v1::Snapshot>(snapshot);
     sinks = sinks_;
@@ -51,24 +51,24 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
 }
 
 void ConfigManager::AttachSinks(std::vector<ConfigSink*> sinks) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   sinks_ = std::move(sinks);
 }
 
 std::shared_ptr<const runtime::RuntimeConfig> ConfigManager::current() const {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   return current_;
 }
 
 uint64_t ConfigManager::version() const {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   return current_ ? current_->version() : 0;
 }
 
 std::string ConfigManager::DumpJson() const {
   std::shared_ptr<const v1::Snapshot> snapshot;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     snapshot = snapshot_;
   }
   if (snapshot == nullptr) return "{}";

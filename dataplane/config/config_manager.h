@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 #include "dataplane/config/config_sink.h"
 #include "dataplane/config/snapshot_cache.h"
 #include "dataplane/runtime/runtime_config.h"
@@ -55,8 +55,8 @@ class ConfigManager {
   absl::Status CheckProxyLimits(const v1::Snapshot& snapshot) const;
 
   const ConfigManagerOptions options_;
-  absl::Mutex install_mu_;  // serializes Install
-  mutable absl::Mutex mu_;
+  sync::Mutex install_mu_;  // serializes Install
+  mutable sync::Mutex mu_;
   std::vector<ConfigSink*> sinks_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const runtime::RuntimeConfig> current_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const v1::Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);

@@ -44,7 +44,7 @@ DiscoveryClient::~DiscoveryClient() { Stop(); }
 void DiscoveryClient::Start(std::optional<v1::Snapshot> running) {
   if (running.has_value()) {
     handler_.SetRunning(std::move(*running));
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     stats_.running_version = handler_.running_version();
   }
   thread_ = std::thread([this] { Run(); });
@@ -52,15 +52,16 @@ void DiscoveryClient::Start(std::optional<v1::Snapshot> running) {
 
 void DiscoveryClient::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     stopping_ = true;
+    stop_.SignalAll();
     if (active_ != nullptr) active_->TryCancel();
   }
   if (thread_.joinable()) thread_.join();
 }
 
 DiscoveryClient::Stats DiscoveryClient::stats() const {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   return stats_;
 }
 
@@ -74,8 +75,11 @@ void DiscoveryClient::Run() {
     // Jitter spreads the reconnects of many proxies after a control-plane restart.
     const absl::Duration wait = backoff * jitter(random);
     backoff = std::min(backoff * 2, options_.max_backoff);
-    absl::MutexLock lock(&mu_);
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait)) return;
+    sync::MutexLock lock(&mu_);
+    if (stop_.WaitWithTimeout(&mu_, wait,
+                              [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; })) {
+      return;
+    }
   }
 }
 
@@ -83,7 +87,7 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
   auto stub = v1::DiscoveryService::NewStub(MakeChannel(server, options_));
   grpc::ClientContext context;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (stopping_) return false;
     active_ = &context;
     stats_.server = server;
@@ -98,7 +102,7 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
     // The stream is up. A control plane with nothing newer than what we run sends nothing,
     // so being connected cannot wait for a response.
     {
-      absl::MutexLock lock(&mu_);
+      sync::MutexLock lock(&mu_);
       stats_.connected = true;
     }
     LogInfo("discovery stream to %s open (running version %llu)", server.c_str(),
@@ -115,7 +119,7 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
   // starts from the shortest backoff again.
   const bool progressed = received || absl::Now() - opened >= kHealthyStream;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     active_ = nullptr;
     stats_.connected = false;
     if (stopping_) return progressed;
@@ -128,7 +132,7 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
 
 v1::DiscoveryRequest DiscoveryClient::Handle(const v1::DiscoveryResponse& response) {
   ResponseHandler::Outcome outcome = handler_.Handle(response);
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (outcome.error.empty()) {
     ++stats_.acks;
     stats_.running_version = handler_.running_version();

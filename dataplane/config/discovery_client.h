@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync/mutex.h"
 #include "dataplane/config/response_handler.h"
 #include "grpcpp/security/credentials.h"
 #include "switchyard/v1/discovery.pb.h"
@@ -83,7 +83,8 @@ class DiscoveryClient {
   // Owned by the stream thread.
   ResponseHandler handler_;
 
-  mutable absl::Mutex mu_;
+  mutable sync::Mutex mu_;
+  sync::CondVar stop_;  // signalled when stopping_ is set
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   Stats stats_ ABSL_GUARDED_BY(mu_);

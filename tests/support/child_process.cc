@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -150,6 +151,18 @@ bool WriteFile(const std::string& path, const std::string& contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << contents;
   return static_cast<bool>(out);
+}
+
+std::string SanitizerReport(std::string_view stderr_text, size_t max_bytes) {
+  size_t first = std::string_view::npos;
+  for (std::string_view marker : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
+                                  "ERROR: LeakSanitizer", "runtime error:"}) {
+    first = std::min(first, stderr_text.find(marker));
+  }
+  if (first == std::string_view::npos) return "";
+  // From the start of the line that holds the marker.
+  const size_t line = stderr_text.rfind('\n', first);
+  return std::string(stderr_text.substr(line == std::string_view::npos ? 0 : line + 1, max_bytes));
 }
 
 std::string ReadFile(const std::string& path) {
@@ -393,7 +406,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOpti
   std::vector<std::string> env_strings;
   std::vector<char*> cenv;
   if (options.env.has_value()) {
-    for (const auto& [key, value] : *options.env) env_strings.push_back(key + "=" + value);
+    for (const auto& [key, value] : *options.env) {
+      env_strings.push_back(std::string(key).append("=").append(value));
+    }
     cenv = CArgv(env_strings);
   }
   const pid_t pid =

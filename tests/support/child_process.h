@@ -38,6 +38,13 @@ std::string ReadFile(const std::string& path);
 // The last `max_bytes` of a file ("..." in front when cut), for failure messages.
 std::string FileTail(const std::string& path, size_t max_bytes);
 
+// The first sanitizer report in a child's stderr (ThreadSanitizer, AddressSanitizer,
+// LeakSanitizer or UBSan's "runtime error:"), up to `max_bytes` of it; empty when there is
+// none. Under `--config=asan` or `--config=tsan` the programs a test starts are sanitized
+// too, and a report at exit (a leak, a race during shutdown) changes nothing a test could
+// otherwise see.
+std::string SanitizerReport(std::string_view stderr_text, size_t max_bytes = 8000);
+
 // The directory that holds this workspace's runfiles (also a --bin-dir for
 // deploy/local/up.sh). Works under `bazel test` and when a test runs straight from
 // bazel-bin, where the runfiles tree sits next to the binary.

@@ -23,6 +23,21 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+TEST(SanitizerReportTest, FindsEachSanitizersReportFromItsLine) {
+  EXPECT_EQ(SanitizerReport("listening on 127.0.0.1:1\nbye\n"), "");
+  EXPECT_EQ(SanitizerReport("a\n==1==WARNING: ThreadSanitizer: data race\n  #0 f\n"),
+            "==1==WARNING: ThreadSanitizer: data race\n  #0 f\n");
+  EXPECT_EQ(SanitizerReport("==7==ERROR: LeakSanitizer: detected memory leaks\n"),
+            "==7==ERROR: LeakSanitizer: detected memory leaks\n");
+  EXPECT_EQ(SanitizerReport("x.cc:3:5: runtime error: signed integer overflow"),
+            "x.cc:3:5: runtime error: signed integer overflow");
+  // The earliest report wins, and the text is bounded.
+  EXPECT_EQ(SanitizerReport("ERROR: AddressSanitizer: heap-use-after-free\nWARNING: "
+                            "ThreadSanitizer\n",
+                            12),
+            "ERROR: Addre");
+}
+
 TEST(RawClientTest, RefusedConnectIsReportedNotACrash) {
   RefusingPort refusing;
   RawClient client(refusing.port(), seconds(2));

@@ -145,6 +145,13 @@ void ProxyTest::TearDown() {
       std::cerr << "---- proxy stderr (tail) ----\n" << proxy_->StderrTail() << "\n----\n";
     }
   }
+  if (proxy_ != nullptr && proxy_->started()) {
+    // Stopped here, not by the destructor, so that what a sanitized proxy reports at exit
+    // (a leak, a race while draining) is read and fails the test.
+    proxy_->Stop();
+    const std::string report = SanitizerReport(proxy_->StderrContents());
+    EXPECT_TRUE(report.empty()) << "the proxy's sanitizer reported:\n" << report;
+  }
   proxy_.reset();
   for (const auto& b : backends_) {
     const std::vector<std::string> errors = b->parse_errors();
