@@ -30,6 +30,7 @@
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
 #include "dataplane/http/message_parser.h"
+#include "dataplane/metrics/proxy_metrics.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/server/worker.h"
@@ -181,6 +182,20 @@ std::optional<v1::Node> NodeFromFlags(std::string& error) {
     (*node.mutable_labels())[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
   }
   return node;
+}
+
+// The /metrics page: every worker's counts and the config state.
+std::string MetricsText(const config::ConfigManager& manager,
+                        const std::vector<std::unique_ptr<server::Worker>>& workers) {
+  std::vector<std::shared_ptr<const metrics::WorkerView>> views;
+  views.reserve(workers.size());
+  for (const auto& worker : workers) views.push_back(worker->metrics_view());
+  const config::ConfigManager::Stats stats = manager.stats();
+  return metrics::RenderProxyMetrics(
+      views, {.version = stats.version,
+              .swaps = stats.swaps,
+              .rejections = stats.rejections,
+              .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time)});
 }
 
 std::string StatsJson(const config::ConfigManager& manager,
@@ -371,6 +386,7 @@ int Main() {
   admin::AdminServer admin_server({
       .ready = [&manager] { return manager.ready(); },
       .stats_json = [&] { return StatsJson(manager, discovery.get(), worker_count); },
+      .metrics_text = [&] { return MetricsText(manager, workers); },
       .config_dump_json = [&manager] { return manager.DumpJson(); },
       .token_sha256 = admin_token_sha256,
   });

@@ -116,10 +116,13 @@ AdminServer::Reply AdminServer::Handle(const std::string& method, const std::str
     return {401, "text/plain", "this admin port needs \"Authorization: Bearer TOKEN\"\n"};
   }
   if (path == "/stats") return {200, "application/json", handlers_.stats_json() + "\n"};
+  if (path == "/metrics" && handlers_.metrics_text) {
+    return {200, "text/plain; version=0.0.4; charset=utf-8", handlers_.metrics_text()};
+  }
   if (path == "/config_dump") {
     return {200, "application/json", handlers_.config_dump_json() + "\n"};
   }
-  return {404, "text/plain", "unknown path; try /ready /healthz /stats /config_dump\n"};
+  return {404, "text/plain", "unknown path; try /ready /healthz /stats /metrics /config_dump\n"};
 }
 
 }  // namespace switchyard::admin

@@ -4,6 +4,7 @@
 //   GET /ready        200 once a snapshot is served, else 503 (load-balancer health check)
 //   GET /healthz      200 while the process runs
 //   GET /stats        JSON: version, readiness, live snapshots, discovery stream state
+//   GET /metrics      Prometheus text format (metrics/proxy_metrics.h, docs/metrics.md)
 //   GET /config_dump  the served snapshot as JSON
 //
 // With a token (AdminHandlers::token_sha256, from --admin_token_file), every path but
@@ -26,6 +27,8 @@ namespace switchyard::admin {
 struct AdminHandlers {
   std::function<bool()> ready;
   std::function<std::string()> stats_json;
+  // The /metrics page; unset: 404.
+  std::function<std::string()> metrics_text;
   std::function<std::string()> config_dump_json;
   // SHA-256 (hex) of the token /stats and /config_dump require; empty: none.
   std::string token_sha256;

@@ -23,10 +23,15 @@ absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const
 
 absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cache) {
   sync::MutexLock install_lock(&install_mu_);
-  if (absl::Status status = CheckProxyLimits(snapshot); !status.ok()) return status;
+  const auto refuse = [this](absl::Status status) {
+    sync::MutexLock lock(&mu_);
+    ++stats_.rejections;
+    return status;
+  };
+  if (absl::Status status = CheckProxyLimits(snapshot); !status.ok()) return refuse(status);
   const absl::Time start = absl::Now();
   auto compiled = runtime::RuntimeConfig::Compile(snapshot);
-  if (!compiled.ok()) return compiled.status();
+  if (!compiled.ok()) return refuse(compiled.status());
   const absl::Duration compile_time = absl::Now() - start;
 
   std::vector<ConfigSink*> sinks;
@@ -34,6 +39,9 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
     sync::MutexLock lock(&mu_);
     current_ = *compiled;
     snapshot_ = std::make_shared<const v1::Snapshot>(snapshot);
+    stats_.version = snapshot.version();
+    ++stats_.swaps;
+    stats_.last_compile_time = compile_time;
     sinks = sinks_;
   }
   for (ConfigSink* sink : sinks) sink->Publish(*compiled);
@@ -63,6 +71,11 @@ std::shared_ptr<const runtime::RuntimeConfig> ConfigManager::current() const {
 uint64_t ConfigManager::version() const {
   sync::MutexLock lock(&mu_);
   return current_ ? current_->version() : 0;
+}
+
+ConfigManager::Stats ConfigManager::stats() const {
+  sync::MutexLock lock(&mu_);
+  return stats_;
 }
 
 std::string ConfigManager::DumpJson() const {

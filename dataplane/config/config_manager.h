@@ -48,6 +48,14 @@ class ConfigManager {
   std::shared_ptr<const runtime::RuntimeConfig> current() const;
   bool ready() const { return current() != nullptr; }
   uint64_t version() const;
+  // Installs and refusals so far, the served version and the last compile's time.
+  struct Stats {
+    uint64_t version = 0;
+    uint64_t swaps = 0;
+    uint64_t rejections = 0;
+    absl::Duration last_compile_time;
+  };
+  Stats stats() const;
   // The served snapshot as JSON (proto field names), "{}" before the first install.
   std::string DumpJson() const;
 
@@ -60,6 +68,7 @@ class ConfigManager {
   std::vector<ConfigSink*> sinks_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const runtime::RuntimeConfig> current_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const v1::Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+  Stats stats_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace switchyard::config

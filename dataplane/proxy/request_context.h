@@ -45,7 +45,8 @@ struct RequestRecord {
   // Body bytes received from the client and sent to it (framing not counted).
   uint64_t request_body_bytes = 0;
   uint64_t response_body_bytes = 0;
-  // From the worker's clock. A stage that was not reached keeps the epoch (zero).
+  // From the worker's timing clock (real time). A stage that was not reached keeps the
+  // epoch (zero).
   time::MonotonicTime start{};
   time::MonotonicTime upstream_connected{};
   time::MonotonicTime response_head{};

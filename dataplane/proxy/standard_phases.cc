@@ -1,5 +1,5 @@
 // The gateway's own phases, in order: request id, path normalization, route, header
-// changes, choose cluster.
+// changes, choose cluster; and metrics, which only has a request-end hook.
 #include <algorithm>
 #include <utility>
 
@@ -120,6 +120,28 @@ class ChooseCluster final : public Phase {
   }
 };
 
+// Counts every request in the worker's metrics (metrics/worker_metrics.h) once it ended.
+class RecordMetrics final : public Phase {
+ public:
+  std::string_view name() const override { return "metrics"; }
+  void OnRequestEnd(const RequestContext& ctx) const override {
+    const RequestRecord& record = ctx.record;
+    const time::MonotonicTime never{};
+    metrics::RequestSample sample{.config = ctx.config.get(),
+                                  .route = ctx.route,
+                                  .cluster = ctx.cluster,
+                                  .status = record.status,
+                                  .local_reply = record.local_reply_error,
+                                  .request_body_bytes = record.request_body_bytes,
+                                  .response_body_bytes = record.response_body_bytes};
+    if (record.finish != never) sample.duration = record.finish - record.start;
+    if (record.response_head != never) {
+      sample.upstream_response_head = record.response_head - record.start;
+    }
+    ctx.services->metrics.Record(sample);
+  }
+};
+
 }  // namespace
 
 std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
@@ -130,6 +152,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<MatchRoute>());
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());
+  phases.push_back(std::make_unique<RecordMetrics>());
   return phases;
 }
 

@@ -164,7 +164,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
   RequestContext& ctx = ctx_;
   downstream_ = &downstream;
   ctx.services = &services_;
-  ctx.record.start = Now();
+  ctx.record.start = services_.timing_clock.Now();
   timed_out_ = Wait::kNothing;
   client_gone_ = false;
   response_started_ = false;
@@ -243,7 +243,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         co_return co_await ReplyAndEnd(failure, /*close=*/false);
       }
     }
-    ctx.record.upstream_connected = Now();
+    ctx.record.upstream_connected = services_.timing_clock.Now();
     const bool may_retry = upstream_.reused() && !has_body && attempt == 0;
     timed_out_ = Wait::kNothing;
 
@@ -321,7 +321,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     }
 
     // The final response head: its phases, then the response.
-    ctx.record.response_head = Now();
+    ctx.record.response_head = services_.timing_clock.Now();
     response_status_ = head.status;
     status = RunHook(Hook::kResponseHeaders, 0, at);
     if (status == PhaseStatus::kPending) {
@@ -496,7 +496,7 @@ StreamResult Stream::End(StreamEnd end, bool close) {
   main_wait_.Abort();
   pump_wait_.Abort();
   ctx_.record.end = end;
-  ctx_.record.finish = Now();
+  ctx_.record.finish = services_.timing_clock.Now();
   phases_.RunRequestEnd(ctx_);
   return {.close = close};
 }

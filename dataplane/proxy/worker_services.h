@@ -8,6 +8,7 @@
 #include <random>
 
 #include "dataplane/http/request_id.h"
+#include "dataplane/metrics/worker_metrics.h"
 #include "dataplane/runtime/resource_store.h"
 #include "dataplane/time/clock.h"
 #include "dataplane/upstream/connection_pool.h"
@@ -16,21 +17,28 @@
 namespace switchyard::proxy {
 
 struct WorkerServices {
-  WorkerServices(uint64_t seed, const time::Clock& clock_in, time::Duration upstream_idle_timeout)
+  WorkerServices(uint64_t seed, const time::Clock& clock_in, time::Duration upstream_idle_timeout,
+                 const time::Clock& timing_clock_in = time::SteadyClock::Instance())
       : request_ids(seed),
         random(seed ^ 0x9e3779b97f4a7c15),
         clock(clock_in),
+        timing_clock(timing_clock_in),
         pool(upstream_idle_timeout) {}
 
   http::RequestIdGenerator request_ids;
   std::mt19937_64 random;
+  // Deadlines: the worker's coarse clock (time/clock.h).
   const time::Clock& clock;
+  // Measurements: the timestamps of RequestContext::record.
+  const time::Clock& timing_clock;
   // Load-balancer position, in-flight counts and outcomes per endpoint; survives swaps.
   upstream::EndpointStore endpoints;
   // Idle upstream connections, keyed by endpoint and connection settings.
   upstream::ConnectionPool pool;
   // Whatever later features keep per route or cluster across swaps.
   runtime::ResourceStore resources;
+  // Request and connection counts, read by /metrics from the admin thread.
+  metrics::WorkerMetrics metrics;
 };
 
 }  // namespace switchyard::proxy

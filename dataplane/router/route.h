@@ -38,6 +38,10 @@ struct WeightedClusterRef {
 struct Route {
   std::string name;
   std::string virtual_host;
+  // Position among all the table's routes, in snapshot order (0, 1, ...): per-worker state
+  // such as metrics is kept in arrays indexed by it, so a request finds its route's
+  // entry without a lookup by name.
+  uint32_t index = 0;
   // The route's prefix for prefix routes, else empty.
   std::string matched_prefix;
   // Replaces matched_prefix when forwarding (prefix routes only); empty: no rewrite.

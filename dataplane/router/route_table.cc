@@ -15,6 +15,7 @@ absl::StatusOr<std::unique_ptr<const RouteTable>> RouteTable::Build(
   // Not make_unique: the constructor is private.
   std::unique_ptr<RouteTable> table(new RouteTable());
   table->virtual_hosts_.reserve(snapshot.virtual_hosts_size());
+  uint32_t first_route_index = 0;
   for (int i = 0; i < snapshot.virtual_hosts_size(); ++i) {
     const v1::VirtualHost& vhost = snapshot.virtual_hosts(i);
     const std::string path = absl::StrCat("virtual_hosts[", vhost.name(), "]");
@@ -24,8 +25,9 @@ absl::StatusOr<std::unique_ptr<const RouteTable>> RouteTable::Build(
       }
     }
     absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> routes =
-        VirtualHostRoutes::Build(vhost, cluster_index, path);
+        VirtualHostRoutes::Build(vhost, cluster_index, path, first_route_index);
     if (!routes.ok()) return routes.status();
+    first_route_index += static_cast<uint32_t>(vhost.routes_size());
     table->virtual_hosts_.push_back(*std::move(routes));
   }
   return std::unique_ptr<const RouteTable>(std::move(table));

@@ -71,7 +71,8 @@ absl::Status Clusters(const v1::RouteAction& action,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> VirtualHostRoutes::Build(
-    const v1::VirtualHost& vhost, const ClusterIndex& cluster_index, std::string_view path) {
+    const v1::VirtualHost& vhost, const ClusterIndex& cluster_index, std::string_view path,
+    uint32_t first_index) {
   // Not make_unique: the constructor is private.
   std::unique_ptr<VirtualHostRoutes> out(new VirtualHostRoutes());
   out->routes_.reserve(vhost.routes_size());
@@ -90,6 +91,7 @@ absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> VirtualHostRoutes::Build(
     Route& route = entry.route;
     route.name = config.name();
     route.virtual_host = vhost.name();
+    route.index = first_index + index;
     route.prefix_rewrite = config.route().prefix_rewrite();
     route.host_rewrite = config.route().host_rewrite();
     absl::StatusOr<std::chrono::milliseconds> timeout = Timeout(config.route());

@@ -42,10 +42,12 @@ class VirtualHostRoutes {
   // Compiles `vhost`'s routes. INVALID_ARGUMENT, with a message starting with `path`
   // (e.g. "virtual_hosts[api]"), for what cannot be compiled: a route without path
   // condition or cluster, a cluster missing from `cluster_index`, a weight of 0, a
-  // negative or malformed timeout, a regex RE2 rejects.
+  // negative or malformed timeout, a regex RE2 rejects. The routes get Route::index
+  // `first_index`, `first_index` + 1, ...
   static absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> Build(const v1::VirtualHost& vhost,
                                                                   const ClusterIndex& cluster_index,
-                                                                  std::string_view path);
+                                                                  std::string_view path,
+                                                                  uint32_t first_index = 0);
 
   // The first route, in declared order, that accepts the request; nullptr if none does.
   // request.host is not looked at.

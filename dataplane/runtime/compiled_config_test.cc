@@ -1,6 +1,8 @@
 // What a compiled snapshot tells per-worker state about itself: identity across swaps,
 // cluster, endpoint and route lookups by name, and endpoints' Host form.
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "dataplane/runtime/resource_store.h"
 #include "dataplane/runtime/runtime_config.h"
@@ -47,6 +49,33 @@ TEST(CompiledConfigTest, LooksUpClustersEndpointsAndRoutesByName) {
   EXPECT_FALSE(config->HasPoolKey("h1 10.0.0.2:80"));
   EXPECT_TRUE(config->HasRoute(RouteResourceName("api", "users")));
   EXPECT_FALSE(config->HasRoute(RouteResourceName("api", "gone")));
+}
+
+// Route::index numbers the routes across virtual hosts, in snapshot order, and
+// route_names() gives each index its name: per-worker arrays rely on both.
+TEST(CompiledConfigTest, RoutesAreNumberedAcrossVirtualHostsInSnapshotOrder) {
+  const auto config = Compile(R"(
+virtual_hosts:
+  - name: a
+    domains: [a.test]
+    routes:
+      - {name: one, match: {prefix: /1}, route: {cluster: c}}
+      - {name: two, match: {prefix: /2}, route: {cluster: c}}
+  - name: b
+    domains: [b.test]
+    routes:
+      - {name: one, match: {prefix: /}, route: {cluster: c}}
+clusters:
+  - {name: c, endpoints: [{address: 10.0.0.1, port: 80}]}
+)");
+  ASSERT_EQ(config->route_names(), (std::vector<std::string>{"a/one", "a/two", "b/one"}));
+  const auto index_of = [&](std::string_view host, std::string_view path) -> int {
+    const router::Route* route = config->routes().Match({"GET", host, path, nullptr});
+    return route == nullptr ? -1 : static_cast<int>(route->index);
+  };
+  EXPECT_EQ(index_of("a.test", "/1"), 0);
+  EXPECT_EQ(index_of("a.test", "/2"), 1);
+  EXPECT_EQ(index_of("b.test", "/x"), 2);
 }
 
 TEST(CompiledConfigTest, Ipv6EndpointsAreBracketedAsAuthority) {

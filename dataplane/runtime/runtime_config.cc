@@ -78,7 +78,8 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   compiled->routes_ = std::move(*routes);
   for (const v1::VirtualHost& vhost : snapshot.virtual_hosts()) {
     for (const v1::Route& route : vhost.routes()) {
-      compiled->route_names_.insert(RouteResourceName(vhost.name(), route.name()));
+      compiled->route_list_.push_back(RouteResourceName(vhost.name(), route.name()));
+      compiled->route_names_.insert(compiled->route_list_.back());
     }
   }
   return std::shared_ptr<const RuntimeConfig>(std::move(compiled));

@@ -61,6 +61,8 @@ class RuntimeConfig {
   bool HasPoolKey(std::string_view pool_key) const {
     return pool_keys_.contains(absl::string_view(pool_key.data(), pool_key.size()));
   }
+  // Every route's "virtual_host/route" name (RouteResourceName), at its Route::index.
+  const std::vector<std::string>& route_names() const { return route_list_; }
   // Whether the route "virtual_host/route" (runtime::RouteResourceName) exists.
   bool HasRoute(std::string_view route_resource_name) const {
     return route_names_.contains(
@@ -75,6 +77,7 @@ class RuntimeConfig {
   absl::flat_hash_map<std::string, uint32_t> cluster_index_;
   absl::flat_hash_set<std::string> pool_keys_;
   absl::flat_hash_set<std::string> route_names_;
+  std::vector<std::string> route_list_;
   std::unique_ptr<const router::RouteTable> routes_;
   std::vector<Cluster> clusters_;
 };

@@ -110,6 +110,7 @@ void Worker::ApplyConfig(std::shared_ptr<const runtime::RuntimeConfig> config) {
     return kind == runtime::ResourceKind::kCluster ? current.FindCluster(name) >= 0
                                                    : current.HasRoute(name);
   });
+  services_.metrics.Bind(current, services_.resources);
 }
 
 Http1Exchange* Worker::TakeExchange() {
@@ -145,10 +146,14 @@ void Worker::GiveBuffer(std::unique_ptr<boost::beast::flat_buffer> buffer) {
   free_buffers_.push_back(std::move(buffer));
 }
 
-void Worker::Register(Http1Connection& connection) { connections_.push_back(connection); }
+void Worker::Register(Http1Connection& connection) {
+  connections_.push_back(connection);
+  services_.metrics.ConnectionOpened();
+}
 
 void Worker::Unregister(Http1Connection& connection) {
   connections_.erase(connections_.iterator_to(connection));
+  services_.metrics.ConnectionClosed();
   if (stopping_ || !acceptor_.is_open() ||
       connections_.size() + 1 != options_.max_connections_per_worker ||
       accept_backoff_.count() > 0) {

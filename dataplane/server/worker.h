@@ -16,6 +16,7 @@
 #include "boost/intrusive/list.hpp"
 #include "dataplane/config/config_sink.h"
 #include "dataplane/io/io_types.h"
+#include "dataplane/metrics/worker_metrics.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/proxy/stream.h"
 #include "dataplane/proxy/worker_services.h"
@@ -49,6 +50,11 @@ class Worker final : public config::ConfigSink {
   // `config`; endpoint state, pooled connections and stored entries of resources it no
   // longer has are dropped then.
   void Publish(std::shared_ptr<const runtime::RuntimeConfig> config) override;
+
+  // Thread-safe: what /metrics reads of this worker.
+  std::shared_ptr<const metrics::WorkerView> metrics_view() const {
+    return services_.metrics.view();
+  }
 
   // For connections, on this worker's thread only.
   int index() const { return index_; }

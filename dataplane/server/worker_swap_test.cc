@@ -1,9 +1,10 @@
 // Live swaps across several workers under load, in one process: ConfigManager::Install
 // on this thread while client threads keep requests going through every worker. Checks
 // the promise of a swap (no request fails, each is served by one whole snapshot, every
-// worker ends on the last one) and gives ThreadSanitizer the proxy's cross-thread paths:
-// Publish posting to workers, the shared compiled config, current() and DumpJson from
-// other threads (scripts/test.sh runs this test under --config=tsan).
+// worker ends on the last one, the counts of a route that every snapshot keeps survive)
+// and gives ThreadSanitizer the proxy's cross-thread paths: Publish posting to workers,
+// the shared compiled config, current(), DumpJson and the /metrics page from other
+// threads (scripts/test.sh runs this test under --config=tsan).
 #include <atomic>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dataplane/config/config_manager.h"
+#include "dataplane/metrics/proxy_metrics.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/server/worker.h"
@@ -100,10 +102,17 @@ TEST(WorkerSwapTest, SwapsUnderLoadOnFourWorkersFailNoRequest) {
     });
   }
   // The admin port's readers, on their own thread as in the binary.
+  const auto scrape = [&workers] {
+    std::vector<std::shared_ptr<const metrics::WorkerView>> views;
+    views.reserve(workers.size());
+    for (const auto& worker : workers) views.push_back(worker->metrics_view());
+    return metrics::RenderProxyMetrics(views, {});
+  };
   std::thread admin([&] {
     while (!stop.load()) {
       EXPECT_GE(manager.version(), 1u);
       EXPECT_NE(manager.DumpJson(), "{}");
+      EXPECT_NE(scrape().find("switchyard_workers 4\n"), std::string::npos);
     }
   });
 
@@ -128,7 +137,13 @@ TEST(WorkerSwapTest, SwapsUnderLoadOnFourWorkersFailNoRequest) {
     ASSERT_TRUE(r.ok()) << r.DebugString();
     EXPECT_EQ(r.body, last);
   }
+  // Every request was counted for route "all/all", which each of the 41 snapshots kept.
+  // Counts are read after Stop, so every worker's last request has been recorded.
   for (auto& worker : workers) worker->Stop();
+  const std::string total =
+      "switchyard_requests_total{virtual_host=\"all\",route=\"all\",class=\"2xx\"} " +
+      std::to_string(served.load() + 8 * kWorkers) + "\n";
+  EXPECT_NE(scrape().find(total), std::string::npos) << total << scrape();
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The proxy's admin port: loopback without ceremony; anywhere else only with a token, which
-// /stats and /config_dump then require (and /ready, /healthz do not: load balancers probe
+// /stats, /metrics and /config_dump then require (and /ready, /healthz do not: load balancers probe
 // them and they tell nothing).
 #include <sys/stat.h>
 
@@ -81,7 +81,7 @@ TEST_F(AdminPortTest, WithATokenStatsNeedItAndHealthChecksDoNot) {
   const uint16_t admin = ports[1];
   EXPECT_EQ(AdminGet(admin, "/ready", "").status, 200);
   EXPECT_EQ(AdminGet(admin, "/healthz", "").status, 200);
-  for (const char* path : {"/stats", "/config_dump"}) {
+  for (const char* path : {"/stats", "/metrics", "/config_dump"}) {
     const Response anonymous = AdminGet(admin, path, "");
     EXPECT_EQ(anonymous.status, 401) << path;
     EXPECT_EQ(anonymous.body.find("virtual_hosts"), std::string::npos);

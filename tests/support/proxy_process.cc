@@ -53,11 +53,14 @@ bool ProxyProcess::Start(std::string* error) {
                                        {.stdout_path = dir + "/stdout.log",
                                         .stderr_path = dir + "/stderr.log",
                                         .stop_grace = options_.stop_grace},
-                                       {.path = ready_path, .timeout = options_.ready_timeout},
+                                       {.path = ready_path,
+                                        .ports = HasFlag(flags_, "--admin") ? 2u : 1u,
+                                        .timeout = options_.ready_timeout},
                                        &ports, error)) {
     return false;
   }
   port_ = ports[0];
+  if (ports.size() > 1) admin_port_ = ports[1];
   return true;
 }
 

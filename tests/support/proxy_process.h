@@ -49,6 +49,8 @@ class ProxyProcess {
 
   pid_t pid() const { return child_.pid(); }
   uint16_t port() const { return port_; }
+  // The admin port when the flags set --admin (e.g. "--admin=127.0.0.1:0"), else 0.
+  uint16_t admin_port() const { return admin_port_; }
   bool started() const { return port_ != 0; }
   const std::vector<std::string>& argv() const { return child_.argv(); }
 
@@ -78,6 +80,7 @@ class ProxyProcess {
   std::vector<std::string> flags_;
   Options options_;
   uint16_t port_ = 0;
+  uint16_t admin_port_ = 0;
   ChildProcess child_{"switchyard-proxy"};
 };
 

@@ -1,0 +1,118 @@
+#include "dataplane/metrics/proxy_metrics.h"
+
+#include <array>
+#include <string_view>
+
+#include "absl/container/btree_map.h"
+#include "dataplane/metrics/prometheus_text.h"
+
+namespace switchyard::metrics {
+namespace {
+
+using ClassCounts = std::array<uint64_t, kStatusClasses.size()>;
+
+void AddCounts(ClassCounts& sum, const std::array<Counter, kStatusClasses.size()>& counters) {
+  for (size_t i = 0; i < sum.size(); ++i) sum[i] += counters[i].value();
+}
+
+// One sample per status class that saw requests.
+void ClassSamples(PrometheusText& out, std::string_view name, Labels labels,
+                  const ClassCounts& counts) {
+  labels.emplace_back("class", "");
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    labels.back().second = kStatusClasses[i];
+    out.Sample(name, labels, counts[i]);
+  }
+}
+
+}  // namespace
+
+std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerView>>& workers,
+                               const ConfigStats& config) {
+  absl::btree_map<std::string, ClassCounts> routes;
+  absl::btree_map<std::string, std::pair<ClassCounts, HistogramData>> clusters;
+  absl::btree_map<std::string, uint64_t> local_replies;
+  ClassCounts unrouted{};
+  HistogramData duration;
+  int64_t connections_active = 0;
+  uint64_t connections_total = 0;
+  uint64_t bytes_received = 0;
+  uint64_t bytes_sent = 0;
+  for (const auto& worker : workers) {
+    for (const auto& [name, stats] : worker->routes) AddCounts(routes[name], stats->requests);
+    for (const auto& [name, stats] : worker->clusters) {
+      auto& [counts, head] = clusters[name];
+      AddCounts(counts, stats->requests);
+      head += stats->response_head.Read();
+    }
+    for (const auto& [reason, counter] : worker->local_replies) {
+      local_replies[reason] += counter->value();
+    }
+    const WorkerTotals& totals = *worker->totals;
+    AddCounts(unrouted, totals.unrouted);
+    duration += totals.request_duration.Read();
+    connections_active += totals.connections_active.value();
+    connections_total += totals.connections_total.value();
+    bytes_received += totals.request_body_bytes.value();
+    bytes_sent += totals.response_body_bytes.value();
+  }
+
+  PrometheusText out;
+  out.Family("switchyard_requests_total", "counter",
+             "Requests by route and status class (route \"\": matched no route).");
+  for (const auto& [name, counts] : routes) {
+    const size_t slash = name.find('/');  // "virtual_host/route"
+    const std::string_view full = name;
+    ClassSamples(out, "switchyard_requests_total",
+                 {{"virtual_host", full.substr(0, slash)}, {"route", full.substr(slash + 1)}},
+                 counts);
+  }
+  ClassSamples(out, "switchyard_requests_total", {{"virtual_host", ""}, {"route", ""}}, unrouted);
+
+  out.Family("switchyard_upstream_requests_total", "counter",
+             "Requests sent to a cluster, by the status class the client got.");
+  for (const auto& [name, stats] : clusters) {
+    ClassSamples(out, "switchyard_upstream_requests_total", {{"cluster", name}}, stats.first);
+  }
+  out.Family("switchyard_upstream_response_head_seconds", "histogram",
+             "From a request's start to its upstream's response head, by cluster.");
+  for (const auto& [name, stats] : clusters) {
+    if (stats.second.count() == 0) continue;
+    out.Histogram("switchyard_upstream_response_head_seconds", {{"cluster", name}}, stats.second);
+  }
+  out.Family("switchyard_request_duration_seconds", "histogram",
+             "From a request's first byte to its end, as the client saw it.");
+  out.Histogram("switchyard_request_duration_seconds", {}, duration);
+  out.Family("switchyard_local_replies_total", "counter",
+             "Responses the gateway gave itself, by error code.");
+  for (const auto& [reason, count] : local_replies) {
+    out.Sample("switchyard_local_replies_total", {{"reason", reason}}, count);
+  }
+  out.Family("switchyard_downstream_connections_active", "gauge", "Open client connections.");
+  out.Sample("switchyard_downstream_connections_active", {{"protocol", "http1"}},
+             connections_active);
+  out.Family("switchyard_downstream_connections_total", "counter", "Client connections accepted.");
+  out.Sample("switchyard_downstream_connections_total", {{"protocol", "http1"}}, connections_total);
+  out.Family("switchyard_downstream_body_bytes_total", "counter",
+             "Request body bytes received from clients and response body bytes relayed to "
+             "them from upstreams (framing and the gateway's own replies not counted).");
+  out.Sample("switchyard_downstream_body_bytes_total", {{"direction", "received"}}, bytes_received);
+  out.Sample("switchyard_downstream_body_bytes_total", {{"direction", "sent"}}, bytes_sent);
+
+  out.Family("switchyard_config_version", "gauge", "Snapshot version served (0: none yet).");
+  out.Sample("switchyard_config_version", {}, config.version);
+  out.Family("switchyard_config_swaps_total", "counter", "Snapshots installed.");
+  out.Sample("switchyard_config_swaps_total", {}, config.swaps);
+  out.Family("switchyard_config_rejections_total", "counter",
+             "Snapshots refused by this proxy (NACKed, or a bad file).");
+  out.Sample("switchyard_config_rejections_total", {}, config.rejections);
+  out.Family("switchyard_config_compile_seconds", "gauge",
+             "Time the last installed snapshot took to validate and compile.");
+  out.Sample("switchyard_config_compile_seconds", {}, config.last_compile_seconds);
+  out.Family("switchyard_workers", "gauge", "Worker threads.");
+  out.Sample("switchyard_workers", {}, static_cast<uint64_t>(workers.size()));
+  return out.Take();
+}
+
+}  // namespace switchyard::metrics

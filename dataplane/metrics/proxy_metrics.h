@@ -1,0 +1,28 @@
+// The proxy's /metrics page: every worker's view summed by label set, plus the config
+// state, in Prometheus' text format. Runs on the admin thread; reads the workers'
+// counters without stopping them. docs/metrics.md lists the series.
+#ifndef SWITCHYARD_DATAPLANE_METRICS_PROXY_METRICS_H_
+#define SWITCHYARD_DATAPLANE_METRICS_PROXY_METRICS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/metrics/worker_metrics.h"
+
+namespace switchyard::metrics {
+
+struct ConfigStats {
+  uint64_t version = 0;  // 0 before the first snapshot
+  uint64_t swaps = 0;
+  uint64_t rejections = 0;
+  double last_compile_seconds = 0;
+};
+
+std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerView>>& workers,
+                               const ConfigStats& config);
+
+}  // namespace switchyard::metrics
+
+#endif  // SWITCHYARD_DATAPLANE_METRICS_PROXY_METRICS_H_

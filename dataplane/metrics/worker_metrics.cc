@@ -1,0 +1,125 @@
+#include "dataplane/metrics/worker_metrics.h"
+
+namespace switchyard::metrics {
+namespace {
+
+// ResourceStore entries: shared, so a published view keeps stats alive after the store
+// has dropped them.
+using RouteEntry = std::shared_ptr<RouteStats>;
+using ClusterEntry = std::shared_ptr<ClusterStats>;
+
+template <typename Stats>
+std::shared_ptr<Stats>& EntryFor(runtime::ResourceStore& store, runtime::ResourceKind kind,
+                                 std::string_view name) {
+  std::shared_ptr<Stats>& entry = store.GetOrCreate<std::shared_ptr<Stats>>(kind, name);
+  if (entry == nullptr) entry = std::make_shared<Stats>();
+  return entry;
+}
+
+}  // namespace
+
+size_t StatusClass(int status) {
+  return status >= 100 && status <= 599 ? static_cast<size_t>(status / 100) : 0;
+}
+
+WorkerMetrics::WorkerMetrics() : totals_(std::make_shared<WorkerTotals>()) {
+  next_.totals = totals_;
+  Publish();
+}
+
+void WorkerMetrics::Bind(const runtime::RuntimeConfig& config, runtime::ResourceStore& store) {
+  store_ = &store;
+  bound_generation_ = config.generation();
+  routes_.clear();
+  next_.routes.clear();
+  for (const std::string& name : config.route_names()) {
+    RouteEntry& entry = EntryFor<RouteStats>(store, runtime::ResourceKind::kRoute, name);
+    routes_.push_back(entry.get());
+    next_.routes.emplace_back(name, entry);
+  }
+  clusters_.clear();
+  next_.clusters.clear();
+  for (const runtime::Cluster& cluster : config.clusters()) {
+    ClusterEntry& entry =
+        EntryFor<ClusterStats>(store, runtime::ResourceKind::kCluster, cluster.name);
+    clusters_.push_back(entry.get());
+    next_.clusters.emplace_back(cluster.name, entry);
+  }
+  Publish();
+}
+
+RouteStats* WorkerMetrics::RouteOf(const RequestSample& sample) {
+  if (sample.route == nullptr || sample.config == nullptr) return nullptr;
+  if (sample.config->generation() == bound_generation_) {
+    return sample.route->index < routes_.size() ? routes_[sample.route->index] : nullptr;
+  }
+  // The request began before a swap: its route's index is the old config's. Found by
+  // name (rare), and not counted if the new config removed the route.
+  if (store_ == nullptr) return nullptr;
+  RouteEntry* entry = store_->Find<RouteEntry>(
+      runtime::ResourceKind::kRoute,
+      runtime::RouteResourceName(sample.route->virtual_host, sample.route->name));
+  return entry == nullptr ? nullptr : entry->get();
+}
+
+ClusterStats* WorkerMetrics::ClusterOf(const RequestSample& sample) {
+  if (sample.cluster == nullptr || sample.config == nullptr) return nullptr;
+  if (sample.config->generation() == bound_generation_) {
+    const size_t index = static_cast<size_t>(sample.cluster - sample.config->clusters().data());
+    return index < clusters_.size() ? clusters_[index] : nullptr;
+  }
+  if (store_ == nullptr) return nullptr;
+  ClusterEntry* entry =
+      store_->Find<ClusterEntry>(runtime::ResourceKind::kCluster, sample.cluster->name);
+  return entry == nullptr ? nullptr : entry->get();
+}
+
+Counter& WorkerMetrics::LocalReply(std::string_view reason) {
+  auto it = local_replies_.find(absl::string_view(reason.data(), reason.size()));
+  if (it != local_replies_.end()) return *it->second;
+  // A reason seen for the first time on this worker (a short, fixed set of codes).
+  auto counter = std::make_shared<Counter>();
+  local_replies_.emplace(std::string(reason), counter);
+  next_.local_replies.emplace_back(std::string(reason), counter);
+  Publish();
+  return *counter;
+}
+
+void WorkerMetrics::Record(const RequestSample& sample) {
+  const size_t status_class = StatusClass(sample.status);
+  if (RouteStats* route = RouteOf(sample)) {
+    route->requests[status_class].Add();
+  } else if (sample.route == nullptr) {
+    totals_->unrouted[status_class].Add();
+  }
+  if (ClusterStats* cluster = ClusterOf(sample)) {
+    cluster->requests[status_class].Add();
+    if (sample.upstream_response_head.has_value()) {
+      cluster->response_head.Record(*sample.upstream_response_head);
+    }
+  }
+  if (!sample.local_reply.empty()) LocalReply(sample.local_reply).Add();
+  totals_->request_duration.Record(sample.duration);
+  totals_->request_body_bytes.Add(sample.request_body_bytes);
+  totals_->response_body_bytes.Add(sample.response_body_bytes);
+}
+
+void WorkerMetrics::ConnectionOpened() {
+  totals_->connections_total.Add();
+  totals_->connections_active.Add(1);
+}
+
+void WorkerMetrics::ConnectionClosed() { totals_->connections_active.Add(-1); }
+
+void WorkerMetrics::Publish() {
+  auto view = std::make_shared<const WorkerView>(next_);
+  sync::MutexLock lock(&mu_);
+  view_ = std::move(view);
+}
+
+std::shared_ptr<const WorkerView> WorkerMetrics::view() const {
+  sync::MutexLock lock(&mu_);
+  return view_;
+}
+
+}  // namespace switchyard::metrics

@@ -1,0 +1,123 @@
+// One worker's request and connection statistics, and the view a scrape reads of them
+// from another thread (docs/metrics.md).
+//
+// Per-route and per-cluster stats live in the worker's ResourceStore, by resource name,
+// so a route or cluster that a swap keeps keeps its counts, and one it removes is dropped
+// (with the store's Retain) and stops being exported. On the request path they are found
+// through arrays indexed by Route::index and cluster position, rebuilt at each swap:
+// no lookup by name, no lock, no allocation.
+//
+// Threads: everything but view() runs on the worker's thread. view() may be called from
+// any thread; the stats objects it points to stay valid as long as the view is held, and
+// their counters are single-writer atomics (counter.h).
+#ifndef SWITCHYARD_DATAPLANE_METRICS_WORKER_METRICS_H_
+#define SWITCHYARD_DATAPLANE_METRICS_WORKER_METRICS_H_
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/sync/mutex.h"
+#include "dataplane/metrics/counter.h"
+#include "dataplane/metrics/histogram.h"
+#include "dataplane/router/route.h"
+#include "dataplane/runtime/resource_store.h"
+#include "dataplane/runtime/runtime_config.h"
+
+namespace switchyard::metrics {
+
+// Status classes as label values; index 0 counts requests that sent no status (the
+// client went away first).
+inline constexpr std::array<std::string_view, 6> kStatusClasses = {"none", "1xx", "2xx",
+                                                                   "3xx",  "4xx", "5xx"};
+size_t StatusClass(int status);
+
+struct RouteStats {
+  std::array<Counter, kStatusClasses.size()> requests;
+};
+
+struct ClusterStats {
+  std::array<Counter, kStatusClasses.size()> requests;
+  // From the request's start to the upstream's response head.
+  Histogram response_head;
+};
+
+// Not per label: one of each per worker.
+struct WorkerTotals {
+  Histogram request_duration;  // from the first byte of the request to its end
+  Gauge connections_active;
+  Counter connections_total;
+  Counter request_body_bytes;
+  Counter response_body_bytes;
+  // Requests that matched no route (their status classes).
+  std::array<Counter, kStatusClasses.size()> unrouted;
+};
+
+// What a scrape reads of one worker. Immutable once published.
+struct WorkerView {
+  std::vector<std::pair<std::string, std::shared_ptr<const RouteStats>>> routes;
+  std::vector<std::pair<std::string, std::shared_ptr<const ClusterStats>>> clusters;
+  std::vector<std::pair<std::string, std::shared_ptr<const Counter>>> local_replies;
+  std::shared_ptr<const WorkerTotals> totals;
+};
+
+// One finished request, as the request-end hook sees it.
+struct RequestSample {
+  // The config the request ran on, the route it matched and the cluster it chose (each
+  // may be null).
+  const runtime::RuntimeConfig* config = nullptr;
+  const router::Route* route = nullptr;
+  const runtime::Cluster* cluster = nullptr;
+  int status = 0;
+  // The gateway's error code when it answered itself; empty otherwise.
+  std::string_view local_reply;
+  std::chrono::nanoseconds duration{0};
+  // Unset when no response head came from upstream.
+  std::optional<std::chrono::nanoseconds> upstream_response_head;
+  uint64_t request_body_bytes = 0;
+  uint64_t response_body_bytes = 0;
+};
+
+class WorkerMetrics {
+ public:
+  WorkerMetrics();
+
+  // After a swap (and the store's Retain): rebinds the arrays to `config` and publishes a
+  // new view.
+  void Bind(const runtime::RuntimeConfig& config, runtime::ResourceStore& store);
+  void Record(const RequestSample& sample);
+  void ConnectionOpened();
+  void ConnectionClosed();
+
+  // Any thread.
+  std::shared_ptr<const WorkerView> view() const;
+
+ private:
+  RouteStats* RouteOf(const RequestSample& sample);
+  ClusterStats* ClusterOf(const RequestSample& sample);
+  Counter& LocalReply(std::string_view reason);
+  void Publish();
+
+  std::shared_ptr<WorkerTotals> totals_;
+  runtime::ResourceStore* store_ = nullptr;
+  uint64_t bound_generation_ = 0;
+  std::vector<RouteStats*> routes_;      // by Route::index of the bound config
+  std::vector<ClusterStats*> clusters_;  // by position in the bound config's clusters()
+  absl::flat_hash_map<std::string, std::shared_ptr<Counter>> local_replies_;
+  WorkerView next_;  // the series of the bound config, published by Publish
+
+  mutable sync::Mutex mu_;
+  std::shared_ptr<const WorkerView> view_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace switchyard::metrics
+
+#endif  // SWITCHYARD_DATAPLANE_METRICS_WORKER_METRICS_H_

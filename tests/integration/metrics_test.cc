@@ -1,0 +1,89 @@
+// /metrics on the proxy's admin port against known traffic: exact counts per route,
+// cluster, status class and local-reply reason, summed over several workers, in
+// Prometheus' text format.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/http_message.h"
+#include "tests/support/proxy_test.h"
+#include "tests/support/raw_client.h"
+
+namespace switchyard::testing {
+namespace {
+
+class MetricsTest : public ProxyTest {
+ protected:
+  std::string Scrape() {
+    RawClient client(proxy().admin_port());
+    const Response r = client.RoundTrip(SimpleGet("/metrics", "admin"));
+    EXPECT_EQ(r.status, 200) << r.DebugString();
+    EXPECT_EQ(r.headers.Get("content-type").value_or(""),
+              "text/plain; version=0.0.4; charset=utf-8");
+    return r.body;
+  }
+};
+
+// The sample of `series` (name and labels exactly as exported), or -1 when absent.
+int64_t Value(const std::string& text, const std::string& series) {
+  const std::string line_start = series + " ";
+  for (size_t at = text.find(line_start); at != std::string::npos;
+       at = text.find(line_start, at + 1)) {
+    if (at == 0 || text[at - 1] == '\n') return std::stoll(text.substr(at + line_start.size()));
+  }
+  return -1;
+}
+
+TEST_F(MetricsTest, CountsKnownTrafficExactlyAcrossWorkers) {
+  TestBackend& backend = AddBackend(
+      "b", [](BackendExchange& ex) { ex.Reply(ex.request().target == "/fail" ? 503 : 200, "ok"); });
+  ASSERT_TRUE(StartProxy(R"yaml(
+version: 7
+virtual_hosts:
+  - name: api
+    domains: ["api.test"]
+    routes:
+      - {name: fail, match: {path: /fail}, route: {cluster: backend}}
+      - {name: all, match: {prefix: /}, route: {cluster: backend}}
+clusters:
+  - name: backend
+    endpoints: [{address: 127.0.0.1, port: )yaml" +
+                             std::to_string(backend.port()) + "}]\n",
+                         {"--workers=3", "--admin=127.0.0.1:0"}));
+
+  const int64_t connections_before =
+      Value(Scrape(), R"(switchyard_downstream_connections_total{protocol="http1"})");
+  // Fresh connections, so that the three workers share the requests.
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(Get("/ok", "api.test").status, 200);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Get("/fail", "api.test").status, 503);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Get("/", "unknown.test").status, 404);
+
+  const std::string text = Scrape();
+  EXPECT_EQ(Value(text, R"(switchyard_requests_total{virtual_host="api",route="all",class="2xx"})"),
+            12)
+      << text;
+  EXPECT_EQ(
+      Value(text, R"(switchyard_requests_total{virtual_host="api",route="fail",class="5xx"})"), 5);
+  EXPECT_EQ(Value(text, R"(switchyard_requests_total{virtual_host="",route="",class="4xx"})"), 2);
+  EXPECT_EQ(Value(text, R"(switchyard_upstream_requests_total{cluster="backend",class="2xx"})"),
+            12);
+  EXPECT_EQ(Value(text, R"(switchyard_upstream_requests_total{cluster="backend",class="5xx"})"), 5);
+  EXPECT_EQ(Value(text, R"(switchyard_local_replies_total{reason="route_not_found"})"), 2);
+  EXPECT_EQ(Value(text, R"(switchyard_upstream_response_head_seconds_count{cluster="backend"})"),
+            17);
+  EXPECT_EQ(Value(text, "switchyard_request_duration_seconds_count"), 19);
+  // Bodies relayed from the backend ("ok"); a local reply's own body is not counted.
+  EXPECT_EQ(Value(text, R"(switchyard_downstream_body_bytes_total{direction="sent"})"), 17 * 2);
+  EXPECT_EQ(Value(text, R"(switchyard_downstream_connections_total{protocol="http1"})"),
+            connections_before + 19);
+  EXPECT_EQ(Value(text, "switchyard_config_version"), 7);
+  EXPECT_EQ(Value(text, "switchyard_config_swaps_total"), 1);
+  EXPECT_EQ(Value(text, "switchyard_workers"), 3);
+  // No series is labelled by request data.
+  EXPECT_EQ(text.find("/ok"), std::string::npos);
+  EXPECT_EQ(text.find("unknown.test"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace switchyard::testing
