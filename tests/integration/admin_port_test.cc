@@ -1,6 +1,6 @@
 // The proxy's admin port: loopback without ceremony; anywhere else only with a token, which
-// /stats, /metrics and /config_dump then require (and /ready, /healthz do not: load balancers probe
-// them and they tell nothing).
+// /stats, /metrics and /config_dump then require (and /ready, /healthz do not: load
+// balancers probe them and they tell nothing).
 #include <sys/stat.h>
 
 #include <string>
