@@ -25,6 +25,7 @@ mkdir -p "$out/gen" "$out/obj"
 CXX="${CXX_FUZZ:-clang++-14}"
 # -O1 -g: the sanitizer trade-off. fuzzer-no-link instruments the library sources for
 # coverage; only the final link adds libFuzzer's main.
+# shellcheck disable=SC2054  # the commas are inside one flag (-fsanitize=address,undefined)
 CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer
   -fsanitize=address,undefined -fno-sanitize-recover=all
   -I. -Iproto -I"$out/gen" -Wall -Wno-deprecated-declarations)
@@ -33,71 +34,73 @@ CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer
 protoc -Iproto --cpp_out="$out/gen" proto/switchyard/v1/snapshot.proto \
   proto/switchyard/v1/discovery.proto
 
-# Compiles one source into $out/obj unless the object is newer than it and this script.
-compile() {
-  local src="$1" obj="$out/obj/$(echo "$1" | tr / _).o"
-  if [[ ! "$obj" -nt "$src" || ! "$obj" -nt "${BASH_SOURCE[0]}" ]]; then
-    "$CXX" "${CXXFLAGS[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
-  fi
-  echo "$obj"
-}
-
-link() {
-  local name="$1"
-  shift
-  "$CXX" "${CXXFLAGS[@]}" -fsanitize=fuzzer "$@" -o "$out/$name"
-  echo "built $out/$name"
-}
-
-parser_objs=()
-for src in tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc \
-  dataplane/http/header_map.cc dataplane/http/authority.cc; do
-  parser_objs+=("$(compile "$src")")
-done
-link http1_request_fuzzer "${parser_objs[@]}"
-
-route_objs=()
-for src in tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc \
-  dataplane/router/domain_index.cc dataplane/router/prefix_tree.cc \
-  dataplane/router/request_matcher.cc dataplane/router/route.cc \
-  dataplane/router/virtual_host_routes.cc dataplane/http/header_map.cc \
-  dataplane/http/path_normalizer.cc proto/switchyard/config/duration.cc \
-  "$out/gen/switchyard/v1/snapshot.pb.cc"; do
-  route_objs+=("$(compile "$src")")
-done
-# shellcheck disable=SC2046  # pkg-config prints one flag per word
-link route_match_fuzzer "${route_objs[@]}" \
-  $(pkg-config --libs re2 protobuf absl_statusor absl_status absl_strings absl_str_format \
-    absl_raw_hash_set absl_hash)
-
+# Each target's sources. Objects are shared between targets.
+http1_srcs=(tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc
+  dataplane/http/header_map.cc dataplane/http/authority.cc)
+route_srcs=(tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc
+  dataplane/router/domain_index.cc dataplane/router/prefix_tree.cc
+  dataplane/router/request_matcher.cc dataplane/router/route.cc
+  dataplane/router/virtual_host_routes.cc dataplane/http/header_map.cc
+  dataplane/http/path_normalizer.cc proto/switchyard/config/duration.cc
+  "$out/gen/switchyard/v1/snapshot.pb.cc")
 # The configuration side: loader and validator, delta application, and the proxy's handling
 # of discovery responses.
 config_srcs=(proto/switchyard/config/validate.cc proto/switchyard/config/syntax.cc
   proto/switchyard/config/duration.cc "$out/gen/switchyard/v1/snapshot.pb.cc")
+loader_srcs=(tools/fuzz/snapshot_loader_fuzzer.cc proto/switchyard/config/loader.cc
+  proto/switchyard/config/yaml_json.cc "${config_srcs[@]}")
+delta_srcs=(tools/fuzz/snapshot_delta_fuzzer.cc proto/switchyard/config/snapshot_delta.cc
+  "$out/gen/switchyard/v1/discovery.pb.cc" "$out/gen/switchyard/v1/snapshot.pb.cc")
+response_srcs=(tools/fuzz/discovery_response_fuzzer.cc dataplane/config/response_handler.cc
+  proto/switchyard/config/snapshot_delta.cc "$out/gen/switchyard/v1/discovery.pb.cc"
+  "${config_srcs[@]}")
+
+obj_of() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
+
+# Every source is compiled afresh (a changed header must reach every object that includes
+# it, and CI starts from nothing anyway), as many at a time as there are cores: the step's
+# build time halves on CI's two.
+declare -A seen=()
+jobs=0
+failed=0
+for src in "${http1_srcs[@]}" "${route_srcs[@]}" "${loader_srcs[@]}" "${delta_srcs[@]}" \
+  "${response_srcs[@]}"; do
+  [[ -n "${seen[$src]:-}" ]] && continue
+  seen[$src]=1
+  "$CXX" "${CXXFLAGS[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$(obj_of "$src")" &
+  if ((++jobs >= $(nproc))); then
+    wait -n || failed=1
+    ((jobs--))
+  fi
+done
+while ((jobs > 0)); do
+  wait -n || failed=1
+  ((jobs--))
+done
+if ((failed)); then
+  echo "build.sh: compilation failed" >&2
+  exit 1
+fi
+
+# Links `name` from the objects of the sources that follow, then any "-l..." flags.
+link() {
+  local name="$1" objs=() flags=()
+  shift
+  for arg in "$@"; do
+    if [[ "$arg" == -* ]]; then flags+=("$arg"); else objs+=("$(obj_of "$arg")"); fi
+  done
+  "$CXX" "${CXXFLAGS[@]}" -fsanitize=fuzzer "${objs[@]}" "${flags[@]}" -o "$out/$name"
+  echo "built $out/$name"
+}
+
 config_libs=$(pkg-config --libs re2 protobuf absl_statusor absl_status absl_strings \
   absl_str_format absl_raw_hash_set absl_hash)
-
-loader_objs=()
-for src in tools/fuzz/snapshot_loader_fuzzer.cc proto/switchyard/config/loader.cc \
-  proto/switchyard/config/yaml_json.cc "${config_srcs[@]}"; do
-  loader_objs+=("$(compile "$src")")
-done
-# shellcheck disable=SC2086  # one flag per word
-link snapshot_loader_fuzzer "${loader_objs[@]}" $config_libs -lyaml-cpp
-
-delta_objs=()
-for src in tools/fuzz/snapshot_delta_fuzzer.cc proto/switchyard/config/snapshot_delta.cc \
-  "$out/gen/switchyard/v1/discovery.pb.cc" "$out/gen/switchyard/v1/snapshot.pb.cc"; do
-  delta_objs+=("$(compile "$src")")
-done
+link http1_request_fuzzer "${http1_srcs[@]}"
+# shellcheck disable=SC2086  # pkg-config prints one flag per word
+link route_match_fuzzer "${route_srcs[@]}" $config_libs
 # shellcheck disable=SC2086
-link snapshot_delta_fuzzer "${delta_objs[@]}" $config_libs
-
-response_objs=()
-for src in tools/fuzz/discovery_response_fuzzer.cc dataplane/config/response_handler.cc \
-  proto/switchyard/config/snapshot_delta.cc "$out/gen/switchyard/v1/discovery.pb.cc" \
-  "${config_srcs[@]}"; do
-  response_objs+=("$(compile "$src")")
-done
+link snapshot_loader_fuzzer "${loader_srcs[@]}" $config_libs -lyaml-cpp
 # shellcheck disable=SC2086
-link discovery_response_fuzzer "${response_objs[@]}" $config_libs
+link snapshot_delta_fuzzer "${delta_srcs[@]}" $config_libs
+# shellcheck disable=SC2086
+link discovery_response_fuzzer "${response_srcs[@]}" $config_libs
