@@ -26,7 +26,7 @@
 #include "common/secret_file.h"
 #include "common/sha256.h"
 #include "common/stop_signals.h"
-#include "dataplane/admin/admin_server.h"
+#include "common/admin/admin_server.h"
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
 #include "dataplane/http/message_parser.h"

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "absl/container/btree_map.h"
-#include "dataplane/metrics/prometheus_text.h"
+#include "common/metrics/prometheus_text.h"
 
 namespace switchyard::metrics {
 namespace {

@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/metrics/counter.h"
+#include "common/metrics/histogram.h"
 #include "common/sync/mutex.h"
-#include "dataplane/metrics/counter.h"
-#include "dataplane/metrics/histogram.h"
 #include "dataplane/router/route.h"
 #include "dataplane/runtime/resource_store.h"
 #include "dataplane/runtime/runtime_config.h"

@@ -1,15 +1,15 @@
 // A latency histogram with fixed buckets, written by one thread and read by any, like
 // Counter (counter.h). The buckets are Prometheus' cumulative `le` bounds in seconds,
 // from 0.5 ms to 10 s; a scrape adds the workers' histograms bucket by bucket.
-#ifndef SWITCHYARD_DATAPLANE_METRICS_HISTOGRAM_H_
-#define SWITCHYARD_DATAPLANE_METRICS_HISTOGRAM_H_
+#ifndef SWITCHYARD_COMMON_METRICS_HISTOGRAM_H_
+#define SWITCHYARD_COMMON_METRICS_HISTOGRAM_H_
 
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 
-#include "dataplane/metrics/counter.h"
+#include "common/metrics/counter.h"
 
 namespace switchyard::metrics {
 
@@ -40,4 +40,4 @@ class Histogram {
 
 }  // namespace switchyard::metrics
 
-#endif  // SWITCHYARD_DATAPLANE_METRICS_HISTOGRAM_H_
+#endif  // SWITCHYARD_COMMON_METRICS_HISTOGRAM_H_

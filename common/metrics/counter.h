@@ -5,8 +5,8 @@
 // cache line bouncing between cores, since each worker has its own. Readers see each
 // value whole (a 64-bit atomic never tears) and at most a few updates late. A scrape
 // sums the workers' values (docs/metrics.md).
-#ifndef SWITCHYARD_DATAPLANE_METRICS_COUNTER_H_
-#define SWITCHYARD_DATAPLANE_METRICS_COUNTER_H_
+#ifndef SWITCHYARD_COMMON_METRICS_COUNTER_H_
+#define SWITCHYARD_COMMON_METRICS_COUNTER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -39,4 +39,4 @@ class Gauge {
 
 }  // namespace switchyard::metrics
 
-#endif  // SWITCHYARD_DATAPLANE_METRICS_COUNTER_H_
+#endif  // SWITCHYARD_COMMON_METRICS_COUNTER_H_

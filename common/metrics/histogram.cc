@@ -1,4 +1,4 @@
-#include "dataplane/metrics/histogram.h"
+#include "common/metrics/histogram.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "dataplane/admin/admin_server.h"
+#include "common/admin/admin_server.h"
 
 #include <utility>  // before Asio's awaitable.hpp (Boost 1.74 needs std::exchange)
 
@@ -115,14 +115,20 @@ AdminServer::Reply AdminServer::Handle(const std::string& method, const std::str
   if (!Authorized(authorization)) {
     return {401, "text/plain", "this admin port needs \"Authorization: Bearer TOKEN\"\n"};
   }
-  if (path == "/stats") return {200, "application/json", handlers_.stats_json() + "\n"};
+  if (path == "/stats" && handlers_.stats_json) {
+    return {200, "application/json", handlers_.stats_json() + "\n"};
+  }
   if (path == "/metrics" && handlers_.metrics_text) {
     return {200, "text/plain; version=0.0.4; charset=utf-8", handlers_.metrics_text()};
   }
-  if (path == "/config_dump") {
+  if (path == "/config_dump" && handlers_.config_dump_json) {
     return {200, "application/json", handlers_.config_dump_json() + "\n"};
   }
-  return {404, "text/plain", "unknown path; try /ready /healthz /stats /metrics /config_dump\n"};
+  std::string paths = "/ready /healthz";
+  if (handlers_.stats_json) paths += " /stats";
+  if (handlers_.metrics_text) paths += " /metrics";
+  if (handlers_.config_dump_json) paths += " /config_dump";
+  return {404, "text/plain", "unknown path; try " + paths + "\n"};
 }
 
 }  // namespace switchyard::admin

@@ -1,11 +1,13 @@
-// The proxy's admin port: a small HTTP/1.1 server on its own thread, for operators and
-// load balancers, never on a worker. Bind it to a loopback or management address.
+// The admin port of the proxy and of the control plane: a small HTTP/1.1 server on its
+// own thread, for operators, load balancers and Prometheus, never on a proxy worker. Bind
+// it to a loopback or management address.
 //
-//   GET /ready        200 once a snapshot is served, else 503 (load-balancer health check)
+//   GET /ready        200 when AdminHandlers::ready says so, else 503 (health checks)
 //   GET /healthz      200 while the process runs
-//   GET /stats        JSON: version, readiness, live snapshots, discovery stream state
-//   GET /metrics      Prometheus text format (metrics/proxy_metrics.h, docs/metrics.md)
-//   GET /config_dump  the served snapshot as JSON
+//   GET /stats        JSON (the proxy: version, readiness, live snapshots, discovery state)
+//   GET /metrics      Prometheus text format (docs/metrics.md)
+//   GET /config_dump  the served snapshot as JSON (the proxy)
+// A path whose handler is unset answers 404.
 //
 // With a token (AdminHandlers::token_sha256, from --admin_token_file), every path but
 // /ready and /healthz (which load balancers probe, and which tell nothing) needs

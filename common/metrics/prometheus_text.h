@@ -6,8 +6,8 @@
 //
 // Each family's HELP and TYPE come once, before its samples; label values are escaped
 // (backslash, double quote, newline), so names from a snapshot cannot break the format.
-#ifndef SWITCHYARD_DATAPLANE_METRICS_PROMETHEUS_TEXT_H_
-#define SWITCHYARD_DATAPLANE_METRICS_PROMETHEUS_TEXT_H_
+#ifndef SWITCHYARD_COMMON_METRICS_PROMETHEUS_TEXT_H_
+#define SWITCHYARD_COMMON_METRICS_PROMETHEUS_TEXT_H_
 
 #include <cstdint>
 #include <string>
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "dataplane/metrics/histogram.h"
+#include "common/metrics/histogram.h"
 
 namespace switchyard::metrics {
 
@@ -49,4 +49,4 @@ std::string EscapeLabelValue(std::string_view value);
 
 }  // namespace switchyard::metrics
 
-#endif  // SWITCHYARD_DATAPLANE_METRICS_PROMETHEUS_TEXT_H_
+#endif  // SWITCHYARD_COMMON_METRICS_PROMETHEUS_TEXT_H_

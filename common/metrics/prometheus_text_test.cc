@@ -1,10 +1,10 @@
-#include "dataplane/metrics/prometheus_text.h"
+#include "common/metrics/prometheus_text.h"
 
 #include <chrono>
 #include <thread>
 
-#include "dataplane/metrics/counter.h"
-#include "dataplane/metrics/histogram.h"
+#include "common/metrics/counter.h"
+#include "common/metrics/histogram.h"
 #include "gtest/gtest.h"
 
 namespace switchyard::metrics {

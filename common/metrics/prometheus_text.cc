@@ -1,4 +1,4 @@
-#include "dataplane/metrics/prometheus_text.h"
+#include "common/metrics/prometheus_text.h"
 
 #include <cstdio>
 #include <cstdlib>
