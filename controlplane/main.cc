@@ -16,6 +16,8 @@
 #include "common/log.h"
 #include "common/program_flags.h"
 #include "common/ready_file.h"
+#include "common/secret_file.h"
+#include "common/sha256.h"
 #include "common/stop_signals.h"
 #include "controlplane/auth/authenticator.h"
 #include "controlplane/server/control_plane.h"
@@ -28,7 +30,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:18000",
 ABSL_FLAG(std::string, db, "switchyard.db",
           "SQLite file holding every version; created if missing. Several control planes may "
           "share one file on one machine.");
-ABSL_FLAG(std::string, ready_file, "", "Once serving, write the bound port to this file.");
+ABSL_FLAG(std::string, ready_file, "",
+          "Once serving, write the bound port to this file (and the --metrics_listen port on "
+          "a second line).");
 ABSL_FLAG(int64_t, delta_min_resources, 256,
           "Send proxies a delta instead of the whole snapshot once it has this many virtual "
           "hosts plus clusters (and the proxy runs a recent version).");
@@ -61,6 +65,12 @@ ABSL_FLAG(std::string, cert_roles, "",
           "viewer, operator or admin.");
 ABSL_FLAG(std::string, audit_log, "",
           "Append one JSON line per admin call here (created 0600); empty: no audit log.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "IP:PORT of an HTTP port serving /metrics (Prometheus), /ready and /healthz; "
+          "empty: none. Off loopback it needs --metrics_token_file.");
+ABSL_FLAG(std::string, metrics_token_file, "",
+          "File (mode 0600) holding a token /metrics then requires as "
+          "\"Authorization: Bearer TOKEN\".");
 ABSL_FLAG(double, max_route_removal_fraction, 0.5,
           "Most of the current routes (0 < f <= 1) an apply or rollback may remove at once; "
           "a snapshot with no route is always refused. Requests with allow_mass_delete "
@@ -82,6 +92,27 @@ absl::Status ConfigureOperators(controlplane::ControlPlaneOptions& options) {
       controlplane::ParseCertRoles(absl::GetFlag(FLAGS_cert_roles));
   if (!roles.ok()) return roles.status();
   options.auth.cert_roles = *std::move(roles);
+  return absl::OkStatus();
+}
+
+std::vector<uint16_t> ReadyPorts(const controlplane::ControlPlane& cp) {
+  std::vector<uint16_t> ports = {static_cast<uint16_t>(cp.port())};
+  if (cp.metrics_port() != 0) ports.push_back(static_cast<uint16_t>(cp.metrics_port()));
+  return ports;
+}
+
+// The /metrics port: a token off loopback, as on the proxy's admin port.
+absl::Status ConfigureMetrics(controlplane::ControlPlaneOptions& options) {
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (const std::string path = absl::GetFlag(FLAGS_metrics_token_file); !path.empty()) {
+    absl::StatusOr<std::string> token = ReadSecretFile(path, "--metrics_token_file");
+    if (!token.ok()) return token.status();
+    options.metrics_token_sha256 = Sha256Hex(*token);
+  } else if (!options.metrics_listen.empty() && !IsLoopbackAddress(options.metrics_listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--metrics_listen=", options.metrics_listen,
+        " is reachable from other hosts: give --metrics_token_file (or listen on loopback)"));
+  }
   return absl::OkStatus();
 }
 
@@ -135,8 +166,9 @@ absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
   }
   absl::StatusOr<controlplane::CertIdentityRule> rule =
       controlplane::CertIdentityRule::Parse(absl::GetFlag(FLAGS_proxy_identity));
-  if (!rule.ok())
+  if (!rule.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--proxy_identity: ", rule.status().message()));
+  }
   options.discovery.proxy_identity = *rule;
   options.tls = std::move(tls);
   return ConfigureOperators(options);
@@ -178,6 +210,10 @@ int Main() {
     std::fprintf(stderr, "%s\n", std::string(transport.message()).c_str());
     return 2;
   }
+  if (absl::Status metrics = ConfigureMetrics(options); !metrics.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(metrics.message()).c_str());
+    return 2;
+  }
 
   // Before gRPC starts its threads, so that only this thread takes SIGINT/SIGTERM.
   BlockStopSignals();
@@ -207,8 +243,7 @@ int Main() {
   }
   LogInfo("store %s", db.c_str());
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
-  if (!ready_file.empty() &&
-      !WriteReadyFile(ready_file, {static_cast<uint16_t>((*control_plane)->port())})) {
+  if (!ready_file.empty() && !WriteReadyFile(ready_file, ReadyPorts(**control_plane))) {
     std::fprintf(stderr, "cannot write --ready_file %s\n", ready_file.c_str());
     return 1;
   }

@@ -17,6 +17,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/admin/admin_server.h"
+#include "common/endpoint.h"
 #include "common/grpc_tls/credentials.h"
 #include "common/grpc_tls/loopback.h"
 #include "common/grpc_tls/tls_files.h"
@@ -26,7 +28,6 @@
 #include "common/secret_file.h"
 #include "common/sha256.h"
 #include "common/stop_signals.h"
-#include "common/admin/admin_server.h"
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
 #include "dataplane/http/message_parser.h"
@@ -101,22 +102,6 @@ constexpr char kBuildVersion[] = "switchyard-proxy 0.1";
 // milliseconds, rounded up, so a positive flag value never becomes 0.
 std::chrono::milliseconds ToMillis(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1))));
-}
-
-bool ParseEndpoint(const std::string& text, boost::asio::ip::tcp::endpoint& out) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  uint32_t port = 0;
-  if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port > 65535) return false;
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(host, ec);
-  if (ec) return false;
-  out = {address, static_cast<uint16_t>(port)};
-  return true;
 }
 
 int Fail(const std::string& message) {

@@ -14,7 +14,24 @@
 #include "switchyard/config/validate.h"
 
 namespace switchyard::controlplane {
+
 namespace {
+
+// Reports the time from its construction to its destruction to `observe`, if set.
+class ObserveDuration {
+ public:
+  explicit ObserveDuration(const std::function<void(absl::Duration)>& observe)
+      : observe_(observe), start_(absl::Now()) {}
+  ~ObserveDuration() {
+    if (observe_) observe_(absl::Now() - start_);
+  }
+  ObserveDuration(const ObserveDuration&) = delete;
+  ObserveDuration& operator=(const ObserveDuration&) = delete;
+
+ private:
+  const std::function<void(absl::Duration)>& observe_;
+  const absl::Time start_;
+};
 
 using switchyard::v1::ResourceChange;
 
@@ -66,6 +83,7 @@ void AddChanges(const ResourceChanges& changes, const char* type,
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
     const switchyard::v1::ApplyRequest& request, const std::string& author) {
+  const ObserveDuration timed(options_.observe_apply);
   switchyard::v1::Snapshot content = request.snapshot();
   content.clear_version();  // assigned by the store
   // "[redacted]" (what Get shows of a secret) means: keep the stored value.
@@ -81,6 +99,7 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
 
 absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Rollback(
     const switchyard::v1::RollbackRequest& request, const std::string& author) {
+  const ObserveDuration timed(options_.observe_apply);
   if (request.version() == 0) {
     return absl::InvalidArgumentError("name the version to roll back to (version > 0)");
   }

@@ -13,6 +13,7 @@
 #define SWITCHYARD_CONTROLPLANE_ADMIN_CONFIG_MANAGER_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,9 @@ class ConfigManager {
     // An apply or rollback may remove at most this fraction of the current routes (and
     // never all of them) unless it says allow_mass_delete (route_removal.h).
     double max_route_removal_fraction = 0.5;
+    // Told how long each Apply and Rollback took, refused ones included (for /metrics);
+    // called on the caller's thread. Unset: nothing.
+    std::function<void(absl::Duration)> observe_apply;
   };
 
   // All three must outlive this object.

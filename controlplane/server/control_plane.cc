@@ -1,19 +1,36 @@
 #include "controlplane/server/control_plane.h"
 
 #include <chrono>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/endpoint.h"
 #include "common/log.h"
+#include "controlplane/store/timed_version_store.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
 namespace switchyard::controlplane {
+namespace {
+
+ConfigManager::Options WithApplyObserver(ConfigManager::Options options,
+                                         ControlPlaneMetrics* metrics) {
+  options.observe_apply = [metrics](absl::Duration duration) { metrics->ObserveApply(duration); };
+  return options;
+}
+
+}  // namespace
 
 ControlPlane::ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store,
                            std::unique_ptr<TokenStore> tokens, std::unique_ptr<AuditLog> audit)
     : options_(std::move(options)),
-      store_(std::move(store)),
+      store_(std::make_unique<TimedVersionStore>(
+          std::move(store),
+          [this](std::string_view operation, absl::Duration duration) {
+            metrics_.ObserveStore(operation, duration);
+          })),
       tokens_(std::move(tokens)),
       audit_(std::move(audit)),
       auth_(options_.auth, tokens_.get()),
@@ -21,7 +38,7 @@ ControlPlane::ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionS
       hub_(options_.hub),
       registry_(options_.registry),
       rejections_(options_.rejections, *store_, registry_),
-      manager_(options_.admin, *store_, hub_, registry_),
+      manager_(WithApplyObserver(options_.admin, &metrics_), *store_, hub_, registry_),
       admin_queue_(options_.admin_threads, options_.admin_queue),
       discovery_(options_.discovery, hub_, registry_, rejections_),
       admin_(manager_, admin_queue_, auth_, token_admin_, audit_.get()) {}
@@ -69,6 +86,9 @@ absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Start(
     return absl::UnavailableError(absl::StrCat("cannot listen on ", cp->options_.listen,
                                                " (address in use, or not a local address?)"));
   }
+  if (!cp->options_.metrics_listen.empty()) {
+    if (absl::Status started = cp->StartMetricsServer(); !started.ok()) return started;
+  }
   if (cp->options_.store_poll_interval > absl::ZeroDuration()) {
     cp->watcher_ = std::thread([raw = cp.get()] { raw->WatchStore(); });
   }
@@ -88,6 +108,7 @@ void ControlPlane::Shutdown(absl::Duration grace) {
     stopping_ = true;
     watch_cv_.SignalAll();
   }
+  if (metrics_server_ != nullptr) metrics_server_->Stop();
   if (watcher_.joinable()) watcher_.join();
   // Streams never end by themselves; end them now so the grace is spent on admin calls.
   discovery_.Stop();
@@ -102,6 +123,32 @@ void ControlPlane::Shutdown(absl::Duration grace) {
   // No stream is left to record a NACK: what is queued can be written for good. A SIGTERM
   // right after a NACK must not lose it, or the restarted control plane would re-send.
   rejections_.Stop();
+}
+
+absl::Status ControlPlane::StartMetricsServer() {
+  const std::string& listen = options_.metrics_listen;
+  boost::asio::ip::tcp::endpoint endpoint;
+  if (!ParseEndpoint(listen, endpoint)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics_listen=", listen, ": expected IP:PORT, e.g. 127.0.0.1:18001"));
+  }
+  metrics_server_ = std::make_unique<admin::AdminServer>(admin::AdminHandlers{
+      .ready = [] { return true; },
+      .metrics_text =
+          [this] {
+            return metrics_.Render(hub_.CurrentVersion(), discovery_.counters(), registry_.List());
+          },
+      .token_sha256 = options_.metrics_token_sha256,
+  });
+  boost::system::error_code ec;
+  const boost::asio::ip::tcp::endpoint bound = metrics_server_->Start(endpoint, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on --metrics_listen=", listen, ": ", ec.message()));
+  }
+  metrics_port_ = bound.port();
+  LogInfo("serving /metrics on %s (port %d)", listen.c_str(), metrics_port_);
+  return absl::OkStatus();
 }
 
 void ControlPlane::WatchStore() {

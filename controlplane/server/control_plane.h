@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/admin/admin_server.h"
 #include "common/grpc_tls/credentials.h"
 #include "common/sync/mutex.h"
 #include "controlplane/admin/admin_service.h"
@@ -24,6 +25,7 @@
 #include "controlplane/discovery/proxy_registry.h"
 #include "controlplane/discovery/rejection_recorder.h"
 #include "controlplane/discovery/snapshot_hub.h"
+#include "controlplane/metrics/control_plane_metrics.h"
 #include "controlplane/store/token_store.h"
 #include "controlplane/store/version_store.h"
 #include "controlplane/util/work_queue.h"
@@ -55,6 +57,11 @@ struct ControlPlaneOptions {
   int max_receive_bytes = 80 << 20;
   // How often the store is checked for versions appended elsewhere; zero: never.
   absl::Duration store_poll_interval = absl::Seconds(1);
+  // host:port of the HTTP port serving /metrics, /ready and /healthz (port 0 picks one,
+  // see metrics_port()); empty: none. main.cc requires a token off loopback.
+  std::string metrics_listen;
+  // SHA-256 (hex) of the bearer token /metrics then needs; empty: none.
+  std::string metrics_token_sha256;
 };
 
 // Thread-safe accessors; Shutdown may be called from any thread, once.
@@ -73,6 +80,8 @@ class ControlPlane {
   ControlPlane& operator=(const ControlPlane&) = delete;
 
   int port() const { return port_; }
+  // The bound port of ControlPlaneOptions::metrics_listen; 0 when there is none.
+  int metrics_port() const { return metrics_port_; }
 
   // Stops accepting calls, lets calls in progress end for up to `grace`, then cancels the
   // rest (discovery streams end with CANCELLED; proxies reconnect elsewhere). Rejections
@@ -88,11 +97,14 @@ class ControlPlane {
   ControlPlane(ControlPlaneOptions options, std::unique_ptr<VersionStore> store,
                std::unique_ptr<TokenStore> tokens, std::unique_ptr<AuditLog> audit);
   void WatchStore() ABSL_LOCKS_EXCLUDED(watch_mu_);
+  // Binds options_.metrics_listen and serves /metrics there.
+  absl::Status StartMetricsServer();
 
   const ControlPlaneOptions options_;
   // Declared in dependency order: each member uses only those above it, and is destroyed
   // before them.
-  std::unique_ptr<VersionStore> store_;
+  ControlPlaneMetrics metrics_;
+  std::unique_ptr<VersionStore> store_;  // a TimedVersionStore reporting to metrics_
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<AuditLog> audit_;
   Authenticator auth_;
@@ -106,6 +118,8 @@ class ControlPlane {
   AdminService admin_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::unique_ptr<admin::AdminServer> metrics_server_;
+  int metrics_port_ = 0;
 
   sync::Mutex watch_mu_;
   sync::CondVar watch_cv_;  // signalled when stopping_ is set

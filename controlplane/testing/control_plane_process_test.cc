@@ -157,6 +157,14 @@ TEST(ControlPlaneProcessTest, BadFlagIsReported) {
   EXPECT_EQ(cp.exit_status().code, 2);
 }
 
+TEST(ControlPlaneProcessTest, MetricsOffLoopbackNeedAToken) {
+  ControlPlaneProcess cp({.flags = {"--metrics_listen=0.0.0.0:0"}});
+  std::string error;
+  EXPECT_FALSE(cp.Start(&error));
+  EXPECT_NE(error.find("give --metrics_token_file"), std::string::npos) << error;
+  EXPECT_EQ(cp.exit_status().code, 2);
+}
+
 TEST(ControlPlaneProcessTest, SharedDatabaseFile) {
   ControlPlaneProcess a;
   std::string error;
