@@ -65,7 +65,9 @@ class CondVar {
   template <typename Done>
   bool WaitWithTimeout(Mutex* mu, absl::Duration timeout, Done done)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    if (timeout == absl::InfiniteDuration()) {
+    // Beyond a century counts as forever: steady_clock's now() plus the largest
+    // std::chrono::nanoseconds would overflow and end the wait at once.
+    if (timeout >= absl::Hours(24 * 365 * 100)) {
       Wait(mu, done);
       return true;
     }
