@@ -21,6 +21,8 @@ PACKAGES=(
   curl python3 clang-format clang-tidy git ca-certificates
   # deploy/pki/make-pki.sh (the secured setup, and the certificates of the TLS tests).
   openssl
+  # promtool for deploy/prometheus's rules and config (and Prometheus itself to run them).
+  prometheus
   # Fuzzing (tools/fuzz): clang with libFuzzer and its sanitizer runtimes, and
   # llvm-symbolizer for readable crash stacks. (--config=asan uses g++'s own runtimes,
   # libasan8 and libubsan1, which g++ 12 depends on.)

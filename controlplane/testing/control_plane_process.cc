@@ -58,15 +58,19 @@ bool ControlPlaneProcess::Start(std::string* error) {
   if (!HasFlag(options_.flags, "--ready_file")) argv.push_back("--ready_file=" + ready_path_);
   argv.insert(argv.end(), options_.flags.begin(), options_.flags.end());
   std::vector<uint16_t> ports;
-  if (!child_.StartAndWaitForReadyFile(std::move(argv),
-                                       {.stdout_path = dir_ + "/stdout.log",
-                                        .stderr_path = dir_ + "/stderr.log",
-                                        .stop_grace = options_.stop_grace},
-                                       {.path = ready_path_, .timeout = options_.ready_timeout},
-                                       &ports, error)) {
+  if (!child_.StartAndWaitForReadyFile(
+          std::move(argv),
+          {.stdout_path = dir_ + "/stdout.log",
+           .stderr_path = dir_ + "/stderr.log",
+           .stop_grace = options_.stop_grace},
+          {.path = ready_path_,
+           .ports = HasFlag(options_.flags, "--metrics_listen") ? 2u : 1u,
+           .timeout = options_.ready_timeout},
+          &ports, error)) {
     return false;
   }
   port_ = ports[0];
+  metrics_port_ = ports.size() > 1 ? ports[1] : 0;
   return true;
 }
 

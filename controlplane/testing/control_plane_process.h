@@ -74,6 +74,8 @@ class ControlPlaneProcess {
 
   pid_t pid() const { return child_.pid(); }
   uint16_t port() const { return port_; }
+  // The /metrics port when the flags set --metrics_listen, else 0.
+  uint16_t metrics_port() const { return metrics_port_; }
   // "127.0.0.1:<port>", for grpc::CreateChannel.
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& db_path() const { return db_path_; }
@@ -88,6 +90,7 @@ class ControlPlaneProcess {
   std::string db_path_;
   std::string ready_path_;
   uint16_t port_ = 0;
+  uint16_t metrics_port_ = 0;
   ::switchyard::testing::ChildProcess child_{"switchyard-control"};
 };
 

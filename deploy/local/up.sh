@@ -369,6 +369,7 @@ do_up() {
   if ((base_port == 0)); then
     read -r lb_port stats_port blue_port green_port <<<"$(free_ports 4)"
     control_port=0
+    control_metrics_port=0
     for ((i = 1; i <= proxy_count; i++)); do
       proxy_port[i]=0
       admin_port[i]=0
@@ -383,6 +384,7 @@ do_up() {
       proxy_port[i]=$((base_port + 3 + 2 * i))
       admin_port[i]=$((base_port + 4 + 2 * i))
     done
+    control_metrics_port=$((base_port + 5 + 2 * proxy_count))
   fi
 
   local logs="$state_dir/logs"
@@ -413,9 +415,11 @@ do_up() {
     echo insecure >"$state_dir/mode"
   fi
   start control "$logs/control.log" "$control_bin" --listen="127.0.0.1:$control_port" \
+    --metrics_listen="127.0.0.1:$control_metrics_port" \
     --db="$state_dir/control.db" --ready_file="$control_ready" "${control_security[@]}"
-  wait_until control "ready file" has_ready_line "$control_ready" 1
+  wait_until control "ready file" has_ready_line "$control_ready" 2
   control_port="$(ready_line "$control_ready" 1)"
+  control_metrics_port="$(ready_line "$control_ready" 2)"
   set_address control "127.0.0.1:$control_port"
   write_yardctl_config "$control_port"
   wait_until control "listening socket" tcp_open "$control_port"
@@ -471,6 +475,7 @@ $out"
     echo "LB_STATS_PORT=$stats_port"
     echo "CONTROL_PORT=$control_port"
     echo "CONTROL_ADDR=127.0.0.1:$control_port"
+    echo "CONTROL_METRICS_PORT=$control_metrics_port"
     echo "BLUE_PORT=$blue_port"
     echo "GREEN_PORT=$green_port"
     echo "PROXY_COUNT=$proxy_count"

@@ -120,6 +120,7 @@ namespace {
   // snapshots travel; the mass-removal guard has its own tests (controlplane/admin,
   // tools/yardctl/e2e_test). A snapshot with no route is still refused.
   options.flags.push_back("--max_route_removal_fraction=1");
+  options.flags.push_back("--metrics_listen=127.0.0.1:0");
   return options;
 }
 

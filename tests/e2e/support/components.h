@@ -61,6 +61,8 @@ class ControlPlane {
 
   uint16_t port() const { return process_.port(); }
   std::string address() const { return process_.target(); }
+  // Its /metrics port (a new one after each Start).
+  uint16_t metrics_port() const { return process_.metrics_port(); }
 
  private:
   ::switchyard::controlplane::testing::ControlPlaneProcess process_;
