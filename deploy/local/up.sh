@@ -25,7 +25,8 @@ usage: $(basename "$0") up|run|status|down [options]
   --bin-dir DIR       where the built binaries are (default \$SWITCHYARD_BIN_DIR, else
                       \`bazel info bazel-bin\`); one binary can be overridden with
                       SWITCHYARD_PROXY_BIN, SWITCHYARD_CONTROL_BIN, YARDCTL_BIN,
-                      SAMPLE_BACKEND_BIN, HAPROXY_BIN (default /usr/sbin/haproxy)
+                      SAMPLE_BACKEND_BIN, HAPROXY_BIN (default /usr/sbin/haproxy),
+                      PROMETHEUS_BIN (default /usr/bin/prometheus)
   --base-port N       consecutive ports from N (default 18080, see README.md);
                       0: every port is a free one picked at start-up
   --proxies N         proxy replicas (default 3)
@@ -125,6 +126,7 @@ readonly COMPONENTS="$state_dir/components.tsv"
 # --secure: the CA, certificates and admin token (made by make-pki.sh).
 readonly pki="$state_dir/pki"
 readonly pki_script="$SCRIPT_DIR/../pki/make-pki.sh"
+readonly alert_rules="$SCRIPT_DIR/../prometheus/alerts.yml"
 # Written last by `up`, so its presence means "everything is ready" (tests wait for it).
 readonly ENDPOINTS="$state_dir/endpoints.env"
 
@@ -268,8 +270,10 @@ find_binaries() {
   yardctl_bin="${YARDCTL_BIN:-$bin_dir/tools/yardctl/yardctl}"
   backend_bin="${SAMPLE_BACKEND_BIN:-$bin_dir/tools/sample_backend/sample-backend}"
   haproxy_bin="${HAPROXY_BIN:-/usr/sbin/haproxy}"
+  prometheus_bin="${PROMETHEUS_BIN:-/usr/bin/prometheus}"
   local b
-  for b in "$proxy_bin" "$control_bin" "$yardctl_bin" "$backend_bin" "$haproxy_bin"; do
+  for b in "$proxy_bin" "$control_bin" "$yardctl_bin" "$backend_bin" "$haproxy_bin" \
+    "$prometheus_bin"; do
     [[ -x "$b" ]] || fail "not found or not executable: $b
 build them with: bazel build //dataplane:switchyard-proxy //controlplane:switchyard-control //tools/yardctl:yardctl //tools/sample_backend:sample-backend"
   done
@@ -345,6 +349,30 @@ EOF
   } >"$file"
 }
 
+# The scrape config for the ports this run got: a short interval, so a change shows in
+# seconds on one machine.
+write_prometheus_config() {
+  local targets="" i
+  for ((i = 1; i <= proxy_count; i++)); do
+    targets+="${targets:+, }\"127.0.0.1:${admin_port[i]}\""
+  done
+  cat >"$1" <<EOF
+# Written by deploy/local/up.sh; deploy/prometheus/prometheus.yml is the fixed-port form.
+global:
+  scrape_interval: 2s
+  evaluation_interval: 2s
+rule_files:
+  - $alert_rules
+scrape_configs:
+  - job_name: switchyard-proxy
+    static_configs:
+      - targets: [$targets]
+  - job_name: switchyard-control
+    static_configs:
+      - targets: ["127.0.0.1:$control_metrics_port"]
+EOF
+}
+
 print_table() {
   printf '%-14s %-22s %-8s %s\n' COMPONENT ADDRESS PID LOG
   local name address pid starttime logfile
@@ -367,7 +395,7 @@ do_up() {
   local i
   declare -g -a proxy_port=() admin_port=()
   if ((base_port == 0)); then
-    read -r lb_port stats_port blue_port green_port <<<"$(free_ports 4)"
+    read -r lb_port stats_port blue_port green_port prometheus_port <<<"$(free_ports 5)"
     control_port=0
     control_metrics_port=0
     for ((i = 1; i <= proxy_count; i++)); do
@@ -385,6 +413,7 @@ do_up() {
       admin_port[i]=$((base_port + 4 + 2 * i))
     done
     control_metrics_port=$((base_port + 5 + 2 * proxy_count))
+    prometheus_port=$((base_port + 6 + 2 * proxy_count))
   fi
 
   local logs="$state_dir/logs"
@@ -469,6 +498,16 @@ $out"
   wait_until haproxy "all $proxy_count proxies UP in its stats" haproxy_all_up "$stats_port"
   wait_until haproxy "a 200 through it" http_ok "http://127.0.0.1:$lb_port/"
 
+  # Prometheus scrapes every proxy's admin port and the control plane's /metrics, with
+  # deploy/prometheus's alert rules (its data in STATE_DIR/prometheus).
+  local prometheus_cfg="$state_dir/prometheus.yml"
+  write_prometheus_config "$prometheus_cfg"
+  start prometheus "$logs/prometheus.log" "$prometheus_bin" --config.file="$prometheus_cfg" \
+    --storage.tsdb.path="$state_dir/prometheus" \
+    --web.listen-address="127.0.0.1:$prometheus_port"
+  set_address prometheus "127.0.0.1:$prometheus_port"
+  wait_until prometheus "200 from /-/ready" http_ok "http://127.0.0.1:$prometheus_port/-/ready"
+
   {
     echo "STATE_DIR=$state_dir"
     echo "LB_PORT=$lb_port"
@@ -476,6 +515,7 @@ $out"
     echo "CONTROL_PORT=$control_port"
     echo "CONTROL_ADDR=127.0.0.1:$control_port"
     echo "CONTROL_METRICS_PORT=$control_metrics_port"
+    echo "PROMETHEUS_PORT=$prometheus_port"
     echo "BLUE_PORT=$blue_port"
     echo "GREEN_PORT=$green_port"
     echo "PROXY_COUNT=$proxy_count"

@@ -1,7 +1,8 @@
 // deploy/local/up.sh as an operator uses it: `up` starts the whole deployment in the
 // background and prints where everything listens, `status` reports it, a second `up`
 // refuses, `down` stops every process it started (checked by PID and start time), and
-// `up` again resumes from the same store.
+// `up` again resumes from the same store. Its Prometheus scrapes every proxy and the
+// control plane.
 #include "tests/e2e/support/deploy_local.h"
 
 #include <cstdio>
@@ -46,15 +47,15 @@ TEST_F(DeployLocalTest, UpStatusDownAndUpAgain) {
   ASSERT_EQ(up.exit_code, 0) << up.DebugString();
   std::printf("[deploy/local] up.sh up took %.1f s and printed:\n%s\n",
               std::chrono::duration<double>(up.elapsed).count(), up.output.c_str());
-  for (const char* name :
-       {"COMPONENT", "control", "proxy1", "proxy2", "proxy3", "haproxy", "blue", "green"}) {
+  for (const char* name : {"COMPONENT", "control", "proxy1", "proxy2", "proxy3", "haproxy", "blue",
+                           "green", "prometheus"}) {
     EXPECT_NE(up.output.find(name), std::string::npos) << "the table lacks " << name;
   }
   const auto env = ReadEnvFile(state_dir_ + "/endpoints.env");
   const uint16_t lb = PortOf(env, "LB_PORT");
   ASSERT_NE(lb, 0);
   const std::vector<RecordedProcess> recorded = ReadComponents(state_dir_ + "/components.tsv");
-  ASSERT_EQ(recorded.size(), 7u);
+  ASSERT_EQ(recorded.size(), 8u);
   for (const RecordedProcess& r : recorded) EXPECT_TRUE(StillRunning(r)) << r.name;
 
   // The initial config is served through HAProxy by every replica.
@@ -72,6 +73,29 @@ TEST_F(DeployLocalTest, UpStatusDownAndUpAgain) {
     const Response r = HttpGet(lb, "/users/" + std::to_string(i), "api.example.com");
     EXPECT_TRUE(r.complete && r.status == 200 && BackendOf(r) == "blue") << Summary(r);
   }
+
+  // Prometheus sees the three proxies and the control plane up, and the requests above.
+  const uint16_t prometheus = PortOf(env, "PROMETHEUS_PORT");
+  ASSERT_NE(prometheus, 0);
+  nlohmann::json last;
+  const auto query = [&](const std::string& promql) {
+    const Response r = HttpGet(prometheus, "/api/v1/query?query=" + promql, "prometheus");
+    last = nlohmann::json::parse(r.body, nullptr, false);
+    return last.is_object() && last.value("status", "") == "success" ? last["data"]["result"]
+                                                                     : nlohmann::json::array();
+  };
+  const auto all_up = [&] {
+    const nlohmann::json up = query("up");
+    size_t up_count = 0;
+    for (const auto& series : up) up_count += series["value"][1] == "1" ? 1 : 0;
+    return up.size() == 4 && up_count == 4;
+  };
+  EXPECT_TRUE(PollUntil(all_up, std::chrono::seconds(30))) << last.dump();
+  const auto requests_seen = [&] {
+    const nlohmann::json sum = query("sum(switchyard_requests_total)");
+    return sum.size() == 1 && std::stod(sum[0]["value"][1].get<std::string>()) >= 6;
+  };
+  EXPECT_TRUE(PollUntil(requests_seen, std::chrono::seconds(30))) << last.dump();
 
   const CommandResult status = UpSh({"status"});
   EXPECT_EQ(status.exit_code, 0) << status.DebugString();
