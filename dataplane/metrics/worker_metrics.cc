@@ -104,6 +104,11 @@ void WorkerMetrics::Record(const RequestSample& sample) {
   totals_->response_body_bytes.Add(sample.response_body_bytes);
 }
 
+void WorkerMetrics::RecordRefusedHead(int status, std::string_view reason) {
+  totals_->unrouted[StatusClass(status)].Add();
+  if (!reason.empty()) LocalReply(reason).Add();
+}
+
 void WorkerMetrics::ConnectionOpened() {
   totals_->connections_total.Add();
   totals_->connections_active.Add(1);

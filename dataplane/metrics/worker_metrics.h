@@ -94,6 +94,9 @@ class WorkerMetrics {
   // new view.
   void Bind(const runtime::RuntimeConfig& config, runtime::ResourceStore& store);
   void Record(const RequestSample& sample);
+  // A request the codec refused before it became one (a malformed or oversized head, a
+  // head too slow): counted as unrouted and by its local-reply reason, not timed.
+  void RecordRefusedHead(int status, std::string_view reason);
   void ConnectionOpened();
   void ConnectionClosed();
 

@@ -215,6 +215,7 @@ io::Awaitable<bool> Http1Connection::ReadRequestHead(HeadProgress progress) {
       if (timed_out_ == Wait::kRequestHeaders) {
         const http::LocalReply reply = {408, "request_timeout",
                                         "the request headers took too long"};
+        worker_.services().metrics.RecordRefusedHead(reply.status, reply.error);
         Expect(Wait::kWriteReply, options.idle_timeout);
         co_await SendLocalReply(reply, {}, /*close=*/true);
       }
@@ -224,6 +225,7 @@ io::Awaitable<bool> Http1Connection::ReadRequestHead(HeadProgress progress) {
   }
   if (progress == HeadProgress::kFailed) {
     const http::LocalReply reply = ReplyForParseFailure(exchange_->parser->failure());
+    worker_.services().metrics.RecordRefusedHead(reply.status, reply.error);
     Expect(Wait::kWriteReply, options.idle_timeout);
     co_await SendLocalReply(reply, {}, /*close=*/true);
     co_return false;

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/http_message.h"
+#include "tests/support/poll.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
 
@@ -52,12 +53,21 @@ clusters:
                              std::to_string(backend.port()) + "}]\n",
                          {"--workers=3", "--admin=127.0.0.1:0"}));
 
-  const int64_t connections_before =
-      Value(Scrape(), R"(switchyard_downstream_connections_total{protocol="http1"})");
+  // The harness's readiness probe connected once (child_process.cc); wait until a worker
+  // has counted and closed it, so the baseline below is settled.
+  const std::string total = R"(switchyard_downstream_connections_total{protocol="http1"})";
+  const std::string active = R"(switchyard_downstream_connections_active{protocol="http1"})";
+  ASSERT_TRUE(PollUntil([&] {
+    const std::string text = Scrape();
+    return Value(text, total) >= 1 && Value(text, active) == 0;
+  }));
+  const int64_t connections_before = Value(Scrape(), total);
   // Fresh connections, so that the three workers share the requests.
   for (int i = 0; i < 12; ++i) EXPECT_EQ(Get("/ok", "api.test").status, 200);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(Get("/fail", "api.test").status, 503);
   for (int i = 0; i < 2; ++i) EXPECT_EQ(Get("/", "unknown.test").status, 404);
+  // Refused by the codec before it is a request: counted too.
+  EXPECT_EQ(RoundTrip("GET / HTTP/1.1\r\nHost: api.test\r\nBad Header: x\r\n\r\n").status, 400);
 
   const std::string text = Scrape();
   EXPECT_EQ(Value(text, R"(switchyard_requests_total{virtual_host="api",route="all",class="2xx"})"),
@@ -65,7 +75,7 @@ clusters:
       << text;
   EXPECT_EQ(
       Value(text, R"(switchyard_requests_total{virtual_host="api",route="fail",class="5xx"})"), 5);
-  EXPECT_EQ(Value(text, R"(switchyard_requests_total{virtual_host="",route="",class="4xx"})"), 2);
+  EXPECT_EQ(Value(text, R"(switchyard_requests_total{virtual_host="",route="",class="4xx"})"), 3);
   EXPECT_EQ(Value(text, R"(switchyard_upstream_requests_total{cluster="backend",class="2xx"})"),
             12);
   EXPECT_EQ(Value(text, R"(switchyard_upstream_requests_total{cluster="backend",class="5xx"})"), 5);
@@ -75,8 +85,8 @@ clusters:
   EXPECT_EQ(Value(text, "switchyard_request_duration_seconds_count"), 19);
   // Bodies relayed from the backend ("ok"); a local reply's own body is not counted.
   EXPECT_EQ(Value(text, R"(switchyard_downstream_body_bytes_total{direction="sent"})"), 17 * 2);
-  EXPECT_EQ(Value(text, R"(switchyard_downstream_connections_total{protocol="http1"})"),
-            connections_before + 19);
+  EXPECT_EQ(Value(text, R"(switchyard_local_replies_total{reason="bad_request"})"), 1);
+  EXPECT_EQ(Value(text, total), connections_before + 20);
   EXPECT_EQ(Value(text, "switchyard_config_version"), 7);
   EXPECT_EQ(Value(text, "switchyard_config_swaps_total"), 1);
   EXPECT_EQ(Value(text, "switchyard_workers"), 3);
