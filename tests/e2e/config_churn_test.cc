@@ -111,8 +111,8 @@ TEST(ConfigChurnTest, TwoHundredChangesUnderLoadThroughHaproxyLoseNoRequest) {
                             << up.LogTail();
   const auto env = ReadEnvFile(endpoints_path);
   const std::vector<RecordedProcess> recorded = ReadComponents(state_dir + "/components.tsv");
-  ASSERT_EQ(recorded.size(), 7u) << "up.sh should record 2 backends, the control plane, 3 "
-                                    "proxies and HAProxy:\n"
+  ASSERT_EQ(recorded.size(), 8u) << "up.sh should record 2 backends, the control plane, 3 "
+                                    "proxies, HAProxy and Prometheus:\n"
                                  << ReadFile(state_dir + "/components.tsv");
   const uint16_t lb_port = PortOf(env, "LB_PORT");
   ASSERT_NE(lb_port, 0) << ReadFile(endpoints_path);
