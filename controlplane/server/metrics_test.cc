@@ -6,24 +6,16 @@
 #include "controlplane/testing/in_process.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_message.h"
+#include "tests/support/metrics_page.h"
 #include "tests/support/raw_client.h"
 
 namespace switchyard::controlplane {
 namespace {
 
+using ::switchyard::testing::MetricValue;
 using testing::FakeProxy;
 using testing::MakeSnapshot;
 using testing::TestControlPlane;
-
-// The sample of `series` (name and labels exactly as exported), or -1 when absent.
-int64_t Value(const std::string& text, const std::string& series) {
-  const std::string line_start = series + " ";
-  for (size_t at = text.find(line_start); at != std::string::npos;
-       at = text.find(line_start, at + 1)) {
-    if (at == 0 || text[at - 1] == '\n') return std::stoll(text.substr(at + line_start.size()));
-  }
-  return -1;
-}
 
 std::string Scrape(int port) {
   ::switchyard::testing::RawClient client(static_cast<uint16_t>(port));
@@ -54,23 +46,25 @@ TEST(ControlPlaneMetricsTest, CountsPushesAcksNacksProxiesAndLatencies) {
   ASSERT_TRUE(testing::PollUntil([&] { return server.cp().discovery_counters().nacks == 1; }));
 
   const std::string text = Scrape(server.cp().metrics_port());
-  EXPECT_EQ(Value(text, "switchyard_control_version"), static_cast<int64_t>(second)) << text;
-  EXPECT_EQ(Value(text, "switchyard_control_acks_total"), 1);
-  EXPECT_EQ(Value(text, "switchyard_control_nacks_total"), 1);
-  EXPECT_EQ(Value(text, "switchyard_control_streams_active"), 1);
-  EXPECT_EQ(Value(text, "switchyard_control_streams_opened_total"), 1);
-  EXPECT_EQ(Value(text, R"(switchyard_control_pushes_total{kind="full"})") +
-                Value(text, R"(switchyard_control_pushes_total{kind="delta"})"),
+  EXPECT_EQ(MetricValue(text, "switchyard_control_version"), static_cast<int64_t>(second)) << text;
+  EXPECT_EQ(MetricValue(text, "switchyard_control_acks_total"), 1);
+  EXPECT_EQ(MetricValue(text, "switchyard_control_nacks_total"), 1);
+  EXPECT_EQ(MetricValue(text, "switchyard_control_streams_active"), 1);
+  EXPECT_EQ(MetricValue(text, "switchyard_control_streams_opened_total"), 1);
+  EXPECT_EQ(MetricValue(text, R"(switchyard_control_pushes_total{kind="full"})") +
+                MetricValue(text, R"(switchyard_control_pushes_total{kind="delta"})"),
             2);
   // The proxy still runs the first version (it refused the second).
-  EXPECT_EQ(Value(text, "switchyard_control_proxies{version=\"" + std::to_string(first) + "\"}"),
-            1);
-  EXPECT_EQ(Value(text, "switchyard_control_apply_seconds_count"), 2);
-  EXPECT_EQ(Value(text, R"(switchyard_control_store_seconds_count{operation="append"})"), 2);
+  EXPECT_EQ(
+      MetricValue(text, "switchyard_control_proxies{version=\"" + std::to_string(first) + "\"}"),
+      1);
+  EXPECT_EQ(MetricValue(text, "switchyard_control_apply_seconds_count"), 2);
+  EXPECT_EQ(MetricValue(text, R"(switchyard_control_store_seconds_count{operation="append"})"), 2);
   // The NACK reaches the store from the rejection recorder's thread, a moment later.
   EXPECT_TRUE(testing::PollUntil([&] {
-    return Value(Scrape(server.cp().metrics_port()),
-                 R"(switchyard_control_store_seconds_count{operation="record_rejections"})") == 1;
+    return MetricValue(
+               Scrape(server.cp().metrics_port()),
+               R"(switchyard_control_store_seconds_count{operation="record_rejections"})") == 1;
   }));
   EXPECT_EQ(proxy.Finish().error_code(), grpc::StatusCode::OK);
 }

@@ -11,6 +11,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/e2e/support/e2e_test.h"
 #include "tests/support/child_process.h"
+#include "tests/support/metrics_page.h"
 
 namespace switchyard::e2e {
 namespace {
@@ -20,16 +21,6 @@ std::string ReadRunfile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// Family names from "# TYPE name type" lines.
-std::set<std::string> Families(const std::string& metrics) {
-  std::set<std::string> names;
-  std::istringstream lines(metrics);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("# TYPE ", 0) == 0) names.insert(line.substr(7, line.find(' ', 7) - 7));
-  }
-  return names;
 }
 
 // Every switchyard_* name in `text`, a histogram's _bucket/_sum/_count reduced to its
@@ -51,6 +42,8 @@ std::set<std::string> NamesUsed(const std::string& text, const std::set<std::str
   return used;
 }
 
+using ::switchyard::testing::MetricFamilies;
+
 class MonitoringTest : public E2eTest {};
 
 TEST_F(MonitoringTest, EveryAlertAndDashboardSeriesIsExported) {
@@ -65,8 +58,8 @@ TEST_F(MonitoringTest, EveryAlertAndDashboardSeriesIsExported) {
   ASSERT_EQ(proxy_metrics.status, 200) << Summary(proxy_metrics);
   const Response control_metrics = HttpGet(control().metrics_port(), "/metrics", "admin");
   ASSERT_EQ(control_metrics.status, 200) << Summary(control_metrics);
-  std::set<std::string> exported = Families(proxy_metrics.body);
-  const std::set<std::string> control_families = Families(control_metrics.body);
+  std::set<std::string> exported = MetricFamilies(proxy_metrics.body);
+  const std::set<std::string> control_families = MetricFamilies(control_metrics.body);
   exported.insert(control_families.begin(), control_families.end());
   ASSERT_GT(exported.size(), 20u);
 

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/http_message.h"
+#include "tests/support/metrics_page.h"
 #include "tests/support/poll.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
@@ -25,16 +26,6 @@ class MetricsTest : public ProxyTest {
     return r.body;
   }
 };
-
-// The sample of `series` (name and labels exactly as exported), or -1 when absent.
-int64_t Value(const std::string& text, const std::string& series) {
-  const std::string line_start = series + " ";
-  for (size_t at = text.find(line_start); at != std::string::npos;
-       at = text.find(line_start, at + 1)) {
-    if (at == 0 || text[at - 1] == '\n') return std::stoll(text.substr(at + line_start.size()));
-  }
-  return -1;
-}
 
 TEST_F(MetricsTest, CountsKnownTrafficExactlyAcrossWorkers) {
   TestBackend& backend = AddBackend(
@@ -59,9 +50,9 @@ clusters:
   const std::string active = R"(switchyard_downstream_connections_active{protocol="http1"})";
   ASSERT_TRUE(PollUntil([&] {
     const std::string text = Scrape();
-    return Value(text, total) >= 1 && Value(text, active) == 0;
+    return MetricValue(text, total) >= 1 && MetricValue(text, active) == 0;
   }));
-  const int64_t connections_before = Value(Scrape(), total);
+  const int64_t connections_before = MetricValue(Scrape(), total);
   // Fresh connections, so that the three workers share the requests.
   for (int i = 0; i < 12; ++i) EXPECT_EQ(Get("/ok", "api.test").status, 200);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(Get("/fail", "api.test").status, 503);
@@ -70,26 +61,33 @@ clusters:
   EXPECT_EQ(RoundTrip("GET / HTTP/1.1\r\nHost: api.test\r\nBad Header: x\r\n\r\n").status, 400);
 
   const std::string text = Scrape();
-  EXPECT_EQ(Value(text, R"(switchyard_requests_total{virtual_host="api",route="all",class="2xx"})"),
-            12)
-      << text;
   EXPECT_EQ(
-      Value(text, R"(switchyard_requests_total{virtual_host="api",route="fail",class="5xx"})"), 5);
-  EXPECT_EQ(Value(text, R"(switchyard_requests_total{virtual_host="",route="",class="4xx"})"), 3);
-  EXPECT_EQ(Value(text, R"(switchyard_upstream_requests_total{cluster="backend",class="2xx"})"),
-            12);
-  EXPECT_EQ(Value(text, R"(switchyard_upstream_requests_total{cluster="backend",class="5xx"})"), 5);
-  EXPECT_EQ(Value(text, R"(switchyard_local_replies_total{reason="route_not_found"})"), 2);
-  EXPECT_EQ(Value(text, R"(switchyard_upstream_response_head_seconds_count{cluster="backend"})"),
-            17);
-  EXPECT_EQ(Value(text, "switchyard_request_duration_seconds_count"), 19);
+      MetricValue(text, R"(switchyard_requests_total{virtual_host="api",route="all",class="2xx"})"),
+      12)
+      << text;
+  EXPECT_EQ(MetricValue(
+                text, R"(switchyard_requests_total{virtual_host="api",route="fail",class="5xx"})"),
+            5);
+  EXPECT_EQ(MetricValue(text, R"(switchyard_requests_total{virtual_host="",route="",class="4xx"})"),
+            3);
+  EXPECT_EQ(
+      MetricValue(text, R"(switchyard_upstream_requests_total{cluster="backend",class="2xx"})"),
+      12);
+  EXPECT_EQ(
+      MetricValue(text, R"(switchyard_upstream_requests_total{cluster="backend",class="5xx"})"), 5);
+  EXPECT_EQ(MetricValue(text, R"(switchyard_local_replies_total{reason="route_not_found"})"), 2);
+  EXPECT_EQ(
+      MetricValue(text, R"(switchyard_upstream_response_head_seconds_count{cluster="backend"})"),
+      17);
+  EXPECT_EQ(MetricValue(text, "switchyard_request_duration_seconds_count"), 19);
   // Bodies relayed from the backend ("ok"); a local reply's own body is not counted.
-  EXPECT_EQ(Value(text, R"(switchyard_downstream_body_bytes_total{direction="sent"})"), 17 * 2);
-  EXPECT_EQ(Value(text, R"(switchyard_local_replies_total{reason="bad_request"})"), 1);
-  EXPECT_EQ(Value(text, total), connections_before + 20);
-  EXPECT_EQ(Value(text, "switchyard_config_version"), 7);
-  EXPECT_EQ(Value(text, "switchyard_config_swaps_total"), 1);
-  EXPECT_EQ(Value(text, "switchyard_workers"), 3);
+  EXPECT_EQ(MetricValue(text, R"(switchyard_downstream_body_bytes_total{direction="sent"})"),
+            17 * 2);
+  EXPECT_EQ(MetricValue(text, R"(switchyard_local_replies_total{reason="bad_request"})"), 1);
+  EXPECT_EQ(MetricValue(text, total), connections_before + 20);
+  EXPECT_EQ(MetricValue(text, "switchyard_config_version"), 7);
+  EXPECT_EQ(MetricValue(text, "switchyard_config_swaps_total"), 1);
+  EXPECT_EQ(MetricValue(text, "switchyard_workers"), 3);
   // No series is labelled by request data.
   EXPECT_EQ(text.find("/ok"), std::string::npos);
   EXPECT_EQ(text.find("unknown.test"), std::string::npos);

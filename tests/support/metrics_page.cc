@@ -1,0 +1,25 @@
+#include "tests/support/metrics_page.h"
+
+#include <sstream>
+
+namespace switchyard::testing {
+
+int64_t MetricValue(const std::string& page, const std::string& series) {
+  const std::string line_start = series + " ";
+  for (size_t at = page.find(line_start); at != std::string::npos;
+       at = page.find(line_start, at + 1)) {
+    if (at == 0 || page[at - 1] == '\n') return std::stoll(page.substr(at + line_start.size()));
+  }
+  return -1;
+}
+
+std::set<std::string> MetricFamilies(const std::string& page) {
+  std::set<std::string> names;
+  std::istringstream lines(page);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) names.insert(line.substr(7, line.find(' ', 7) - 7));
+  }
+  return names;
+}
+
+}  // namespace switchyard::testing
