@@ -3,6 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
+
 namespace switchyard {
 namespace {
 
@@ -30,6 +33,23 @@ int WaitForStopSignal() {
   while (sigwait(&set, &signal_number) != 0) {
   }
   return signal_number;
+}
+
+int WaitForStopSignalFor(std::chrono::milliseconds timeout) {
+  const sigset_t set = StopSignalSet();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::max(std::chrono::nanoseconds(0), deadline - std::chrono::steady_clock::now());
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
+    const timespec wait = {
+        .tv_sec = static_cast<time_t>(seconds.count()),
+        .tv_nsec = static_cast<decltype(timespec::tv_nsec)>((left - seconds).count())};
+    const int signal_number = sigtimedwait(&set, nullptr, &wait);
+    if (signal_number > 0) return signal_number;
+    if (errno == EAGAIN) return 0;
+    // EINTR: another signal's handler ran; wait out the rest.
+  }
 }
 
 }  // namespace switchyard

@@ -3,6 +3,8 @@
 #ifndef SWITCHYARD_COMMON_STOP_SIGNALS_H_
 #define SWITCHYARD_COMMON_STOP_SIGNALS_H_
 
+#include <chrono>
+
 namespace switchyard {
 
 // Blocks SIGINT and SIGTERM in the calling thread and ignores SIGPIPE process-wide. Call
@@ -14,6 +16,10 @@ void BlockStopSignals();
 // Waits until SIGINT or SIGTERM arrives (or is already pending) and returns its number.
 // Requires BlockStopSignals in this thread first.
 int WaitForStopSignal();
+
+// As WaitForStopSignal, but gives up after `timeout` and returns 0. A draining server polls
+// with it, so that a second SIGTERM or SIGINT cuts the drain short.
+int WaitForStopSignalFor(std::chrono::milliseconds timeout);
 
 }  // namespace switchyard
 

@@ -39,6 +39,20 @@ TEST(StopSignalsTest, WaitReturnsTheSignalSentToTheProcess) {
             SIGINT);
 }
 
+TEST(StopSignalsTest, TimedWaitReturnsZeroWithoutASignalAndTheSignalWithOne) {
+  EXPECT_EQ(InChild([] {
+              BlockStopSignals();
+              return WaitForStopSignalFor(std::chrono::milliseconds(20));
+            }),
+            0);
+  EXPECT_EQ(InChild([] {
+              BlockStopSignals();
+              kill(getpid(), SIGINT);
+              return WaitForStopSignalFor(std::chrono::seconds(60));
+            }),
+            SIGINT);
+}
+
 TEST(StopSignalsTest, ThreadsStartedAfterwardsDoNotTakeTheSignal) {
   EXPECT_EQ(InChild([] {
               BlockStopSignals();

@@ -1,8 +1,12 @@
 // switchyard-proxy: the data plane. Serves HTTP/1.1 with the routes and clusters of a
 // snapshot, either read from --config (static mode) or streamed by switchyard-control
 // (--control_plane). See README.md for the flags.
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -18,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/admin/admin_server.h"
+#include "common/drain_sequence.h"
 #include "common/endpoint.h"
 #include "common/grpc_tls/credentials.h"
 #include "common/grpc_tls/loopback.h"
@@ -65,7 +70,8 @@ ABSL_FLAG(std::string, listen, "0.0.0.0:8080",
           "Address and port for client connections, e.g. 127.0.0.1:8080 or [::]:8080. "
           "Port 0 picks a free port (see --ready_file).");
 ABSL_FLAG(std::string, admin, "",
-          "Admin address, e.g. 127.0.0.1:9901 (/ready, /stats, /config_dump); empty: none.");
+          "Admin address, e.g. 127.0.0.1:9901 (/ready, /live, /stats, /metrics, /config_dump, "
+          "POST /drain); empty: none.");
 ABSL_FLAG(std::string, admin_token_file, "",
           "File (mode 0600) holding a bearer token that /stats and /config_dump require; "
           "required when --admin is not a loopback address.");
@@ -91,12 +97,23 @@ ABSL_FLAG(bool, merge_slashes, false,
 ABSL_FLAG(std::string, path_with_escaped_slashes, "reject",
           "%2F and %5C in request paths: keep (forward encoded), reject (400) or decode.");
 ABSL_FLAG(std::string, via, "", "If set, add 'Via: 1.1 <via>' to requests and responses.");
+ABSL_FLAG(absl::Duration, drain_grace_period, absl::Seconds(5),
+          "On SIGTERM or POST /drain: how long to keep accepting while /ready says 503, so "
+          "load balancers stop sending here first. Longer than their health-check interval "
+          "times the failures they need.");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
+          "After the grace period closes the listeners: how long requests in flight may take "
+          "to finish before their connections are cut. A second SIGTERM cuts at once.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
 namespace switchyard {
 namespace {
 
 constexpr char kBuildVersion[] = "switchyard-proxy 0.1";
+// A worker whose event loop has not turned for this long is stuck: /live says so.
+constexpr auto kStuckWorker = std::chrono::seconds(10);
+// How often a draining proxy looks at its open connections.
+constexpr auto kDrainPoll = std::chrono::milliseconds(50);
 
 // The same rule as snapshot durations (proto/switchyard/config/duration.h): whole
 // milliseconds, rounded up, so a positive flag value never becomes 0.
@@ -139,8 +156,12 @@ std::optional<server::ServerOptions> ServerOptionsFromFlags(std::string& error) 
   if (absl::GetFlag(FLAGS_max_request_headers_bytes) < 1024 ||
       absl::GetFlag(FLAGS_max_headers) < 1 || absl::GetFlag(FLAGS_max_request_line) < 64 ||
       absl::GetFlag(FLAGS_max_connections_per_worker) < 1 ||
+      absl::GetFlag(FLAGS_drain_grace_period) < absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_drain_timeout) < absl::ZeroDuration() ||
       options.request_headers_timeout.count() <= 0 || options.idle_timeout.count() <= 0) {
-    error = "limits and timeouts must be positive (header bytes >= 1024, request line >= 64)";
+    error =
+        "limits and timeouts must be positive (header bytes >= 1024, request line >= 64; "
+        "drain durations may be 0)";
     return std::nullopt;
   }
   return options;
@@ -169,9 +190,11 @@ std::optional<v1::Node> NodeFromFlags(std::string& error) {
   return node;
 }
 
+using Workers = std::vector<std::unique_ptr<server::Worker>>;
+
 // The /metrics page: every worker's counts and the config state.
-std::string MetricsText(const config::ConfigManager& manager,
-                        const std::vector<std::unique_ptr<server::Worker>>& workers) {
+std::string MetricsText(const config::ConfigManager& manager, const Workers& workers,
+                        bool draining) {
   std::vector<std::shared_ptr<const metrics::WorkerView>> views;
   views.reserve(workers.size());
   for (const auto& worker : workers) views.push_back(worker->metrics_view());
@@ -180,7 +203,63 @@ std::string MetricsText(const config::ConfigManager& manager,
       views, {.version = stats.version,
               .swaps = stats.swaps,
               .rejections = stats.rejections,
-              .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time)});
+              .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time),
+              .draining = draining});
+}
+
+// /live: empty while every worker's event loop turns.
+std::string NotLiveReason(const Workers& workers) {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& worker : workers) {
+    const auto stalled = now - worker->last_turn();
+    if (stalled > kStuckWorker) {
+      return absl::StrCat("worker ", worker->index(), "'s event loop has not turned for ",
+                          std::chrono::duration_cast<std::chrono::seconds>(stalled).count(), " s");
+    }
+  }
+  return "";
+}
+
+size_t OpenConnections(const Workers& workers) {
+  size_t open = 0;
+  for (const auto& worker : workers) open += worker->open_connections();
+  return open;
+}
+
+// The graceful shutdown (docs/operations.md, "Draining"), from the first SIGTERM, SIGINT
+// or POST /drain until every connection is closed, the deadline passes or a second signal
+// comes. The caller has already made /ready say "draining".
+void Drain(const Workers& workers, const DrainSequence::Options& options) {
+  LogInfo(
+      "draining: /ready is 503; listeners close in %lld ms, then requests in flight have "
+      "%lld ms (a second SIGTERM cuts them now); %zu connections open",
+      static_cast<long long>(options.grace_period.count()),
+      static_cast<long long>(options.timeout.count()), OpenConnections(workers));
+  for (const auto& worker : workers) worker->BeginDrain();
+  DrainSequence drain(options, std::chrono::steady_clock::now());
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    const size_t open = OpenConnections(workers);
+    const DrainSequence::Action action = drain.Advance(now, open);
+    if (action.close_listeners) {
+      for (const auto& worker : workers) worker->CloseListener();
+      LogInfo("draining: listeners closed; %zu connections open", open);
+    }
+    if (action.finished) break;
+    const auto wait = std::clamp(
+        std::chrono::duration_cast<std::chrono::milliseconds>(drain.next_deadline() - now),
+        std::chrono::milliseconds(1), kDrainPoll);
+    if (const int again = WaitForStopSignalFor(wait); again != 0) {
+      LogWarning("signal %d while draining: cutting %zu connections now", again,
+                 OpenConnections(workers));
+      return;
+    }
+  }
+  if (drain.cut_connections()) {
+    LogWarning("drain timeout: cutting %zu connections still open", OpenConnections(workers));
+  } else {
+    LogInfo("drained: every connection closed");
+  }
 }
 
 std::string StatsJson(const config::ConfigManager& manager,
@@ -332,7 +411,7 @@ int Main() {
 
   const proxy::PhaseChain phases(
       proxy::PhaseChain::StandardPhases({.via = options->via, .paths = options->paths}));
-  std::vector<std::unique_ptr<server::Worker>> workers;
+  Workers workers;
   std::vector<config::ConfigSink*> worker_pointers;
   for (int i = 0; i < worker_count; ++i) {
     auto worker = std::make_unique<server::Worker>(i, *options, phases, manager.current());
@@ -368,11 +447,23 @@ int Main() {
         [&manager](const v1::Snapshot& snapshot) { return manager.Install(snapshot); });
   }
 
+  std::atomic<bool> draining{false};
   admin::AdminServer admin_server({
-      .ready = [&manager] { return manager.ready(); },
+      .not_ready_reason =
+          [&] {
+            if (draining.load()) return std::string("draining");
+            return std::string(manager.ready() ? "" : "no snapshot yet");
+          },
+      .not_live_reason = [&workers] { return NotLiveReason(workers); },
       .stats_json = [&] { return StatsJson(manager, discovery.get(), worker_count); },
-      .metrics_text = [&] { return MetricsText(manager, workers); },
+      .metrics_text = [&] { return MetricsText(manager, workers, draining.load()); },
       .config_dump_json = [&manager] { return manager.DumpJson(); },
+      // The same path as SIGTERM: the main thread's sigwait takes it (a second one would
+      // cut the drain short, hence only the first POST sends it).
+      .drain =
+          [&draining] {
+            if (!draining.exchange(true)) ::kill(::getpid(), SIGTERM);
+          },
       .token_sha256 = admin_token_sha256,
   });
   uint16_t admin_port = 0;
@@ -397,7 +488,11 @@ int Main() {
     LogError("cannot write --ready_file %s; serving anyway", ready_file.c_str());
   }
 
-  LogInfo("signal %d: stopping", WaitForStopSignal());
+  const int signal_number = WaitForStopSignal();
+  draining.store(true);
+  LogInfo("signal %d: shutting down gracefully", signal_number);
+  Drain(workers, {.grace_period = ToMillis(absl::GetFlag(FLAGS_drain_grace_period)),
+                  .timeout = ToMillis(absl::GetFlag(FLAGS_drain_timeout))});
   if (discovery) discovery->Stop();
   admin_server.Stop();
   for (auto& worker : workers) worker->Stop();

@@ -70,6 +70,10 @@ net::awaitable<void> Accept(tcp::acceptor& acceptor, const AdminServer* server) 
   }
 }
 
+AdminServer::Reply Unauthorized() {
+  return {401, "text/plain", "this admin port needs \"Authorization: Bearer TOKEN\"\n"};
+}
+
 }  // namespace
 
 AdminServer::~AdminServer() { Stop(); }
@@ -104,17 +108,27 @@ bool AdminServer::Authorized(const std::string& authorization) const {
 AdminServer::Reply AdminServer::Handle(const std::string& method, const std::string& target,
                                        const std::string& authorization) const {
   const std::string path = target.substr(0, target.find('?'));
+  if (path == "/drain" && handlers_.drain) {
+    if (method != "POST") return {405, "text/plain", "use POST /drain to start draining\n"};
+    if (!Authorized(authorization)) return Unauthorized();
+    handlers_.drain();
+    return {202, "text/plain", "draining: not ready from now, then closing (see /ready)\n"};
+  }
   if (method != "GET" && method != "HEAD") {
-    return {405, "text/plain", "the admin port is read-only: use GET\n"};
+    return {405, "text/plain", "use GET (POST only for /drain)\n"};
   }
   if (path == "/ready") {
-    if (handlers_.ready()) return {200, "text/plain", "ready\n"};
-    return {503, "text/plain", "not ready: no snapshot yet\n"};
+    const std::string reason = handlers_.not_ready_reason ? handlers_.not_ready_reason() : "";
+    if (reason.empty()) return {200, "text/plain", "ready\n"};
+    return {503, "text/plain", "not ready: " + reason + "\n"};
+  }
+  if (path == "/live") {
+    const std::string reason = handlers_.not_live_reason ? handlers_.not_live_reason() : "";
+    if (reason.empty()) return {200, "text/plain", "live\n"};
+    return {503, "text/plain", "not live: " + reason + "\n"};
   }
   if (path == "/healthz") return {200, "text/plain", "ok\n"};
-  if (!Authorized(authorization)) {
-    return {401, "text/plain", "this admin port needs \"Authorization: Bearer TOKEN\"\n"};
-  }
+  if (!Authorized(authorization)) return Unauthorized();
   if (path == "/stats" && handlers_.stats_json) {
     return {200, "application/json", handlers_.stats_json() + "\n"};
   }
@@ -124,10 +138,11 @@ AdminServer::Reply AdminServer::Handle(const std::string& method, const std::str
   if (path == "/config_dump" && handlers_.config_dump_json) {
     return {200, "application/json", handlers_.config_dump_json() + "\n"};
   }
-  std::string paths = "/ready /healthz";
+  std::string paths = "/ready /live /healthz";
   if (handlers_.stats_json) paths += " /stats";
   if (handlers_.metrics_text) paths += " /metrics";
   if (handlers_.config_dump_json) paths += " /config_dump";
+  if (handlers_.drain) paths += " POST /drain";
   return {404, "text/plain", "unknown path; try " + paths + "\n"};
 }
 

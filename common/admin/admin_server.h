@@ -2,15 +2,19 @@
 // own thread, for operators, load balancers and Prometheus, never on a proxy worker. Bind
 // it to a loopback or management address.
 //
-//   GET /ready        200 when AdminHandlers::ready says so, else 503 (health checks)
-//   GET /healthz      200 while the process runs
+//   GET /ready        200, or 503 with the reason AdminHandlers::not_ready_reason gives
+//                     (no snapshot yet, draining): for load balancers
+//   GET /live         200 while the process works, or 503 with the reason
+//                     AdminHandlers::not_live_reason gives (a stuck worker): for restarts
+//   GET /healthz      200 while the process runs (older name, kept for probes using it)
+//   POST /drain       starts the graceful shutdown SIGTERM starts (202); docs/operations.md
 //   GET /stats        JSON (the proxy: version, readiness, live snapshots, discovery state)
 //   GET /metrics      Prometheus text format (docs/metrics.md)
 //   GET /config_dump  the served snapshot as JSON (the proxy)
 // A path whose handler is unset answers 404.
 //
 // With a token (AdminHandlers::token_sha256, from --admin_token_file), every path but
-// /ready and /healthz (which load balancers probe, and which tell nothing) needs
+// /ready, /live and /healthz (which load balancers probe, and which tell nothing) needs
 // "Authorization: Bearer TOKEN"; without one the answer is 401. main.cc requires a token
 // for an admin address that is not loopback.
 #ifndef SWITCHYARD_DATAPLANE_ADMIN_ADMIN_SERVER_H_
@@ -27,11 +31,16 @@
 namespace switchyard::admin {
 
 struct AdminHandlers {
-  std::function<bool()> ready;
+  // Empty when ready; otherwise why not, e.g. "draining". Unset: always ready.
+  std::function<std::string()> not_ready_reason;
+  // Empty when live; otherwise what is wrong. Unset: live while the admin thread answers.
+  std::function<std::string()> not_live_reason;
   std::function<std::string()> stats_json;
   // The /metrics page; unset: 404.
   std::function<std::string()> metrics_text;
   std::function<std::string()> config_dump_json;
+  // Starts draining; unset: POST /drain is 404.
+  std::function<void()> drain;
   // SHA-256 (hex) of the token /stats and /config_dump require; empty: none.
   std::string token_sha256;
 };

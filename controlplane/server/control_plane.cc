@@ -133,7 +133,6 @@ absl::Status ControlPlane::StartMetricsServer() {
         absl::StrCat("--metrics_listen=", listen, ": expected IP:PORT, e.g. 127.0.0.1:18001"));
   }
   metrics_server_ = std::make_unique<admin::AdminServer>(admin::AdminHandlers{
-      .ready = [] { return true; },
       .metrics_text =
           [this] {
             return metrics_.Render(hub_.CurrentVersion(), discovery_.counters(), registry_.List());

@@ -29,7 +29,7 @@ void ClassSamples(PrometheusText& out, std::string_view name, Labels labels,
 }  // namespace
 
 std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerView>>& workers,
-                               const ConfigStats& config) {
+                               const ProcessStats& process) {
   absl::btree_map<std::string, ClassCounts> routes;
   absl::btree_map<std::string, std::pair<ClassCounts, HistogramData>> clusters;
   absl::btree_map<std::string, uint64_t> local_replies;
@@ -101,17 +101,20 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Sample("switchyard_downstream_body_bytes_total", {{"direction", "sent"}}, bytes_sent);
 
   out.Family("switchyard_config_version", "gauge", "Snapshot version served (0: none yet).");
-  out.Sample("switchyard_config_version", {}, config.version);
+  out.Sample("switchyard_config_version", {}, process.version);
   out.Family("switchyard_config_swaps_total", "counter", "Snapshots installed.");
-  out.Sample("switchyard_config_swaps_total", {}, config.swaps);
+  out.Sample("switchyard_config_swaps_total", {}, process.swaps);
   out.Family("switchyard_config_rejections_total", "counter",
              "Snapshots refused by this proxy (NACKed, or a bad file).");
-  out.Sample("switchyard_config_rejections_total", {}, config.rejections);
+  out.Sample("switchyard_config_rejections_total", {}, process.rejections);
   out.Family("switchyard_config_compile_seconds", "gauge",
              "Time the last installed snapshot took to validate and compile.");
-  out.Sample("switchyard_config_compile_seconds", {}, config.last_compile_seconds);
+  out.Sample("switchyard_config_compile_seconds", {}, process.last_compile_seconds);
   out.Family("switchyard_workers", "gauge", "Worker threads.");
   out.Sample("switchyard_workers", {}, static_cast<uint64_t>(workers.size()));
+  out.Family("switchyard_draining", "gauge",
+             "1 from SIGTERM or POST /drain until exit: not ready, closing connections.");
+  out.Sample("switchyard_draining", {}, uint64_t{process.draining ? 1u : 0u});
   return out.Take();
 }
 

@@ -1,5 +1,5 @@
 // The proxy's /metrics page: every worker's view summed by label set, plus the config
-// state, in Prometheus' text format. Runs on the admin thread; reads the workers'
+// and process state, in Prometheus' text format. Runs on the admin thread; reads the workers'
 // counters without stopping them. docs/metrics.md lists the series.
 #ifndef SWITCHYARD_DATAPLANE_METRICS_PROXY_METRICS_H_
 #define SWITCHYARD_DATAPLANE_METRICS_PROXY_METRICS_H_
@@ -13,15 +13,16 @@
 
 namespace switchyard::metrics {
 
-struct ConfigStats {
+struct ProcessStats {
   uint64_t version = 0;  // 0 before the first snapshot
   uint64_t swaps = 0;
   uint64_t rejections = 0;
   double last_compile_seconds = 0;
+  bool draining = false;  // SIGTERM or POST /drain received
 };
 
 std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerView>>& workers,
-                               const ConfigStats& config);
+                               const ProcessStats& process);
 
 }  // namespace switchyard::metrics
 

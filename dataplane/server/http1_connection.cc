@@ -90,6 +90,16 @@ void Http1Connection::Close() {
   socket_.close(ignored);
 }
 
+void Http1Connection::CloseIfIdle() {
+  if (wait_ != Wait::kNextRequest || exchange_ != nullptr || (in_ != nullptr && in_->size() > 0)) {
+    return;
+  }
+  error_code ec;
+  // Bytes already in the socket are a request on its way: serve it rather than cut it.
+  if (socket_.available(ec) > 0 || ec) return;
+  Close();
+}
+
 void Http1Connection::Expect(Wait wait, time::Duration within) {
   wait_ = wait;
   deadline_ = worker_.clock().Now() + within;
@@ -312,7 +322,8 @@ io::Awaitable<error_code> Http1Connection::SendInterimHead(int status, http::Hea
 void Http1Connection::StartResponse(int status, http::HeaderMap& headers,
                                     const http::BodyInfo& body) {
   http::ResponseFraming framing;
-  framing.close = exchange_->client_close;
+  // A draining worker answers with "Connection: close" so the client moves elsewhere.
+  framing.close = exchange_->client_close || worker_.draining();
   if (body.has_body) {
     if (body.length_known) {
       framing.framing = http::BodyFraming::kContentLength;
@@ -386,7 +397,7 @@ io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply
   if (id.empty()) worker_.services().request_ids.Next(id);
   const bool body_unread =
       exchange_ == nullptr || !exchange_->parser.has_value() || !exchange_->parser->is_done();
-  exchange_->response_close = close || exchange_->client_close || body_unread;
+  exchange_->response_close = close || exchange_->client_close || body_unread || worker_.draining();
   std::string& out = exchange_->out;
   out.clear();
   http::AppendLocalReply(out, reply, id, exchange_->response_close);

@@ -52,6 +52,9 @@ class Http1Connection final : public proxy::Downstream,
   static void Start(std::unique_ptr<Http1Connection> connection);
   // Closes the connection now (worker shutdown).
   void Close();
+  // Closes the connection if it waits for a next request and none has begun to arrive
+  // (draining); otherwise the request is served, with "Connection: close".
+  void CloseIfIdle();
   // Called by the worker's sweeper every sweep interval.
   void Sweep(time::MonotonicTime now);
 

@@ -93,6 +93,38 @@ void Worker::Stop() {
   thread_.join();
 }
 
+void Worker::BeginDrain() {
+  boost::asio::post(io_, [this] { draining_ = true; });
+}
+
+void Worker::CloseListener() {
+  boost::asio::post(io_, [this] {
+    draining_ = true;
+    if (acceptor_.is_open()) {
+      // Connections the kernel completed already are taken and served, not reset by the
+      // close: a client that got its SYN-ACK has every reason to expect an answer.
+      boost::system::error_code ec;
+      acceptor_.non_blocking(true, ec);
+      size_t taken = 0;
+      while (!ec) {
+        io::Socket socket(io_.get_executor());
+        acceptor_.accept(socket, ec);
+        if (ec) break;
+        boost::system::error_code ignored;
+        socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+        Http1Connection::Start(std::make_unique<Http1Connection>(*this, std::move(socket)));
+        ++taken;
+      }
+      acceptor_.close(ec);
+      accept_retry_timer_.cancel();
+      LogDebug("worker %d: listener closed (%zu queued connections taken)", index_, taken);
+    }
+    std::vector<Http1Connection*> open;  // copy: closing a connection unregisters it
+    for (Http1Connection& connection : connections_) open.push_back(&connection);
+    for (Http1Connection* connection : open) connection->CloseIfIdle();
+  });
+}
+
 void Worker::Publish(std::shared_ptr<const runtime::RuntimeConfig> config) {
   boost::asio::post(
       io_, [this, config = std::move(config)]() mutable { ApplyConfig(std::move(config)); });
@@ -148,11 +180,13 @@ void Worker::GiveBuffer(std::unique_ptr<boost::beast::flat_buffer> buffer) {
 
 void Worker::Register(Http1Connection& connection) {
   connections_.push_back(connection);
+  open_connections_.store(connections_.size(), std::memory_order_relaxed);
   services_.metrics.ConnectionOpened();
 }
 
 void Worker::Unregister(Http1Connection& connection) {
   connections_.erase(connections_.iterator_to(connection));
+  open_connections_.store(connections_.size(), std::memory_order_relaxed);
   services_.metrics.ConnectionClosed();
   if (stopping_ || !acceptor_.is_open() ||
       connections_.size() + 1 != options_.max_connections_per_worker ||
@@ -204,7 +238,9 @@ void Worker::Sweep() {
   sweep_timer_.expires_after(kSweepInterval);
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    clock_.Set(std::chrono::steady_clock::now());
+    const auto wall = std::chrono::steady_clock::now();
+    clock_.Set(wall);
+    last_turn_.store(wall.time_since_epoch().count(), std::memory_order_relaxed);
     const time::MonotonicTime now = clock_.Now();
     for (auto it = connections_.begin(); it != connections_.end();) {
       Http1Connection& connection = *it++;  // the connection may unregister itself

@@ -6,6 +6,7 @@
 #ifndef SWITCHYARD_DATAPLANE_SERVER_WORKER_H_
 #define SWITCHYARD_DATAPLANE_SERVER_WORKER_H_
 
+#include <atomic>
 #include <chrono>
 #include <list>
 #include <memory>
@@ -46,6 +47,22 @@ class Worker final : public config::ConfigSink {
   void Start();
   // Thread-safe. Stops accepting and serving, then joins the thread.
   void Stop();
+  // Thread-safe. Draining (docs/operations.md): from now on every response carries
+  // "Connection: close", so keep-alive clients move off this process while it still accepts.
+  void BeginDrain();
+  // Thread-safe. Accepts what already waits in the listen queue (served with
+  // "Connection: close", never reset), closes the listener, and closes idle connections;
+  // requests in flight finish. Implies BeginDrain.
+  void CloseListener();
+  // Thread-safe: client connections open now.
+  size_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
+  // Thread-safe: when this worker's event loop last ran its sweep (every 50 ms while it
+  // is not stuck), for /live.
+  std::chrono::steady_clock::time_point last_turn() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_turn_.load(std::memory_order_relaxed)));
+  }
+
   // Thread-safe (config::ConfigSink). Requests that start after the post runs use
   // `config`; endpoint state, pooled connections and stored entries of resources it no
   // longer has are dropped then.
@@ -62,6 +79,7 @@ class Worker final : public config::ConfigSink {
   proxy::WorkerServices& services() { return services_; }
   const time::Clock& clock() const { return clock_; }
   const std::shared_ptr<const runtime::RuntimeConfig>& config() const { return config_; }
+  bool draining() const { return draining_; }
 
   // Per-request storage, lent to a connection for one request at a time.
   Http1Exchange* TakeExchange();
@@ -98,6 +116,11 @@ class Worker final : public config::ConfigSink {
   std::vector<std::unique_ptr<boost::beast::flat_buffer>> free_buffers_;
   boost::intrusive::list<Http1Connection, boost::intrusive::constant_time_size<true>> connections_;
   bool stopping_ = false;
+  bool draining_ = false;
+  // Written by this worker only, read by the admin thread.
+  std::atomic<size_t> open_connections_{0};
+  std::atomic<std::chrono::steady_clock::rep> last_turn_{
+      std::chrono::steady_clock::now().time_since_epoch().count()};
   char peek_byte_ = 0;
   // Only this worker's thread does I/O on its sockets, so the reactor's per-socket locks
   // are not needed; posting from other threads stays safe (the scheduler keeps its lock).

@@ -37,6 +37,7 @@ class AdminPortTest : public ::testing::Test {
                                      "--listen=127.0.0.1:0",
                                      "--admin=" + admin,
                                      "--workers=1",
+                                     "--drain_grace_period=0s",
                                      "--ready_file=" + dir_ + "/ready"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;

@@ -47,6 +47,8 @@ bool ProxyProcess::Start(std::string* error) {
   if (!HasFlag(flags_, "--workers")) {
     argv.push_back("--workers=" + std::to_string(options_.workers));
   }
+  // No load balancer to tell: stopping needs no grace period (tests that drain set it).
+  if (!HasFlag(flags_, "--drain_grace_period")) argv.push_back("--drain_grace_period=0s");
   argv.insert(argv.end(), flags_.begin(), flags_.end());
   std::vector<uint16_t> ports;
   if (!child_.StartAndWaitForReadyFile(std::move(argv),

@@ -169,6 +169,10 @@ bool DynamicProxy::Start(std::string* error, bool wait_ready) {
   if (!options_.snapshot_cache.empty()) {
     argv.push_back("--snapshot_cache=" + options_.snapshot_cache);
   }
+  // No load balancer to tell: stopping needs no grace period (tests that drain set it).
+  if (!::switchyard::testing::HasFlag(options_.extra_flags, "--drain_grace_period")) {
+    argv.push_back("--drain_grace_period=0s");
+  }
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   // The control plane is plaintext on loopback (ControlPlaneProcess) unless the test set
   // up TLS for both.
