@@ -38,6 +38,7 @@
 #include "dataplane/http/message_parser.h"
 #include "dataplane/metrics/proxy_metrics.h"
 #include "dataplane/proxy/phase_chain.h"
+#include "dataplane/server/listener_handoff.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/server/worker.h"
 #include "nlohmann/json.hpp"
@@ -104,6 +105,13 @@ ABSL_FLAG(absl::Duration, drain_grace_period, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "After the grace period closes the listeners: how long requests in flight may take "
           "to finish before their connections are cut. A second SIGTERM cuts at once.");
+ABSL_FLAG(std::string, handoff_socket, "",
+          "Unix socket path (at most 107 bytes) where this proxy offers its listening sockets "
+          "to a successor started with --take_listeners_from (binary upgrade); empty: none.");
+ABSL_FLAG(std::string, take_listeners_from, "",
+          "Start on the listening sockets of the proxy offering them at this Unix socket "
+          "path; it drains once this one serves. --listen and --admin must name the same "
+          "addresses (or port 0).");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
 namespace switchyard {
@@ -218,6 +226,18 @@ std::string NotLiveReason(const Workers& workers) {
     }
   }
   return "";
+}
+
+// An inherited socket must be where the flags say this process listens (port 0: anywhere).
+bool SameListener(const boost::asio::ip::tcp::endpoint& flag,
+                  const boost::asio::ip::tcp::endpoint& inherited) {
+  return flag.port() == 0 ? flag.address() == inherited.address() : flag == inherited;
+}
+
+std::string EndpointText(const boost::asio::ip::tcp::endpoint& endpoint) {
+  const std::string address = endpoint.address().to_string();
+  return endpoint.address().is_v6() ? absl::StrCat("[", address, "]:", endpoint.port())
+                                    : absl::StrCat(address, ":", endpoint.port());
 }
 
 size_t OpenConnections(const Workers& workers) {
@@ -409,6 +429,24 @@ int Main() {
   // Before the workers start, so that only this thread takes SIGINT/SIGTERM.
   BlockStopSignals();
 
+  // A binary upgrade: the predecessor's listening sockets, before any worker binds.
+  std::unique_ptr<server::HandoffClient> predecessor;
+  if (const std::string from = absl::GetFlag(FLAGS_take_listeners_from); !from.empty()) {
+    absl::StatusOr<std::unique_ptr<server::HandoffClient>> received =
+        server::HandoffClient::Receive(from);
+    if (!received.ok()) return Fail(std::string(received.status().message()));
+    predecessor = std::move(*received);
+    const size_t inherited = predecessor->listeners().listeners.size();
+    LogInfo("took %zu listening sockets%s from the proxy at %s", inherited,
+            predecessor->listeners().admin >= 0 ? " and its admin socket" : "", from.c_str());
+    // Every inherited socket needs a worker that accepts on it.
+    if (static_cast<size_t>(worker_count) < inherited) {
+      LogWarning("--workers=%d raised to %zu, the sockets inherited (restart cold to lower it)",
+                 worker_count, inherited);
+      worker_count = static_cast<int>(inherited);
+    }
+  }
+
   const proxy::PhaseChain phases(
       proxy::PhaseChain::StandardPhases({.via = options->via, .paths = options->paths}));
   Workers workers;
@@ -416,14 +454,26 @@ int Main() {
   for (int i = 0; i < worker_count; ++i) {
     auto worker = std::make_unique<server::Worker>(i, *options, phases, manager.current());
     boost::system::error_code ec;
-    // The first bind settles the port (when 0 was asked for); the rest share it.
-    const auto bound = worker->Listen(listen, ec);
-    if (ec) {
-      std::fprintf(stderr, "cannot listen on %s: %s\n", absl::GetFlag(FLAGS_listen).c_str(),
-                   ec.message().c_str());
-      return 1;
+    std::vector<int>* inherited =
+        predecessor != nullptr ? &predecessor->listeners().listeners : nullptr;
+    if (inherited != nullptr && static_cast<size_t>(i) < inherited->size()) {
+      const auto adopted = worker->Adopt(std::exchange((*inherited)[i], -1), ec);
+      if (ec) return Fail(absl::StrCat("cannot use an inherited listener: ", ec.message()));
+      if (!SameListener(listen, adopted)) {
+        return Fail(absl::StrCat("the inherited listener is on ", EndpointText(adopted),
+                                 " but --listen is ", absl::GetFlag(FLAGS_listen)));
+      }
+      listen = adopted;
+    } else {
+      // The first bind settles the port (when 0 was asked for); the rest share it.
+      const auto bound = worker->Listen(listen, ec);
+      if (ec) {
+        std::fprintf(stderr, "cannot listen on %s: %s\n", absl::GetFlag(FLAGS_listen).c_str(),
+                     ec.message().c_str());
+        return 1;
+      }
+      listen = bound;
     }
-    listen = bound;
     worker_pointers.push_back(worker.get());
     workers.push_back(std::move(worker));
   }
@@ -469,7 +519,18 @@ int Main() {
   uint16_t admin_port = 0;
   if (!admin_flag.empty()) {
     boost::system::error_code ec;
-    admin_port = admin_server.Start(admin_endpoint, ec).port();
+    const int inherited_admin =
+        predecessor != nullptr ? std::exchange(predecessor->listeners().admin, -1) : -1;
+    if (inherited_admin >= 0) {
+      const auto adopted = admin_server.Adopt(inherited_admin, ec);
+      if (!ec && !SameListener(admin_endpoint, adopted)) {
+        return Fail(absl::StrCat("the inherited admin listener is on ", EndpointText(adopted),
+                                 " but --admin is ", admin_flag));
+      }
+      admin_port = adopted.port();
+    } else {
+      admin_port = admin_server.Start(admin_endpoint, ec).port();
+    }
     if (ec) {
       std::fprintf(stderr, "cannot listen on admin %s: %s\n", admin_flag.c_str(),
                    ec.message().c_str());
@@ -479,6 +540,26 @@ int Main() {
 
   for (auto& worker : workers) worker->Start();
   if (discovery) discovery->Start(booted_from_cache);
+  if (predecessor != nullptr) {
+    // This process accepts on the sockets now: the predecessor may drain.
+    if (absl::Status told = predecessor->Confirm(); !told.ok()) {
+      LogWarning("%s; serving anyway", std::string(told.message()).c_str());
+    }
+    predecessor.reset();  // closes the inherited admin socket if --admin did not take it
+  }
+  std::atomic<bool> handed_off{false};
+  std::unique_ptr<server::HandoffServer> handoff;
+  if (const std::string path = absl::GetFlag(FLAGS_handoff_socket); !path.empty()) {
+    server::HandedListeners offered{.admin = admin_server.listener_fd()};
+    for (auto& worker : workers) offered.listeners.push_back(worker->listener_fd());
+    absl::StatusOr<std::unique_ptr<server::HandoffServer>> started =
+        server::HandoffServer::Start(path, offered, [&handed_off, &draining] {
+          handed_off.store(true);
+          if (!draining.exchange(true)) ::kill(::getpid(), SIGTERM);
+        });
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    handoff = std::move(*started);
+  }
   LogInfo("listening on %s:%u with %d workers (node %s); admin port %u; %s",
           listen.address().to_string().c_str(), listen.port(), worker_count, node->id().c_str(),
           admin_port, manager.ready() ? "ready" : "not ready until a snapshot arrives");
@@ -490,9 +571,20 @@ int Main() {
 
   const int signal_number = WaitForStopSignal();
   draining.store(true);
-  LogInfo("signal %d: shutting down gracefully", signal_number);
-  Drain(workers, {.grace_period = ToMillis(absl::GetFlag(FLAGS_drain_grace_period)),
-                  .timeout = ToMillis(absl::GetFlag(FLAGS_drain_timeout))});
+  handoff.reset();  // no successor may take sockets that are about to close
+  DrainSequence::Options drain_options = {
+      .grace_period = ToMillis(absl::GetFlag(FLAGS_drain_grace_period)),
+      .timeout = ToMillis(absl::GetFlag(FLAGS_drain_timeout))};
+  if (handed_off.load()) {
+    // The successor accepts on the same sockets, admin included: nothing to announce, and
+    // health checks must reach the successor only.
+    LogInfo("handed over to a successor: draining without a grace period");
+    admin_server.Stop();
+    drain_options.grace_period = std::chrono::milliseconds(0);
+  } else {
+    LogInfo("signal %d: shutting down gracefully", signal_number);
+  }
+  Drain(workers, drain_options);
   if (discovery) discovery->Stop();
   admin_server.Stop();
   for (auto& worker : workers) worker->Stop();

@@ -1,5 +1,8 @@
 #include "common/admin/admin_server.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <utility>  // before Asio's awaitable.hpp (Boost 1.74 needs std::exchange)
 
 #include "boost/asio/co_spawn.hpp"
@@ -85,7 +88,25 @@ tcp::endpoint AdminServer::Start(const tcp::endpoint& endpoint, boost::system::e
   if (!ec) acceptor_->bind(endpoint, ec);
   if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
   if (ec) return {};
+  return Serve(ec);
+}
+
+tcp::endpoint AdminServer::Adopt(int fd, boost::system::error_code& ec) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ec.assign(errno, boost::system::system_category());
+    return {};
+  }
+  acceptor_ = std::make_unique<tcp::acceptor>(io_);
+  acceptor_->assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) return {};
+  return Serve(ec);
+}
+
+tcp::endpoint AdminServer::Serve(boost::system::error_code& ec) {
   tcp::endpoint bound = acceptor_->local_endpoint(ec);
+  if (ec) return {};
   net::co_spawn(io_, Accept(*acceptor_, this), net::detached);
   thread_ = std::thread([this] { io_.run(); });
   return bound;

@@ -53,6 +53,10 @@ class AdminServer {
   // Binds and starts serving on a thread; returns the bound endpoint.
   boost::asio::ip::tcp::endpoint Start(const boost::asio::ip::tcp::endpoint& endpoint,
                                        boost::system::error_code& ec);
+  // As Start, on an inherited listening socket (a binary upgrade), which it then owns.
+  boost::asio::ip::tcp::endpoint Adopt(int fd, boost::system::error_code& ec);
+  // The listening descriptor after Start or Adopt, for a successor; -1 before.
+  int listener_fd() const { return acceptor_ ? acceptor_->native_handle() : -1; }
   void Stop();
 
   // The response to one request; exposed for tests.
@@ -67,6 +71,8 @@ class AdminServer {
 
  private:
   bool Authorized(const std::string& authorization) const;
+  // Serves on acceptor_, open and listening.
+  boost::asio::ip::tcp::endpoint Serve(boost::system::error_code& ec);
 
   AdminHandlers handlers_;
   boost::asio::io_context io_{1};

@@ -70,6 +70,20 @@ boost::asio::ip::tcp::endpoint Worker::Listen(const boost::asio::ip::tcp::endpoi
   return acceptor_.local_endpoint(ec);
 }
 
+boost::asio::ip::tcp::endpoint Worker::Adopt(int fd, boost::system::error_code& ec) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ec.assign(errno, boost::system::system_category());
+    return {};
+  }
+  acceptor_.assign(
+      address.ss_family == AF_INET6 ? boost::asio::ip::tcp::v6() : boost::asio::ip::tcp::v4(), fd,
+      ec);
+  if (ec) return {};
+  return acceptor_.local_endpoint(ec);
+}
+
 void Worker::Start() {
   Accept();
   Sweep();

@@ -43,6 +43,12 @@ class Worker final : public config::ConfigSink {
   // Returns the bound endpoint (the real port when `endpoint` has port 0).
   boost::asio::ip::tcp::endpoint Listen(const boost::asio::ip::tcp::endpoint& endpoint,
                                         boost::system::error_code& ec);
+  // Instead of Listen: serves on an inherited listening socket (a binary upgrade,
+  // listener_handoff.h) and owns `fd` from now on. Returns its local endpoint.
+  boost::asio::ip::tcp::endpoint Adopt(int fd, boost::system::error_code& ec);
+  // The listener's descriptor, for a successor; valid from Listen or Adopt until
+  // CloseListener or Stop.
+  int listener_fd() { return acceptor_.native_handle(); }
   // Starts the thread, which accepts and serves until Stop().
   void Start();
   // Thread-safe. Stops accepting and serving, then joins the thread.
