@@ -57,6 +57,11 @@ ABSL_FLAG(std::string, control_plane_server_name, "",
 ABSL_FLAG(bool, control_plane_insecure, false,
           "Talk plaintext to the control plane, without certificates: only for a control plane "
           "started with --insecure, on loopback.");
+ABSL_FLAG(absl::Duration, control_plane_backoff, absl::Milliseconds(250),
+          "First wait before reconnecting to the control plane after a failed stream; it "
+          "doubles, with jitter, up to --control_plane_max_backoff.");
+ABSL_FLAG(absl::Duration, control_plane_max_backoff, absl::Seconds(10),
+          "Longest wait between attempts to reach the control plane.");
 ABSL_FLAG(std::string, node_id, "", "This proxy's id for the control plane; default host-pid.");
 ABSL_FLAG(std::string, node_group, "default", "This proxy's group, shown by `yardctl status`.");
 ABSL_FLAG(std::string, node_labels, "", "Labels for `yardctl status`: k=v,k=v.");
@@ -352,6 +357,11 @@ int Main() {
   std::string error;
   const auto options = ServerOptionsFromFlags(error);
   if (!options) return Fail(error);
+  if (absl::GetFlag(FLAGS_control_plane_backoff) < absl::Milliseconds(1) ||
+      absl::GetFlag(FLAGS_control_plane_max_backoff) < absl::GetFlag(FLAGS_control_plane_backoff)) {
+    return Fail(
+        "--control_plane_backoff must be at least 1ms and at most --control_plane_max_backoff");
+  }
   const std::string config_path = absl::GetFlag(FLAGS_config);
   const std::string control_plane = absl::GetFlag(FLAGS_control_plane);
   if (config_path.empty() == control_plane.empty()) {
@@ -490,6 +500,8 @@ int Main() {
       discovery_options.servers.emplace_back(server);
     }
     discovery_options.node = *node;
+    discovery_options.initial_backoff = absl::GetFlag(FLAGS_control_plane_backoff);
+    discovery_options.max_backoff = absl::GetFlag(FLAGS_control_plane_max_backoff);
     discovery_options.credentials = *control_plane_credentials;
     discovery_options.server_name = absl::GetFlag(FLAGS_control_plane_server_name);
     discovery = std::make_unique<config::DiscoveryClient>(

@@ -34,6 +34,7 @@
 #include "controlplane/discovery/rejection_recorder.h"
 #include "controlplane/discovery/snapshot_hub.h"
 #include "grpcpp/generic/async_generic_service.h"
+#include "switchyard/v1/discovery_status.h"
 
 namespace switchyard::controlplane {
 
@@ -65,8 +66,7 @@ class DiscoveryService final : public grpc::CallbackGenericService {
   // Ends every stream with UNAVAILABLE and refuses new ones, so the server's shutdown
   // need not wait for proxies to hang up. Proxies reconnect to another replica.
   void Stop() {
-    streams_.CloseAll(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the control plane is shutting down"));
+    streams_.CloseAll(grpc::Status(grpc::StatusCode::UNAVAILABLE, v1::kControlPlaneGoingAway));
   }
 
   const DiscoveryCounters& counters() const { return counters_; }

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/secure_random.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "switchyard/v1/discovery_status.h"
 
 namespace switchyard::controlplane::internal {
 namespace {
@@ -71,7 +72,7 @@ void DiscoveryStream::Start() {
     self_ = shared_from_this();
   }
   if (!streams_.Add(shared_from_this())) {
-    Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the control plane is shutting down"));
+    Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, v1::kControlPlaneGoingAway));
     return;
   }
   hub_.Subscribe(shared_from_this());

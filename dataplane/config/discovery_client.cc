@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "grpcpp/grpcpp.h"
 #include "switchyard/v1/discovery.grpc.pb.h"
+#include "switchyard/v1/discovery_status.h"
 
 namespace switchyard::config {
 namespace {
@@ -71,10 +72,14 @@ void DiscoveryClient::Run() {
   absl::Duration backoff = options_.initial_backoff;
   for (size_t attempt = 0;; ++attempt) {
     const std::string& server = options_.servers[attempt % options_.servers.size()];
-    if (StreamOnce(server)) backoff = options_.initial_backoff;
-    // Jitter spreads the reconnects of many proxies after a control-plane restart.
-    const absl::Duration wait = backoff * jitter(random);
-    backoff = std::min(backoff * 2, options_.max_backoff);
+    const StreamEnd end = StreamOnce(server);
+    if (end != StreamEnd::kFailed) backoff = options_.initial_backoff;
+    // Jitter spreads the reconnects of many proxies after a control-plane restart. A
+    // control plane that said it is going away is left at once for the next address (a
+    // single address is tried again after the shortest backoff: it may be restarting).
+    absl::Duration wait = backoff * jitter(random);
+    if (end == StreamEnd::kGoingAway && options_.servers.size() > 1) wait = absl::ZeroDuration();
+    if (end != StreamEnd::kGoingAway) backoff = std::min(backoff * 2, options_.max_backoff);
     sync::MutexLock lock(&mu_);
     if (stop_.WaitWithTimeout(&mu_, wait,
                               [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; })) {
@@ -83,12 +88,12 @@ void DiscoveryClient::Run() {
   }
 }
 
-bool DiscoveryClient::StreamOnce(const std::string& server) {
+DiscoveryClient::StreamEnd DiscoveryClient::StreamOnce(const std::string& server) {
   auto stub = v1::DiscoveryService::NewStub(MakeChannel(server, options_));
   grpc::ClientContext context;
   {
     sync::MutexLock lock(&mu_);
-    if (stopping_) return false;
+    if (stopping_) return StreamEnd::kFailed;
     active_ = &context;
     stats_.server = server;
   }
@@ -118,16 +123,28 @@ bool DiscoveryClient::StreamOnce(const std::string& server) {
   // A stream that brought a snapshot or stayed up a while was healthy: the next attempt
   // starts from the shortest backoff again.
   const bool progressed = received || absl::Now() - opened >= kHealthyStream;
+  const StreamEnd end = status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+                                status.error_message() == v1::kControlPlaneGoingAway
+                            ? StreamEnd::kGoingAway
+                        : progressed ? StreamEnd::kHealthy
+                                     : StreamEnd::kFailed;
   {
     sync::MutexLock lock(&mu_);
     active_ = nullptr;
     stats_.connected = false;
-    if (stopping_) return progressed;
+    if (stopping_) return end;
+  }
+  if (end == StreamEnd::kGoingAway) {
+    LogInfo(
+        "discovery stream to %s ended: the control plane is shutting down; trying the "
+        "next address now",
+        server.c_str());
+    return end;
   }
   LogWarning("discovery stream to %s ended: %s%s", server.c_str(),
              status.ok() ? "closed by the control plane" : status.error_message().c_str(),
              received ? "" : " (no snapshot received)");
-  return progressed;
+  return end;
 }
 
 v1::DiscoveryRequest DiscoveryClient::Handle(const v1::DiscoveryResponse& response) {

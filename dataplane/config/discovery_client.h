@@ -73,9 +73,13 @@ class DiscoveryClient {
 
  private:
   void Run();
-  // Runs one stream to its end; true if it was healthy (received a response or stayed
-  // open for a while), which resets the reconnect backoff.
-  bool StreamOnce(const std::string& server);
+  enum class StreamEnd {
+    kFailed,     // no response and not open for long: back off further
+    kHealthy,    // received a response or stayed open a while: back off from the start
+    kGoingAway,  // the control plane shut down on purpose: try the next address at once
+  };
+  // Runs one stream to its end.
+  StreamEnd StreamOnce(const std::string& server);
   // ResponseHandler::Handle, plus the stats and the log lines.
   v1::DiscoveryRequest Handle(const v1::DiscoveryResponse& response);
 
