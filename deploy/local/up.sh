@@ -8,6 +8,10 @@
 #   deploy/local/up.sh run     the same, then stay in the foreground until Ctrl-C / SIGTERM
 #   deploy/local/up.sh status  what runs, and each replica's version
 #   deploy/local/up.sh down    stop everything started by `up` (by PID, never by name)
+#   deploy/local/up.sh restart-proxy N   SIGTERM replica N, wait for its drain, start it
+#                                        again on the same ports (a rolling restart's step)
+#   deploy/local/up.sh upgrade-proxy N   start a new replica N on the running one's sockets
+#                                        (--take_listeners_from); the old one drains
 #
 # See deploy/local/README.md for the options, the port layout and the state directory.
 set -euo pipefail
@@ -19,6 +23,7 @@ readonly SCRIPT_DIR REPO_ROOT
 usage() {
   cat <<EOF
 usage: $(basename "$0") up|run|status|down [options]
+       $(basename "$0") restart-proxy|upgrade-proxy N [--state-dir DIR] [--timeout SECONDS]
 
   --state-dir DIR     logs, pid records, SQLite store, snapshot caches
                       (default \$SWITCHYARD_LOCAL_STATE_DIR or ${XDG_STATE_HOME:-\$HOME/.local/state}/switchyard-local)
@@ -45,8 +50,17 @@ EOF
 
 command="${1:-}"
 [[ -n "$command" ]] && shift
+replica=""
 case "$command" in
   up | run | status | down) ;;
+  restart-proxy | upgrade-proxy)
+    replica="${1:-}"
+    [[ "$replica" =~ ^[1-9][0-9]*$ ]] || {
+      echo "up.sh: $command needs a replica number, e.g. $command 2" >&2
+      exit 2
+    }
+    shift
+    ;;
   -h | --help | help)
     usage
     exit 0
@@ -154,15 +168,33 @@ is_ours() {
   [[ "$state" != "Z" ]]
 }
 
+# launch LOG COMMAND...: runs COMMAND in the background, its output appended to LOG; sets
+# launched_pid and launched_starttime.
+launch() {
+  local logfile="$1"
+  shift
+  "$@" >>"$logfile" 2>&1 </dev/null &
+  launched_pid=$!
+  launched_starttime="$(proc_starttime "$launched_pid")" || launched_starttime="?"
+}
+
 # start NAME LOG COMMAND...: runs COMMAND in the background with its output in LOG.
 start() {
   local name="$1" logfile="$2"
   shift 2
-  "$@" >"$logfile" 2>&1 </dev/null &
-  local pid=$!
-  local starttime
-  starttime="$(proc_starttime "$pid")" || starttime="?"
-  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "-" "$pid" "$starttime" "$logfile" >>"$COMPONENTS"
+  : >"$logfile"
+  launch "$logfile" "$@"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "-" "$launched_pid" "$launched_starttime" "$logfile" \
+    >>"$COMPONENTS"
+}
+
+# Points NAME's record at the process just launched (a restarted or upgraded replica), in
+# place, so `down` still stops the components in reverse order of their start.
+rerecord() {
+  local name="$1" tmp="$COMPONENTS.tmp"
+  awk -F'\t' -v OFS='\t' -v n="$name" -v p="$launched_pid" -v t="$launched_starttime" \
+    '$1 == n { $3 = p; $4 = t } { print }' "$COMPONENTS" >"$tmp"
+  mv "$tmp" "$COMPONENTS"
 }
 
 # Sets the address column of NAME once its port is known.
@@ -200,6 +232,20 @@ stop_all() {
     echo "stopped $name (pid $pid)"
   done < <(tac "$COMPONENTS")
   rm -f "$COMPONENTS" "$ENDPOINTS"
+  remove_run_dir
+}
+
+# The proxies' handoff sockets live in a short directory of their own under /tmp: a Unix
+# socket path has at most 107 bytes, and a state dir can be longer.
+make_run_dir() {
+  run_dir="$(mktemp -d /tmp/switchyard-local.XXXXXX)"
+  echo "$run_dir" >"$state_dir/run_dir"
+}
+remove_run_dir() {
+  local dir
+  dir="$(cat "$state_dir/run_dir" 2>/dev/null)" || return 0
+  [[ "$dir" == /tmp/switchyard-local.* ]] && rm -rf "$dir"
+  rm -f "$state_dir/run_dir"
 }
 
 any_running() {
@@ -211,12 +257,17 @@ any_running() {
   return 1
 }
 
+# Ends the script. During `up` it stops what was started; a failed restart-proxy or
+# upgrade-proxy leaves the rest of the deployment running.
 fail() {
   log "$*"
-  log "stopping what was started"
-  stop_all >&2
+  if ((keep_running_on_failure == 0)); then
+    log "stopping what was started"
+    stop_all >&2
+  fi
   exit 1
 }
+keep_running_on_failure=0
 
 # wait_until NAME DESCRIPTION COMMAND...: polls COMMAND until it succeeds. Gives up when
 # the component NAME exits (showing its log) or after --timeout seconds.
@@ -318,9 +369,12 @@ defaults
     timeout http-request 10s
     timeout http-keep-alive 60s
     timeout check 1s
-    # A connection refused by a replica (stopped, restarting) is retried on another one.
+    # A connection refused by a replica (stopped, restarting) is retried on another one,
+    # and so is a request on an idle keep-alive connection that a draining replica closed
+    # just as HAProxy sent it (empty-response): no server can prevent that race.
     retries 2
     option redispatch
+    retry-on conn-failure empty-response
 
 frontend gateway
     bind 127.0.0.1:$lb_port
@@ -464,21 +518,11 @@ do_up() {
 $out"
   echo "$out" >"$logs/yardctl-initial-apply.log"
 
+  make_run_dir
   for ((i = 1; i <= proxy_count; i++)); do
-    local ready="$state_dir/proxy$i.ready"
-    rm -f "$ready"
-    local proxy_security=(--control_plane_insecure)
-    if ((secure == 1)); then
-      proxy_security=(--control_plane_ca="$pki/ca.pem"
-        --control_plane_cert="$pki/proxy-local-proxy$i.pem"
-        --control_plane_key="$pki/proxy-local-proxy$i-key.pem")
-    fi
-    start "proxy$i" "$logs/proxy$i.log" "$proxy_bin" \
-      --control_plane="127.0.0.1:$control_port" "${proxy_security[@]}" \
-      --node_id="local-proxy$i" --node_group=local --node_labels="replica=$i,env=local" \
-      --snapshot_cache="$state_dir/proxy$i.cache" \
-      --listen="127.0.0.1:${proxy_port[i]}" --admin="127.0.0.1:${admin_port[i]}" \
-      --workers="$workers" --ready_file="$ready" ${proxy_args[@]+"${proxy_args[@]}"}
+    rm -f "$state_dir/proxy$i.ready"
+    proxy_command "$i"
+    start "proxy$i" "$logs/proxy$i.log" "${proxy_cmd[@]}"
   done
   for ((i = 1; i <= proxy_count; i++)); do
     local ready="$state_dir/proxy$i.ready"
@@ -487,6 +531,9 @@ $out"
     admin_port[i]="$(ready_line "$ready" 2)"
     set_address "proxy$i" "127.0.0.1:${proxy_port[i]}"
     wait_until "proxy$i" "200 from admin /ready" http_ok "http://127.0.0.1:${admin_port[i]}/ready"
+    # The command line with the ports it got, for restart-proxy and upgrade-proxy.
+    proxy_command "$i"
+    printf '%s\0' "${proxy_cmd[@]}" >"$state_dir/proxy$i.argv"
   done
 
   local haproxy_cfg="$state_dir/haproxy.cfg"
@@ -535,6 +582,77 @@ $out"
   done
   echo "yardctl:         YARDCTL_CONFIG=$state_dir/yardctl.config $yardctl_bin status"
   echo "try:             curl -H 'Host: api.example.com' http://127.0.0.1:$lb_port/users/7"
+}
+
+# Sets proxy_cmd to replica I's command line. The drain grace period outlasts HAProxy's
+# health checks (every 500 ms, 2 failures) so it stops sending before the listener closes.
+proxy_command() {
+  local i="$1"
+  local security=(--control_plane_insecure)
+  if ((secure == 1)); then
+    security=(--control_plane_ca="$pki/ca.pem"
+      --control_plane_cert="$pki/proxy-local-proxy$i.pem"
+      --control_plane_key="$pki/proxy-local-proxy$i-key.pem")
+  fi
+  proxy_cmd=("$proxy_bin"
+    --control_plane="127.0.0.1:$control_port" "${security[@]}"
+    --node_id="local-proxy$i" --node_group=local --node_labels="replica=$i,env=local"
+    --snapshot_cache="$state_dir/proxy$i.cache"
+    --listen="127.0.0.1:${proxy_port[i]}" --admin="127.0.0.1:${admin_port[i]}"
+    --workers="$workers" --ready_file="$state_dir/proxy$i.ready"
+    --drain_grace_period=2s --drain_timeout=15s --handoff_socket="$run_dir/proxy$i.sock"
+    ${proxy_args[@]+"${proxy_args[@]}"})
+}
+
+# restart-proxy N / upgrade-proxy N: replaces replica N's process while the others serve.
+do_replace_proxy() {
+  local name="proxy$replica"
+  [[ -f "$COMPONENTS" && -f "$state_dir/$name.argv" ]] || {
+    log "no $name started from $state_dir"
+    exit 3
+  }
+  local pid starttime logfile admin
+  pid="$(field_of "$name" 3)"
+  starttime="$(field_of "$name" 4)"
+  logfile="$(field_of "$name" 5)"
+  keep_running_on_failure=1
+  is_ours "$pid" "$starttime" || fail "$name (pid $pid) is not running"
+  run_dir="$(cat "$state_dir/run_dir")"
+  local -a cmd
+  mapfile -d '' cmd <"$state_dir/$name.argv"
+  local ready="$state_dir/$name.ready"
+  local drain_limit=$((SECONDS + start_timeout + 20))
+  if [[ "$command" == restart-proxy ]]; then
+    echo "$name: SIGTERM to pid $pid; it drains, then starts again"
+    kill -TERM "$pid"
+    while is_ours "$pid" "$starttime"; do
+      ((SECONDS < drain_limit)) || fail "$name (pid $pid) still runs after its drain"
+      sleep 0.1
+    done
+    rm -f "$ready"
+    launch "$logfile" "${cmd[@]}"
+    rerecord "$name"
+  else
+    echo "$name: a new process takes pid $pid's sockets; the old one drains"
+    rm -f "$ready"
+    launch "$logfile" "${cmd[@]}" --take_listeners_from="$run_dir/$name.sock"
+    rerecord "$name"
+    wait_until "$name" "ready file" has_ready_line "$ready" 2
+    while is_ours "$pid" "$starttime"; do
+      ((SECONDS < drain_limit)) || fail "the old $name (pid $pid) still runs after its drain"
+      sleep 0.1
+    done
+  fi
+  wait_until "$name" "ready file" has_ready_line "$ready" 2
+  admin="$(ready_line "$ready" 2)"
+  wait_until "$name" "200 from admin /ready" http_ok "http://127.0.0.1:$admin/ready"
+  # Done when HAProxy sends it traffic again, so that a rolling restart's next step never
+  # takes a second replica out while this one is still marked down.
+  local stats
+  stats="$(sed -n 's/^LB_STATS_PORT=//p' "$ENDPOINTS")"
+  proxy_count="$(sed -n 's/^PROXY_COUNT=//p' "$ENDPOINTS")"
+  wait_until haproxy "all $proxy_count proxies UP in its stats" haproxy_all_up "$stats"
+  echo "$name: pid $launched_pid serves"
 }
 
 # yardctl's settings for this deployment, in a config file the user can reuse
@@ -608,6 +726,7 @@ case "$command" in
     stop_all
     ;;
   status) do_status ;;
+  restart-proxy | upgrade-proxy) do_replace_proxy ;;
   down)
     if [[ -f "$COMPONENTS" ]]; then
       stop_all

@@ -31,12 +31,7 @@ class DeployLocalTest : public ::testing::Test {
   // Whatever happened, nothing the script started may outlive the test.
   void TearDown() override { UpSh({"down"}); }
 
-  CommandResult UpSh(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/bin/bash", RunfilePath("deploy/local/up.sh")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--state-dir", state_dir_, "--bin-dir", RunfilesWorkspaceDir()});
-    return RunCommand(argv, std::chrono::seconds(120));
-  }
+  CommandResult UpSh(const std::vector<std::string>& args) { return RunUpSh(args, state_dir_); }
 
   std::string dir_;
   std::string state_dir_;

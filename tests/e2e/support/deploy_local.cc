@@ -9,7 +9,17 @@
 
 namespace switchyard::e2e {
 
+using ::switchyard::testing::CommandResult;
 using ::switchyard::testing::ReadFile;
+
+CommandResult RunUpSh(const std::vector<std::string>& args, const std::string& state_dir) {
+  using ::switchyard::testing::RunfilePath;
+  using ::switchyard::testing::RunfilesWorkspaceDir;
+  std::vector<std::string> argv = {"/bin/bash", RunfilePath("deploy/local/up.sh")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--state-dir", state_dir, "--bin-dir", RunfilesWorkspaceDir()});
+  return ::switchyard::testing::RunCommand(argv, std::chrono::seconds(120));
+}
 
 std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
   std::map<std::string, std::string> out;

@@ -11,7 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/child_process.h"
+
 namespace switchyard::e2e {
+
+// Runs deploy/local/up.sh (from the runfiles) with `args`, then --state-dir `state_dir`
+// and --bin-dir pointing at the built binaries; two minutes at most.
+::switchyard::testing::CommandResult RunUpSh(const std::vector<std::string>& args,
+                                             const std::string& state_dir);
 
 // KEY=VALUE lines.
 std::map<std::string, std::string> ReadEnvFile(const std::string& path);
