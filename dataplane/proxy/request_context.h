@@ -69,6 +69,8 @@ struct RequestContext {
 
   // Filled by the phases.
   std::string request_id;
+  // The W3C trace id in force (http/trace_context.h): 32 lowercase hex digits.
+  std::string trace_id;
   const router::Route* route = nullptr;
   const runtime::Cluster* cluster = nullptr;
   std::string upstream_target;
@@ -93,6 +95,7 @@ struct RequestContext {
     headers.clear();
     config.reset();
     request_id.clear();
+    trace_id.clear();
     route = nullptr;
     cluster = nullptr;
     upstream_target.clear();

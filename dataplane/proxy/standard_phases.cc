@@ -1,9 +1,10 @@
-// The gateway's own phases, in order: request id, path normalization, route, header
-// changes, choose cluster; and metrics, which only has a request-end hook.
+// The gateway's own phases, in order: request id, trace context, path normalization, route,
+// header changes, choose cluster; and metrics, which only has a request-end hook.
 #include <algorithm>
 #include <utility>
 
 #include "dataplane/http/proxy_headers.h"
+#include "dataplane/http/trace_context.h"
 #include "dataplane/proxy/phase.h"
 #include "dataplane/proxy/phase_chain.h"
 
@@ -31,6 +32,16 @@ class AssignRequestId final : public Phase {
 
 // Routes and forwards the normal form of the path (http/path_normalizer.h), so a prefix
 // route is a real boundary: `/public/../admin` is routed, and forwarded, as `/admin`.
+// Passes on the client's W3C trace context or starts one (http/trace_context.h).
+class PropagateTraceContext final : public Phase {
+ public:
+  std::string_view name() const override { return "trace_context"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    http::ContinueOrStartTrace(ctx.headers, ctx.services->random, ctx.trace_id);
+    return PhaseStatus::kContinue;
+  }
+};
+
 class NormalizePath final : public Phase {
  public:
   explicit NormalizePath(http::PathNormalizationOptions options) : options_(options) {}
@@ -148,6 +159,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
     const StandardPhaseOptions& options) {
   std::vector<std::unique_ptr<const Phase>> phases;
   phases.push_back(std::make_unique<AssignRequestId>());
+  phases.push_back(std::make_unique<PropagateTraceContext>());
   phases.push_back(std::make_unique<NormalizePath>(options.paths));
   phases.push_back(std::make_unique<MatchRoute>());
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
