@@ -14,18 +14,19 @@ sigset_t StopSignalSet() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
 }  // namespace
 
-void BlockStopSignals() {
+void BlockServerSignals() {
   const sigset_t set = StopSignalSet();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 
-int WaitForStopSignal() {
+int WaitForSignal() {
   const sigset_t set = StopSignalSet();
   int signal_number = 0;
   // sigwait fails only for an invalid set; retry anyway rather than report a stop that
@@ -35,7 +36,7 @@ int WaitForStopSignal() {
   return signal_number;
 }
 
-int WaitForStopSignalFor(std::chrono::milliseconds timeout) {
+int WaitForSignalFor(std::chrono::milliseconds timeout) {
   const sigset_t set = StopSignalSet();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -51,5 +52,7 @@ int WaitForStopSignalFor(std::chrono::milliseconds timeout) {
     // EINTR: another signal's handler ran; wait out the rest.
   }
 }
+
+bool IsStopSignal(int signal_number) { return signal_number == SIGINT || signal_number == SIGTERM; }
 
 }  // namespace switchyard

@@ -26,36 +26,48 @@ int InChild(int (*body)()) {
 
 TEST(StopSignalsTest, WaitReturnsTheSignalSentToTheProcess) {
   EXPECT_EQ(InChild([] {
-              BlockStopSignals();
+              BlockServerSignals();
               kill(getpid(), SIGTERM);
-              return WaitForStopSignal();
+              return WaitForSignal();
             }),
             SIGTERM);
   EXPECT_EQ(InChild([] {
-              BlockStopSignals();
+              BlockServerSignals();
               kill(getpid(), SIGINT);
-              return WaitForStopSignal();
+              return WaitForSignal();
             }),
             SIGINT);
 }
 
+TEST(StopSignalsTest, SighupIsTakenButIsNotAStop) {
+  EXPECT_EQ(InChild([] {
+              BlockServerSignals();
+              kill(getpid(), SIGHUP);
+              return WaitForSignal();
+            }),
+            SIGHUP);
+  EXPECT_FALSE(IsStopSignal(SIGHUP));
+  EXPECT_TRUE(IsStopSignal(SIGTERM));
+  EXPECT_TRUE(IsStopSignal(SIGINT));
+}
+
 TEST(StopSignalsTest, TimedWaitReturnsZeroWithoutASignalAndTheSignalWithOne) {
   EXPECT_EQ(InChild([] {
-              BlockStopSignals();
-              return WaitForStopSignalFor(std::chrono::milliseconds(20));
+              BlockServerSignals();
+              return WaitForSignalFor(std::chrono::milliseconds(20));
             }),
             0);
   EXPECT_EQ(InChild([] {
-              BlockStopSignals();
+              BlockServerSignals();
               kill(getpid(), SIGINT);
-              return WaitForStopSignalFor(std::chrono::seconds(60));
+              return WaitForSignalFor(std::chrono::seconds(60));
             }),
             SIGINT);
 }
 
 TEST(StopSignalsTest, ThreadsStartedAfterwardsDoNotTakeTheSignal) {
   EXPECT_EQ(InChild([] {
-              BlockStopSignals();
+              BlockServerSignals();
               std::thread worker([] {
                 sigset_t mask;
                 pthread_sigmask(SIG_BLOCK, nullptr, &mask);
@@ -63,14 +75,14 @@ TEST(StopSignalsTest, ThreadsStartedAfterwardsDoNotTakeTheSignal) {
               });
               worker.join();
               kill(getpid(), SIGTERM);
-              return WaitForStopSignal();
+              return WaitForSignal();
             }),
             SIGTERM);
 }
 
 TEST(StopSignalsTest, SigpipeIsIgnored) {
   EXPECT_EQ(InChild([] {
-              BlockStopSignals();
+              BlockServerSignals();
               int fds[2];
               if (pipe(fds) != 0) return 1;
               close(fds[0]);

@@ -43,6 +43,8 @@ ABSL_FLAG(absl::Duration, proxy_retention, absl::Hours(1),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "On SIGTERM/SIGINT, time given to admin calls in progress.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(std::string, log_format, "text",
+          "text (one readable line per event) or json (one JSON object per line) on stderr.");
 ABSL_FLAG(bool, insecure, false,
           "Serve plaintext gRPC with no authentication: anyone who reaches --listen may change "
           "the configuration. Only on a loopback address, unless --insecure_allow_remote.");
@@ -175,12 +177,12 @@ absl::Status ConfigureTransport(controlplane::ControlPlaneOptions& options) {
 }
 
 int Main() {
-  LogLevel level;
-  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
-    std::fprintf(stderr, "--log_level must be debug, info, warning or error\n");
+  if (std::string error;
+      !ConfigureLogging(absl::GetFlag(FLAGS_log_level), absl::GetFlag(FLAGS_log_format),
+                        "switchyard-control", error)) {
+    std::fprintf(stderr, "switchyard-control: %s\n", error.c_str());
     return 2;
   }
-  SetLogLevel(level);
   controlplane::ControlPlaneOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   const int64_t delta_min = absl::GetFlag(FLAGS_delta_min_resources);
@@ -216,7 +218,7 @@ int Main() {
   }
 
   // Before gRPC starts its threads, so that only this thread takes SIGINT/SIGTERM.
-  BlockStopSignals();
+  BlockServerSignals();
 
   const std::string db = absl::GetFlag(FLAGS_db);
   auto store = controlplane::SqliteVersionStore::Open(db);
@@ -248,7 +250,11 @@ int Main() {
     return 1;
   }
 
-  LogInfo("signal %d: stopping", WaitForStopSignal());
+  int signal_number = 0;
+  while (!IsStopSignal(signal_number = WaitForSignal())) {
+    LogInfo("SIGHUP: nothing to reopen (the audit log follows rotation by itself)");
+  }
+  LogInfo("signal %d: stopping", signal_number);
   (*control_plane)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   control_plane->reset();
   LogInfo("stopped");

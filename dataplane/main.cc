@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@
 #include "common/secret_file.h"
 #include "common/sha256.h"
 #include "common/stop_signals.h"
+#include "dataplane/access_log/access_log_writer.h"
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
 #include "dataplane/http/message_parser.h"
@@ -110,6 +112,13 @@ ABSL_FLAG(absl::Duration, drain_grace_period, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "After the grace period closes the listeners: how long requests in flight may take "
           "to finish before their connections are cut. A second SIGTERM cuts at once.");
+ABSL_FLAG(std::string, access_log, "",
+          "Access log: one JSON line per request, to this file (appended; reopened on SIGHUP "
+          "for rotation) or to stdout with '-'; empty: none. Written off the workers; records "
+          "that would wait for a slow disk are dropped and counted.");
+ABSL_FLAG(int, access_log_buffer, 4096,
+          "Access-log records each worker buffers between the writer's turns (every 100 ms, "
+          "or sooner when half full); beyond, records are dropped and counted.");
 ABSL_FLAG(std::string, handoff_socket, "",
           "Unix socket path (at most 107 bytes) where this proxy offers its listening sockets "
           "to a successor started with --take_listeners_from (binary upgrade); empty: none.");
@@ -118,6 +127,8 @@ ABSL_FLAG(std::string, take_listeners_from, "",
           "path; it drains once this one serves. --listen and --admin must name the same "
           "addresses (or port 0).");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(std::string, log_format, "text",
+          "text (one readable line per event) or json (one JSON object per line) on stderr.");
 
 namespace switchyard {
 namespace {
@@ -206,18 +217,22 @@ std::optional<v1::Node> NodeFromFlags(std::string& error) {
 using Workers = std::vector<std::unique_ptr<server::Worker>>;
 
 // The /metrics page: every worker's counts and the config state.
-std::string MetricsText(const config::ConfigManager& manager, const Workers& workers,
-                        bool draining) {
+std::string MetricsText(const config::ConfigManager& manager, const Workers& workers, bool draining,
+                        const access_log::AccessLogWriter* access_log) {
   std::vector<std::shared_ptr<const metrics::WorkerView>> views;
   views.reserve(workers.size());
   for (const auto& worker : workers) views.push_back(worker->metrics_view());
   const config::ConfigManager::Stats stats = manager.stats();
   return metrics::RenderProxyMetrics(
-      views, {.version = stats.version,
-              .swaps = stats.swaps,
-              .rejections = stats.rejections,
-              .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time),
-              .draining = draining});
+      views,
+      {.version = stats.version,
+       .swaps = stats.swaps,
+       .rejections = stats.rejections,
+       .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time),
+       .draining = draining,
+       .access_log = access_log != nullptr
+                         ? std::optional<access_log::AccessLogWriter::Stats>(access_log->stats())
+                         : std::nullopt});
 }
 
 // /live: empty while every worker's event loop turns.
@@ -254,7 +269,8 @@ size_t OpenConnections(const Workers& workers) {
 // The graceful shutdown (docs/operations.md, "Draining"), from the first SIGTERM, SIGINT
 // or POST /drain until every connection is closed, the deadline passes or a second signal
 // comes. The caller has already made /ready say "draining".
-void Drain(const Workers& workers, const DrainSequence::Options& options) {
+void Drain(const Workers& workers, const DrainSequence::Options& options,
+           const std::function<void()>& on_hangup) {
   LogInfo(
       "draining: /ready is 503; listeners close in %lld ms, then requests in flight have "
       "%lld ms (a second SIGTERM cuts them now); %zu connections open",
@@ -274,7 +290,10 @@ void Drain(const Workers& workers, const DrainSequence::Options& options) {
     const auto wait = std::clamp(
         std::chrono::duration_cast<std::chrono::milliseconds>(drain.next_deadline() - now),
         std::chrono::milliseconds(1), kDrainPoll);
-    if (const int again = WaitForStopSignalFor(wait); again != 0) {
+    const int again = WaitForSignalFor(wait);
+    if (again != 0 && !IsStopSignal(again)) {
+      on_hangup();
+    } else if (again != 0) {
       LogWarning("signal %d while draining: cutting %zu connections now", again,
                  OpenConnections(workers));
       return;
@@ -348,11 +367,11 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ControlPlaneCredential
 }
 
 int Main() {
-  LogLevel level;
-  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
-    return Fail("--log_level must be debug, info, warning or error");
+  if (std::string error;
+      !ConfigureLogging(absl::GetFlag(FLAGS_log_level), absl::GetFlag(FLAGS_log_format),
+                        "switchyard-proxy", error)) {
+    return Fail(error);
   }
-  SetLogLevel(level);
 
   std::string error;
   const auto options = ServerOptionsFromFlags(error);
@@ -437,7 +456,7 @@ int Main() {
   if (worker_count <= 0) worker_count = std::max(1u, std::thread::hardware_concurrency());
 
   // Before the workers start, so that only this thread takes SIGINT/SIGTERM.
-  BlockStopSignals();
+  BlockServerSignals();
 
   // A binary upgrade: the predecessor's listening sockets, before any worker binds.
   std::unique_ptr<server::HandoffClient> predecessor;
@@ -457,12 +476,25 @@ int Main() {
     }
   }
 
+  // Declared before the workers, so that it outlives them: they hold its producers.
+  std::unique_ptr<access_log::AccessLogWriter> access_log;
+  if (const std::string path = absl::GetFlag(FLAGS_access_log); !path.empty()) {
+    const int buffer = absl::GetFlag(FLAGS_access_log_buffer);
+    if (buffer < 2) return Fail("--access_log_buffer must be at least 2");
+    absl::StatusOr<std::unique_ptr<access_log::AccessLogWriter>> opened =
+        access_log::AccessLogWriter::Open(
+            {.path = path, .buffer_records = static_cast<size_t>(buffer)}, worker_count);
+    if (!opened.ok()) return Fail(std::string(opened.status().message()));
+    access_log = std::move(*opened);
+  }
+
   const proxy::PhaseChain phases(
       proxy::PhaseChain::StandardPhases({.via = options->via, .paths = options->paths}));
   Workers workers;
   std::vector<config::ConfigSink*> worker_pointers;
   for (int i = 0; i < worker_count; ++i) {
     auto worker = std::make_unique<server::Worker>(i, *options, phases, manager.current());
+    if (access_log != nullptr) worker->services().access_log = &access_log->producer(i);
     boost::system::error_code ec;
     std::vector<int>* inherited =
         predecessor != nullptr ? &predecessor->listeners().listeners : nullptr;
@@ -518,7 +550,8 @@ int Main() {
           },
       .not_live_reason = [&workers] { return NotLiveReason(workers); },
       .stats_json = [&] { return StatsJson(manager, discovery.get(), worker_count); },
-      .metrics_text = [&] { return MetricsText(manager, workers, draining.load()); },
+      .metrics_text =
+          [&] { return MetricsText(manager, workers, draining.load(), access_log.get()); },
       .config_dump_json = [&manager] { return manager.DumpJson(); },
       // The same path as SIGTERM: the main thread's sigwait takes it (a second one would
       // cut the drain short, hence only the first POST sends it).
@@ -581,7 +614,15 @@ int Main() {
     LogError("cannot write --ready_file %s; serving anyway", ready_file.c_str());
   }
 
-  const int signal_number = WaitForStopSignal();
+  const auto reopen_logs = [&access_log] {
+    if (access_log == nullptr) {
+      LogInfo("SIGHUP: no access log to reopen");
+      return;
+    }
+    access_log->Reopen();
+  };
+  int signal_number = 0;
+  while (!IsStopSignal(signal_number = WaitForSignal())) reopen_logs();
   draining.store(true);
   handoff.reset();  // no successor may take sockets that are about to close
   DrainSequence::Options drain_options = {
@@ -596,7 +637,7 @@ int Main() {
   } else {
     LogInfo("signal %d: shutting down gracefully", signal_number);
   }
-  Drain(workers, drain_options);
+  Drain(workers, drain_options, reopen_logs);
   if (discovery) discovery->Stop();
   admin_server.Stop();
   for (auto& worker : workers) worker->Stop();

@@ -115,6 +115,17 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Family("switchyard_draining", "gauge",
              "1 from SIGTERM or POST /drain until exit: not ready, closing connections.");
   out.Sample("switchyard_draining", {}, uint64_t{process.draining ? 1u : 0u});
+  if (process.access_log.has_value()) {
+    out.Family("switchyard_access_log_records_total", "counter",
+               "Access-log records written, and dropped (a full buffer or a failed write).");
+    out.Sample("switchyard_access_log_records_total", {{"outcome", "written"}},
+               process.access_log->written);
+    out.Sample("switchyard_access_log_records_total", {{"outcome", "dropped"}},
+               process.access_log->dropped);
+    out.Family("switchyard_access_log_write_errors_total", "counter",
+               "Failed writes to the access log.");
+    out.Sample("switchyard_access_log_write_errors_total", {}, process.access_log->write_errors);
+  }
   return out.Take();
 }
 

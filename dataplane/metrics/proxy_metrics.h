@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "dataplane/access_log/access_log_writer.h"
 #include "dataplane/metrics/worker_metrics.h"
 
 namespace switchyard::metrics {
@@ -19,6 +21,8 @@ struct ProcessStats {
   uint64_t rejections = 0;
   double last_compile_seconds = 0;
   bool draining = false;  // SIGTERM or POST /drain received
+  // Set when --access_log is on.
+  std::optional<access_log::AccessLogWriter::Stats> access_log;
 };
 
 std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerView>>& workers,

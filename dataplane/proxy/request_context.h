@@ -59,7 +59,8 @@ struct RequestContext {
   std::string_view scheme = "http";
   std::string_view protocol = "HTTP/1.1";
   std::string method;
-  std::string target;  // origin-form: path and query, normalized for routing
+  std::string target;     // origin-form: path and query, normalized for routing
+  std::string authority;  // Host (HTTP/1) as the client sent it, before any rewrite
   int version = 11;
   http::HeaderMap headers;
   // The snapshot this request runs on from start to end, even if a newer one is swapped in.
@@ -91,6 +92,7 @@ struct RequestContext {
   void Reset() {
     method.clear();
     target.clear();
+    authority.clear();
     version = 11;
     headers.clear();
     config.reset();

@@ -1,6 +1,9 @@
 // The gateway's own phases, in order: request id, trace context, path normalization, route,
-// header changes, choose cluster; and metrics, which only has a request-end hook.
+// header changes, choose cluster; and metrics and the access log, which only have a
+// request-end hook.
 #include <algorithm>
+#include <chrono>
+#include <random>
 #include <utility>
 
 #include "dataplane/http/proxy_headers.h"
@@ -153,6 +156,53 @@ class RecordMetrics final : public Phase {
   }
 };
 
+// One access-log record per request (access_log/access_log_writer.h), sampled by the
+// route's access_log.sample_rate; nothing when --access_log is off.
+class WriteAccessLog final : public Phase {
+ public:
+  std::string_view name() const override { return "access_log"; }
+  void OnRequestEnd(const RequestContext& ctx) const override {
+    access_log::AccessLogWriter::Producer* log = ctx.services->access_log;
+    if (log == nullptr) return;
+    if (ctx.route != nullptr && ctx.route->access_log_sample_rate < 1.0) {
+      std::uniform_real_distribution<double> draw(0.0, 1.0);
+      if (!(draw(ctx.services->random) < ctx.route->access_log_sample_rate)) return;
+    }
+    const RequestRecord& record = ctx.record;
+    const time::MonotonicTime never{};
+    const auto micros = [&](time::MonotonicTime at) -> int64_t {
+      if (at == never) return -1;
+      return std::chrono::duration_cast<std::chrono::microseconds>(at - record.start).count();
+    };
+    // The record's times are monotonic; the log wants wall-clock time for the start.
+    const int64_t now_unix = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    const int64_t start_unix = now_unix - micros(ctx.services->timing_clock.Now());
+    log->Submit([&](access_log::AccessLogRecord& r) {
+      r.start_unix_micros = start_unix;
+      r.request_id = ctx.request_id;
+      r.trace_id = ctx.trace_id;
+      r.protocol = ctx.protocol;
+      r.method = ctx.method;
+      r.authority = ctx.authority;
+      r.path = ctx.target;
+      r.status = record.status;
+      r.reason = record.local_reply_error;
+      r.route = ctx.route != nullptr ? std::string_view(ctx.route->name) : std::string_view();
+      r.cluster = ctx.cluster != nullptr ? std::string_view(ctx.cluster->name) : std::string_view();
+      r.endpoint =
+          ctx.endpoint != nullptr ? std::string_view(ctx.endpoint->authority) : std::string_view();
+      r.bytes_received = record.request_body_bytes;
+      r.bytes_sent = record.response_body_bytes;
+      r.duration_us = micros(record.finish);
+      r.upstream_connect_us = micros(record.upstream_connected);
+      r.upstream_response_head_us = micros(record.response_head);
+      r.client_address = ctx.client_ip;
+    });
+  }
+};
+
 }  // namespace
 
 std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
@@ -165,6 +215,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());
   phases.push_back(std::make_unique<RecordMetrics>());
+  phases.push_back(std::make_unique<WriteAccessLog>());
   return phases;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <random>
 
+#include "dataplane/access_log/access_log_writer.h"
 #include "dataplane/http/request_id.h"
 #include "dataplane/metrics/worker_metrics.h"
 #include "dataplane/runtime/resource_store.h"
@@ -39,6 +40,8 @@ struct WorkerServices {
   runtime::ResourceStore resources;
   // Request and connection counts, read by /metrics from the admin thread.
   metrics::WorkerMetrics metrics;
+  // This worker's side of the access log; null when --access_log is off.
+  access_log::AccessLogWriter::Producer* access_log = nullptr;
 };
 
 }  // namespace switchyard::proxy

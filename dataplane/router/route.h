@@ -63,6 +63,8 @@ struct Route {
   std::vector<WeightedClusterRef> clusters;
   // Sum of the weights; >= 1.
   uint32_t total_weight = 0;
+  // The fraction of requests the access log records, 0 to 1.
+  double access_log_sample_rate = 1;
 };
 
 // The path (and query) to send upstream for a request that `route` matched: the leading

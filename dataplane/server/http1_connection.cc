@@ -252,6 +252,7 @@ void Http1Connection::PrepareStream() {
   ctx.version = parser.version();
   ctx.protocol = parser.version() >= 11 ? "HTTP/1.1" : "HTTP/1.0";
   ctx.config = worker_.config();
+  if (const std::string* host = ctx.headers.Get("host")) ctx.authority = *host;
   exchange_->client_close = http::ClientWantsClose(ctx.headers, ctx.version);
   exchange_->client_can_chunk = ctx.version >= 11;
   exchange_->request_body = RequestBody(parser);

@@ -10,6 +10,8 @@ namespace switchyard::testing {
 
 // Calls of the global operator new since the program started.
 int64_t AllocationCount();
+// The same, counting only the calling thread's.
+int64_t ThreadAllocationCount();
 
 }  // namespace switchyard::testing
 

@@ -235,6 +235,14 @@ class Validator {
       Name(route_path, path + ".routes", labels, i, route.name());
       Match(route.match(), route_path + ".match");
       Action(route.route(), route.match(), route_path + ".route");
+      if (route.has_access_log()) {
+        const double rate = route.access_log().sample_rate();
+        // Written so that NaN fails too.
+        if (!(rate >= 0 && rate <= 1)) {
+          Error(route_path + ".access_log.sample_rate",
+                absl::StrCat("must be between 0 and 1, got ", rate));
+        }
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 #include "switchyard/config/validate.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ virtual_hosts:
       - name: re
         match: {regex: "/items/[0-9]+"}
         route: {cluster: canary, host_rewrite: "[::1]:80"}
+        access_log: {sample_rate: 0.25}
   - name: fallback
     domains: ["*"]
     routes:
@@ -103,6 +105,17 @@ TEST_F(ValidateTest, RegexLengthAndEmptiness) {
   Re().mutable_match()->set_regex("");
   EXPECT_THAT(Errors(),
               ElementsAre("virtual_hosts[api].routes[re].match.regex: must not be empty"));
+}
+
+TEST_F(ValidateTest, AccessLogSampleRateIsAFraction) {
+  Users().mutable_access_log()->set_sample_rate(0);  // never: allowed
+  Exact().mutable_access_log()->set_sample_rate(1.5);
+  Re().mutable_access_log()->set_sample_rate(std::nan(""));
+  EXPECT_THAT(Errors(),
+              ElementsAre("virtual_hosts[api].routes[exact].access_log.sample_rate: must be "
+                          "between 0 and 1, got 1.5",
+                          "virtual_hosts[api].routes[re].access_log.sample_rate: must be between "
+                          "0 and 1, got nan"));
 }
 
 TEST_F(ValidateTest, EndpointPort) {
