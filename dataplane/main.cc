@@ -605,9 +605,12 @@ int Main() {
     if (!started.ok()) return Fail(std::string(started.status().message()));
     handoff = std::move(*started);
   }
-  LogInfo("listening on %s:%u with %d workers (node %s); admin port %u; %s",
-          listen.address().to_string().c_str(), listen.port(), worker_count, node->id().c_str(),
-          admin_port, manager.ready() ? "ready" : "not ready until a snapshot arrives");
+  const std::string serving =
+      manager.ready() ? absl::StrCat("serving snapshot version ", manager.version())
+                      : std::string("not ready until a snapshot arrives");
+  LogInfo("listening on %s with %d workers (node %s); admin port %u; %s",
+          EndpointText(listen).c_str(), worker_count, node->id().c_str(), admin_port,
+          serving.c_str());
 
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty() && !WriteReadyFile(ready_file, {listen.port(), admin_port})) {
