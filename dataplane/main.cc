@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/admin/admin_server.h"
@@ -39,7 +40,9 @@
 #include "dataplane/config/discovery_client.h"
 #include "dataplane/http/message_parser.h"
 #include "dataplane/metrics/proxy_metrics.h"
+#include "dataplane/overload/overload.h"
 #include "dataplane/proxy/phase_chain.h"
+#include "dataplane/server/connection_limits.h"
 #include "dataplane/server/listener_handoff.h"
 #include "dataplane/server/server_options.h"
 #include "dataplane/server/worker.h"
@@ -98,6 +101,16 @@ ABSL_FLAG(absl::Duration, upstream_idle_timeout, absl::Seconds(30),
           "Do not reuse pooled upstream connections idle longer than this.");
 ABSL_FLAG(int, max_connections_per_worker, 10000,
           "Client connections each worker serves at once; more wait in the backlog.");
+ABSL_FLAG(int64_t, max_connections, 0,
+          "Client connections the whole proxy serves at once; more are closed as soon as "
+          "accepted (counted). 0: no limit beyond --max_connections_per_worker.");
+ABSL_FLAG(int64_t, max_connections_per_ip, 0,
+          "Client connections one client address may hold at once; more are closed as soon as "
+          "accepted (counted). 0: no limit.");
+ABSL_FLAG(std::string, max_memory, "",
+          "Heap the proxy may use, e.g. 512MiB or 2GiB: above 85% it stops accepting and turns "
+          "keep-alive off, above 95% it answers new requests 503, and it recovers below 80% "
+          "and 90%. Empty: no limit.");
 ABSL_FLAG(std::string, headers_with_underscores, "drop",
           "Request header names containing '_': allow, drop or reject (400).");
 ABSL_FLAG(bool, merge_slashes, false,
@@ -216,9 +229,28 @@ std::optional<v1::Node> NodeFromFlags(std::string& error) {
 
 using Workers = std::vector<std::unique_ptr<server::Worker>>;
 
+// "512MiB", "2GiB", "65536" (bytes); KiB, MiB, GiB (also K, M, G) are powers of 1024.
+bool ParseBytes(absl::string_view text, uint64_t& bytes) {
+  static constexpr std::pair<absl::string_view, uint64_t> kUnits[] = {
+      {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10},
+      {"G", 1ull << 30},   {"M", 1ull << 20},   {"K", 1ull << 10}};
+  uint64_t unit = 1;
+  for (const auto& [suffix, size] : kUnits) {
+    if (absl::ConsumeSuffix(&text, suffix)) {
+      unit = size;
+      break;
+    }
+  }
+  uint64_t count = 0;
+  if (!absl::SimpleAtoi(text, &count) || count == 0 || count > (1ull << 50) / unit) return false;
+  bytes = count * unit;
+  return true;
+}
+
 // The /metrics page: every worker's counts and the config state.
 std::string MetricsText(const config::ConfigManager& manager, const Workers& workers, bool draining,
-                        const access_log::AccessLogWriter* access_log) {
+                        const access_log::AccessLogWriter* access_log,
+                        const overload::OverloadMonitor* overload) {
   std::vector<std::shared_ptr<const metrics::WorkerView>> views;
   views.reserve(workers.size());
   for (const auto& worker : workers) views.push_back(worker->metrics_view());
@@ -230,6 +262,9 @@ std::string MetricsText(const config::ConfigManager& manager, const Workers& wor
        .rejections = stats.rejections,
        .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time),
        .draining = draining,
+       .overload = overload != nullptr
+                       ? std::optional<overload::OverloadMonitor::Stats>(overload->stats())
+                       : std::nullopt,
        .access_log = access_log != nullptr
                          ? std::optional<access_log::AccessLogWriter::Stats>(access_log->stats())
                          : std::nullopt});
@@ -374,8 +409,32 @@ int Main() {
   }
 
   std::string error;
-  const auto options = ServerOptionsFromFlags(error);
+  auto options = ServerOptionsFromFlags(error);
   if (!options) return Fail(error);
+  // Shared by the workers, so declared before them.
+  if (absl::GetFlag(FLAGS_max_connections) < 0 || absl::GetFlag(FLAGS_max_connections_per_ip) < 0) {
+    return Fail("--max_connections and --max_connections_per_ip must be 0 (no limit) or more");
+  }
+  std::unique_ptr<server::ConnectionLimits> connection_limits;
+  if (absl::GetFlag(FLAGS_max_connections) > 0 || absl::GetFlag(FLAGS_max_connections_per_ip) > 0) {
+    connection_limits = std::make_unique<server::ConnectionLimits>(
+        static_cast<size_t>(absl::GetFlag(FLAGS_max_connections)),
+        static_cast<size_t>(absl::GetFlag(FLAGS_max_connections_per_ip)));
+    options->connection_limits = connection_limits.get();
+  }
+  std::unique_ptr<overload::OverloadMonitor> memory_guard;
+  if (const std::string limit = absl::GetFlag(FLAGS_max_memory); !limit.empty()) {
+    uint64_t bytes = 0;
+    if (!ParseBytes(limit, bytes) || bytes < (16ull << 20)) {
+      return Fail(
+          absl::StrCat("--max_memory must be a size of at least 16MiB, e.g. 512MiB or "
+                       "2GiB, got '",
+                       limit, "'"));
+    }
+    memory_guard = std::make_unique<overload::OverloadMonitor>(bytes, overload::AllocatedBytes);
+    memory_guard->Start();
+    options->overload = memory_guard.get();
+  }
   if (absl::GetFlag(FLAGS_control_plane_backoff) < absl::Milliseconds(1) ||
       absl::GetFlag(FLAGS_control_plane_max_backoff) < absl::GetFlag(FLAGS_control_plane_backoff)) {
     return Fail(
@@ -551,7 +610,10 @@ int Main() {
       .not_live_reason = [&workers] { return NotLiveReason(workers); },
       .stats_json = [&] { return StatsJson(manager, discovery.get(), worker_count); },
       .metrics_text =
-          [&] { return MetricsText(manager, workers, draining.load(), access_log.get()); },
+          [&] {
+            return MetricsText(manager, workers, draining.load(), access_log.get(),
+                               memory_guard.get());
+          },
       .config_dump_json = [&manager] { return manager.DumpJson(); },
       // The same path as SIGTERM: the main thread's sigwait takes it (a second one would
       // cut the drain short, hence only the first POST sends it).
@@ -605,9 +667,9 @@ int Main() {
     if (!started.ok()) return Fail(std::string(started.status().message()));
     handoff = std::move(*started);
   }
-  const std::string serving =
-      manager.ready() ? absl::StrCat("serving snapshot version ", manager.version())
-                      : std::string("not ready until a snapshot arrives");
+  const std::string serving = manager.ready()
+                                  ? absl::StrCat("serving snapshot version ", manager.version())
+                                  : std::string("not ready until a snapshot arrives");
   LogInfo("listening on %s with %d workers (node %s); admin port %u; %s",
           EndpointText(listen).c_str(), worker_count, node->id().c_str(), admin_port,
           serving.c_str());

@@ -53,6 +53,18 @@ AccessLogWriter::Producer::Producer(AccessLogWriter& writer, size_t records) : w
   active_ = &buffers_[0];
 }
 
+void AccessLogWriter::Producer::Reserve(size_t bytes) {
+  sync::MutexLock lock(&mu_);
+  for (std::vector<AccessLogRecord>& buffer : buffers_) {
+    for (AccessLogRecord& r : buffer) {
+      for (std::string* s : {&r.request_id, &r.trace_id, &r.method, &r.authority, &r.path,
+                             &r.reason, &r.route, &r.cluster, &r.endpoint, &r.client_address}) {
+        s->reserve(bytes);
+      }
+    }
+  }
+}
+
 std::vector<AccessLogRecord>* AccessLogWriter::Producer::Take(size_t& count) {
   sync::MutexLock lock(&mu_);
   std::vector<AccessLogRecord>* full = active_;

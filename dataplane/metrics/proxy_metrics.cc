@@ -37,6 +37,7 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   HistogramData duration;
   int64_t connections_active = 0;
   uint64_t connections_total = 0;
+  std::array<uint64_t, kConnectionRefusals.size()> connections_refused{};
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
   for (const auto& worker : workers) {
@@ -54,6 +55,9 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
     duration += totals.request_duration.Read();
     connections_active += totals.connections_active.value();
     connections_total += totals.connections_total.value();
+    for (size_t i = 0; i < connections_refused.size(); ++i) {
+      connections_refused[i] += totals.connections_refused[i].value();
+    }
     bytes_received += totals.request_body_bytes.value();
     bytes_sent += totals.response_body_bytes.value();
   }
@@ -94,6 +98,13 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
              connections_active);
   out.Family("switchyard_downstream_connections_total", "counter", "Client connections accepted.");
   out.Sample("switchyard_downstream_connections_total", {{"protocol", "http1"}}, connections_total);
+  out.Family("switchyard_downstream_connections_refused_total", "counter",
+             "Client connections closed as soon as accepted: --max_connections (global_limit) "
+             "or --max_connections_per_ip (per_ip_limit).");
+  for (size_t i = 0; i < connections_refused.size(); ++i) {
+    out.Sample("switchyard_downstream_connections_refused_total",
+               {{"reason", kConnectionRefusals[i]}}, connections_refused[i]);
+  }
   out.Family("switchyard_downstream_body_bytes_total", "counter",
              "Request body bytes received from clients and response body bytes relayed to "
              "them from upstreams (framing and the gateway's own replies not counted).");
@@ -115,6 +126,23 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Family("switchyard_draining", "gauge",
              "1 from SIGTERM or POST /drain until exit: not ready, closing connections.");
   out.Sample("switchyard_draining", {}, uint64_t{process.draining ? 1u : 0u});
+  if (process.overload.has_value()) {
+    const overload::OverloadMonitor::Stats& o = *process.overload;
+    out.Family("switchyard_memory_allocated_bytes", "gauge",
+               "Heap bytes in use, as the allocator counts them (what --max_memory limits).");
+    out.Sample("switchyard_memory_allocated_bytes", {}, o.allocated_bytes);
+    out.Family("switchyard_memory_limit_bytes", "gauge", "--max_memory.");
+    out.Sample("switchyard_memory_limit_bytes", {}, o.limit_bytes);
+    out.Family("switchyard_overload_level", "gauge",
+               "0 normal; 1 not accepting, keep-alive off; 2 also shedding new requests.");
+    out.Sample("switchyard_overload_level", {}, static_cast<uint64_t>(o.level));
+    out.Family("switchyard_overload_entered_total", "counter",
+               "Times memory crossed a watermark upwards, by the level entered (shed requests "
+               "are switchyard_local_replies_total{reason=\"overloaded\"}).");
+    out.Sample("switchyard_overload_entered_total", {{"level", "pause_accept"}},
+               o.pause_accept_entered);
+    out.Sample("switchyard_overload_entered_total", {{"level", "shed"}}, o.shed_entered);
+  }
   if (process.access_log.has_value()) {
     out.Family("switchyard_access_log_records_total", "counter",
                "Access-log records written, and dropped (a full buffer or a failed write).");

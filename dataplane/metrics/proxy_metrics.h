@@ -12,6 +12,7 @@
 
 #include "dataplane/access_log/access_log_writer.h"
 #include "dataplane/metrics/worker_metrics.h"
+#include "dataplane/overload/overload.h"
 
 namespace switchyard::metrics {
 
@@ -21,6 +22,8 @@ struct ProcessStats {
   uint64_t rejections = 0;
   double last_compile_seconds = 0;
   bool draining = false;  // SIGTERM or POST /drain received
+  // Set when --max_memory is.
+  std::optional<overload::OverloadMonitor::Stats> overload;
   // Set when --access_log is on.
   std::optional<access_log::AccessLogWriter::Stats> access_log;
 };

@@ -116,6 +116,10 @@ void WorkerMetrics::ConnectionOpened() {
 
 void WorkerMetrics::ConnectionClosed() { totals_->connections_active.Add(-1); }
 
+void WorkerMetrics::ConnectionRefused(ConnectionRefusal reason) {
+  totals_->connections_refused[static_cast<size_t>(reason)].Add();
+}
+
 void WorkerMetrics::Publish() {
   auto view = std::make_shared<const WorkerView>(next_);
   sync::MutexLock lock(&mu_);

@@ -50,11 +50,17 @@ struct ClusterStats {
   Histogram response_head;
 };
 
+// Why a client connection was closed as soon as it was accepted.
+enum class ConnectionRefusal : uint8_t { kGlobalLimit = 0, kPerIpLimit = 1 };
+inline constexpr std::array<std::string_view, 2> kConnectionRefusals = {"global_limit",
+                                                                        "per_ip_limit"};
+
 // Not per label: one of each per worker.
 struct WorkerTotals {
   Histogram request_duration;  // from the first byte of the request to its end
   Gauge connections_active;
   Counter connections_total;
+  std::array<Counter, kConnectionRefusals.size()> connections_refused;
   Counter request_body_bytes;
   Counter response_body_bytes;
   // Requests that matched no route (their status classes).
@@ -99,6 +105,7 @@ class WorkerMetrics {
   void RecordRefusedHead(int status, std::string_view reason);
   void ConnectionOpened();
   void ConnectionClosed();
+  void ConnectionRefused(ConnectionRefusal reason);
 
   // Any thread.
   std::shared_ptr<const WorkerView> view() const;

@@ -1,5 +1,5 @@
-// The gateway's own phases, in order: request id, trace context, path normalization, route,
-// header changes, choose cluster; and metrics and the access log, which only have a
+// The gateway's own phases, in order: request id, overload, trace context, path normalization,
+// route, header changes, choose cluster; and metrics and the access log, which only have a
 // request-end hook.
 #include <algorithm>
 #include <chrono>
@@ -35,6 +35,21 @@ class AssignRequestId final : public Phase {
 
 // Routes and forwards the normal form of the path (http/path_normalizer.h), so a prefix
 // route is a real boundary: `/public/../admin` is routed, and forwarded, as `/admin`.
+// Over the second memory watermark (overload/overload.h), a request that starts is
+// answered 503 at once: it would need buffers the proxy does not have to spare.
+class ShedWhenOverloaded final : public Phase {
+ public:
+  std::string_view name() const override { return "overload"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    const overload::OverloadMonitor* monitor = ctx.services->overload;
+    if (monitor == nullptr || monitor->level() != overload::OverloadLevel::kShed) {
+      return PhaseStatus::kContinue;
+    }
+    ctx.local_reply = {503, "overloaded", "the gateway is short of memory; retry shortly"};
+    return PhaseStatus::kStop;
+  }
+};
+
 // Passes on the client's W3C trace context or starts one (http/trace_context.h).
 class PropagateTraceContext final : public Phase {
  public:
@@ -209,6 +224,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
     const StandardPhaseOptions& options) {
   std::vector<std::unique_ptr<const Phase>> phases;
   phases.push_back(std::make_unique<AssignRequestId>());
+  phases.push_back(std::make_unique<ShedWhenOverloaded>());
   phases.push_back(std::make_unique<PropagateTraceContext>());
   phases.push_back(std::make_unique<NormalizePath>(options.paths));
   phases.push_back(std::make_unique<MatchRoute>());

@@ -10,6 +10,7 @@
 #include "dataplane/access_log/access_log_writer.h"
 #include "dataplane/http/request_id.h"
 #include "dataplane/metrics/worker_metrics.h"
+#include "dataplane/overload/overload.h"
 #include "dataplane/runtime/resource_store.h"
 #include "dataplane/time/clock.h"
 #include "dataplane/upstream/connection_pool.h"
@@ -40,6 +41,8 @@ struct WorkerServices {
   runtime::ResourceStore resources;
   // Request and connection counts, read by /metrics from the admin thread.
   metrics::WorkerMetrics metrics;
+  // The memory level (--max_memory); null when there is no limit.
+  const overload::OverloadMonitor* overload = nullptr;
   // This worker's side of the access log; null when --access_log is off.
   access_log::AccessLogWriter::Producer* access_log = nullptr;
 };

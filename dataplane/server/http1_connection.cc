@@ -323,8 +323,9 @@ io::Awaitable<error_code> Http1Connection::SendInterimHead(int status, http::Hea
 void Http1Connection::StartResponse(int status, http::HeaderMap& headers,
                                     const http::BodyInfo& body) {
   http::ResponseFraming framing;
-  // A draining worker answers with "Connection: close" so the client moves elsewhere.
-  framing.close = exchange_->client_close || worker_.draining();
+  // A draining or overloaded worker answers with "Connection: close": the client moves
+  // elsewhere, and the connection's buffers go.
+  framing.close = exchange_->client_close || worker_.closing_connections();
   if (body.has_body) {
     if (body.length_known) {
       framing.framing = http::BodyFraming::kContentLength;
@@ -398,7 +399,8 @@ io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply
   if (id.empty()) worker_.services().request_ids.Next(id);
   const bool body_unread =
       exchange_ == nullptr || !exchange_->parser.has_value() || !exchange_->parser->is_done();
-  exchange_->response_close = close || exchange_->client_close || body_unread || worker_.draining();
+  exchange_->response_close =
+      close || exchange_->client_close || body_unread || worker_.closing_connections();
   std::string& out = exchange_->out;
   out.clear();
   http::AppendLocalReply(out, reply, id, exchange_->response_close);

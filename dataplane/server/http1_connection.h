@@ -55,6 +55,7 @@ class Http1Connection final : public proxy::Downstream,
   // Closes the connection if it waits for a next request and none has begun to arrive
   // (draining); otherwise the request is served, with "Connection: close".
   void CloseIfIdle();
+  const std::string& client_ip() const { return client_ip_; }
   // Called by the worker's sweeper every sweep interval.
   void Sweep(time::MonotonicTime now);
 

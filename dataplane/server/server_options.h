@@ -8,6 +8,8 @@
 
 #include "dataplane/http/message_parser.h"
 #include "dataplane/http/path_normalizer.h"
+#include "dataplane/overload/overload.h"
+#include "dataplane/server/connection_limits.h"
 
 namespace switchyard::server {
 
@@ -27,6 +29,9 @@ struct ServerOptions {
   http::PathNormalizationOptions paths;
   // Added as "Via: 1.1 <via>"; empty: no Via.
   std::string via;
+  // Shared by all workers, owned by main; null: no such limit.
+  ConnectionLimits* connection_limits = nullptr;
+  const overload::OverloadMonitor* overload = nullptr;
 };
 
 }  // namespace switchyard::server

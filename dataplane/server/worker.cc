@@ -25,6 +25,8 @@ constexpr size_t kMaxFreeBuffers = 256;
 // Accept back-off after failures: first wait, and the most.
 constexpr std::chrono::milliseconds kFirstAcceptBackoff{10};
 constexpr std::chrono::milliseconds kMaxAcceptBackoff{1000};
+// While memory is over the first watermark, how often accepting is reconsidered.
+constexpr std::chrono::milliseconds kOverloadRecheck{20};
 
 uint64_t RandomSeed() {
   std::random_device device;
@@ -40,6 +42,7 @@ Worker::Worker(int index, const ServerOptions& options, const proxy::PhaseChain&
       phases_(phases),
       stream_options_{.limits = options.limits, .idle_timeout = options.idle_timeout},
       services_(RandomSeed(), clock_, options.upstream_idle_timeout) {
+  services_.overload = options.overload;
   ApplyConfig(std::move(initial_config));
 }
 
@@ -85,7 +88,7 @@ boost::asio::ip::tcp::endpoint Worker::Adopt(int fd, boost::system::error_code& 
 }
 
 void Worker::Start() {
-  Accept();
+  AcceptMore();
   Sweep();
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -124,9 +127,7 @@ void Worker::CloseListener() {
         io::Socket socket(io_.get_executor());
         acceptor_.accept(socket, ec);
         if (ec) break;
-        boost::system::error_code ignored;
-        socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-        Http1Connection::Start(std::make_unique<Http1Connection>(*this, std::move(socket)));
+        StartConnection(std::move(socket));
         ++taken;
       }
       acceptor_.close(ec);
@@ -202,16 +203,52 @@ void Worker::Unregister(Http1Connection& connection) {
   connections_.erase(connections_.iterator_to(connection));
   open_connections_.store(connections_.size(), std::memory_order_relaxed);
   services_.metrics.ConnectionClosed();
-  if (stopping_ || !acceptor_.is_open() ||
-      connections_.size() + 1 != options_.max_connections_per_worker ||
-      accept_backoff_.count() > 0) {
+  if (options_.connection_limits != nullptr) {
+    options_.connection_limits->Release(connection.client_ip());
+  }
+  if (!stopping_ && accept_backoff_.count() == 0) AcceptMore();  // a slot may be free again
+}
+
+void Worker::AcceptMore() {
+  if (stopping_ || !acceptor_.is_open() || accept_armed_ || waiting_for_memory_ ||
+      connections_.size() >= options_.max_connections_per_worker) {
     return;
   }
-  Accept();  // accepting paused at the limit; one slot is free again
+  if (options_.overload != nullptr &&
+      options_.overload->level() >= overload::OverloadLevel::kPauseAccept) {
+    // New connections wait in the kernel's queue until memory is back under the watermark.
+    waiting_for_memory_ = true;
+    accept_retry_timer_.expires_after(kOverloadRecheck);
+    accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+      waiting_for_memory_ = false;
+      if (!wait_ec) AcceptMore();
+    });
+    return;
+  }
+  Accept();
+}
+
+void Worker::StartConnection(io::Socket socket) {
+  boost::system::error_code ec;
+  if (options_.connection_limits != nullptr) {
+    const std::string ip = socket.remote_endpoint(ec).address().to_string();
+    const ConnectionLimits::Verdict verdict = options_.connection_limits->Admit(ip);
+    if (verdict != ConnectionLimits::Verdict::kAdmitted) {
+      services_.metrics.ConnectionRefused(verdict == ConnectionLimits::Verdict::kGlobalLimit
+                                              ? metrics::ConnectionRefusal::kGlobalLimit
+                                              : metrics::ConnectionRefusal::kPerIpLimit);
+      socket.close(ec);  // before anything is read: the cheapest answer there is
+      return;
+    }
+  }
+  socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  Http1Connection::Start(std::make_unique<Http1Connection>(*this, std::move(socket)));
 }
 
 void Worker::Accept() {
+  accept_armed_ = true;
   acceptor_.async_accept([this](boost::system::error_code ec, io::Socket socket) {
+    accept_armed_ = false;
     if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       BackOffAccept(ec);
@@ -223,10 +260,8 @@ void Worker::Accept() {
       accept_backoff_ = std::chrono::milliseconds(0);
       accept_failures_ = 0;
     }
-    boost::system::error_code ignored;
-    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-    Http1Connection::Start(std::make_unique<Http1Connection>(*this, std::move(socket)));
-    if (connections_.size() < options_.max_connections_per_worker) Accept();
+    StartConnection(std::move(socket));
+    AcceptMore();
   });
 }
 
@@ -244,7 +279,7 @@ void Worker::BackOffAccept(const boost::system::error_code& ec) {
   accept_retry_timer_.expires_after(accept_backoff_);
   accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
     if (wait_ec || stopping_ || !acceptor_.is_open()) return;
-    if (connections_.size() < options_.max_connections_per_worker) Accept();
+    AcceptMore();
   });
 }
 

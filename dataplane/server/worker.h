@@ -85,7 +85,11 @@ class Worker final : public config::ConfigSink {
   proxy::WorkerServices& services() { return services_; }
   const time::Clock& clock() const { return clock_; }
   const std::shared_ptr<const runtime::RuntimeConfig>& config() const { return config_; }
-  bool draining() const { return draining_; }
+  // Every response closes its connection: draining, or memory over the first watermark.
+  bool closing_connections() const {
+    return draining_ || (options_.overload != nullptr &&
+                         options_.overload->level() >= overload::OverloadLevel::kPauseAccept);
+  }
 
   // Per-request storage, lent to a connection for one request at a time.
   Http1Exchange* TakeExchange();
@@ -102,7 +106,11 @@ class Worker final : public config::ConfigSink {
   void Unregister(Http1Connection& connection);
 
  private:
+  // Arms one accept unless one is armed, the worker is full, or memory says wait.
+  void AcceptMore();
   void Accept();
+  // Admits (connection limits) and serves one accepted connection.
+  void StartConnection(io::Socket socket);
   // After a failed accept (EMFILE, ENFILE, ENOBUFS...): waits before accepting again,
   // doubling up to a second while failures continue, so a full descriptor table costs
   // neither a spinning CPU nor a flooded log.
@@ -134,6 +142,8 @@ class Worker final : public config::ConfigSink {
   io::Acceptor acceptor_{io_.get_executor()};
   io::SteadyTimer sweep_timer_{io_.get_executor()};
   io::SteadyTimer accept_retry_timer_{io_.get_executor()};
+  bool accept_armed_ = false;
+  bool waiting_for_memory_ = false;
   std::chrono::milliseconds accept_backoff_{0};
   uint64_t accept_failures_ = 0;
   uint32_t sweeps_ = 0;
