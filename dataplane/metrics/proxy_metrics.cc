@@ -31,7 +31,12 @@ void ClassSamples(PrometheusText& out, std::string_view name, Labels labels,
 std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerView>>& workers,
                                const ProcessStats& process) {
   absl::btree_map<std::string, ClassCounts> routes;
-  absl::btree_map<std::string, std::pair<ClassCounts, HistogramData>> clusters;
+  struct ClusterSums {
+    ClassCounts requests{};
+    HistogramData response_head;
+    std::array<uint64_t, kUpstreamFailures.size()> failures{};
+  };
+  absl::btree_map<std::string, ClusterSums> clusters;
   absl::btree_map<std::string, uint64_t> local_replies;
   ClassCounts unrouted{};
   HistogramData duration;
@@ -43,9 +48,12 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   for (const auto& worker : workers) {
     for (const auto& [name, stats] : worker->routes) AddCounts(routes[name], stats->requests);
     for (const auto& [name, stats] : worker->clusters) {
-      auto& [counts, head] = clusters[name];
-      AddCounts(counts, stats->requests);
-      head += stats->response_head.Read();
+      ClusterSums& sums = clusters[name];
+      AddCounts(sums.requests, stats->requests);
+      sums.response_head += stats->response_head.Read();
+      for (size_t i = 0; i < sums.failures.size(); ++i) {
+        sums.failures[i] += stats->failures[i].value();
+      }
     }
     for (const auto& [reason, counter] : worker->local_replies) {
       local_replies[reason] += counter->value();
@@ -77,13 +85,23 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Family("switchyard_upstream_requests_total", "counter",
              "Requests sent to a cluster, by the status class the client got.");
   for (const auto& [name, stats] : clusters) {
-    ClassSamples(out, "switchyard_upstream_requests_total", {{"cluster", name}}, stats.first);
+    ClassSamples(out, "switchyard_upstream_requests_total", {{"cluster", name}}, stats.requests);
+  }
+  out.Family("switchyard_upstream_failures_total", "counter",
+             "Requests the upstream failed, by cluster and how: connect_failed (refused or "
+             "the connect timeout), timeout (the route's), reset, protocol_error.");
+  for (const auto& [name, stats] : clusters) {
+    for (size_t i = 0; i < kUpstreamFailures.size(); ++i) {
+      out.Sample("switchyard_upstream_failures_total",
+                 {{"cluster", name}, {"reason", kUpstreamFailures[i].second}}, stats.failures[i]);
+    }
   }
   out.Family("switchyard_upstream_response_head_seconds", "histogram",
              "From a request's start to its upstream's response head, by cluster.");
   for (const auto& [name, stats] : clusters) {
-    if (stats.second.count() == 0) continue;
-    out.Histogram("switchyard_upstream_response_head_seconds", {{"cluster", name}}, stats.second);
+    if (stats.response_head.count() == 0) continue;
+    out.Histogram("switchyard_upstream_response_head_seconds", {{"cluster", name}},
+                  stats.response_head);
   }
   out.Family("switchyard_request_duration_seconds", "histogram",
              "From a request's first byte to its end, as the client saw it.");

@@ -97,6 +97,11 @@ void WorkerMetrics::Record(const RequestSample& sample) {
     if (sample.upstream_response_head.has_value()) {
       cluster->response_head.Record(*sample.upstream_response_head);
     }
+    if (!sample.local_reply.empty()) {
+      for (size_t i = 0; i < kUpstreamFailures.size(); ++i) {
+        if (sample.local_reply == kUpstreamFailures[i].first) cluster->failures[i].Add();
+      }
+    }
   }
   if (!sample.local_reply.empty()) LocalReply(sample.local_reply).Add();
   totals_->request_duration.Record(sample.duration);

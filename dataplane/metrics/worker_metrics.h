@@ -44,8 +44,18 @@ struct RouteStats {
   std::array<Counter, kStatusClasses.size()> requests;
 };
 
+// Requests that ended with the upstream failing them: the local-reply codes (stream.cc)
+// and the label values /metrics gives them.
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kUpstreamFailures = {{
+    {"upstream_connect_failed", "connect_failed"},  // refused, or the connect timeout
+    {"upstream_timeout", "timeout"},                // the route's timeout
+    {"upstream_reset", "reset"},                    // closed before a response head
+    {"upstream_protocol_error", "protocol_error"},  // an invalid response
+}};
+
 struct ClusterStats {
   std::array<Counter, kStatusClasses.size()> requests;
+  std::array<Counter, kUpstreamFailures.size()> failures;
   // From the request's start to the upstream's response head.
   Histogram response_head;
 };

@@ -1,6 +1,7 @@
 // /metrics on the proxy's admin port against known traffic: exact counts per route,
 // cluster, status class and local-reply reason, summed over several workers, in
 // Prometheus' text format.
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -91,6 +92,49 @@ clusters:
   // No series is labelled by request data.
   EXPECT_EQ(text.find("/ok"), std::string::npos);
   EXPECT_EQ(text.find("unknown.test"), std::string::npos);
+}
+
+TEST_F(MetricsTest, UpstreamFailuresAreCountedByClusterAndHow) {
+  TestBackend& flaky = AddBackend("flaky", [](BackendExchange& ex) {
+    if (ex.request().target == "/reset") {
+      ex.CloseNow();  // before any response byte
+    } else {
+      ex.Delay(std::chrono::seconds(3));  // past the route's timeout
+      ex.Reply(200, "late");
+    }
+  });
+  // A port nobody listens on: connections are refused.
+  uint16_t closed_port = 0;
+  {
+    TestBackend gone("gone");
+    closed_port = gone.port();
+  }
+  ASSERT_TRUE(
+      StartProxy("virtual_hosts:\n- name: api\n  domains: [\"*\"]\n  routes:\n"
+                 "  - {name: down, match: {prefix: /down}, route: {cluster: down}}\n"
+                 "  - {name: flaky, match: {prefix: /}, route: {cluster: flaky, timeout: 0.3s}}\n"
+                 "clusters:\n"
+                 "- {name: down, endpoints: [{address: 127.0.0.1, port: " +
+                     std::to_string(closed_port) +
+                     "}]}\n"
+                     "- {name: flaky, endpoints: [{address: 127.0.0.1, port: " +
+                     std::to_string(flaky.port()) + "}]}\n",
+                 {"--admin=127.0.0.1:0"}));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Get("/down").status, 503);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Get("/reset").status, 502);
+  EXPECT_EQ(Get("/slow").status, 504);
+
+  const std::string text = Scrape();
+  const auto failures = [&](const std::string& cluster, const std::string& reason) {
+    return MetricValue(text, "switchyard_upstream_failures_total{cluster=\"" + cluster +
+                                 "\",reason=\"" + reason + "\"}");
+  };
+  EXPECT_EQ(failures("down", "connect_failed"), 3) << text;
+  EXPECT_EQ(failures("down", "reset"), 0);
+  EXPECT_EQ(failures("flaky", "reset"), 2);
+  EXPECT_EQ(failures("flaky", "timeout"), 1);
+  EXPECT_EQ(failures("flaky", "connect_failed"), 0);
+  EXPECT_EQ(failures("flaky", "protocol_error"), 0);
 }
 
 }  // namespace
