@@ -21,6 +21,9 @@ struct StandardPhaseOptions {
   std::string via;
   // How request paths are normalized before routing and forwarding.
   http::PathNormalizationOptions paths;
+  // false leaves the metrics phase out (tools/bench/observability_cost measures its cost
+  // this way; the proxy always counts).
+  bool metrics = true;
 };
 
 class PhaseChain {

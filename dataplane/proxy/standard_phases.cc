@@ -230,7 +230,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<MatchRoute>());
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());
-  phases.push_back(std::make_unique<RecordMetrics>());
+  if (options.metrics) phases.push_back(std::make_unique<RecordMetrics>());
   phases.push_back(std::make_unique<WriteAccessLog>());
   return phases;
 }

@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -150,18 +153,56 @@ TEST_F(AccessLogTest, AStalledFifoLosesRecordsNeverRequests) {
   ::close(reader);
 }
 
-TEST_F(AccessLogTest, SighupReopensTheFileAfterRotation) {
-  ASSERT_TRUE(StartProxy(SingleClusterConfig({backend_->port()}), {"--access_log=" + log_path_}));
-  ASSERT_EQ(Get("/before").status, 200);
-  ASSERT_TRUE(PollUntil([&] { return LogLines(log_path_).size() == 1; }));
-  ASSERT_EQ(::rename(log_path_.c_str(), (log_path_ + ".1").c_str()), 0);
-  ::kill(proxy().pid(), SIGHUP);
-  ASSERT_TRUE(PollUntil(
-      [&] { return proxy().StderrContents().find("access log: reopened") != std::string::npos; }));
-  ASSERT_EQ(Get("/after").status, 200);
-  ASSERT_TRUE(PollUntil([&] { return LogLines(log_path_).size() == 1; }));
-  EXPECT_EQ(LogLines(log_path_ + ".1")[0]["path"], "/before");
-  EXPECT_EQ(LogLines(log_path_)[0]["path"], "/after");
+TEST_F(AccessLogTest, SighupRotationUnderTrafficLosesNoLine) {
+  ASSERT_TRUE(StartProxy(SingleClusterConfig({backend_->port()}),
+                         {"--access_log=" + log_path_, "--workers=2"}));
+  // Two clients send numbered requests while the file is moved and SIGHUP sent, twice.
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  std::vector<std::thread> clients;
+  clients.reserve(2);
+  for (int c = 0; c < 2; ++c) {
+    clients.emplace_back([&, c] {
+      RawClient client = Connect();
+      for (int n = 0; !stop.load(); ++n) {
+        const std::string path = "/c" + std::to_string(c) + "/" + std::to_string(n);
+        if (client.RoundTrip("GET " + path + " HTTP/1.1\r\nHost: e\r\n\r\n").status != 200) {
+          ADD_FAILURE() << path;
+          return;
+        }
+        ++sent;
+      }
+    });
+  }
+  for (int rotation = 1; rotation <= 2; ++rotation) {
+    const int before = sent.load();
+    ASSERT_TRUE(PollUntil([&] { return sent.load() >= before + 200; }));
+    // Some of them written to the file about to be moved.
+    ASSERT_TRUE(PollUntil([&] { return !LogLines(log_path_).empty(); }));
+    ASSERT_EQ(::rename(log_path_.c_str(), (log_path_ + "." + std::to_string(rotation)).c_str()), 0);
+    ::kill(proxy().pid(), SIGHUP);
+    ASSERT_TRUE(PollUntil([&] { return ::access(log_path_.c_str(), F_OK) == 0; }));
+  }
+  const int before = sent.load();
+  ASSERT_TRUE(PollUntil([&] { return sent.load() >= before + 200; }));
+  stop.store(true);
+  for (std::thread& t : clients) t.join();
+
+  const auto all_lines = [&] {
+    return LogLines(log_path_ + ".1").size() + LogLines(log_path_ + ".2").size() +
+           LogLines(log_path_).size();
+  };
+  ASSERT_TRUE(PollUntil([&] { return all_lines() >= static_cast<size_t>(sent.load()); }));
+  EXPECT_EQ(all_lines(), static_cast<size_t>(sent.load()));
+  // Each file got its share, and every request is there exactly once.
+  std::set<std::string> paths;
+  for (const std::string& file : {log_path_ + ".1", log_path_ + ".2", log_path_}) {
+    const std::vector<nlohmann::json> lines = LogLines(file);
+    EXPECT_FALSE(lines.empty()) << file;
+    for (const nlohmann::json& line : lines) paths.insert(line["path"].get<std::string>());
+  }
+  EXPECT_EQ(paths.size(), static_cast<size_t>(sent.load()));
+  EXPECT_NE(proxy().StderrContents().find("access log: reopened"), std::string::npos);
   EXPECT_TRUE(proxy().Running());  // SIGHUP is not a stop
 }
 
