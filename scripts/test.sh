@@ -46,11 +46,8 @@ trap 'stop_bazel; rm -rf "$workdir"' EXIT
 
 read -r -a targets <<<"${SWITCHYARD_TEST_TARGETS:-//...}"
 # help_test only prints --help; it would pull the control plane into the sanitized build.
-# overload_test and allocated_bytes_test rely on --max_memory's reading of glibc's
-# allocator, which does not see ASan's heap.
 ASAN_TARGETS="//common/... //dataplane/... //tests/integration/... //tests/support/... \
-//tools/fuzz/... -//tests/integration:help_test -//tests/integration:overload_test \
--//dataplane/overload:allocated_bytes_test"
+//tools/fuzz/... -//tests/integration:help_test"
 read -r -a asan_targets <<<"${SWITCHYARD_ASAN_TARGETS:-$ASAN_TARGETS}"
 bep="$workdir/plain.json"
 

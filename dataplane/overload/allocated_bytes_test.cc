@@ -1,5 +1,5 @@
-// AllocatedBytes reads glibc's allocator. Its own test, left out of the asan step
-// (scripts/test.sh): under AddressSanitizer the heap is ASan's, which mallinfo2 does not see.
+// AllocatedBytes reads glibc's allocator. Its own test, tagged no_asan: under
+// AddressSanitizer the heap is ASan's, which mallinfo2 does not see.
 #include <vector>
 
 #include "dataplane/overload/overload.h"
