@@ -1,8 +1,9 @@
 // The CPU a request costs on its worker with metrics and the access log on, against off,
 // in one run:
 //   bazel run -c opt //tools/bench/observability_cost
-// A worker's request path through every phase (as dataplane/proxy:phase_alloc_test runs
-// it: route, header changes, cluster and endpoint choice, response head, request end),
+// A worker's request path through every phase, driven by dataplane/testing's
+// RequestDriver as dataplane/proxy:phase_alloc_test drives it (route, header changes,
+// cluster and endpoint choice, response head, request end),
 // in rounds that alternate five set-ups: off, on (metrics and the access log, written to
 // /dev/null by its own thread), off again, metrics alone, the access log alone. The
 // difference between the two "off" set-ups is the noise floor. Reported: the worker thread's CPU
@@ -19,30 +20,11 @@
 
 #include "dataplane/access_log/access_log_writer.h"
 #include "dataplane/proxy/phase_chain.h"
-#include "dataplane/proxy/request_context.h"
 #include "dataplane/proxy/worker_services.h"
-#include "switchyard/config/loader.h"
+#include "dataplane/testing/request_driver.h"
 
 namespace switchyard::proxy {
 namespace {
-
-constexpr char kSnapshot[] = R"(
-virtual_hosts:
-  - name: api
-    domains: ["api.example.com"]
-    routes:
-      - name: users
-        match: {prefix: /api/v1/users/}
-        route:
-          prefix_rewrite: /internal/users/
-          weighted_clusters:
-            clusters: [{name: blue, weight: 3}, {name: green, weight: 1}]
-clusters:
-  - name: blue
-    endpoints: [{address: 10.0.0.1, port: 80}, {address: 10.0.0.2, port: 80, weight: 2}]
-  - name: green
-    endpoints: [{address: 10.0.0.3, port: 80}]
-)";
 
 constexpr int kRequestsPerRound = 200'000;
 constexpr int kRounds = 7;
@@ -63,61 +45,27 @@ struct Setup {
 
 class Bench {
  public:
-  explicit Bench(std::shared_ptr<const runtime::RuntimeConfig> config)
-      : config_(std::move(config)),
-        services_(42, clock_, std::chrono::seconds(30)),
+  explicit Bench(const std::shared_ptr<const runtime::RuntimeConfig>& config)
+      : services_(42, clock_, std::chrono::seconds(30)),
+        driver_(config, services_),
         with_metrics_(PhaseChain::StandardPhases({.via = "switchyard"})),
         without_metrics_(PhaseChain::StandardPhases({.via = "switchyard", .metrics = false})) {
-    services_.endpoints.OnConfig(*config_);
-    services_.metrics.Bind(*config_, services_.resources);
+    services_.metrics.Bind(*config, services_.resources);
   }
 
   // One round of `count` requests; the access log is `log` (null: off).
   void Round(bool metrics, access_log::AccessLogWriter::Producer* log, int count) {
     services_.access_log = log;
     const PhaseChain& chain = metrics ? with_metrics_ : without_metrics_;
-    for (int i = 0; i < count; ++i) ServeOne(chain);
+    for (int i = 0; i < count; ++i) driver_.ServeOne(chain);
   }
 
  private:
-  void ServeOne(const PhaseChain& chain) {
-    ctx_.Reset();
-    ctx_.services = &services_;
-    ctx_.client_ip = "192.0.2.10";
-    ctx_.method.assign("GET");
-    ctx_.target.assign("/api/v1/users/12345?expand=profile,settings");
-    ctx_.authority.assign("api.example.com");
-    ctx_.headers.Add("host", "api.example.com");
-    ctx_.headers.Add("user-agent", "curl/7.88.1");
-    ctx_.config = config_;
-    ctx_.record.start = services_.timing_clock.Now();
-    size_t at = 0;
-    chain.Run(0, at, [&](const Phase& p) { return p.OnRequestHeaders(ctx_); });
-    chain.Run(0, at, [&](const Phase& p) { return p.ChooseUpstream(ctx_); });
-    const size_t cluster_index = static_cast<size_t>(ctx_.cluster - config_->clusters().data());
-    const upstream::EndpointStore::Pick pick = services_.endpoints.Begin(*config_, cluster_index);
-    ctx_.endpoint = &ctx_.cluster->endpoints[pick.index];
-    response_headers_.clear();
-    response_headers_.Add("content-type", "application/json");
-    int status = 200;
-    ResponseHead head{status, response_headers_};
-    chain.Run(0, at, [&](const Phase& p) { return p.OnResponseHeaders(ctx_, head); });
-    services_.endpoints.End(pick.state, upstream::EndpointOutcome::kSuccess);
-    ctx_.record.status = status;
-    ctx_.record.response_head = services_.timing_clock.Now();
-    ctx_.record.finish = ctx_.record.response_head;
-    ctx_.record.end = StreamEnd::kCompleted;
-    chain.RunRequestEnd(ctx_);
-    ctx_.config.reset();
-  }
-
-  std::shared_ptr<const runtime::RuntimeConfig> config_;
   time::ManualClock clock_;
   WorkerServices services_;
+  testing::RequestDriver driver_;
   const PhaseChain with_metrics_;
   const PhaseChain without_metrics_;
-  RequestContext ctx_;
-  http::HeaderMap response_headers_;
 };
 
 double Median(std::vector<double> values) {
@@ -126,8 +74,7 @@ double Median(std::vector<double> values) {
 }
 
 int Main() {
-  auto snapshot = config::ParseSnapshot(kSnapshot, "bench.yaml");
-  auto compiled = runtime::RuntimeConfig::Compile(*snapshot);
+  auto compiled = testing::RequestDriver::SampleConfig();
   if (!compiled.ok()) {
     std::fprintf(stderr, "%s\n", std::string(compiled.status().message()).c_str());
     return 1;
