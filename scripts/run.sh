@@ -50,8 +50,9 @@ pids+=($!)
   >"$state/green.log" 2>&1 &
 pids+=($!)
 wait_for_file "$state/control.ready" "switchyard-control" "$state/control.log"
+# No load balancer in front here: on exit the proxy need not announce its drain first.
 "$bin/dataplane/switchyard-proxy" --control_plane="127.0.0.1:$control_port" --control_plane_insecure \
-  --listen="127.0.0.1:$port" --admin="127.0.0.1:$admin_port" --workers=2 \
+  --listen="127.0.0.1:$port" --admin="127.0.0.1:$admin_port" --workers=2 --drain_grace_period=0s \
   --snapshot_cache="$state/snapshot.cache" --node_id=demo-proxy \
   --ready_file="$state/proxy.ready" >"$state/proxy.log" 2>&1 &
 pids+=($!)
