@@ -7,6 +7,9 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// Printable ASCII that JSON takes as it is.
+bool IsPlainAscii(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 void AppendEscapedByte(unsigned char byte, std::string& out) {
   out += "\\u00";
   out += kHex[byte >> 4];
@@ -50,6 +53,14 @@ void AppendJsonString(std::string_view text, std::string& out) {
   out += '"';
   size_t i = 0;
   while (i < text.size()) {
+    // Most text needs no escape: copy each such run at once.
+    size_t run = i;
+    while (run < text.size() && IsPlainAscii(static_cast<unsigned char>(text[run]))) ++run;
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      if (i == text.size()) break;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       const size_t length = Utf8Length(text.substr(i));

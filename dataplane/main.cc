@@ -129,9 +129,10 @@ ABSL_FLAG(std::string, access_log, "",
           "Access log: one JSON line per request, to this file (appended; reopened on SIGHUP "
           "for rotation) or to stdout with '-'; empty: none. Written off the workers; records "
           "that would wait for a slow disk are dropped and counted.");
-ABSL_FLAG(int, access_log_buffer, 4096,
-          "Access-log records each worker buffers between the writer's turns (every 100 ms, "
-          "or sooner when half full); beyond, records are dropped and counted.");
+ABSL_FLAG(std::string, access_log_buffer, "1MiB",
+          "Access-log records each worker holds until the writer thread takes them (every "
+          "100 ms, or sooner when half full), in bytes (a record takes about 250), e.g. 1MiB; "
+          "at least 4KiB. Beyond, records are dropped and counted.");
 ABSL_FLAG(std::string, handoff_socket, "",
           "Unix socket path (at most 107 bytes) where this proxy offers its listening sockets "
           "to a successor started with --take_listeners_from (binary upgrade); empty: none.");
@@ -538,11 +539,15 @@ int Main() {
   // Declared before the workers, so that it outlives them: they hold its producers.
   std::unique_ptr<access_log::AccessLogWriter> access_log;
   if (const std::string path = absl::GetFlag(FLAGS_access_log); !path.empty()) {
-    const int buffer = absl::GetFlag(FLAGS_access_log_buffer);
-    if (buffer < 2) return Fail("--access_log_buffer must be at least 2");
+    const std::string buffer = absl::GetFlag(FLAGS_access_log_buffer);
+    uint64_t buffer_bytes = 0;
+    if (!ParseBytes(buffer, buffer_bytes) || buffer_bytes > (1ull << 30)) {
+      return Fail(absl::StrCat("--access_log_buffer must be a size up to 1GiB, e.g. 512KiB, got '",
+                               buffer, "'"));
+    }
     absl::StatusOr<std::unique_ptr<access_log::AccessLogWriter>> opened =
         access_log::AccessLogWriter::Open(
-            {.path = path, .buffer_records = static_cast<size_t>(buffer)}, worker_count);
+            {.path = path, .buffer_bytes = static_cast<size_t>(buffer_bytes)}, worker_count);
     if (!opened.ok()) return Fail(std::string(opened.status().message()));
     access_log = std::move(*opened);
   }

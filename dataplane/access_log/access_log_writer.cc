@@ -19,9 +19,6 @@ namespace {
 
 // A pipe takes this much without blocking once poll says it is writable.
 constexpr size_t kPipeChunk = 4096;
-// A record string longer than this gives its storage back after being written, so one
-// huge request does not pin memory in every buffer slot it passes through.
-constexpr size_t kMaxKeptCapacity = 4096;
 // Write errors are logged at most this often.
 constexpr auto kErrorLogInterval = std::chrono::seconds(10);
 
@@ -37,47 +34,29 @@ bool IsRegularFile(int fd) {
   return ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
 }
 
-void ReleaseLargeStrings(AccessLogRecord& r) {
-  for (std::string* s : {&r.request_id, &r.trace_id, &r.method, &r.authority, &r.path, &r.reason,
-                         &r.route, &r.cluster, &r.endpoint, &r.client_address}) {
-    if (s->capacity() > kMaxKeptCapacity) std::string().swap(*s);
-  }
-}
-
 }  // namespace
 
-AccessLogWriter::Producer::Producer(AccessLogWriter& writer, size_t records) : writer_(writer) {
-  buffers_[0].resize(records);
-  buffers_[1].resize(records);
-  sync::MutexLock lock(&mu_);
-  active_ = &buffers_[0];
-}
+AccessLogWriter::Producer::Producer(AccessLogWriter& writer, size_t buffer_bytes)
+    : writer_(writer), ring_(buffer_bytes) {}
 
-void AccessLogWriter::Producer::Reserve(size_t bytes) {
-  sync::MutexLock lock(&mu_);
-  for (std::vector<AccessLogRecord>& buffer : buffers_) {
-    for (AccessLogRecord& r : buffer) {
-      for (std::string* s : {&r.request_id, &r.trace_id, &r.method, &r.authority, &r.path,
-                             &r.reason, &r.route, &r.cluster, &r.endpoint, &r.client_address}) {
-        s->reserve(bytes);
-      }
-    }
+bool AccessLogWriter::Producer::Submit(const AccessLogRecord& record) {
+  // Wakes the writer when the ring crosses half full, by the producer's own estimate, so
+  // no cache line of the writer's is read per record (the estimate errs towards waking).
+  const size_t half = ring_.capacity_bytes() / 2;
+  const bool below_half = ring_.used_bytes_upper_bound() < half;
+  if (!ring_.Append(record)) {
+    dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    return false;
   }
-}
-
-std::vector<AccessLogRecord>* AccessLogWriter::Producer::Take(size_t& count) {
-  sync::MutexLock lock(&mu_);
-  std::vector<AccessLogRecord>* full = active_;
-  count = used_;
-  active_ = full == &buffers_[0] ? &buffers_[1] : &buffers_[0];
-  used_ = 0;
-  return full;
+  if (below_half && ring_.used_bytes_upper_bound() >= half) writer_.Wake();
+  return true;
 }
 
 absl::StatusOr<std::unique_ptr<AccessLogWriter>> AccessLogWriter::Open(Options options,
                                                                        int producers) {
-  if (options.buffer_records < 2) {
-    return absl::InvalidArgumentError("the access log buffer needs at least 2 records");
+  if (options.buffer_bytes < kMinBufferBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--access_log_buffer must be at least ", kMinBufferBytes, " bytes"));
   }
   const int fd = OpenOutput(options.path);
   if (fd < 0) {
@@ -93,7 +72,7 @@ absl::StatusOr<std::unique_ptr<AccessLogWriter>> AccessLogWriter::Open(Options o
 AccessLogWriter::AccessLogWriter(Options options, int fd, int producers)
     : options_(std::move(options)), fd_(fd), fd_is_regular_file_(IsRegularFile(fd)) {
   for (int i = 0; i < producers; ++i) {
-    producers_.push_back(std::unique_ptr<Producer>(new Producer(*this, options_.buffer_records)));
+    producers_.push_back(std::unique_ptr<Producer>(new Producer(*this, options_.buffer_bytes)));
   }
 }
 
@@ -143,14 +122,12 @@ void AccessLogWriter::Run() {
     if (reopen_.exchange(false)) ReopenNow();
     size_t records = 0;
     out.clear();
+    const auto steady_to_unix = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch() -
+        std::chrono::steady_clock::now().time_since_epoch());
     for (const auto& producer : producers_) {
-      size_t count = 0;
-      std::vector<AccessLogRecord>* full = producer->Take(count);
-      for (size_t i = 0; i < count; ++i) {
-        AppendJsonLine((*full)[i], out);
-        ReleaseLargeStrings((*full)[i]);
-      }
-      records += count;
+      records += producer->ring_.Consume(
+          [&](const AccessLogRecord& record) { AppendJsonLine(record, steady_to_unix, out); });
     }
     if (!out.empty()) {
       if (WriteAll(out)) {

@@ -1,11 +1,9 @@
 // The access log's output, off the worker threads (docs/operations.md, "Access log").
 //
-// Each worker is a Producer with two fixed-size record buffers: it fills records into the
-// active one under a lock held only for that copy, and the writer thread swaps the
-// buffers, formats the full one and writes it. A worker never waits for the disk: when
-// its buffer is full (the disk or the pipe reader is slower than the traffic), the record
-// is dropped and counted. Records keep their strings' storage from request to request,
-// so a warm worker allocates nothing to log.
+// Each worker is a Producer with a ring of records (record_ring.h) that it fills without a
+// lock and the writer thread empties, formatting and writing what it takes. A worker never
+// waits for the disk: when its ring is full (the disk or the pipe reader is slower than
+// the traffic), the record is dropped and counted. Nothing is allocated per record.
 //
 // The output is a file (appended to, created 0640) or stdout ("-"). A FIFO or pipe is
 // written in pieces the kernel can take without blocking, so a reader that stops reading
@@ -19,22 +17,28 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/sync/mutex.h"
 #include "dataplane/access_log/access_log_record.h"
+#include "dataplane/access_log/record_ring.h"
 
 namespace switchyard::access_log {
 
 class AccessLogWriter {
  public:
+  // The smallest buffer_bytes Open accepts.
+  static constexpr size_t kMinBufferBytes = 4096;
+
   struct Options {
     std::string path;  // a file, or "-" for stdout
-    // Records each producer buffers between the writer's turns; beyond, records drop.
-    size_t buffer_records = 4096;
-    // The writer's turn: at least this often, and sooner when a buffer is half full.
+    // Bytes of records each producer's ring holds; beyond, records drop. A typical record
+    // takes 250 bytes.
+    size_t buffer_bytes = size_t{1} << 20;
+    // The writer's turn: at least this often, and sooner when a ring is half full.
     std::chrono::milliseconds flush_interval{100};
     // At shutdown, how long to keep trying to write what is buffered.
     std::chrono::milliseconds close_timeout{2000};
@@ -50,37 +54,16 @@ class AccessLogWriter {
   // One worker's side. Submit from that worker's thread only.
   class Producer {
    public:
-    // Fills one record with `fill(AccessLogRecord&)` into the buffer (all fields must be
-    // set: the record holds the previous request's values). False when the buffer is
-    // full: the record is dropped and counted.
-    template <typename Fill>
-    bool Submit(Fill&& fill) {
-      sync::MutexLock lock(&mu_);
-      if (used_ == active_->size()) {
-        dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        return false;
-      }
-      fill((*active_)[used_++]);
-      if (used_ == active_->size() / 2) writer_.Wake();
-      return true;
-    }
-
-    // Gives every string of every slot (both buffers) at least `bytes` of storage, so
-    // that records up to that size never allocate, even in slots the first requests did
-    // not reach. Call before traffic (tests that count allocations do).
-    void Reserve(size_t bytes);
+    // Copies `record` into the ring. False when it does not fit: the record is dropped
+    // and counted.
+    bool Submit(const AccessLogRecord& record);
 
    private:
     friend class AccessLogWriter;
-    Producer(AccessLogWriter& writer, size_t records);
-    // Writer thread: swaps the buffers and returns the filled one and its count.
-    std::vector<AccessLogRecord>* Take(size_t& count);
+    Producer(AccessLogWriter& writer, size_t buffer_bytes);
 
     AccessLogWriter& writer_;
-    sync::Mutex mu_;
-    std::vector<AccessLogRecord> buffers_[2];
-    std::vector<AccessLogRecord>* active_ ABSL_GUARDED_BY(mu_);
-    size_t used_ ABSL_GUARDED_BY(mu_) = 0;
+    RecordRing ring_;
     // Written by the producer's thread only; read by /metrics.
     std::atomic<uint64_t> dropped_{0};
   };

@@ -35,25 +35,23 @@ std::vector<nlohmann::json> Lines(const std::string& text) {
   return lines;
 }
 
-void Fill(AccessLogRecord& r, int producer, int n, size_t path_bytes = 8) {
-  r.start_unix_micros = 1'800'000'000'000'000;
-  r.request_id = std::to_string(producer) + "-" + std::to_string(n);
-  r.trace_id.clear();
-  r.protocol = "HTTP/1.1";
-  r.method = "GET";
-  r.authority = "example.com";
-  r.path.assign(path_bytes, 'p');
-  r.status = 200;
-  r.reason.clear();
-  r.route = "r";
-  r.cluster = "c";
-  r.endpoint = "127.0.0.1:1";
-  r.bytes_received = 0;
-  r.bytes_sent = static_cast<uint64_t>(n);
-  r.duration_us = 1;
-  r.upstream_connect_us = -1;
-  r.upstream_response_head_us = -1;
-  r.client_address = "127.0.0.1";
+// A record of producer `producer`'s request `n`; `storage` keeps its strings alive.
+AccessLogRecord Make(std::string& storage, int producer, int n, size_t path_bytes = 8) {
+  storage = std::to_string(producer) + "-" + std::to_string(n) + std::string(path_bytes, 'p');
+  const size_t id_length = storage.size() - path_bytes;
+  return AccessLogRecord{.start = std::chrono::steady_clock::now(),
+                         .request_id = std::string_view(storage).substr(0, id_length),
+                         .protocol = "HTTP/1.1",
+                         .method = "GET",
+                         .authority = "example.com",
+                         .path = std::string_view(storage).substr(id_length),
+                         .status = 200,
+                         .route = "r",
+                         .cluster = "c",
+                         .endpoint = "127.0.0.1:1",
+                         .bytes_sent = static_cast<uint64_t>(n),
+                         .duration_us = 1,
+                         .client_address = "127.0.0.1"};
 }
 
 class AccessLogWriterTest : public ::testing::Test {
@@ -77,7 +75,8 @@ TEST_F(AccessLogWriterTest, EveryRecordOfSeveralProducersIsWrittenInProducerOrde
       threads.emplace_back([&, p] {
         for (int n = 0; n < kEach;) {
           // A full buffer refuses; this producer waits and tries again, to count exactly.
-          if ((*writer)->producer(p).Submit([&](AccessLogRecord& r) { Fill(r, p, n); })) {
+          std::string storage;
+          if ((*writer)->producer(p).Submit(Make(storage, p, n))) {
             ++n;
           } else {
             ++refusals;
@@ -112,7 +111,7 @@ TEST_F(AccessLogWriterTest, AStalledFifoReaderDropsRecordsWithoutBlockingTheProd
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
   ASSERT_GE(reader, 0);
   auto writer = AccessLogWriter::Open({.path = fifo,
-                                       .buffer_records = 64,
+                                       .buffer_bytes = AccessLogWriter::kMinBufferBytes,
                                        .flush_interval = milliseconds(5),
                                        .close_timeout = milliseconds(200)},
                                       1);
@@ -121,7 +120,8 @@ TEST_F(AccessLogWriterTest, AStalledFifoReaderDropsRecordsWithoutBlockingTheProd
   constexpr int kRecords = 5000;
   int accepted = 0;
   for (int n = 0; n < kRecords; ++n) {
-    accepted += (*writer)->producer(0).Submit([&](AccessLogRecord& r) { Fill(r, 0, n, 1000); });
+    std::string storage;
+    accepted += (*writer)->producer(0).Submit(Make(storage, 0, n, 1000));
   }
   const AccessLogWriter::Stats stalled = (*writer)->stats();
   EXPECT_EQ(stalled.dropped, static_cast<uint64_t>(kRecords - accepted));
@@ -138,12 +138,13 @@ TEST_F(AccessLogWriterTest, ReopenStartsANewFileAfterRotation) {
   const std::string path = dir_ + "/access.log";
   auto writer = AccessLogWriter::Open({.path = path, .flush_interval = milliseconds(5)}, 1);
   ASSERT_TRUE(writer.ok()) << writer.status();
-  ASSERT_TRUE((*writer)->producer(0).Submit([](AccessLogRecord& r) { Fill(r, 0, 0); }));
+  std::string storage;
+  ASSERT_TRUE((*writer)->producer(0).Submit(Make(storage, 0, 0)));
   ASSERT_TRUE(testing::PollUntil([&] { return (*writer)->stats().written == 1; }));
   ASSERT_EQ(::rename(path.c_str(), (path + ".1").c_str()), 0);
   (*writer)->Reopen();
   ASSERT_TRUE(testing::PollUntil([&] { return (*writer)->stats().reopens == 1; }));
-  ASSERT_TRUE((*writer)->producer(0).Submit([](AccessLogRecord& r) { Fill(r, 0, 1); }));
+  ASSERT_TRUE((*writer)->producer(0).Submit(Make(storage, 0, 1)));
   ASSERT_TRUE(testing::PollUntil([&] { return (*writer)->stats().written == 2; }));
   writer->reset();
   const std::vector<nlohmann::json> old_lines = Lines(testing::ReadFile(path + ".1"));
@@ -152,6 +153,15 @@ TEST_F(AccessLogWriterTest, ReopenStartsANewFileAfterRotation) {
   ASSERT_EQ(new_lines.size(), 1u);
   EXPECT_EQ(old_lines[0]["request_id"], "0-0");
   EXPECT_EQ(new_lines[0]["request_id"], "0-1");
+}
+
+TEST_F(AccessLogWriterTest, ABufferBelowTheMinimumIsRefused) {
+  auto tiny = AccessLogWriter::Open(
+      {.path = dir_ + "/access.log", .buffer_bytes = AccessLogWriter::kMinBufferBytes - 1}, 1);
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_NE(tiny.status().message().find("--access_log_buffer must be at least 4096 bytes"),
+            std::string::npos)
+      << tiny.status();
 }
 
 TEST_F(AccessLogWriterTest, APathThatCannotBeOpenedIsNamed) {

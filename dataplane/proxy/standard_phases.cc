@@ -189,32 +189,29 @@ class WriteAccessLog final : public Phase {
       if (at == never) return -1;
       return std::chrono::duration_cast<std::chrono::microseconds>(at - record.start).count();
     };
-    // The record's times are monotonic; the log wants wall-clock time for the start.
-    const int64_t now_unix = std::chrono::duration_cast<std::chrono::microseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-    const int64_t start_unix = now_unix - micros(ctx.services->timing_clock.Now());
-    log->Submit([&](access_log::AccessLogRecord& r) {
-      r.start_unix_micros = start_unix;
-      r.request_id = ctx.request_id;
-      r.trace_id = ctx.trace_id;
-      r.protocol = ctx.protocol;
-      r.method = ctx.method;
-      r.authority = ctx.authority;
-      r.path = ctx.target;
-      r.status = record.status;
-      r.reason = record.local_reply_error;
-      r.route = ctx.route != nullptr ? std::string_view(ctx.route->name) : std::string_view();
-      r.cluster = ctx.cluster != nullptr ? std::string_view(ctx.cluster->name) : std::string_view();
-      r.endpoint =
-          ctx.endpoint != nullptr ? std::string_view(ctx.endpoint->authority) : std::string_view();
-      r.bytes_received = record.request_body_bytes;
-      r.bytes_sent = record.response_body_bytes;
-      r.duration_us = micros(record.finish);
-      r.upstream_connect_us = micros(record.upstream_connected);
-      r.upstream_response_head_us = micros(record.response_head);
-      r.client_address = ctx.client_ip;
-    });
+    const auto name_of = [](const auto* resource) {
+      return resource != nullptr ? std::string_view(resource->name) : std::string_view();
+    };
+    log->Submit(access_log::AccessLogRecord{
+        .start = record.start,
+        .request_id = ctx.request_id,
+        .trace_id = ctx.trace_id,
+        .protocol = ctx.protocol,
+        .method = ctx.method,
+        .authority = ctx.authority,
+        .path = ctx.target,
+        .status = record.status,
+        .reason = record.local_reply_error,
+        .route = name_of(ctx.route),
+        .cluster = name_of(ctx.cluster),
+        .endpoint = ctx.endpoint != nullptr ? std::string_view(ctx.endpoint->authority)
+                                            : std::string_view(),
+        .bytes_received = record.request_body_bytes,
+        .bytes_sent = record.response_body_bytes,
+        .duration_us = micros(record.finish),
+        .upstream_connect_us = micros(record.upstream_connected),
+        .upstream_response_head_us = micros(record.response_head),
+        .client_address = ctx.client_ip});
   }
 };
 

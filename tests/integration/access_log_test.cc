@@ -133,7 +133,7 @@ TEST_F(AccessLogTest, AStalledFifoLosesRecordsNeverRequests) {
   ASSERT_GE(reader, 0);
   ASSERT_TRUE(
       StartProxy(SingleClusterConfig({backend_->port()}),
-                 {"--access_log=" + fifo, "--access_log_buffer=16", "--admin=127.0.0.1:0"}));
+                 {"--access_log=" + fifo, "--access_log_buffer=4KiB", "--admin=127.0.0.1:0"}));
   const std::string long_path = "/" + std::string(2000, 'p');
   RawClient client = Connect();
   for (int i = 0; i < 300; ++i) {
