@@ -3,8 +3,10 @@
 //   bazel run -c opt //tools/bench/metrics_scrape
 // A snapshot of 10,000 routes over 100 clusters, bound by 4 workers' WorkerMetrics (as
 // after a swap), every route and cluster with traffic, then RenderProxyMetrics timed
-// while a thread keeps recording (a scrape takes no lock a recording worker waits on).
-// Plain std::chrono loops; each figure is the best of several rounds.
+// while a thread keeps recording (a scrape takes no lock a recording worker waits on), and
+// the longest that recording thread went between two requests, during the scrapes and,
+// for comparison, for as long again without them. Plain std::chrono loops; the counting
+// cost is the best of several rounds.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -92,16 +94,32 @@ int Main() {
     best_record_ns = std::min(best_record_ns, ns);
   }
 
-  // Scrapes while worker 1 keeps counting on its own thread.
-  std::atomic<bool> stop{false};
+  // Scrapes while worker 1 keeps counting on its own thread, which notes the longest time
+  // between two of its requests (a stall): first while the scrapes run, then for as long
+  // again without them, to show what the machine alone does to that thread.
+  enum Phase { kScraping, kQuiet, kDone };
+  std::atomic<int> phase{kScraping};
+  double longest_gap_ms[2] = {0, 0};
+  uint64_t gaps_over_1ms[2] = {0, 0};
+  uint64_t counted[2] = {0, 0};
   std::thread writer([&] {
-    for (size_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+    Clock::time_point last = Clock::now();
+    for (size_t i = 0;; ++i) {
+      const int now_phase = phase.load(std::memory_order_relaxed);
+      if (now_phase == kDone) break;
       workers[1]->Record(sample_for(routes[i % kRoutes]));
+      const Clock::time_point now = Clock::now();
+      const double gap = std::chrono::duration<double, std::milli>(now - last).count();
+      last = now;
+      longest_gap_ms[now_phase] = std::max(longest_gap_ms[now_phase], gap);
+      if (gap > 1.0) ++gaps_over_1ms[now_phase];
+      ++counted[now_phase];
     }
   });
   double best_scrape_ms = 1e18;
   double worst_scrape_ms = 0;
   size_t bytes = 0;
+  const auto scraping_start = Clock::now();
   for (int round = 0; round < 10; ++round) {
     std::vector<std::shared_ptr<const WorkerView>> views;
     views.reserve(workers.size());
@@ -113,13 +131,23 @@ int Main() {
     worst_scrape_ms = std::max(worst_scrape_ms, ms);
     bytes = page.size();
   }
-  stop.store(true);
+  const auto scraping_time = Clock::now() - scraping_start;
+  phase.store(kQuiet);
+  std::this_thread::sleep_for(scraping_time);
+  phase.store(kDone);
   writer.join();
 
   std::printf("routes %d, clusters %d, workers %d\n", kRoutes, kClusters, kWorkers);
   std::printf("count one request (WorkerMetrics::Record):  %.1f ns\n", best_record_ns);
   std::printf("render /metrics: best %.1f ms, worst %.1f ms, %zu bytes\n", best_scrape_ms,
               worst_scrape_ms, bytes);
+  const char* names[2] = {"during the scrapes", "without scrapes  "};
+  for (int p = 0; p < 2; ++p) {
+    std::printf(
+        "counting thread %s: longest stall %.3f ms, stalls over 1 ms: %llu of %llu requests\n",
+        names[p], longest_gap_ms[p], static_cast<unsigned long long>(gaps_over_1ms[p]),
+        static_cast<unsigned long long>(counted[p]));
+  }
   return 0;
 }
 
