@@ -26,11 +26,18 @@ void ClassSamples(PrometheusText& out, std::string_view name, Labels labels,
   }
 }
 
+// The labels of the route "virtual_host/route" (runtime::RouteResourceName).
+Labels RouteLabels(std::string_view name) {
+  const size_t slash = name.find('/');
+  return {{"virtual_host", name.substr(0, slash)}, {"route", name.substr(slash + 1)}};
+}
+
 }  // namespace
 
 std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerView>>& workers,
                                const ProcessStats& process) {
   absl::btree_map<std::string, ClassCounts> routes;
+  absl::btree_map<std::string, HistogramData> route_durations;
   struct ClusterSums {
     ClassCounts requests{};
     HistogramData response_head;
@@ -47,6 +54,9 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   uint64_t bytes_sent = 0;
   for (const auto& worker : workers) {
     for (const auto& [name, stats] : worker->routes) AddCounts(routes[name], stats->requests);
+    for (const auto& [name, stats] : worker->route_durations) {
+      route_durations[name] += stats->duration.Read();
+    }
     for (const auto& [name, stats] : worker->clusters) {
       ClusterSums& sums = clusters[name];
       AddCounts(sums.requests, stats->requests);
@@ -74,13 +84,17 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Family("switchyard_requests_total", "counter",
              "Requests by route and status class (route \"\": matched no route).");
   for (const auto& [name, counts] : routes) {
-    const size_t slash = name.find('/');  // "virtual_host/route"
-    const std::string_view full = name;
-    ClassSamples(out, "switchyard_requests_total",
-                 {{"virtual_host", full.substr(0, slash)}, {"route", full.substr(slash + 1)}},
-                 counts);
+    ClassSamples(out, "switchyard_requests_total", RouteLabels(name), counts);
   }
   ClassSamples(out, "switchyard_requests_total", {{"virtual_host", ""}, {"route", ""}}, unrouted);
+  if (!route_durations.empty()) {
+    out.Family("switchyard_route_request_duration_seconds", "histogram",
+               "From a request's first byte to its end, for the routes that opted in "
+               "(metrics.duration_histogram).");
+    for (const auto& [name, data] : route_durations) {
+      out.Histogram("switchyard_route_request_duration_seconds", RouteLabels(name), data);
+    }
+  }
 
   out.Family("switchyard_upstream_requests_total", "counter",
              "Requests sent to a cluster, by the status class the client got.");

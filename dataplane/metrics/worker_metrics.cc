@@ -5,7 +5,6 @@ namespace {
 
 // ResourceStore entries: shared, so a published view keeps stats alive after the store
 // has dropped them.
-using RouteEntry = std::shared_ptr<RouteStats>;
 using ClusterEntry = std::shared_ptr<ClusterStats>;
 
 template <typename Stats>
@@ -31,11 +30,22 @@ void WorkerMetrics::Bind(const runtime::RuntimeConfig& config, runtime::Resource
   store_ = &store;
   bound_generation_ = config.generation();
   routes_.clear();
+  route_durations_.clear();
   next_.routes.clear();
-  for (const std::string& name : config.route_names()) {
-    RouteEntry& entry = EntryFor<RouteStats>(store, runtime::ResourceKind::kRoute, name);
+  next_.route_durations.clear();
+  const std::vector<std::string>& route_names = config.route_names();
+  for (size_t index = 0; index < route_names.size(); ++index) {
+    const std::string& name = route_names[index];
+    auto& entry = EntryFor<RouteStats>(store, runtime::ResourceKind::kRoute, name);
     routes_.push_back(entry.get());
     next_.routes.emplace_back(name, entry);
+    if (config.route_has_duration_histogram(index)) {
+      auto& durations = EntryFor<RouteDurationStats>(store, runtime::ResourceKind::kRoute, name);
+      route_durations_.push_back(durations.get());
+      next_.route_durations.emplace_back(name, durations);
+    } else {
+      route_durations_.push_back(nullptr);
+    }
   }
   clusters_.clear();
   next_.clusters.clear();
@@ -48,15 +58,17 @@ void WorkerMetrics::Bind(const runtime::RuntimeConfig& config, runtime::Resource
   Publish();
 }
 
-RouteStats* WorkerMetrics::RouteOf(const RequestSample& sample) {
+template <typename Stats>
+Stats* WorkerMetrics::RouteEntryOf(const RequestSample& sample,
+                                   const std::vector<Stats*>& by_index) {
   if (sample.route == nullptr || sample.config == nullptr) return nullptr;
   if (sample.config->generation() == bound_generation_) {
-    return sample.route->index < routes_.size() ? routes_[sample.route->index] : nullptr;
+    return sample.route->index < by_index.size() ? by_index[sample.route->index] : nullptr;
   }
   // The request began before a swap: its route's index is the old config's. Found by
   // name (rare), and not counted if the new config removed the route.
   if (store_ == nullptr) return nullptr;
-  RouteEntry* entry = store_->Find<RouteEntry>(
+  auto* entry = store_->Find<std::shared_ptr<Stats>>(
       runtime::ResourceKind::kRoute,
       runtime::RouteResourceName(sample.route->virtual_host, sample.route->name));
   return entry == nullptr ? nullptr : entry->get();
@@ -87,10 +99,15 @@ Counter& WorkerMetrics::LocalReply(std::string_view reason) {
 
 void WorkerMetrics::Record(const RequestSample& sample) {
   const size_t status_class = StatusClass(sample.status);
-  if (RouteStats* route = RouteOf(sample)) {
+  if (RouteStats* route = RouteEntryOf(sample, routes_)) {
     route->requests[status_class].Add();
   } else if (sample.route == nullptr) {
     totals_->unrouted[status_class].Add();
+  }
+  if (sample.route != nullptr && sample.route->duration_histogram) {
+    if (RouteDurationStats* route = RouteEntryOf(sample, route_durations_)) {
+      route->duration.Record(sample.duration);
+    }
   }
   if (ClusterStats* cluster = ClusterOf(sample)) {
     cluster->requests[status_class].Add();

@@ -44,6 +44,12 @@ struct RouteStats {
   std::array<Counter, kStatusClasses.size()> requests;
 };
 
+// Only for routes that opt in (Route::duration_histogram): a histogram per route is 17
+// series, too many to give every route of a large table.
+struct RouteDurationStats {
+  Histogram duration;  // from the first byte of the request to its end
+};
+
 // Requests that ended with the upstream failing them: the local-reply codes (stream.cc)
 // and the label values /metrics gives them.
 inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kUpstreamFailures = {{
@@ -80,6 +86,8 @@ struct WorkerTotals {
 // What a scrape reads of one worker. Immutable once published.
 struct WorkerView {
   std::vector<std::pair<std::string, std::shared_ptr<const RouteStats>>> routes;
+  // The routes that opted in, by the same names.
+  std::vector<std::pair<std::string, std::shared_ptr<const RouteDurationStats>>> route_durations;
   std::vector<std::pair<std::string, std::shared_ptr<const ClusterStats>>> clusters;
   std::vector<std::pair<std::string, std::shared_ptr<const Counter>>> local_replies;
   std::shared_ptr<const WorkerTotals> totals;
@@ -121,7 +129,10 @@ class WorkerMetrics {
   std::shared_ptr<const WorkerView> view() const;
 
  private:
-  RouteStats* RouteOf(const RequestSample& sample);
+  // The route's entry of type `Stats`: from `by_index` when the request ran on the bound
+  // config, else by name from the store (null when the new config removed the route).
+  template <typename Stats>
+  Stats* RouteEntryOf(const RequestSample& sample, const std::vector<Stats*>& by_index);
   ClusterStats* ClusterOf(const RequestSample& sample);
   Counter& LocalReply(std::string_view reason);
   void Publish();
@@ -129,7 +140,9 @@ class WorkerMetrics {
   std::shared_ptr<WorkerTotals> totals_;
   runtime::ResourceStore* store_ = nullptr;
   uint64_t bound_generation_ = 0;
-  std::vector<RouteStats*> routes_;      // by Route::index of the bound config
+  std::vector<RouteStats*> routes_;  // by Route::index of the bound config
+  // By Route::index; null for the routes that did not opt in.
+  std::vector<RouteDurationStats*> route_durations_;
   std::vector<ClusterStats*> clusters_;  // by position in the bound config's clusters()
   absl::flat_hash_map<std::string, std::shared_ptr<Counter>> local_replies_;
   WorkerView next_;  // the series of the bound config, published by Publish

@@ -131,6 +131,70 @@ TEST(WorkerMetricsTest, ScrapesSumWorkersAndMayRunWhileWorkersCount) {
   EXPECT_NE(text.find("switchyard_workers 2\n"), std::string::npos);
 }
 
+// A config whose route "one" has its own histogram when `one_histogram`; "two" never.
+std::shared_ptr<const runtime::RuntimeConfig> CompileWithHistogram(uint64_t version,
+                                                                   bool one_histogram) {
+  const std::string yaml = "version: " + std::to_string(version) + R"(
+virtual_hosts:
+  - name: a
+    domains: ["*"]
+    routes:
+      - {name: one, match: {prefix: /1}, route: {cluster: c}, metrics: {duration_histogram: )" +
+                           (one_histogram ? "true" : "false") + R"(}}
+      - {name: two, match: {prefix: /2}, route: {cluster: c}}
+clusters:
+  - {name: c, endpoints: [{address: 10.0.0.1, port: 80}]}
+)";
+  auto snapshot = config::ParseSnapshot(yaml, "test.yaml");
+  EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+  auto compiled = runtime::RuntimeConfig::Compile(*snapshot);
+  EXPECT_TRUE(compiled.ok()) << compiled.status();
+  return *compiled;
+}
+
+TEST(WorkerMetricsTest, OnlyRoutesThatOptInHaveADurationHistogram) {
+  runtime::ResourceStore store;
+  WorkerMetrics metrics;
+  const auto v1 = CompileWithHistogram(1, /*one_histogram=*/true);
+  Swap(metrics, store, *v1);
+  metrics.Record(Sample(*v1, "/1", 200));  // 3 ms
+  metrics.Record(Sample(*v1, "/1", 200));
+  metrics.Record(Sample(*v1, "/2", 200));
+  const std::string text = RenderProxyMetrics({metrics.view()}, {.version = 1});
+  const std::string one = "{virtual_host=\"a\",route=\"one\"";
+  EXPECT_NE(text.find("# TYPE switchyard_route_request_duration_seconds histogram\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("switchyard_route_request_duration_seconds_count" + one + "} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("switchyard_route_request_duration_seconds_bucket" + one + ",le=\"0.0025\"} 0\n"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find("switchyard_route_request_duration_seconds_bucket" + one + ",le=\"0.005\"} 2\n"),
+      std::string::npos);
+  EXPECT_EQ(text.find("switchyard_route_request_duration_seconds_count{virtual_host=\"a\","
+                      "route=\"two\""),
+            std::string::npos);
+
+  // Kept across a swap that keeps it on; gone after one that turns it off, with the
+  // route's request counts untouched.
+  const auto v2 = CompileWithHistogram(2, /*one_histogram=*/true);
+  Swap(metrics, store, *v2);
+  metrics.Record(Sample(*v2, "/1", 200));
+  EXPECT_NE(RenderProxyMetrics({metrics.view()}, {})
+                .find("switchyard_route_request_duration_seconds_count" + one + "} 3\n"),
+            std::string::npos);
+  const auto v3 = CompileWithHistogram(3, /*one_histogram=*/false);
+  Swap(metrics, store, *v3);
+  metrics.Record(Sample(*v3, "/1", 200));
+  const std::string off = RenderProxyMetrics({metrics.view()}, {});
+  EXPECT_EQ(off.find("switchyard_route_request_duration_seconds"), std::string::npos) << off;
+  EXPECT_NE(off.find("switchyard_requests_total" + one + ",class=\"2xx\"} 4\n"), std::string::npos)
+      << off;
+}
+
 TEST(WorkerMetricsTest, StatusClasses) {
   EXPECT_EQ(StatusClass(0), 0u);
   EXPECT_EQ(StatusClass(101), 1u);

@@ -65,6 +65,8 @@ struct Route {
   uint32_t total_weight = 0;
   // The fraction of requests the access log records, 0 to 1.
   double access_log_sample_rate = 1;
+  // Whether /metrics has a latency histogram of this route's own (metrics.duration_histogram).
+  bool duration_histogram = false;
 };
 
 // The path (and query) to send upstream for a request that `route` matched: the leading

@@ -95,6 +95,7 @@ absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> VirtualHostRoutes::Build(
     route.prefix_rewrite = config.route().prefix_rewrite();
     route.host_rewrite = config.route().host_rewrite();
     if (config.has_access_log()) route.access_log_sample_rate = config.access_log().sample_rate();
+    route.duration_histogram = config.metrics().duration_histogram();
     absl::StatusOr<std::chrono::milliseconds> timeout = Timeout(config.route());
     if (!timeout.ok()) return fail(config, ".route.timeout: ", timeout.status());
     route.timeout = *timeout;

@@ -80,6 +80,7 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
     for (const v1::Route& route : vhost.routes()) {
       compiled->route_list_.push_back(RouteResourceName(vhost.name(), route.name()));
       compiled->route_names_.insert(compiled->route_list_.back());
+      compiled->route_duration_histograms_.push_back(route.metrics().duration_histogram());
     }
   }
   return std::shared_ptr<const RuntimeConfig>(std::move(compiled));

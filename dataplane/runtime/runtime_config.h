@@ -63,6 +63,11 @@ class RuntimeConfig {
   }
   // Every route's "virtual_host/route" name (RouteResourceName), at its Route::index.
   const std::vector<std::string>& route_names() const { return route_list_; }
+  // Whether the route at this Route::index opted into a latency histogram of its own
+  // (Route::duration_histogram).
+  bool route_has_duration_histogram(size_t index) const {
+    return index < route_duration_histograms_.size() && route_duration_histograms_[index];
+  }
   // Whether the route "virtual_host/route" (runtime::RouteResourceName) exists.
   bool HasRoute(std::string_view route_resource_name) const {
     return route_names_.contains(
@@ -78,6 +83,7 @@ class RuntimeConfig {
   absl::flat_hash_set<std::string> pool_keys_;
   absl::flat_hash_set<std::string> route_names_;
   std::vector<std::string> route_list_;
+  std::vector<bool> route_duration_histograms_;  // by Route::index
   std::unique_ptr<const router::RouteTable> routes_;
   std::vector<Cluster> clusters_;
 };

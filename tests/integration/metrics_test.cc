@@ -37,7 +37,10 @@ virtual_hosts:
   - name: api
     domains: ["api.test"]
     routes:
-      - {name: fail, match: {path: /fail}, route: {cluster: backend}}
+      - name: fail
+        match: {path: /fail}
+        route: {cluster: backend}
+        metrics: {duration_histogram: true}
       - {name: all, match: {prefix: /}, route: {cluster: backend}}
 clusters:
   - name: backend
@@ -81,6 +84,21 @@ clusters:
       MetricValue(text, R"(switchyard_upstream_response_head_seconds_count{cluster="backend"})"),
       17);
   EXPECT_EQ(MetricValue(text, "switchyard_request_duration_seconds_count"), 19);
+  // Only the route that opted in has a histogram of its own.
+  EXPECT_EQ(
+      MetricValue(
+          text,
+          R"(switchyard_route_request_duration_seconds_count{virtual_host="api",route="fail"})"),
+      5);
+  EXPECT_EQ(
+      MetricValue(
+          text,
+          R"(switchyard_route_request_duration_seconds_bucket{virtual_host="api",route="fail",le="+Inf"})"),
+      5);
+  EXPECT_EQ(
+      text.find(
+          R"(switchyard_route_request_duration_seconds_count{virtual_host="api",route="all"})"),
+      std::string::npos);
   // Bodies relayed from the backend ("ok"); a local reply's own body is not counted.
   EXPECT_EQ(MetricValue(text, R"(switchyard_downstream_body_bytes_total{direction="sent"})"),
             17 * 2);
