@@ -107,6 +107,11 @@ ABSL_FLAG(int64_t, max_connections, 0,
 ABSL_FLAG(int64_t, max_connections_per_ip, 0,
           "Client connections one client address may hold at once; more are closed as soon as "
           "accepted (counted). 0: no limit.");
+ABSL_FLAG(std::string, proxy_protocol, "off",
+          "PROXY protocol (v1 and v2) on --listen, from an L4 load balancer in front: "
+          "'required' (a connection without a valid header is closed), 'optional' (used "
+          "when present: only for a listener nothing but the balancer can reach) or 'off'. "
+          "The header's client address is used for X-Forwarded-For and the access log.");
 ABSL_FLAG(std::string, max_memory, "",
           "Heap the proxy may use, e.g. 512MiB or 2GiB: above 85% it stops accepting and turns "
           "keep-alive off, above 95% it answers new requests 503, and it recovers below 80% "
@@ -200,6 +205,20 @@ std::optional<server::ServerOptions> ServerOptionsFromFlags(std::string& error) 
     error =
         "limits and timeouts must be positive (header bytes >= 1024, request line >= 64; "
         "drain durations may be 0)";
+    return std::nullopt;
+  }
+  const std::string proxy_protocol = absl::GetFlag(FLAGS_proxy_protocol);
+  if (!server::ParseProxyProtocolMode(proxy_protocol, options.proxy_protocol)) {
+    error = "--proxy_protocol must be off, optional or required, got '" + proxy_protocol + "'";
+    return std::nullopt;
+  }
+  if (options.proxy_protocol != server::ProxyProtocolMode::kOff &&
+      absl::GetFlag(FLAGS_max_connections_per_ip) > 0) {
+    // Connections are admitted before their header is read, so the limit would count the
+    // balancer's address, and one client could exhaust it for everyone.
+    error =
+        "--max_connections_per_ip cannot be combined with --proxy_protocol: every connection "
+        "comes from the load balancer's address; limit per client at the balancer";
     return std::nullopt;
   }
   return options;

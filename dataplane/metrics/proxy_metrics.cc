@@ -132,7 +132,8 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Sample("switchyard_downstream_connections_total", {{"protocol", "http1"}}, connections_total);
   out.Family("switchyard_downstream_connections_refused_total", "counter",
              "Client connections closed as soon as accepted: --max_connections (global_limit) "
-             "or --max_connections_per_ip (per_ip_limit).");
+             "or --max_connections_per_ip (per_ip_limit), or closed before any request for "
+             "a missing or malformed PROXY protocol header (proxy_protocol).");
   for (size_t i = 0; i < connections_refused.size(); ++i) {
     out.Sample("switchyard_downstream_connections_refused_total",
                {{"reason", kConnectionRefusals[i]}}, connections_refused[i]);

@@ -67,9 +67,9 @@ struct ClusterStats {
 };
 
 // Why a client connection was closed as soon as it was accepted.
-enum class ConnectionRefusal : uint8_t { kGlobalLimit = 0, kPerIpLimit = 1 };
-inline constexpr std::array<std::string_view, 2> kConnectionRefusals = {"global_limit",
-                                                                        "per_ip_limit"};
+enum class ConnectionRefusal : uint8_t { kGlobalLimit = 0, kPerIpLimit = 1, kProxyProtocol = 2 };
+inline constexpr std::array<std::string_view, 3> kConnectionRefusals = {
+    "global_limit", "per_ip_limit", "proxy_protocol"};
 
 // Not per label: one of each per worker.
 struct WorkerTotals {

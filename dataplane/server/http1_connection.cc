@@ -136,6 +136,11 @@ void Http1Connection::CancelIo() {
 }
 
 io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) {
+  if (worker_.options().proxy_protocol != ProxyProtocolMode::kOff && !co_await ReadProxyHeader()) {
+    Close();
+    ReleaseExchange(/*keep_buffer=*/false);
+    co_return;
+  }
   while (!closed_) {
     timed_out_ = Wait::kNothing;
     if (in_ == nullptr || in_->size() == 0) {
@@ -177,6 +182,53 @@ io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) 
   }
   Close();
   ReleaseExchange(/*keep_buffer=*/false);
+}
+
+io::Awaitable<bool> Http1Connection::ReadProxyHeader() {
+  const ProxyProtocolMode mode = worker_.options().proxy_protocol;
+  // The balancer sends the header at once: it gets the request headers' time.
+  Expect(Wait::kRequestHeaders, worker_.options().request_headers_timeout);
+  in_ = worker_.TakeBuffer();
+  for (;;) {
+    ProxyHeader header;
+    std::string error;
+    switch (ParseProxyHeader(io::Readable(*in_), header, error)) {
+      case ProxyParse::kParsed:
+        in_->consume(header.length);
+        if (!header.source_address.empty()) client_ip_ = std::move(header.source_address);
+        wait_ = Wait::kNothing;
+        deadline_ = time::MonotonicTime::max();
+        co_return true;
+      case ProxyParse::kAbsent:
+        if (mode == ProxyProtocolMode::kOptional) {
+          wait_ = Wait::kNothing;
+          deadline_ = time::MonotonicTime::max();
+          co_return true;
+        }
+        error = "no PROXY protocol header (--proxy_protocol=required)";
+        break;
+      case ProxyParse::kInvalid:
+        break;
+      case ProxyParse::kNeedMore: {
+        error_code ec;
+        SWITCHYARD_READ_SOME(socket_, *in_, ec);
+        if (!ec) continue;
+        if (timed_out_ != Wait::kRequestHeaders) co_return false;  // the peer went away
+        error = "no complete PROXY protocol header in time";
+        break;
+      }
+    }
+    // A balancer that does not speak the protocol (or a client that bypassed it): worth
+    // a warning, at most one per worker every 10 s, and a count.
+    worker_.services().metrics.ConnectionRefused(metrics::ConnectionRefusal::kProxyProtocol);
+    thread_local time::MonotonicTime next_warning{};  // each worker is a thread
+    const time::MonotonicTime now = worker_.clock().Now();
+    if (now >= next_warning) {
+      next_warning = now + std::chrono::seconds(10);
+      LogWarning("connection from %s closed: %s", client_ip_.c_str(), error.c_str());
+    }
+    co_return false;
+  }
 }
 
 Http1Connection::HeadProgress Http1Connection::BeginRequestHead() {

@@ -55,6 +55,7 @@ class Http1Connection final : public proxy::Downstream,
   // Closes the connection if it waits for a next request and none has begun to arrive
   // (draining); otherwise the request is served, with "Connection: close".
   void CloseIfIdle();
+  // The client's address: the peer's, or the one a PROXY protocol header named.
   const std::string& client_ip() const { return client_ip_; }
   // Called by the worker's sweeper every sweep interval.
   void Sweep(time::MonotonicTime now);
@@ -103,6 +104,10 @@ class Http1Connection final : public proxy::Downstream,
   // Reads until the head is complete, or answers a bad or late one (where HTTP allows it).
   // Returns false when the connection should close.
   io::Awaitable<bool> ReadRequestHead(HeadProgress progress);
+  // Reads the PROXY protocol header that --proxy_protocol says comes first and takes the
+  // client address from it; false when the connection must close (no header where one
+  // is required, or a malformed one).
+  io::Awaitable<bool> ReadProxyHeader();
   void PrepareStream();
   // Gives the exchange back to the worker, and the read buffer when it holds nothing and
   // `keep_buffer` is false.

@@ -10,6 +10,7 @@
 #include "dataplane/http/path_normalizer.h"
 #include "dataplane/overload/overload.h"
 #include "dataplane/server/connection_limits.h"
+#include "dataplane/server/proxy_protocol.h"
 
 namespace switchyard::server {
 
@@ -32,6 +33,8 @@ struct ServerOptions {
   // Shared by all workers, owned by main; null: no such limit.
   ConnectionLimits* connection_limits = nullptr;
   const overload::OverloadMonitor* overload = nullptr;
+  // Whether connections start with a PROXY protocol header naming the real client.
+  ProxyProtocolMode proxy_protocol = ProxyProtocolMode::kOff;
 };
 
 }  // namespace switchyard::server

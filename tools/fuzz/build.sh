@@ -37,6 +37,7 @@ protoc -Iproto --cpp_out="$out/gen" proto/switchyard/v1/snapshot.proto \
 # Each target's sources. Objects are shared between targets.
 http1_srcs=(tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc
   dataplane/http/header_map.cc dataplane/http/authority.cc)
+proxy_protocol_srcs=(tools/fuzz/proxy_protocol_fuzzer.cc dataplane/server/proxy_protocol.cc)
 route_srcs=(tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc
   dataplane/router/domain_index.cc dataplane/router/prefix_tree.cc
   dataplane/router/request_matcher.cc dataplane/router/route.cc
@@ -63,7 +64,7 @@ obj_of() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
 declare -A seen=()
 jobs=0
 failed=0
-for src in "${http1_srcs[@]}" "${route_srcs[@]}" "${loader_srcs[@]}" "${delta_srcs[@]}" \
+for src in "${http1_srcs[@]}" "${proxy_protocol_srcs[@]}" "${route_srcs[@]}" "${loader_srcs[@]}" "${delta_srcs[@]}" \
   "${response_srcs[@]}"; do
   [[ -n "${seen[$src]:-}" ]] && continue
   seen[$src]=1
@@ -96,6 +97,8 @@ link() {
 config_libs=$(pkg-config --libs re2 protobuf absl_statusor absl_status absl_strings \
   absl_str_format absl_raw_hash_set absl_hash)
 link http1_request_fuzzer "${http1_srcs[@]}"
+# shellcheck disable=SC2086
+link proxy_protocol_fuzzer "${proxy_protocol_srcs[@]}" $(pkg-config --libs absl_strings)
 # shellcheck disable=SC2086  # pkg-config prints one flag per word
 link route_match_fuzzer "${route_srcs[@]}" $config_libs
 # shellcheck disable=SC2086
