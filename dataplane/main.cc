@@ -107,6 +107,14 @@ ABSL_FLAG(int64_t, max_connections, 0,
 ABSL_FLAG(int64_t, max_connections_per_ip, 0,
           "Client connections one client address may hold at once; more are closed as soon as "
           "accepted (counted). 0: no limit.");
+ABSL_FLAG(uint32_t, http2_max_concurrent_streams, 100,
+          "HTTP/2: streams one client connection may have open at once "
+          "(SETTINGS_MAX_CONCURRENT_STREAMS). Header lists are bounded by "
+          "--max_request_headers_bytes and --max_headers, as for HTTP/1.1.");
+ABSL_FLAG(uint32_t, http2_initial_window_size, 65535,
+          "HTTP/2: request body bytes a stream may send ahead of what the upstream has taken "
+          "(SETTINGS_INITIAL_WINDOW_SIZE), 65535 to 16777216: memory per stream against "
+          "upload throughput.");
 ABSL_FLAG(std::string, proxy_protocol, "off",
           "PROXY protocol (v1 and v2) on --listen, from an L4 load balancer in front: "
           "'required' (a connection without a valid header is closed), 'optional' (used "
@@ -205,6 +213,16 @@ std::optional<server::ServerOptions> ServerOptionsFromFlags(std::string& error) 
     error =
         "limits and timeouts must be positive (header bytes >= 1024, request line >= 64; "
         "drain durations may be 0)";
+    return std::nullopt;
+  }
+  options.http2.max_concurrent_streams = absl::GetFlag(FLAGS_http2_max_concurrent_streams);
+  options.http2.initial_window_size = absl::GetFlag(FLAGS_http2_initial_window_size);
+  if (options.http2.max_concurrent_streams < 1 || options.http2.max_concurrent_streams > 10'000 ||
+      options.http2.initial_window_size < 65535 ||
+      options.http2.initial_window_size > 16 * 1024 * 1024) {
+    error =
+        "--http2_max_concurrent_streams must be 1 to 10000 and --http2_initial_window_size "
+        "65535 to 16777216";
     return std::nullopt;
   }
   const std::string proxy_protocol = absl::GetFlag(FLAGS_proxy_protocol);

@@ -17,8 +17,8 @@ PACKAGES=(
   pkg-config libre2-dev libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev
   # Benchmark (tools/bench/run.sh): load generator and the proxies compared against.
   wrk nginx-light haproxy golang-go
-  # Scripts, tests and code hygiene.
-  curl python3 clang-format clang-tidy git ca-certificates
+  # Scripts, tests and code hygiene; h2load and nghttp (nghttp2-client) as HTTP/2 clients.
+  curl nghttp2-client python3 clang-format clang-tidy git ca-certificates
   # deploy/pki/make-pki.sh (the secured setup, and the certificates of the TLS tests).
   openssl
   # promtool for deploy/prometheus's rules and config (and Prometheus itself to run them).
@@ -38,7 +38,21 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
+# nghttp2 must carry the HTTP/2 defences the proxy sets (stream reset rate limit against
+# CVE-2023-44487, CONTINUATION limit against CVE-2024-28182): Debian 12 backported them
+# in 1.52.0-1+deb12u2.
+check_nghttp2() {
+  local version
+  version=$(dpkg-query -W -f='${Version}' libnghttp2-dev 2>/dev/null || true)
+  if ! dpkg --compare-versions "$version" ge "1.52.0-1+deb12u2"; then
+    echo "setup: libnghttp2-dev ${version:-(none)} is older than 1.52.0-1+deb12u2; upgrade it" \
+      "(apt-get install --only-upgrade libnghttp2-dev libnghttp2-14)" >&2
+    exit 1
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
+  check_nghttp2
   echo "setup: all ${#PACKAGES[@]} packages already installed"
   exit 0
 fi
@@ -56,4 +70,5 @@ APT=(apt-get -o DPkg::Lock::Timeout=600)
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" update
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y "${missing[@]}"
 
+check_nghttp2
 echo "setup: done"

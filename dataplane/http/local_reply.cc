@@ -23,25 +23,31 @@ bool IsReserved(std::string_view lower_name) {
 
 }  // namespace
 
-void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_view request_id,
-                      bool close) {
-  nlohmann::json body = {
+void BuildLocalReply(const LocalReply& reply, std::string_view request_id, HeaderMap& headers,
+                     std::string& body) {
+  nlohmann::json json = {
       {"status", reply.status},
       {"error", std::string(reply.error)},
       {"message", reply.message},
       {"request_id", std::string(request_id)},
   };
   // The request id may come from the client: replace invalid UTF-8 rather than throw.
-  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  text += '\n';
-
-  HeaderMap headers;
+  body = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  body += '\n';
+  headers.clear();
   headers.Add("content-type", "application/json");
   headers.Add(kLocalReplyHeader, "true");
   if (!request_id.empty()) headers.Add("x-request-id", request_id);
   for (const HeaderField& field : reply.headers) {
     if (!IsReserved(field.name)) headers.Add(field.name, field.value);
   }
+}
+
+void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_view request_id,
+                      bool close) {
+  HeaderMap headers;
+  std::string text;
+  BuildLocalReply(reply, request_id, headers, text);
   ResponseFraming framing;
   framing.framing = BodyFraming::kContentLength;
   framing.content_length = text.size();

@@ -26,6 +26,13 @@ struct LocalReply {
   HeaderMap headers;
 };
 
+// The reply's headers (content-type, the marker header, x-request-id, then
+// reply.headers; no framing) and its body
+// {"status":N,"error":"...","message":"...","request_id":"..."}, for codecs that frame
+// them their own way (HTTP/2).
+void BuildLocalReply(const LocalReply& reply, std::string_view request_id, HeaderMap& headers,
+                     std::string& body);
+
 // Appends the whole response: status line, headers (content-type, the marker header,
 // x-request-id, then reply.headers, content-length, and "connection: close" when
 // `close`), and the body

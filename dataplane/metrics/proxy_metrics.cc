@@ -49,6 +49,8 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   HistogramData duration;
   int64_t connections_active = 0;
   uint64_t connections_total = 0;
+  int64_t connections_active_http2 = 0;
+  uint64_t connections_total_http2 = 0;
   std::array<uint64_t, kConnectionRefusals.size()> connections_refused{};
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
@@ -73,6 +75,8 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
     duration += totals.request_duration.Read();
     connections_active += totals.connections_active.value();
     connections_total += totals.connections_total.value();
+    connections_active_http2 += totals.connections_active_http2.value();
+    connections_total_http2 += totals.connections_total_http2.value();
     for (size_t i = 0; i < connections_refused.size(); ++i) {
       connections_refused[i] += totals.connections_refused[i].value();
     }
@@ -125,11 +129,18 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   for (const auto& [reason, count] : local_replies) {
     out.Sample("switchyard_local_replies_total", {{"reason", reason}}, count);
   }
-  out.Family("switchyard_downstream_connections_active", "gauge", "Open client connections.");
+  out.Family("switchyard_downstream_connections_active", "gauge",
+             "Open client connections, by protocol.");
   out.Sample("switchyard_downstream_connections_active", {{"protocol", "http1"}},
-             connections_active);
-  out.Family("switchyard_downstream_connections_total", "counter", "Client connections accepted.");
+             connections_active - connections_active_http2);
+  out.Sample("switchyard_downstream_connections_active", {{"protocol", "http2"}},
+             connections_active_http2);
+  out.Family("switchyard_downstream_connections_total", "counter",
+             "Client connections: http1 counts every connection accepted (the protocol is "
+             "known only from its first bytes), http2 those that turned out HTTP/2.");
   out.Sample("switchyard_downstream_connections_total", {{"protocol", "http1"}}, connections_total);
+  out.Sample("switchyard_downstream_connections_total", {{"protocol", "http2"}},
+             connections_total_http2);
   out.Family("switchyard_downstream_connections_refused_total", "counter",
              "Client connections closed as soon as accepted: --max_connections (global_limit) "
              "or --max_connections_per_ip (per_ip_limit), or closed before any request for "

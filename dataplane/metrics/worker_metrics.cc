@@ -138,6 +138,13 @@ void WorkerMetrics::ConnectionOpened() {
 
 void WorkerMetrics::ConnectionClosed() { totals_->connections_active.Add(-1); }
 
+void WorkerMetrics::ConnectionIsHttp2() {
+  totals_->connections_total_http2.Add();
+  totals_->connections_active_http2.Add(1);
+}
+
+void WorkerMetrics::ConnectionLeftHttp2() { totals_->connections_active_http2.Add(-1); }
+
 void WorkerMetrics::ConnectionRefused(ConnectionRefusal reason) {
   totals_->connections_refused[static_cast<size_t>(reason)].Add();
 }

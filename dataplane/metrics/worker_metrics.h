@@ -74,8 +74,10 @@ inline constexpr std::array<std::string_view, 3> kConnectionRefusals = {
 // Not per label: one of each per worker.
 struct WorkerTotals {
   Histogram request_duration;  // from the first byte of the request to its end
-  Gauge connections_active;
-  Counter connections_total;
+  Gauge connections_active;    // every protocol
+  Counter connections_total;   // every connection accepted
+  Gauge connections_active_http2;
+  Counter connections_total_http2;
   std::array<Counter, kConnectionRefusals.size()> connections_refused;
   Counter request_body_bytes;
   Counter response_body_bytes;
@@ -123,6 +125,9 @@ class WorkerMetrics {
   void RecordRefusedHead(int status, std::string_view reason);
   void ConnectionOpened();
   void ConnectionClosed();
+  // An open connection turned out to speak HTTP/2, and later stopped (it closes).
+  void ConnectionIsHttp2();
+  void ConnectionLeftHttp2();
   void ConnectionRefused(ConnectionRefusal reason);
 
   // Any thread.

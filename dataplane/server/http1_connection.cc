@@ -28,6 +28,8 @@ using io::AwaitInto;
 // A kept read buffer goes back to the worker after this many sweeps (kSweepInterval,
 // 50 ms, apart) without a request: 50 to 100 ms of idleness.
 constexpr uint8_t kIdleSweepsBeforeReclaim = 2;
+// Draining, a connection that has not sent its first request yet waits this long for it.
+constexpr auto kFirstRequestGraceWhenDraining = std::chrono::seconds(1);
 
 // Note for every co_await in this file: g++ 12 may destroy a temporary with a non-trivial
 // destructor twice when it appears in a co_await expression, so arguments are named
@@ -81,6 +83,10 @@ void Http1Connection::Start(std::unique_ptr<Http1Connection> connection) {
 void Http1Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  if (http2_ != nullptr) {
+    http2_->Abort();  // its streams end, then Run returns
+    return;
+  }
   wait_ = Wait::kNothing;
   deadline_ = time::MonotonicTime::max();
   if (exchange_ != nullptr) exchange_->stream.Abort();
@@ -91,12 +97,23 @@ void Http1Connection::Close() {
 }
 
 void Http1Connection::CloseIfIdle() {
+  if (http2_ != nullptr) {
+    http2_->Shutdown();  // GOAWAY: streams begun finish, no new ones
+    return;
+  }
   if (wait_ != Wait::kNextRequest || exchange_ != nullptr || (in_ != nullptr && in_->size() > 0)) {
     return;
   }
   error_code ec;
   // Bytes already in the socket are a request on its way: serve it rather than cut it.
   if (socket_.available(ec) > 0 || ec) return;
+  if (requests_served_ == 0) {
+    // Accepted moments ago: its first request may be on the wire still. It gets a short
+    // while to arrive (and is served with "Connection: close"); silent, it is closed.
+    const time::MonotonicTime soon = worker_.clock().Now() + kFirstRequestGraceWhenDraining;
+    if (soon < deadline_) deadline_ = soon;
+    return;
+  }
   Close();
 }
 
@@ -106,6 +123,10 @@ void Http1Connection::Expect(Wait wait, time::Duration within) {
 }
 
 void Http1Connection::Sweep(time::MonotonicTime now) {
+  if (http2_ != nullptr) {
+    http2_->Sweep(now);
+    return;
+  }
   if (deadline_ <= now) {
     timed_out_ = wait_;
     wait_ = Wait::kNothing;
@@ -166,8 +187,15 @@ io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) 
       if (ec || closed_) break;  // eof: the client closed its idle connection
     }
     // Most heads arrive in one read: parsed here, without a nested coroutine.
-    const HeadProgress progress = BeginRequestHead();
-    if (progress != HeadProgress::kComplete && !co_await ReadRequestHead(progress)) break;
+    HeadProgress progress = BeginRequestHead();
+    if (progress == HeadProgress::kNeedMore || progress == HeadProgress::kFailed) {
+      progress = co_await ReadRequestHead(progress);
+    }
+    if (progress == HeadProgress::kHttp2) {
+      co_await RunHttp2();
+      break;
+    }
+    if (progress != HeadProgress::kComplete) break;
     if (requests_served_ < 2) ++requests_served_;
     PrepareStream();
     proxy::Stream& stream = exchange_->stream;
@@ -248,6 +276,20 @@ Http1Connection::HeadProgress Http1Connection::BeginRequestHead() {
 
 Http1Connection::HeadProgress Http1Connection::FeedRequestHead() {
   if (in_->size() == 0) return HeadProgress::kNeedMore;
+  if (!protocol_known_) {
+    // The HTTP/2 preface starts "PRI * HTTP/2.0": no HTTP/1 request looks like it, but its
+    // first bytes could be a request's ("P" of POST), so it is told apart byte by byte.
+    const std::string_view bytes = io::Readable(*in_);
+    const size_t n = std::min(bytes.size(), kHttp2Preface.size());
+    if (bytes.substr(0, n) == kHttp2Preface.substr(0, n)) {
+      if (n == kHttp2Preface.size()) return HeadProgress::kHttp2;
+      if (wait_ == Wait::kNextRequest) {
+        Expect(Wait::kRequestHeaders, worker_.options().request_headers_timeout);
+      }
+      return HeadProgress::kNeedMore;
+    }
+    protocol_known_ = true;
+  }
   http::RequestParser& parser = *exchange_->parser;
   error_code ec;
   const size_t n = parser.Feed(io::Readable(*in_), ec);
@@ -268,7 +310,20 @@ Http1Connection::HeadProgress Http1Connection::FeedRequestHead() {
   return HeadProgress::kNeedMore;
 }
 
-io::Awaitable<bool> Http1Connection::ReadRequestHead(HeadProgress progress) {
+io::Awaitable<void> Http1Connection::RunHttp2() {
+  protocol_known_ = true;
+  wait_ = Wait::kNothing;
+  deadline_ = time::MonotonicTime::max();
+  ReleaseExchange(/*keep_buffer=*/true);  // the session's streams take their own
+  worker_.services().metrics.ConnectionIsHttp2();
+  http2_ = std::make_unique<Http2Session>(worker_, socket_, client_ip_);
+  co_await http2_->Run(*in_);
+  http2_.reset();
+  worker_.services().metrics.ConnectionLeftHttp2();
+}
+
+io::Awaitable<Http1Connection::HeadProgress> Http1Connection::ReadRequestHead(
+    HeadProgress progress) {
   const ServerOptions& options = worker_.options();
   while (progress == HeadProgress::kNeedMore) {
     error_code ec;
@@ -281,7 +336,7 @@ io::Awaitable<bool> Http1Connection::ReadRequestHead(HeadProgress progress) {
         Expect(Wait::kWriteReply, options.idle_timeout);
         co_await SendLocalReply(reply, {}, /*close=*/true);
       }
-      co_return false;
+      co_return HeadProgress::kFailed;
     }
     progress = FeedRequestHead();
   }
@@ -290,9 +345,9 @@ io::Awaitable<bool> Http1Connection::ReadRequestHead(HeadProgress progress) {
     worker_.services().metrics.RecordRefusedHead(reply.status, reply.error);
     Expect(Wait::kWriteReply, options.idle_timeout);
     co_await SendLocalReply(reply, {}, /*close=*/true);
-    co_return false;
+    co_return HeadProgress::kFailed;
   }
-  co_return true;
+  co_return progress;
 }
 
 void Http1Connection::PrepareStream() {

@@ -28,6 +28,7 @@
 #include "dataplane/io/io_types.h"
 #include "dataplane/proxy/downstream.h"
 #include "dataplane/proxy/stream.h"
+#include "dataplane/server/http2_session.h"
 #include "dataplane/time/clock.h"
 
 namespace switchyard::server {
@@ -96,14 +97,17 @@ class Http1Connection final : public proxy::Downstream,
   // already registered socket does not make.
   io::Awaitable<void> Run(std::unique_ptr<Http1Connection> self);
 
-  enum class HeadProgress : uint8_t { kComplete, kNeedMore, kFailed };
+  // kHttp2: the client's first bytes are the HTTP/2 preface (h2c with prior knowledge).
+  enum class HeadProgress : uint8_t { kComplete, kNeedMore, kFailed, kHttp2 };
   // Takes a buffer and an exchange for the next request and parses the buffered bytes.
   HeadProgress BeginRequestHead();
   // Parses the buffered bytes into the request head.
   HeadProgress FeedRequestHead();
-  // Reads until the head is complete, or answers a bad or late one (where HTTP allows it).
-  // Returns false when the connection should close.
-  io::Awaitable<bool> ReadRequestHead(HeadProgress progress);
+  // Reads until the head is complete (kComplete), or the HTTP/2 preface is (kHttp2), or
+  // answers a bad or late head where HTTP allows it (kFailed: close the connection).
+  io::Awaitable<HeadProgress> ReadRequestHead(HeadProgress progress);
+  // Serves the rest of the connection as HTTP/2.
+  io::Awaitable<void> RunHttp2();
   // Reads the PROXY protocol header that --proxy_protocol says comes first and takes the
   // client address from it; false when the connection must close (no header where one
   // is required, or a malformed one).
@@ -123,6 +127,8 @@ class Http1Connection final : public proxy::Downstream,
   std::string client_ip_;
   // Borrowed from the worker while bytes are buffered; null while idle.
   std::unique_ptr<boost::beast::flat_buffer> in_;
+  // Set once the client's first bytes turned out to be the HTTP/2 preface.
+  std::unique_ptr<Http2Session> http2_;
   Http1Exchange* exchange_ = nullptr;
 
   Wait wait_ = Wait::kNothing;
@@ -131,6 +137,8 @@ class Http1Connection final : public proxy::Downstream,
   bool closed_ = false;
   // Requests served, saturating: from the second on the buffer is kept between requests.
   uint8_t requests_served_ = 0;
+  // Whether the first bytes have been told apart from the HTTP/2 preface.
+  bool protocol_known_ = false;
   // A read into the kept buffer is waiting for the next request; the sweeps it has seen.
   bool reading_idle_ = false;
   uint8_t idle_sweeps_ = 0;

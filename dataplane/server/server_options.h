@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "dataplane/http/message_parser.h"
@@ -13,6 +14,20 @@
 #include "dataplane/server/proxy_protocol.h"
 
 namespace switchyard::server {
+
+// HTTP/2 towards clients (http2_session.h).
+struct Http2Options {
+  // SETTINGS_MAX_CONCURRENT_STREAMS: streams a client may have open at once.
+  uint32_t max_concurrent_streams = 100;
+  // SETTINGS_INITIAL_WINDOW_SIZE: request bytes a stream may send ahead of the upstream.
+  uint32_t initial_window_size = 65535;
+  // Streams the client may reset: a burst, then this many a second (nghttp2's limiter,
+  // against rapid reset); beyond, GOAWAY.
+  uint64_t reset_burst = 1000;
+  uint64_t reset_rate = 33;
+  // CONTINUATION frames after one HEADERS frame; beyond, GOAWAY.
+  size_t max_continuations = 8;
+};
 
 struct ServerOptions {
   // Applied to client requests and, for headers, to upstream responses.
@@ -35,6 +50,7 @@ struct ServerOptions {
   const overload::OverloadMonitor* overload = nullptr;
   // Whether connections start with a PROXY protocol header naming the real client.
   ProxyProtocolMode proxy_protocol = ProxyProtocolMode::kOff;
+  Http2Options http2;
 };
 
 }  // namespace switchyard::server

@@ -13,9 +13,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
 #include "tests/support/poll.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/proxy_test.h"
@@ -153,6 +155,63 @@ TEST_F(DrainTest, ConnectionsWaitingInTheListenQueueAreServedNotReset) {
   EXPECT_EQ(answer.status, 200) << answer.DebugString();
   EXPECT_EQ(answer.headers.Get("Connection"), "close");
   EXPECT_EQ(slow->ReadResponse({.timeout = seconds(20)}).status, 200);
+  const ExitStatus exit = proxy_->WaitForExit(seconds(15));
+  EXPECT_TRUE(exit.exited && exit.code == 0) << exit.DebugString();
+}
+
+// A client that has just connected may be sending its first request as the drain closes
+// idle connections: a connection that has served nothing gets a moment for it rather
+// than an EOF the client could not tell from a failure (found by binary_upgrade_test).
+TEST_F(DrainTest, AConnectionThatHasNotSentItsFirstRequestYetIsServed) {
+  Start({"--drain_grace_period=0s", "--drain_timeout=30s"}, seconds(2));
+  std::unique_ptr<RawClient> slow = StartSlowRequest();  // keeps the proxy draining
+  RawClient fresh(proxy_->port());
+  ASSERT_TRUE(fresh.connected());
+  ASSERT_TRUE(fresh.StaysOpenFor(milliseconds(200)));  // accepted, and waiting
+  ::kill(proxy_->pid(), SIGTERM);
+  ASSERT_TRUE(PollUntil([&] { return Refused(proxy_->port()); }));  // closing has begun
+  const Response answer = fresh.RoundTrip(kGet, {.timeout = seconds(10)});
+  EXPECT_EQ(answer.status, 200) << answer.DebugString();
+  EXPECT_EQ(answer.headers.Get("Connection"), "close");
+  EXPECT_EQ(slow->ReadResponse({.timeout = seconds(20)}).status, 200);
+  const ExitStatus exit = proxy_->WaitForExit(seconds(15));
+  EXPECT_TRUE(exit.exited && exit.code == 0) << exit.DebugString();
+}
+
+TEST_F(DrainTest, AConnectionThatStaysSilentIsClosedSoonAfterTheDrainBegins) {
+  Start({"--drain_grace_period=0s", "--drain_timeout=30s"});
+  RawClient silent(proxy_->port());
+  ASSERT_TRUE(silent.connected());
+  ASSERT_TRUE(silent.StaysOpenFor(milliseconds(200)));
+  const auto start = Clock::now();
+  ::kill(proxy_->pid(), SIGTERM);
+  const RawClient::CloseResult closed = silent.WaitForClose(seconds(10));
+  EXPECT_TRUE(closed.closed);
+  EXPECT_EQ(closed.data, "");
+  const ExitStatus exit = proxy_->WaitForExit(seconds(15));
+  EXPECT_TRUE(exit.exited && exit.code == 0) << exit.DebugString();
+  EXPECT_LT(Clock::now() - start, seconds(10));  // long before the 30 s drain timeout
+}
+
+// HTTP/2: the drain sends GOAWAY naming the last stream it took; that stream finishes.
+// nghttp (nghttp2's client) prints the frames it receives.
+TEST_F(DrainTest, Http2ConnectionsGetGoawayAndTheirStreamsFinish) {
+  Start({"--drain_grace_period=0s", "--drain_timeout=30s"}, seconds(2));
+  CommandResult client;
+  std::thread runner([&] {
+    client = RunCommand({"/usr/bin/nghttp", "-v", "--no-dep",
+                         "http://127.0.0.1:" + std::to_string(proxy_->port()) + "/slow"},
+                        seconds(30));
+  });
+  ASSERT_TRUE(PollUntil([this] { return slow_started_.load(); }));
+  ::kill(proxy_->pid(), SIGTERM);
+  runner.join();
+  EXPECT_EQ(client.exit_code, 0) << client.DebugString();
+  EXPECT_NE(client.stdout_text.find("recv GOAWAY frame"), std::string::npos) << client.stdout_text;
+  EXPECT_NE(client.stdout_text.find("last_stream_id=1, error_code=NO_ERROR"), std::string::npos)
+      << client.stdout_text;
+  EXPECT_NE(client.stdout_text.find(":status: 200"), std::string::npos) << client.stdout_text;
+  EXPECT_NE(client.stdout_text.find("done"), std::string::npos);
   const ExitStatus exit = proxy_->WaitForExit(seconds(15));
   EXPECT_TRUE(exit.exited && exit.code == 0) << exit.DebugString();
 }

@@ -1,0 +1,595 @@
+#include "dataplane/server/http2_session.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/write.hpp"
+#include "common/log.h"
+#include "dataplane/http/local_reply.h"
+#include "dataplane/http/proxy_headers.h"
+#include "dataplane/io/read_some.h"
+#include "dataplane/proxy/downstream.h"
+#include "dataplane/server/http1_exchange.h"
+#include "dataplane/server/worker.h"
+
+namespace switchyard::server {
+namespace {
+
+namespace net = boost::asio;
+using boost::system::error_code;
+using io::AwaitInto;
+
+// Request data a connection may have received ahead of its streams' upstreams, at least.
+constexpr uint32_t kConnectionWindow = 1024 * 1024;
+// Bytes sent to the socket per write at most.
+constexpr size_t kWriteChunk = size_t{64} * 1024;
+
+// Fields HTTP/2 forbids (RFC 9113 8.2.2): never sent to a client.
+bool IsConnectionSpecific(std::string_view name) {
+  return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+         name == "transfer-encoding" || name == "upgrade";
+}
+
+nghttp2_nv Nv(std::string_view name, std::string_view value) {
+  return nghttp2_nv{
+      .name = reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+      .value = reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
+      .namelen = name.size(),
+      .valuelen = value.size(),
+      .flags = NGHTTP2_NV_FLAG_NONE,
+  };
+}
+
+}  // namespace
+
+// One stream: its request as it arrives, the proxy::Stream serving it, and its response
+// on its way out. Implements proxy::Downstream for that stream alone.
+class Http2Session::H2Stream final : public proxy::Downstream {
+ public:
+  H2Stream(Http2Session& session, int32_t id)
+      : session_(session),
+        id_(id),
+        exchange_(session.worker_.TakeExchange()),
+        readable_(session.socket_.get_executor()),
+        writable_(session.socket_.get_executor()) {
+    exchange_->ResetConnectionState();
+  }
+  ~H2Stream() {
+    exchange_->stream.Reset();
+    session_.worker_.GiveExchange(exchange_);
+  }
+
+  int32_t StreamId() const { return id_; }
+  proxy::Stream& ProxyStream() { return exchange_->stream; }
+  proxy::RequestContext& Context() { return exchange_->stream.context(); }
+
+  // --- Filled by the session's nghttp2 callbacks.
+  // False (stream refused) when the head grows past the proxy's limits.
+  bool AddHeader(std::string_view name, std::string_view value, bool trailer) {
+    const http::ParserLimits& limits = session_.worker_.options().limits;
+    header_bytes_ += name.size() + value.size() + 32;  // RFC 9113's accounting
+    if (header_bytes_ > limits.max_header_bytes || ++header_count_ > limits.max_headers) {
+      return false;
+    }
+    if (trailer) {
+      exchange_->request_trailers.Add(name, value);
+      return true;
+    }
+    proxy::RequestContext& ctx = Context();
+    if (name == ":method") {
+      ctx.method = value;
+    } else if (name == ":path") {
+      ctx.target = value;
+    } else if (name == ":authority") {
+      ctx.authority = value;
+    } else if (name == ":scheme" || name == ":protocol") {
+      // Not forwarded: the upstream request is HTTP/1.1 over its own transport.
+    } else if (name == "cookie") {
+      // HTTP/2 splits cookies into fields; HTTP/1.1 wants one (RFC 9113 8.2.3).
+      if (std::string* cookies = ctx.headers.GetMutable("cookie")) {
+        cookies->append("; ").append(value);
+      } else {
+        ctx.headers.Add(name, value);
+      }
+    } else {
+      ctx.headers.Add(name, value);
+    }
+    return true;
+  }
+  void AddData(std::string_view data) {
+    incoming_.append(data);
+    readable_.Notify();
+  }
+  void MarkRemoteEnded() {
+    remote_ended_ = true;
+    readable_.Notify();
+  }
+  // nghttp2 closed the stream (both sides done, or reset by either).
+  void Closed(uint32_t error_code) {
+    closed_ = true;
+    reset_ = error_code != NGHTTP2_NO_ERROR;
+    readable_.Notify();
+    writable_.Notify();
+  }
+  bool IsClosed() const { return closed_; }
+  bool IsFinished() const { return finished_; }
+  void MarkFinished() { finished_ = true; }
+  bool ResponseComplete() const { return response_complete_; }
+  bool HasRemoteEnded() const { return remote_ended_; }
+
+  // The request head is complete: fills the rest of the context. False when it cannot be
+  // served (no authority at all).
+  bool PrepareRequest() {
+    proxy::RequestContext& ctx = Context();
+    ctx.client_ip = session_.client_ip_;
+    ctx.protocol = "HTTP/2";
+    ctx.version = 11;  // upstream requests are HTTP/1.1
+    ctx.config = session_.worker_.config();
+    if (ctx.authority.empty()) {
+      if (const std::string* host = ctx.headers.Get("host")) ctx.authority = *host;
+    }
+    if (ctx.authority.empty()) return false;
+    ctx.headers.Set("host", ctx.authority);  // :authority wins (RFC 9113 8.3.1)
+    exchange_->request_body = remote_ended_ ? http::BodyInfo{} : http::BodyInfo{.has_body = true};
+    if (const std::string* length = ctx.headers.Get("content-length"); length && !remote_ended_) {
+      uint64_t value = 0;
+      if (absl::SimpleAtoi(*length, &value)) {
+        exchange_->request_body = {.has_body = value > 0, .length_known = true, .length = value};
+      }
+    }
+    return true;
+  }
+
+  // The data provider's read callback.
+  ssize_t ReadResponseData(uint8_t* buf, size_t length, uint32_t* data_flags) {
+    const size_t left = out_piece_.size() - out_sent_;
+    if (left == 0 && !out_end_) return NGHTTP2_ERR_DEFERRED;
+    const size_t n = std::min(length, left);
+    if (n > 0) std::memcpy(buf, out_piece_.data() + out_sent_, n);
+    out_sent_ += n;
+    if (out_sent_ == out_piece_.size()) {
+      if (out_end_) {
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+        response_complete_ = true;
+      }
+      writable_.Notify();
+    }
+    return static_cast<ssize_t>(n);
+  }
+
+  // --- proxy::Downstream
+  const http::BodyInfo& request_body() const override { return exchange_->request_body; }
+
+  io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) override {
+    // What the previous call handed out is passed on: the client may send that much more.
+    if (!handed_.empty()) {
+      if (!closed_) {
+        nghttp2_session_consume(session_.session_, id_, handed_.size());
+        session_.WantWrite();
+      }
+      handed_.clear();
+    }
+    piece = {};
+    end = false;
+    for (;;) {
+      if (!incoming_.empty()) {
+        handed_.swap(incoming_);  // incoming_ may grow while the piece is out
+        piece = handed_;
+        co_return error_code{};
+      }
+      if (remote_ended_) {
+        end = true;
+        co_return error_code{};
+      }
+      if (reset_ || (closed_ && !remote_ended_)) co_return net::error::connection_reset;
+      waiting_ = true;
+      co_await readable_.Wait();
+      waiting_ = false;
+      if (std::exchange(cancelled_, false)) co_return net::error::operation_aborted;
+    }
+  }
+  bool body_malformed() const override { return false; }  // nghttp2 resets such streams
+  http::HeaderMap& request_trailers() override { return exchange_->request_trailers; }
+
+  io::Awaitable<error_code> SendInterimHead(int status, http::HeaderMap& headers) override {
+    if (closed_) co_return net::error::connection_reset;
+    const std::string code = std::to_string(status);
+    std::vector<nghttp2_nv> nva = ResponseNv(code, headers);
+    nghttp2_submit_headers(session_.session_, NGHTTP2_FLAG_NONE, id_, nullptr, nva.data(),
+                           nva.size(), nullptr);
+    session_.WantWrite();
+    co_return error_code{};
+  }
+
+  void StartResponse(int status, http::HeaderMap& headers, const http::BodyInfo& body) override {
+    http::PrepareDownstreamResponseHeaders(headers, session_.worker_.options().via);
+    // The stream leaves framing to the codec: HTTP/2 frames the body itself, and keeps a
+    // known length as content-length (so HEAD and 304 answers tell it too).
+    if (body.length_known) {
+      headers.Set("content-length", std::to_string(body.length));
+    } else {
+      headers.Remove("content-length");
+    }
+    response_status_ = status;
+    response_headers_ = &headers;
+    response_has_body_ = body.has_body;
+  }
+
+  io::Awaitable<error_code> SendBody(std::string_view piece, bool end) override {
+    if (closed_) co_return net::error::connection_reset;
+    if (!submitted_) {
+      const std::string code = std::to_string(response_status_);
+      std::vector<nghttp2_nv> nva = ResponseNv(code, *response_headers_);
+      if (!response_has_body_ && end && piece.empty()) {
+        response_complete_ = true;
+        Submit(nva, /*with_body=*/false);
+        co_return error_code{};
+      }
+      Submit(nva, /*with_body=*/true);
+    }
+    co_return co_await SendPiece(piece, end);
+  }
+
+  io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,
+                                           std::string_view request_id, bool close) override {
+    (void)close;  // the connection's other streams are unaffected: this one ends
+    if (closed_) co_return net::error::connection_reset;
+    if (submitted_) co_return net::error::operation_not_supported;
+    std::string id(request_id);
+    if (id.empty()) session_.worker_.services().request_ids.Next(id);
+    http::HeaderMap headers;
+    http::BuildLocalReply(reply, id, headers, local_body_);
+    headers.Add("content-length", std::to_string(local_body_.size()));
+    const std::string code = std::to_string(reply.status);
+    std::vector<nghttp2_nv> nva = ResponseNv(code, headers);
+    Submit(nva, /*with_body=*/true);
+    co_return co_await SendPiece(local_body_, /*end=*/true);
+  }
+
+  void CancelIo() override {
+    if (!waiting_) return;
+    cancelled_ = true;
+    readable_.Notify();
+    writable_.Notify();
+  }
+  bool ClientReset() override { return reset_ || session_.closing_; }
+
+ private:
+  std::vector<nghttp2_nv> ResponseNv(const std::string& status, const http::HeaderMap& headers) {
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(headers.size() + 1);
+    nva.push_back(Nv(":status", status));
+    for (const http::HeaderField& field : headers) {
+      if (!IsConnectionSpecific(field.name)) nva.push_back(Nv(field.name, field.value));
+    }
+    return nva;
+  }
+
+  void Submit(std::vector<nghttp2_nv>& nva, bool with_body) {
+    submitted_ = true;
+    nghttp2_data_provider provider{};
+    provider.source.ptr = this;
+    provider.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t length,
+                                uint32_t* data_flags, nghttp2_data_source* source,
+                                void*) -> ssize_t {
+      return static_cast<H2Stream*>(source->ptr)->ReadResponseData(buf, length, data_flags);
+    };
+    nghttp2_submit_response(session_.session_, id_, nva.data(), nva.size(),
+                            with_body ? &provider : nullptr);
+    session_.WantWrite();
+  }
+
+  // Hands `piece` to nghttp2 and waits until it has all gone into frames.
+  io::Awaitable<error_code> SendPiece(std::string_view piece, bool end) {
+    out_piece_ = piece;
+    out_sent_ = 0;
+    out_end_ = end;
+    nghttp2_session_resume_data(session_.session_, id_);
+    session_.WantWrite();
+    while (out_sent_ < out_piece_.size() || (out_end_ && !response_complete_)) {
+      if (closed_) co_return net::error::connection_reset;
+      waiting_ = true;
+      co_await writable_.Wait();
+      waiting_ = false;
+      if (std::exchange(cancelled_, false)) co_return net::error::operation_aborted;
+    }
+    out_piece_ = {};
+    out_sent_ = 0;
+    co_return error_code{};
+  }
+
+  Http2Session& session_;
+  const int32_t id_;
+  Http1Exchange* exchange_;
+  io::Wakeup readable_;
+  io::Wakeup writable_;
+  size_t header_bytes_ = 0;
+  size_t header_count_ = 0;
+  std::string incoming_;  // request data received, not yet handed out
+  std::string handed_;    // the piece ReadBody handed out last
+  std::string_view out_piece_;
+  size_t out_sent_ = 0;
+  bool out_end_ = false;
+  std::string local_body_;
+  int response_status_ = 0;
+  http::HeaderMap* response_headers_ = nullptr;
+  bool response_has_body_ = false;
+  bool submitted_ = false;
+  bool response_complete_ = false;
+  bool remote_ended_ = false;
+  bool closed_ = false;
+  bool reset_ = false;
+  bool waiting_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;  // its coroutine is done
+};
+
+// nghttp2's callbacks, as static functions over the session in user_data.
+struct Http2Session::Callbacks {
+  static Http2Session& Of(void* user_data) { return *static_cast<Http2Session*>(user_data); }
+
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    Http2Session& self = Of(user_data);
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    self.streams_.emplace(frame->hd.stream_id,
+                          std::make_unique<H2Stream>(self, frame->hd.stream_id));
+    return 0;
+  }
+
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                      void* user_data) {
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    H2Stream* stream = Of(user_data).Find(frame->hd.stream_id);
+    if (stream == nullptr) return 0;
+    const bool trailer = frame->headers.cat == NGHTTP2_HCAT_HEADERS;
+    if (!stream->AddHeader({reinterpret_cast<const char*>(name), namelen},
+                           {reinterpret_cast<const char*>(value), valuelen}, trailer)) {
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // the stream is reset
+    }
+    return 0;
+  }
+
+  static int OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
+    Http2Session& self = Of(user_data);
+    H2Stream* stream = self.Find(frame->hd.stream_id);
+    if (stream == nullptr) return 0;
+    const bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      if (end) stream->MarkRemoteEnded();
+      if (!stream->PrepareRequest()) {
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream->StreamId(),
+                                  NGHTTP2_PROTOCOL_ERROR);
+        return 0;
+      }
+      ++self.running_streams_;
+      net::co_spawn(self.socket_.get_executor(), self.ServeStream(stream), net::detached);
+      return 0;
+    }
+    if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) && end) {
+      stream->MarkRemoteEnded();
+    }
+    return 0;
+  }
+
+  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                         size_t len, void* user_data) {
+    H2Stream* stream = Of(user_data).Find(stream_id);
+    if (stream == nullptr || stream->IsFinished()) {
+      // Nobody will read it: give the window back at once.
+      nghttp2_session_consume(session, stream_id, len);
+      return 0;
+    }
+    stream->AddData({reinterpret_cast<const char*>(data), len});
+    return 0;
+  }
+
+  static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                           void* user_data) {
+    Http2Session& self = Of(user_data);
+    H2Stream* stream = self.Find(stream_id);
+    if (stream == nullptr) return 0;
+    stream->Closed(error_code);
+    self.MaybeRelease(stream);
+    return 0;
+  }
+};
+
+Http2Session::Http2Session(Worker& worker, io::Socket& socket, const std::string& client_ip)
+    : worker_(worker),
+      socket_(socket),
+      client_ip_(client_ip),
+      writer_wakeup_(socket.get_executor()),
+      done_wakeup_(socket.get_executor()),
+      idle_since_(worker.clock().Now()) {
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &Callbacks::OnBeginHeaders);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, &Callbacks::OnHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Callbacks::OnFrameRecv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Callbacks::OnDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Callbacks::OnStreamClose);
+
+  const Http2Options& limits = worker.options().http2;
+  nghttp2_option* option = nullptr;
+  nghttp2_option_new(&option);
+  nghttp2_option_set_no_auto_window_update(option, 1);
+  nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096);
+  // Rapid reset (CVE-2023-44487) and CONTINUATION floods (CVE-2024-28182), set explicitly
+  // rather than left to the library's defaults.
+  nghttp2_option_set_stream_reset_rate_limit(option, limits.reset_burst, limits.reset_rate);
+  nghttp2_option_set_max_continuations(option, limits.max_continuations);
+  nghttp2_session_server_new2(&session_, callbacks, this, option);
+  nghttp2_option_del(option);
+  nghttp2_session_callbacks_del(callbacks);
+
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, limits.initial_window_size},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<uint32_t>(worker.options().limits.max_header_bytes)},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  // The connection's window bounds what all its streams may have buffered here together;
+  // the protocol's 64 KiB would throttle streams below their own windows.
+  nghttp2_session_set_local_window_size(
+      session_, NGHTTP2_FLAG_NONE, 0,
+      static_cast<int32_t>(std::max<uint32_t>(limits.initial_window_size, kConnectionWindow)));
+}
+
+Http2Session::~Http2Session() {
+  streams_.clear();
+  nghttp2_session_del(session_);
+}
+
+Http2Session::H2Stream* Http2Session::Find(int32_t stream_id) {
+  auto it = streams_.find(stream_id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+void Http2Session::MaybeRelease(H2Stream* stream) {
+  if (!stream->IsClosed() || !stream->IsFinished()) return;
+  streams_.erase(stream->StreamId());
+  if (streams_.empty()) idle_since_ = worker_.clock().Now();
+}
+
+bool Http2Session::Receive(std::string_view bytes) {
+  const ssize_t n = nghttp2_session_mem_recv(
+      session_, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  WantWrite();
+  if (n < 0) {
+    LogDebug("client %s: HTTP/2 session ended: %s", client_ip_.c_str(),
+             nghttp2_strerror(static_cast<int>(n)));
+    return false;
+  }
+  return true;
+}
+
+io::Awaitable<void> Http2Session::Run(boost::beast::flat_buffer& received) {
+  writer_running_ = true;
+  net::co_spawn(socket_.get_executor(), WriteLoop(), net::detached);
+  bool ok = Receive(io::Readable(received));
+  received.consume(received.size());
+  while (ok && !socket_closed_ &&
+         (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
+    if (!nghttp2_session_want_read(session_)) {
+      // Only writing is left (a GOAWAY, the last responses): let the writer finish.
+      co_await done_wakeup_.Wait();
+      continue;
+    }
+    error_code ec;
+    SWITCHYARD_READ_SOME(socket_, received, ec);
+    if (ec) break;
+    ok = Receive(io::Readable(received));
+    received.consume(received.size());
+  }
+  // The client is gone or the session failed: abandon what runs, let the writer send
+  // what nghttp2 still has (a GOAWAY), then wait for every coroutine.
+  closing_ = true;
+  for (auto& [id, stream] : streams_) {
+    if (!stream->IsFinished()) stream->ProxyStream().Abort();
+    stream->Closed(NGHTTP2_CANCEL);
+  }
+  WantWrite();
+  while (running_streams_ > 0 || writer_running_) {
+    co_await done_wakeup_.Wait();
+  }
+  CloseSocket();
+}
+
+io::Awaitable<void> Http2Session::WriteLoop() {
+  std::string out;
+  for (;;) {
+    out.clear();
+    for (;;) {
+      const uint8_t* data = nullptr;
+      const ssize_t n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) {
+        closing_ = true;
+        break;
+      }
+      if (n == 0) break;
+      out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+      if (out.size() >= kWriteChunk) break;
+    }
+    if (out.empty()) {
+      if (closing_ || socket_closed_) break;
+      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) break;
+      co_await writer_wakeup_.Wait();
+      continue;
+    }
+    error_code ec;
+    co_await net::async_write(socket_, net::buffer(out), AwaitInto(ec));
+    if (ec) {
+      closing_ = true;
+      CloseSocket();  // ends the reader too
+      break;
+    }
+  }
+  writer_running_ = false;
+  // The session is done (or failed): a reader still waiting for bytes stops now.
+  if (!socket_closed_) {
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+  done_wakeup_.Notify();
+}
+
+io::Awaitable<void> Http2Session::ServeStream(H2Stream* stream) {
+  co_await stream->ProxyStream().Run(*stream);
+  // A response that did not end (the stream failed it) or a request still arriving after
+  // a complete response: the stream ends here (RFC 9113 8.1).
+  if (!stream->IsClosed()) {
+    const uint32_t code = stream->ResponseComplete() ? NGHTTP2_NO_ERROR : NGHTTP2_INTERNAL_ERROR;
+    if (!stream->ResponseComplete() || !stream->HasRemoteEnded()) {
+      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->StreamId(), code);
+    }
+  }
+  if (worker_.closing_connections()) SendGoaway();
+  stream->MarkFinished();
+  WantWrite();
+  --running_streams_;
+  MaybeRelease(stream);
+  done_wakeup_.Notify();
+}
+
+void Http2Session::SendGoaway() {
+  if (goaway_sent_) return;
+  goaway_sent_ = true;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+  WantWrite();
+}
+
+void Http2Session::Sweep(time::MonotonicTime now) {
+  for (auto& [id, stream] : streams_) {
+    if (!stream->IsFinished()) stream->ProxyStream().Sweep(now);
+  }
+  if (streams_.empty() && !goaway_sent_ && now - idle_since_ >= worker_.options().idle_timeout) {
+    SendGoaway();  // nghttp2 then wants neither read nor write once it is sent
+  }
+}
+
+void Http2Session::Shutdown() { SendGoaway(); }
+
+void Http2Session::Abort() {
+  closing_ = true;
+  CloseSocket();
+  WantWrite();
+}
+
+void Http2Session::CloseSocket() {
+  if (socket_closed_) return;
+  socket_closed_ = true;
+  error_code ignored;
+  socket_.shutdown(io::Socket::shutdown_send, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace switchyard::server
