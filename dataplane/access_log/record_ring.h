@@ -75,9 +75,14 @@ class RecordRing {
   std::unique_ptr<char[]> bytes_;
   // Positions count bytes since the start and never wrap (2^64 bytes is centuries of
   // logging); the offset in the ring is position % capacity_.
-  alignas(64) std::atomic<uint64_t> write_{0};  // stored by the producer only
-  uint64_t read_seen_ = 0;                      // producer's copy of read_, refreshed when short
-  alignas(64) std::atomic<uint64_t> read_{0};   // stored by the consumer only
+  std::atomic<uint64_t> write_{0};  // stored by the producer only
+  uint64_t read_seen_ = 0;          // producer's copy of read_, refreshed when short
+  // Keeps read_ off the cache line of the producer's fields, so that the producer's
+  // stores do not take the line from a consumer reading read_ (and back). Padding rather
+  // than alignas(64): an over-aligned object is one that every allocation path (stack
+  // frames under ASan's fake stack, say) must honour.
+  char apart_[64] = {};
+  std::atomic<uint64_t> read_{0};  // stored by the consumer only
 };
 
 }  // namespace switchyard::access_log
