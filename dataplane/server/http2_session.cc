@@ -26,6 +26,9 @@ using io::AwaitInto;
 
 // Request data a connection may have received ahead of its streams' upstreams, at least.
 constexpr uint32_t kConnectionWindow = 1024 * 1024;
+// A session that is closing gets this long to send its last frames (GOAWAY) to a client
+// that may not be reading.
+constexpr auto kClosingTimeout = std::chrono::seconds(1);
 // Bytes sent to the socket per write at most.
 constexpr size_t kWriteChunk = size_t{64} * 1024;
 
@@ -463,6 +466,10 @@ bool Http2Session::Receive(std::string_view bytes) {
       session_, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   WantWrite();
   if (n < 0) {
+    // nghttp2 ends the session itself for most violations; for the rest (a flood of
+    // frames it must answer, a bad preface) the GOAWAY is queued here.
+    nghttp2_session_terminate_session(
+        session_, n == NGHTTP2_ERR_FLOODED ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
     LogDebug("client %s: HTTP/2 session ended: %s", client_ip_.c_str(),
              nghttp2_strerror(static_cast<int>(n)));
     return false;
@@ -489,8 +496,20 @@ io::Awaitable<void> Http2Session::Run(boost::beast::flat_buffer& received) {
     received.consume(received.size());
   }
   // The client is gone or the session failed: abandon what runs, let the writer send
-  // what nghttp2 still has (a GOAWAY), then wait for every coroutine.
+  // what nghttp2 still has (a GOAWAY), then wait for every coroutine. Sweep cuts a writer
+  // that a client which does not read holds up.
   closing_ = true;
+  closing_since_ = worker_.clock().Now();
+  WantWrite();
+  // Lingering: what the client still sends is read and dropped while the GOAWAY goes
+  // out, since closing a socket with unread input resets it, and a reset can destroy the
+  // GOAWAY before the client reads it.
+  while (!ok && writer_running_ && !socket_closed_) {
+    error_code ec;
+    SWITCHYARD_READ_SOME(socket_, received, ec);
+    received.consume(received.size());
+    if (ec) break;
+  }
   for (auto& [id, stream] : streams_) {
     if (!stream->IsFinished()) stream->ProxyStream().Abort();
     stream->Closed(NGHTTP2_CANCEL);
@@ -568,6 +587,10 @@ void Http2Session::SendGoaway() {
 }
 
 void Http2Session::Sweep(time::MonotonicTime now) {
+  if (closing_) {
+    if (now - closing_since_ >= kClosingTimeout) CloseSocket();
+    return;
+  }
   for (auto& [id, stream] : streams_) {
     if (!stream->IsFinished()) stream->ProxyStream().Sweep(now);
   }

@@ -94,6 +94,7 @@ class Http2Session {
   bool goaway_sent_ = false;
   bool socket_closed_ = false;
   time::MonotonicTime idle_since_{};
+  time::MonotonicTime closing_since_{};
 };
 
 }  // namespace switchyard::server

@@ -123,6 +123,15 @@ RawClient::CloseResult RawClient::WaitForClose(Clock::duration timeout) {
   }
 }
 
+std::string RawClient::ReadAvailable(Clock::duration wait) {
+  std::string data = std::move(buffer_);
+  buffer_.clear();
+  if (eof_) return data;
+  const IoStatus st = socket_.ReadSome(&data, size_t{64} * 1024, Deadline::After(wait));
+  if (st == IoStatus::kEof || st == IoStatus::kReset) eof_ = true;
+  return data;
+}
+
 bool RawClient::StaysOpenFor(Clock::duration d) {
   if (eof_ || !buffer_.empty()) return false;
   std::string data;

@@ -70,6 +70,9 @@ class RawClient {
   };
   // Waits for the proxy to close the connection; reports any bytes that came first.
   CloseResult WaitForClose(Clock::duration timeout);
+  // The bytes that arrive within `wait` (for protocols this client does not parse, such
+  // as raw HTTP/2 frames); empty on timeout or at the end of the connection.
+  std::string ReadAvailable(Clock::duration wait);
   // True if nothing arrives and the connection stays open for `d` (used to check that a
   // connection is kept, e.g. an active connection is not idle-closed).
   bool StaysOpenFor(Clock::duration d);
