@@ -63,6 +63,7 @@ HpackEncoder::~HpackEncoder() {
 
 std::string HpackEncoder::Encode(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size());
   for (const auto& [name, value] : fields) {
     nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
