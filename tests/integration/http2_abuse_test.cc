@@ -1,10 +1,12 @@
 // HTTP/2 abuse, driven with raw frames (tests/support/h2_frames): each attack ends the
 // connection with GOAWAY, and the proxy goes on serving others. The limits are
 // nghttp2's, set explicitly by the proxy (docs/http2.md, "Limits and defences").
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
 #include "tests/support/h2_frames.h"
 #include "tests/support/http_message.h"
 #include "tests/support/proxy_test.h"
@@ -14,6 +16,13 @@ namespace switchyard::testing {
 namespace {
 
 using std::chrono::seconds;
+
+// The resident memory of process `pid`, in KiB (0 when unreadable).
+int64_t VmRssKib(pid_t pid) {
+  const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? 0 : std::atoll(status.c_str() + at + 6);
+}
 
 class Http2AbuseTest : public ProxyTest {
  protected:
@@ -140,6 +149,44 @@ TEST_F(Http2AbuseTest, AnOversizedHeaderListIsRefused) {
   }
   EXPECT_TRUE(reset) << "stream 1 was not reset";
   EXPECT_EQ(backend_->request_count(), 0u);
+  ExpectStillServing();
+}
+
+// A client that asks for a large response and never opens its receive window: the
+// proxy holds at most a window of it (the upstream read waits), and cuts the stream when
+// it has made no progress for --idle_timeout.
+TEST_F(Http2AbuseTest, AClientThatNeverOpensItsWindowHoldsLittleAndIsCut) {
+  constexpr uint64_t kResponse = 64ull * 1024 * 1024;
+  backend_ = &AddBackend("b", [](BackendExchange& ex) {
+    if (ex.request().target == "/large") {
+      ex.StreamPatternResponse(200, kResponse);
+    } else {
+      ex.Reply(200, "small");
+    }
+  });
+  ASSERT_TRUE(StartProxy(SingleClusterConfig({backend_->port()}), {"--idle_timeout=1s"}));
+  const int64_t rss_before = VmRssKib(proxy().pid());
+  RawClient client = Connect();
+  h2::HpackEncoder hpack;
+  ASSERT_TRUE(client.Send(h2::ClientPreface() + h2::Settings({{0x4 /* INITIAL_WINDOW */, 0}}) +
+                          h2::Frame(h2::kHeaders, h2::kEndHeaders | h2::kEndStream, 1,
+                                    hpack.Encode(h2::Get("/large")))));
+  std::string bytes;
+  bool reset = false;
+  uint64_t data_bytes = 0;
+  const auto deadline = Clock::now() + seconds(15);
+  while (!reset && Clock::now() < deadline) {
+    bytes += client.ReadAvailable(std::chrono::milliseconds(100));
+    data_bytes = 0;
+    for (const h2::ReceivedFrame& frame : h2::ParseFrames(bytes)) {
+      if (frame.stream_id == 1 && frame.type == h2::kRstStream) reset = true;
+      if (frame.type == h2::kData) data_bytes += frame.payload.size();
+    }
+  }
+  EXPECT_TRUE(reset) << "stream 1 was not cut";
+  EXPECT_EQ(data_bytes, 0u);  // a window of 0 lets nothing through
+  // Far less than the response was held: the upstream was read only as far as a piece.
+  EXPECT_LT(VmRssKib(proxy().pid()) - rss_before, 16 * 1024);
   ExpectStillServing();
 }
 
