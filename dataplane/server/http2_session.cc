@@ -190,10 +190,10 @@ class Http2Session::H2Stream final : public proxy::Downstream {
         co_return error_code{};
       }
       if (reset_ || (closed_ && !remote_ended_)) co_return net::error::connection_reset;
-      waiting_ = true;
+      read_waiting_ = true;
       co_await readable_.Wait();
-      waiting_ = false;
-      if (std::exchange(cancelled_, false)) co_return net::error::operation_aborted;
+      read_waiting_ = false;
+      if (std::exchange(read_cancelled_, false)) co_return net::error::operation_aborted;
     }
   }
   bool body_malformed() const override { return false; }  // nghttp2 resets such streams
@@ -255,10 +255,16 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   }
 
   void CancelIo() override {
-    if (!waiting_) return;
-    cancelled_ = true;
-    readable_.Notify();
-    writable_.Notify();
+    // Like cancelling a socket: whatever waits now (the body pump's read, the response's
+    // write, or both at once) completes with operation_aborted.
+    if (read_waiting_) {
+      read_cancelled_ = true;
+      readable_.Notify();
+    }
+    if (write_waiting_) {
+      write_cancelled_ = true;
+      writable_.Notify();
+    }
   }
   bool ClientReset() override { return reset_ || session_.closing_; }
 
@@ -296,10 +302,10 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     session_.WantWrite();
     while (out_sent_ < out_piece_.size() || (out_end_ && !response_complete_)) {
       if (closed_) co_return net::error::connection_reset;
-      waiting_ = true;
+      write_waiting_ = true;
       co_await writable_.Wait();
-      waiting_ = false;
-      if (std::exchange(cancelled_, false)) co_return net::error::operation_aborted;
+      write_waiting_ = false;
+      if (std::exchange(write_cancelled_, false)) co_return net::error::operation_aborted;
     }
     out_piece_ = {};
     out_sent_ = 0;
@@ -327,8 +333,10 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   bool remote_ended_ = false;
   bool closed_ = false;
   bool reset_ = false;
-  bool waiting_ = false;
-  bool cancelled_ = false;
+  bool read_waiting_ = false;
+  bool read_cancelled_ = false;
+  bool write_waiting_ = false;
+  bool write_cancelled_ = false;
   bool finished_ = false;  // its coroutine is done
 };
 

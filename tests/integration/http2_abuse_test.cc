@@ -190,5 +190,31 @@ TEST_F(Http2AbuseTest, AClientThatNeverOpensItsWindowHoldsLittleAndIsCut) {
   ExpectStillServing();
 }
 
+// The same with a request body still arriving (so the stream waits to read and to write
+// at once): the idle timeout must end both waits, not just one of them.
+TEST_F(Http2AbuseTest, AStalledUploadAndAStalledDownloadAreCutTogether) {
+  backend_ = &AddBackend("b", [](BackendExchange& ex) {
+    ex.StreamPatternResponse(200, 64ull * 1024 * 1024);  // answers without reading the body
+  });
+  ASSERT_TRUE(StartProxy(SingleClusterConfig({backend_->port()}), {"--idle_timeout=1s"}));
+  RawClient client = Connect();
+  h2::HpackEncoder hpack;
+  std::vector<std::pair<std::string, std::string>> fields = h2::Get("/upload");
+  fields[0].second = "POST";
+  ASSERT_TRUE(client.Send(h2::ClientPreface() + h2::Settings({{0x4 /* INITIAL_WINDOW */, 0}}) +
+                          h2::Frame(h2::kHeaders, h2::kEndHeaders, 1, hpack.Encode(fields)) +
+                          h2::Frame(h2::kData, 0, 1, "part of a body that never ends")));
+  std::string bytes;
+  bool reset = false;
+  const auto deadline = Clock::now() + seconds(15);
+  while (!reset && Clock::now() < deadline) {
+    bytes += client.ReadAvailable(std::chrono::milliseconds(100));
+    for (const h2::ReceivedFrame& frame : h2::ParseFrames(bytes)) {
+      if (frame.stream_id == 1 && frame.type == h2::kRstStream) reset = true;
+    }
+  }
+  EXPECT_TRUE(reset) << "stream 1 was not cut";
+}
+
 }  // namespace
 }  // namespace switchyard::testing
