@@ -2,6 +2,7 @@
 // connection with GOAWAY, and the proxy goes on serving others. The limits are
 // nghttp2's, set explicitly by the proxy (docs/http2.md, "Limits and defences").
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,30 @@ int64_t VmRssKib(pid_t pid) {
   const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
   const size_t at = status.find("VmRSS:");
   return at == std::string::npos ? 0 : std::atoll(status.c_str() + at + 6);
+}
+
+// Reads frames from `client` until one satisfies `wanted` or `timeout` passes; returns
+// every frame read (the last one is the wanted one, if it came).
+std::vector<h2::ReceivedFrame> ReadFramesUntil(
+    RawClient& client, const std::function<bool(const h2::ReceivedFrame&)>& wanted,
+    Clock::duration timeout) {
+  std::string bytes;
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    bytes += client.ReadAvailable(std::chrono::milliseconds(100));
+    std::vector<h2::ReceivedFrame> frames = h2::ParseFrames(bytes);
+    for (size_t i = 0; i < frames.size(); ++i) {
+      if (wanted(frames[i])) {
+        frames.resize(i + 1);
+        return frames;
+      }
+    }
+  }
+  return h2::ParseFrames(bytes);
+}
+
+bool IsResetOfStream1(const h2::ReceivedFrame& frame) {
+  return frame.stream_id == 1 && frame.type == h2::kRstStream;
 }
 
 class Http2AbuseTest : public ProxyTest {
@@ -58,15 +83,14 @@ class Http2AbuseTest : public ProxyTest {
     ASSERT_TRUE(
         client.Send(h2::ClientPreface() + h2::Frame(h2::kHeaders, h2::kEndHeaders | h2::kEndStream,
                                                     1, hpack.Encode(h2::Get("/h2-after")))));
-    bool answered = false;
-    std::string bytes;
-    for (int i = 0; i < 50 && !answered; ++i) {
-      const std::string more = client.ReadAvailable(std::chrono::milliseconds(100));
-      bytes += more;
-      for (const h2::ReceivedFrame& frame : h2::ParseFrames(bytes)) {
-        if (frame.stream_id == 1 && (frame.flags & h2::kEndStream) != 0) answered = true;
-      }
-    }
+    const std::vector<h2::ReceivedFrame> frames = ReadFramesUntil(
+        client,
+        [](const h2::ReceivedFrame& frame) {
+          return frame.stream_id == 1 && (frame.flags & h2::kEndStream) != 0;
+        },
+        seconds(5));
+    const bool answered = !frames.empty() && frames.back().stream_id == 1 &&
+                          (frames.back().flags & h2::kEndStream) != 0;
     EXPECT_TRUE(answered) << "no complete HTTP/2 response after the attack";
   }
 
@@ -139,14 +163,9 @@ TEST_F(Http2AbuseTest, AnOversizedHeaderListIsRefused) {
   ASSERT_TRUE(
       client.Send(h2::ClientPreface() + h2::Frame(h2::kHeaders, h2::kEndHeaders | h2::kEndStream, 1,
                                                   hpack.Encode(fields))));
-  std::string bytes;
-  bool reset = false;
-  for (int i = 0; i < 50 && !reset; ++i) {
-    bytes += client.ReadAvailable(std::chrono::milliseconds(100));
-    for (const h2::ReceivedFrame& frame : h2::ParseFrames(bytes)) {
-      if (frame.stream_id == 1 && frame.type == h2::kRstStream) reset = true;
-    }
-  }
+  const std::vector<h2::ReceivedFrame> frames =
+      ReadFramesUntil(client, IsResetOfStream1, seconds(5));
+  const bool reset = !frames.empty() && IsResetOfStream1(frames.back());
   EXPECT_TRUE(reset) << "stream 1 was not reset";
   EXPECT_EQ(backend_->request_count(), 0u);
   ExpectStillServing();
@@ -171,17 +190,12 @@ TEST_F(Http2AbuseTest, AClientThatNeverOpensItsWindowHoldsLittleAndIsCut) {
   ASSERT_TRUE(client.Send(h2::ClientPreface() + h2::Settings({{0x4 /* INITIAL_WINDOW */, 0}}) +
                           h2::Frame(h2::kHeaders, h2::kEndHeaders | h2::kEndStream, 1,
                                     hpack.Encode(h2::Get("/large")))));
-  std::string bytes;
-  bool reset = false;
+  const std::vector<h2::ReceivedFrame> frames =
+      ReadFramesUntil(client, IsResetOfStream1, seconds(15));
+  const bool reset = !frames.empty() && IsResetOfStream1(frames.back());
   uint64_t data_bytes = 0;
-  const auto deadline = Clock::now() + seconds(15);
-  while (!reset && Clock::now() < deadline) {
-    bytes += client.ReadAvailable(std::chrono::milliseconds(100));
-    data_bytes = 0;
-    for (const h2::ReceivedFrame& frame : h2::ParseFrames(bytes)) {
-      if (frame.stream_id == 1 && frame.type == h2::kRstStream) reset = true;
-      if (frame.type == h2::kData) data_bytes += frame.payload.size();
-    }
+  for (const h2::ReceivedFrame& frame : frames) {
+    if (frame.type == h2::kData) data_bytes += frame.payload.size();
   }
   EXPECT_TRUE(reset) << "stream 1 was not cut";
   EXPECT_EQ(data_bytes, 0u);  // a window of 0 lets nothing through
@@ -204,15 +218,9 @@ TEST_F(Http2AbuseTest, AStalledUploadAndAStalledDownloadAreCutTogether) {
   ASSERT_TRUE(client.Send(h2::ClientPreface() + h2::Settings({{0x4 /* INITIAL_WINDOW */, 0}}) +
                           h2::Frame(h2::kHeaders, h2::kEndHeaders, 1, hpack.Encode(fields)) +
                           h2::Frame(h2::kData, 0, 1, "part of a body that never ends")));
-  std::string bytes;
-  bool reset = false;
-  const auto deadline = Clock::now() + seconds(15);
-  while (!reset && Clock::now() < deadline) {
-    bytes += client.ReadAvailable(std::chrono::milliseconds(100));
-    for (const h2::ReceivedFrame& frame : h2::ParseFrames(bytes)) {
-      if (frame.stream_id == 1 && frame.type == h2::kRstStream) reset = true;
-    }
-  }
+  const std::vector<h2::ReceivedFrame> frames =
+      ReadFramesUntil(client, IsResetOfStream1, seconds(15));
+  const bool reset = !frames.empty() && IsResetOfStream1(frames.back());
   EXPECT_TRUE(reset) << "stream 1 was not cut";
 }
 
