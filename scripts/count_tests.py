@@ -28,9 +28,17 @@ closing line:
   * --cases FILE adds one case per line of FILE: "PASSED <name>..." passes, any other
     non-empty line fails (a missing or empty FILE is one failure: the step did not run).
 
-Usage: count_tests.py BEP_JSON_FILE BAZEL_EXIT_CODE [BEP_JSON_FILE BAZEL_EXIT_CODE ...]
+A later run may overwrite an earlier run's test.xml (scripts/test.sh reruns the plain-built
+integration suites against a sanitized proxy, in the same output tree), so a run can be
+counted as soon as it ends and its tally kept for the closing line:
+  * --save TALLY_FILE BEP_JSON_FILE BAZEL_EXIT_CODE counts that one run (named after the
+    BEP file) and writes the tally to TALLY_FILE as JSON; it prints nothing;
+  * --saved TALLY_FILE adds a saved tally (a missing or unreadable one is one failure).
+
+Usage: count_tests.py [BEP_JSON_FILE BAZEL_EXIT_CODE ...] [--saved TALLY_FILE ...]
                       [--cases FILE ...]
-Exit status: 0 if nothing failed, 1 otherwise.
+       count_tests.py --save TALLY_FILE BEP_JSON_FILE BAZEL_EXIT_CODE
+Exit status: 0 if nothing failed, 1 otherwise (--save: 0 once the tally is written).
 """
 
 import json
@@ -194,30 +202,61 @@ def count_cases(path):
     return passed, len(entries) - passed, lines
 
 
+def run_name(bep_path):
+    name = os.path.basename(bep_path)
+    return name[:-len(".json")] if name.endswith(".json") else name
+
+
+def read_tally(path):
+    """Returns (passed, failed, skipped, lines) saved by --save."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            t = json.load(f)
+        return int(t["passed"]), int(t["failed"]), int(t["skipped"]), list(t["lines"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return 0, 1, 0, [f"FAILED {path}: no saved tally ({e})"]
+
+
+def take_option(args, flag):
+    """Removes every `flag VALUE` from args and returns the values (None if malformed)."""
+    values = []
+    while flag in args:
+        i = args.index(flag)
+        if i + 1 >= len(args):
+            return None
+        values.append(args[i + 1])
+        del args[i:i + 2]
+    return values
+
+
 def main():
     args = sys.argv[1:]
-    case_files = []
-    while "--cases" in args:
-        i = args.index("--cases")
-        if i + 1 >= len(args):
+    if args[:1] == ["--save"]:
+        if len(args) != 4:
             print(__doc__, file=sys.stderr)
             return 2
-        case_files.append(args[i + 1])
-        del args[i:i + 2]
-    if not args or len(args) % 2:
+        r_pass, r_fail, r_skip, r_lines = count_run(args[2], int(args[3]), run_name(args[2]))
+        with open(args[1], "w", encoding="utf-8") as f:
+            json.dump({"passed": r_pass, "failed": r_fail, "skipped": r_skip,
+                       "lines": r_lines}, f)
+        return 0
+    case_files = take_option(args, "--cases")
+    tally_files = take_option(args, "--saved")
+    if case_files is None or tally_files is None or len(args) % 2 or not (
+            args or tally_files):
         print(__doc__, file=sys.stderr)
         return 2
     fail_on_skip = os.environ.get("SWITCHYARD_FAIL_ON_SKIP", "1") != "0"
     runs = [(args[i], int(args[i + 1])) for i in range(0, len(args), 2)]
 
+    tallies = []
+    for bep_path, bazel_rc in runs:
+        name = run_name(bep_path) if len(runs) + len(tally_files) > 1 else ""
+        tallies.append(count_run(bep_path, bazel_rc, name))
+    tallies.extend(read_tally(path) for path in tally_files)
     passed = failed = skipped = 0
     lines = []
-    for bep_path, bazel_rc in runs:
-        name = ""
-        if len(runs) > 1:
-            name = os.path.basename(bep_path)
-            name = name[:-len(".json")] if name.endswith(".json") else name
-        r_pass, r_fail, r_skip, r_lines = count_run(bep_path, bazel_rc, name)
+    for r_pass, r_fail, r_skip, r_lines in tallies:
         passed += r_pass
         failed += r_fail
         skipped += r_skip

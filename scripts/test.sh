@@ -4,12 +4,12 @@
 #
 # Four steps, all counted in that one line (docs/testing.md):
 #   1. the whole suite, as built normally;
-#   2. the data plane's unit suites and the integration suites again with --config=asan
-#      (AddressSanitizer and UBSan): the code whose connection and request lifetimes are
-#      hand-managed. The control plane, yardctl and the proto loaders are left out (gRPC
-#      and protobuf own their lifetimes; sanitizing them doubled the step's build time,
-#      and CI must stay well under 30 minutes), as is tests/e2e (its processes are
-#      covered by the integration suites);
+#   2. AddressSanitizer and UBSan over the code whose connection and request lifetimes
+#      are hand-managed: (a) the data plane's unit suites again with --config=asan, and
+#      (b) the integration suites, built plainly in step 1, run again against a proxy
+#      built with --config=asan (SWITCHYARD_PROXY_BIN). The control plane, yardctl, the
+#      proto loaders and the test harness itself are not sanitized (gRPC and protobuf own
+#      their lifetimes; building every test binary twice made CI miss its 30 minutes);
 #   3. the tests tagged `tsan` (threads run against each other, no gRPC) again with
 #      --config=tsan (ThreadSanitizer), with tools/tsan/suppressions.txt;
 #   4. each libFuzzer target for SWITCHYARD_FUZZ_SECONDS (tools/fuzz/run.sh), one case each.
@@ -17,7 +17,8 @@
 # Environment:
 #   SWITCHYARD_TEST_TARGETS  target patterns to test (default //...), e.g.
 #                            "//proto/... //dataplane/http/..." while other packages are mid-edit.
-#   SWITCHYARD_ASAN_TARGETS  target patterns for the asan step (default: see ASAN_TARGETS).
+#   SWITCHYARD_ASAN_TARGETS  unit-test patterns for step 2a (default: see ASAN_TARGETS).
+#   SWITCHYARD_ASAN_PROXY_TARGETS  patterns for step 2b (default: see ASAN_PROXY_TARGETS).
 #   SWITCHYARD_ASAN=0        skip step 2 (during development only; CI runs it).
 #   SWITCHYARD_TSAN=0        skip step 3 (during development only; CI runs it).
 #   SWITCHYARD_FUZZ=0        skip step 4 (during development only; CI runs it).
@@ -45,13 +46,22 @@ stop_bazel() {
 trap 'stop_bazel; rm -rf "$workdir"' EXIT
 
 read -r -a targets <<<"${SWITCHYARD_TEST_TARGETS:-//...}"
-# help_test only prints --help; it would pull the control plane into the sanitized build.
-# tools/fuzz's corpus replays are left out too: the fuzz step runs the same inputs (and new
+# tools/fuzz's corpus replays are left out: the fuzz step runs the same inputs (and new
 # ones) under ASan and UBSan, built by clang.
-ASAN_TARGETS="//common/... //dataplane/... //tests/integration/... //tests/support/... \
--//tests/integration:help_test"
+ASAN_TARGETS="//common/... //dataplane/..."
 read -r -a asan_targets <<<"${SWITCHYARD_ASAN_TARGETS:-$ASAN_TARGETS}"
+# help_test only prints --help of every program; it exercises no request path.
+ASAN_PROXY_TARGETS="//tests/integration/... -//tests/integration:help_test"
+read -r -a asan_proxy_targets <<<"${SWITCHYARD_ASAN_PROXY_TARGETS:-$ASAN_PROXY_TARGETS}"
 bep="$workdir/plain.json"
+tallies=()
+# Counts one finished run now: a later run may overwrite its test.xml files (step 2b
+# reruns step 1's integration targets in the same output tree).
+save_tally() {
+  local tally="$workdir/$1.tally"
+  python3 scripts/count_tests.py --save "$tally" "$workdir/$1.json" "$2"
+  tallies+=(--saved "$tally")
+}
 
 # --nocache_test_results: every test really runs (.bazelrc sets it too; repeated so this
 #   script does not depend on it).
@@ -60,8 +70,7 @@ bep="$workdir/plain.json"
 # --build_event_json_file: tells count_tests.py exactly which targets this run tested,
 #   so stale results left in bazel-testlogs by earlier runs are never counted.
 bazel test --nocache_test_results --keep_going --build_event_json_file="$bep" -- "${targets[@]}"
-bazel_rc=$?
-count_args=("$bep" "$bazel_rc")
+save_tally plain $?
 step_end() { echo "test.sh: $1 took $((SECONDS - step_start)) s" >&2; step_start=$SECONDS; }
 step_start=0
 step_end "the plain suite"
@@ -69,23 +78,34 @@ step_end "the plain suite"
 if [[ "${SWITCHYARD_ASAN:-1}" != "0" ]]; then
   # The asan config writes to its own output tree (--platform_suffix), so this neither
   # overwrites nor invalidates the plain build. --build_tests_only: only the tests and
-  # what they need (the proxy for the integration suites) are built sanitized.
-  asan_bep="$workdir/asan.json"
+  # what they need are built sanitized.
   bazel test --config=asan --nocache_test_results --keep_going --build_tests_only \
-    --build_event_json_file="$asan_bep" -- "${asan_targets[@]}"
-  count_args+=("$asan_bep" "$?")
+    --build_event_json_file="$workdir/asan.json" -- "${asan_targets[@]}"
+  save_tally asan $?
+  # 2b: the plain test binaries of step 1 (nothing rebuilt) against a sanitized proxy.
+  # --config=asan-proxy (.bazelrc) sets the sanitizers' options and leaves out the
+  # no_asan targets. ProxyTest fails a test whose proxy printed a sanitizer report.
+  if bazel build --config=asan //dataplane:switchyard-proxy; then
+    asan_proxy="$(bazel info --config=asan bazel-bin)/dataplane/switchyard-proxy"
+    bazel test --config=asan-proxy --nocache_test_results --keep_going --build_tests_only \
+      --test_env=SWITCHYARD_PROXY_BIN="$asan_proxy" \
+      --build_event_json_file="$workdir/asan-proxy.json" -- "${asan_proxy_targets[@]}"
+    save_tally asan-proxy $?
+  else
+    echo "FAILED [asan-proxy] the sanitized proxy did not build" >"$workdir/asan-proxy.cases"
+    tallies+=(--cases "$workdir/asan-proxy.cases")
+  fi
   step_end "the asan suite"
 fi
 
 if [[ "${SWITCHYARD_TSAN:-1}" != "0" ]]; then
   # Only the tests tagged `tsan` and what they need are built (its own output tree too).
   # The suppressions file is named by absolute path: the tests run in their runfiles tree.
-  tsan_bep="$workdir/tsan.json"
   bazel test --config=tsan --nocache_test_results --keep_going --build_tests_only \
     --test_tag_filters=tsan,-no_tsan \
     --test_env=TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan/suppressions.txt" \
-    --build_event_json_file="$tsan_bep" -- //...
-  count_args+=("$tsan_bep" "$?")
+    --build_event_json_file="$workdir/tsan.json" -- //...
+  save_tally tsan $?
   step_end "the tsan suite"
 fi
 
@@ -97,8 +117,8 @@ if [[ "${SWITCHYARD_FUZZ:-1}" != "0" ]]; then
   fuzz_cases="$workdir/fuzz_cases"
   SWITCHYARD_FUZZ_RESULTS="$fuzz_cases" SWITCHYARD_FUZZ_OUT="$workdir/fuzz" \
     bash tools/fuzz/run.sh "${SWITCHYARD_FUZZ_SECONDS:-30}"
-  count_args+=(--cases "$fuzz_cases")
+  tallies+=(--cases "$fuzz_cases")
   step_end "the fuzzers"
 fi
 
-python3 scripts/count_tests.py "${count_args[@]}"
+python3 scripts/count_tests.py "${tallies[@]}"
