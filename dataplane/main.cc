@@ -80,6 +80,10 @@ ABSL_FLAG(int, max_routes, 0,
 ABSL_FLAG(std::string, listen, "0.0.0.0:8080",
           "Address and port for client connections, e.g. 127.0.0.1:8080 or [::]:8080. "
           "Port 0 picks a free port (see --ready_file).");
+ABSL_FLAG(std::string, listen_tls, "",
+          "Address and port for TLS client connections (HTTP/1.1 and HTTP/2 chosen by ALPN), "
+          "e.g. 0.0.0.0:8443, served with the snapshot's certificates (docs/tls.md); empty: "
+          "none. Port 0 picks a free port (the third line of --ready_file).");
 ABSL_FLAG(std::string, admin, "",
           "Admin address, e.g. 127.0.0.1:9901 (/ready, /live, /stats, /metrics, /config_dump, "
           "POST /drain); empty: none.");
@@ -88,7 +92,8 @@ ABSL_FLAG(std::string, admin_token_file, "",
           "required when --admin is not a loopback address.");
 ABSL_FLAG(int, workers, 0, "Worker threads; 0 means one per CPU core.");
 ABSL_FLAG(std::string, ready_file, "",
-          "Once accepting connections, write the bound port (line 1) and admin port (line 2).");
+          "Once accepting connections, write the bound port (line 1), the admin port (line 2) "
+          "and, with --listen_tls, the TLS port (line 3).");
 ABSL_FLAG(int, max_request_headers_bytes, 64 * 1024,
           "Largest request header section (431 beyond); also bounds upstream response heads.");
 ABSL_FLAG(int, max_headers, 100, "Most header fields per request (431 beyond).");
@@ -299,6 +304,9 @@ std::string MetricsText(const config::ConfigManager& manager, const Workers& wor
        .swaps = stats.swaps,
        .rejections = stats.rejections,
        .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time),
+       .certificate_reloads = stats.certificate_reloads,
+       .certificate_reload_failures = stats.certificate_reload_failures,
+       .certificates = manager.current() != nullptr ? manager.current()->certificates() : nullptr,
        .draining = draining,
        .overload = overload != nullptr
                        ? std::optional<overload::OverloadMonitor::Stats>(overload->stats())
@@ -498,6 +506,12 @@ int Main() {
     return Fail(absl::StrCat("--listen must look like 127.0.0.1:8080 or [::1]:8080, got '",
                              absl::GetFlag(FLAGS_listen), "'"));
   }
+  const std::string listen_tls_flag = absl::GetFlag(FLAGS_listen_tls);
+  boost::asio::ip::tcp::endpoint listen_tls;
+  if (!listen_tls_flag.empty() && !ParseEndpoint(listen_tls_flag, listen_tls)) {
+    return Fail(absl::StrCat("--listen_tls must look like 127.0.0.1:8443 or [::1]:8443, got '",
+                             listen_tls_flag, "'"));
+  }
   boost::asio::ip::tcp::endpoint admin_endpoint;
   const std::string admin_flag = absl::GetFlag(FLAGS_admin);
   if (!admin_flag.empty() && !ParseEndpoint(admin_flag, admin_endpoint)) {
@@ -521,6 +535,8 @@ int Main() {
   if (!absl::GetFlag(FLAGS_snapshot_cache).empty()) {
     manager_options.cache.emplace(absl::GetFlag(FLAGS_snapshot_cache));
   }
+  // Certificates from files are served only to --listen_tls; without it nothing to watch.
+  manager_options.watch_certificate_files = !listen_tls_flag.empty();
   config::ConfigManager manager(manager_options);
   std::optional<v1::Snapshot> booted_from_cache;
   if (!config_path.empty()) {
@@ -600,7 +616,8 @@ int Main() {
     std::vector<int>* inherited =
         predecessor != nullptr ? &predecessor->listeners().listeners : nullptr;
     if (inherited != nullptr && static_cast<size_t>(i) < inherited->size()) {
-      const auto adopted = worker->Adopt(std::exchange((*inherited)[i], -1), ec);
+      const auto adopted =
+          worker->Adopt(server::ListenerKind::kPlain, std::exchange((*inherited)[i], -1), ec);
       if (ec) return Fail(absl::StrCat("cannot use an inherited listener: ", ec.message()));
       if (!SameListener(listen, adopted)) {
         return Fail(absl::StrCat("the inherited listener is on ", EndpointText(adopted),
@@ -609,13 +626,24 @@ int Main() {
       listen = adopted;
     } else {
       // The first bind settles the port (when 0 was asked for); the rest share it.
-      const auto bound = worker->Listen(listen, ec);
+      const auto bound = worker->Listen(server::ListenerKind::kPlain, listen, ec);
       if (ec) {
         std::fprintf(stderr, "cannot listen on %s: %s\n", absl::GetFlag(FLAGS_listen).c_str(),
                      ec.message().c_str());
         return 1;
       }
       listen = bound;
+    }
+    if (!listen_tls_flag.empty()) {
+      // Bound afresh even in a binary upgrade: SO_REUSEPORT lets it share the port with
+      // the predecessor's TLS listener, which takes its queued connections as it drains.
+      const auto bound = worker->Listen(server::ListenerKind::kTls, listen_tls, ec);
+      if (ec) {
+        std::fprintf(stderr, "cannot listen on %s: %s\n", listen_tls_flag.c_str(),
+                     ec.message().c_str());
+        return 1;
+      }
+      listen_tls = bound;
     }
     worker_pointers.push_back(worker.get());
     workers.push_back(std::move(worker));
@@ -700,7 +728,9 @@ int Main() {
   std::unique_ptr<server::HandoffServer> handoff;
   if (const std::string path = absl::GetFlag(FLAGS_handoff_socket); !path.empty()) {
     server::HandedListeners offered{.admin = admin_server.listener_fd()};
-    for (auto& worker : workers) offered.listeners.push_back(worker->listener_fd());
+    for (auto& worker : workers) {
+      offered.listeners.push_back(worker->listener_fd(server::ListenerKind::kPlain));
+    }
     absl::StatusOr<std::unique_ptr<server::HandoffServer>> started =
         server::HandoffServer::Start(path, offered, [&handed_off, &draining] {
           handed_off.store(true);
@@ -712,12 +742,17 @@ int Main() {
   const std::string serving = manager.ready()
                                   ? absl::StrCat("serving snapshot version ", manager.version())
                                   : std::string("not ready until a snapshot arrives");
-  LogInfo("listening on %s with %d workers (node %s); admin port %u; %s",
-          EndpointText(listen).c_str(), worker_count, node->id().c_str(), admin_port,
-          serving.c_str());
+  const std::string tls_text = listen_tls_flag.empty()
+                                   ? std::string()
+                                   : absl::StrCat(" and ", EndpointText(listen_tls), " (TLS)");
+  LogInfo("listening on %s%s with %d workers (node %s); admin port %u; %s",
+          EndpointText(listen).c_str(), tls_text.c_str(), worker_count, node->id().c_str(),
+          admin_port, serving.c_str());
 
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
-  if (!ready_file.empty() && !WriteReadyFile(ready_file, {listen.port(), admin_port})) {
+  std::vector<uint16_t> ready_ports = {listen.port(), admin_port};
+  if (!listen_tls_flag.empty()) ready_ports.push_back(listen_tls.port());
+  if (!ready_file.empty() && !WriteReadyFile(ready_file, ready_ports)) {
     LogError("cannot write --ready_file %s; serving anyway", ready_file.c_str());
   }
 

@@ -87,8 +87,13 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Apply(
   switchyard::v1::Snapshot content = request.snapshot();
   content.clear_version();  // assigned by the store
   // "[redacted]" (what Get shows of a secret) means: keep the stored value.
-  if (absl::Status restored = RestoreFromCurrent(content); !restored.ok()) return restored;
-  if (absl::Status valid = config::ValidateSnapshot(content); !valid.ok()) {
+  switchyard::v1::Snapshot current;
+  if (absl::Status restored = RestoreFromCurrent(content, current); !restored.ok()) {
+    return restored;
+  }
+  // Against the current version: a certificate it holds that has expired since does not
+  // block this change (docs/tls.md).
+  if (absl::Status valid = config::ValidateSnapshot(content, {.previous = &current}); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("snapshot is invalid: ", valid.message()));
   }
   std::optional<uint64_t> expected;
@@ -108,7 +113,14 @@ absl::StatusOr<switchyard::v1::ApplyResponse> ConfigManager::Rollback(
   switchyard::v1::Snapshot content = std::move(old->snapshot);
   content.clear_version();
   // The rules may have tightened since that version was stored; proxies apply today's.
-  if (absl::Status valid = config::ValidateSnapshot(content); !valid.ok()) {
+  // Certificates are judged against the current version, as an apply's are.
+  absl::StatusOr<StoredVersion> current = store_.Get(0);
+  if (!current.ok() && current.status().code() != absl::StatusCode::kNotFound) {
+    return StoreError(current.status());
+  }
+  if (absl::Status valid = config::ValidateSnapshot(
+          content, {.previous = current.ok() ? &current->snapshot : nullptr});
+      !valid.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "version ", request.version(), " no longer passes validation: ", valid.message()));
   }
@@ -200,13 +212,14 @@ absl::StatusOr<switchyard::v1::GetResponse> ConfigManager::Get(
   return response;
 }
 
-absl::Status ConfigManager::RestoreFromCurrent(switchyard::v1::Snapshot& content) {
-  absl::StatusOr<StoredVersion> current = store_.Get(0);
-  if (!current.ok() && current.status().code() != absl::StatusCode::kNotFound) {
-    return StoreError(current.status());
+absl::Status ConfigManager::RestoreFromCurrent(switchyard::v1::Snapshot& content,
+                                               switchyard::v1::Snapshot& current) {
+  absl::StatusOr<StoredVersion> stored = store_.Get(0);
+  if (!stored.ok() && stored.status().code() != absl::StatusCode::kNotFound) {
+    return StoreError(stored.status());
   }
-  return config::RestoreRedacted(content,
-                                 current.ok() ? current->snapshot : switchyard::v1::Snapshot());
+  current = stored.ok() ? std::move(stored->snapshot) : switchyard::v1::Snapshot();
+  return config::RestoreRedacted(content, current);
 }
 
 switchyard::v1::ValidateResponse ConfigManager::Validate(
@@ -239,6 +252,7 @@ absl::StatusOr<switchyard::v1::DiffResponse> ConfigManager::Diff(
   response.set_against_version(against_version);
   AddChanges(diff.virtual_hosts, "virtual_host", response);
   AddChanges(diff.clusters, "cluster", response);
+  AddChanges(diff.certificates, "certificate", response);
   return response;
 }
 

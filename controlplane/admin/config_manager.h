@@ -63,8 +63,10 @@ class ConfigManager {
   absl::Status SyncFromStore();
 
  private:
-  // Fills the fields of `content` that hold "[redacted]" from the current version.
-  absl::Status RestoreFromCurrent(switchyard::v1::Snapshot& content);
+  // Fills the fields of `content` that hold "[redacted]" from the current version, which
+  // it leaves in `current` (empty when nothing is stored yet).
+  absl::Status RestoreFromCurrent(switchyard::v1::Snapshot& content,
+                                  switchyard::v1::Snapshot& current);
   // Stores `content` unless it equals the current version; publishes what it stores.
   // Refuses (also for a dry run) a mass route removal unless `allow_mass_delete`.
   absl::StatusOr<switchyard::v1::ApplyResponse> StoreIfChanged(

@@ -88,23 +88,25 @@ bool FillDelta(const RepeatedPtrField<Resource>& base, const RepeatedPtrField<Re
 
 }  // namespace
 
-bool SameContent(const switchyard::v1::Snapshot& a, const switchyard::v1::Snapshot& b) {
-  if (a.virtual_hosts_size() != b.virtual_hosts_size() || a.clusters_size() != b.clusters_size()) {
-    return false;
-  }
-  for (int i = 0; i < a.virtual_hosts_size(); ++i) {
-    if (!SameBytes(a.virtual_hosts(i), b.virtual_hosts(i))) return false;
-  }
-  for (int i = 0; i < a.clusters_size(); ++i) {
-    if (!SameBytes(a.clusters(i), b.clusters(i))) return false;
+template <typename Resource>
+bool SameList(const google::protobuf::RepeatedPtrField<Resource>& a,
+              const google::protobuf::RepeatedPtrField<Resource>& b) {
+  if (a.size() != b.size()) return false;
+  for (int i = 0; i < a.size(); ++i) {
+    if (!SameBytes(a[i], b[i])) return false;
   }
   return true;
+}
+
+bool SameContent(const switchyard::v1::Snapshot& a, const switchyard::v1::Snapshot& b) {
+  return SameList(a.virtual_hosts(), b.virtual_hosts()) && SameList(a.clusters(), b.clusters()) &&
+         SameList(a.certificates(), b.certificates());
 }
 
 SnapshotDiff DiffSnapshots(const switchyard::v1::Snapshot& from,
                            const switchyard::v1::Snapshot& to) {
   return {Compare(from.virtual_hosts(), to.virtual_hosts()),
-          Compare(from.clusters(), to.clusters())};
+          Compare(from.clusters(), to.clusters()), Compare(from.certificates(), to.certificates())};
 }
 
 std::optional<switchyard::v1::SnapshotDelta> MakeDelta(const switchyard::v1::Snapshot& base,
@@ -114,7 +116,9 @@ std::optional<switchyard::v1::SnapshotDelta> MakeDelta(const switchyard::v1::Sna
   if (!FillDelta(base.virtual_hosts(), target.virtual_hosts(), *delta.mutable_virtual_hosts(),
                  *delta.mutable_removed_virtual_hosts()) ||
       !FillDelta(base.clusters(), target.clusters(), *delta.mutable_clusters(),
-                 *delta.mutable_removed_clusters())) {
+                 *delta.mutable_removed_clusters()) ||
+      !FillDelta(base.certificates(), target.certificates(), *delta.mutable_certificates(),
+                 *delta.mutable_removed_certificates())) {
     return std::nullopt;
   }
   return delta;

@@ -1,9 +1,9 @@
 // Resource-level comparison of two snapshots: what `yardctl diff` shows, and the
 // SnapshotDelta a proxy gets instead of a whole snapshot once tables are large.
 //
-// Resources are virtual hosts and clusters, matched by name; a resource is CHANGED when
-// any field differs (compared as deterministic protobuf encodings). Routes travel inside
-// their virtual host, so a changed route changes its virtual host.
+// Resources are virtual hosts, clusters and certificates, matched by name; a resource is CHANGED
+// when any field differs (compared as deterministic protobuf encodings). Routes travel inside their
+// virtual host, so a changed route changes its virtual host.
 //
 // Pure functions: thread-safe, no allocation beyond their results.
 #ifndef SWITCHYARD_CONTROLPLANE_DIFF_SNAPSHOT_DIFF_H_
@@ -29,7 +29,8 @@ struct ResourceChanges {
 struct SnapshotDiff {
   ResourceChanges virtual_hosts;
   ResourceChanges clusters;
-  bool empty() const { return virtual_hosts.empty() && clusters.empty(); }
+  ResourceChanges certificates;
+  bool empty() const { return virtual_hosts.empty() && clusters.empty() && certificates.empty(); }
 };
 
 // True when the two snapshots hold the same resources in the same order; the version

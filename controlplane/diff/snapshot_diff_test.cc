@@ -102,6 +102,44 @@ TEST(MakeDeltaTest, ReproducesTargetUnderTheProxyRule) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*applied, target));
 }
 
+void AddCertificate(Snapshot& s, const std::string& name, const std::string& pem) {
+  auto* c = s.add_certificates();
+  c->set_name(name);
+  c->add_domains(name + ".example.com");
+  c->set_cert_pem(pem);
+}
+
+// A rotated certificate is a change of its own: stored, shown and sent, even when
+// nothing else changed.
+TEST(CertificatesTest, ACertificateOnlyChangeIsSeenDiffedAndDelivered) {
+  Snapshot base, target;
+  AddCluster(base, "c");
+  AddCertificate(base, "api", "old pem");
+  AddCertificate(base, "gone", "pem");
+  base.set_version(7);
+  AddCluster(target, "c");
+  AddCertificate(target, "api", "new pem");
+  AddCertificate(target, "shop", "pem");
+  EXPECT_FALSE(SameContent(base, target));
+
+  const SnapshotDiff diff = DiffSnapshots(base, target);
+  EXPECT_THAT(diff.certificates.added, ElementsAre("shop"));
+  EXPECT_THAT(diff.certificates.removed, ElementsAre("gone"));
+  EXPECT_THAT(diff.certificates.changed, ElementsAre("api"));
+  EXPECT_TRUE(diff.clusters.empty());
+  EXPECT_FALSE(diff.empty());
+
+  auto delta = MakeDelta(base, target);
+  ASSERT_TRUE(delta.has_value());
+  EXPECT_EQ(delta->certificates_size(), 2);
+  EXPECT_THAT(delta->removed_certificates(), ElementsAre("gone"));
+  EXPECT_EQ(delta->clusters_size(), 0);
+  target.set_version(8);
+  auto applied = config::ApplyDelta(base, *delta, 8);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*applied, target));
+}
+
 TEST(MakeDeltaTest, ReorderedResourcesNeedTheWholeSnapshot) {
   Snapshot base, target;
   AddCluster(base, "a");

@@ -8,6 +8,49 @@
 #include "switchyard/config/redact.h"
 
 namespace switchyard::config {
+namespace {
+
+// Several file events arrive for one rotation (certificate, key, a symlink swap): loading
+// waits until they have stopped for this long.
+constexpr absl::Duration kCertificateFilesSettle = absl::Milliseconds(500);
+
+// The directories holding the snapshot's cert_file and key_file paths (not resolved:
+// Kubernetes swaps the `..data` symlink in the directory the configured path is in).
+std::set<std::string> CertificateDirectories(const v1::Snapshot& snapshot) {
+  std::set<std::string> directories;
+  for (const v1::Certificate& certificate : snapshot.certificates()) {
+    for (const std::string* path : {&certificate.cert_file(), &certificate.key_file()}) {
+      const size_t slash = path->rfind('/');
+      if (slash == std::string::npos) continue;  // validation requires absolute paths
+      directories.insert(slash == 0 ? "/" : path->substr(0, slash));
+    }
+  }
+  return directories;
+}
+
+}  // namespace
+
+ConfigManager::ConfigManager(ConfigManagerOptions options) : options_(std::move(options)) {
+  if (!options_.watch_certificate_files) return;
+  auto watcher = DirectoryWatcher::Start(
+      [this] {
+        if (absl::Status status = ReloadCertificateFiles(); !status.ok()) {
+          LogError(
+              "certificate files changed but cannot be loaded; the certificates loaded "
+              "before keep serving: %s",
+              std::string(status.message()).c_str());
+        }
+      },
+      kCertificateFilesSettle);
+  if (!watcher.ok()) {
+    LogError(
+        "cannot watch certificate files (%s): a changed file is loaded only with the "
+        "next snapshot",
+        std::string(watcher.status().message()).c_str());
+    return;
+  }
+  certificate_watcher_ = std::move(*watcher);
+}
 
 absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const {
   if (options_.max_routes == 0) return absl::OkStatus();
@@ -30,21 +73,17 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
   };
   if (absl::Status status = CheckProxyLimits(snapshot); !status.ok()) return refuse(status);
   const absl::Time start = absl::Now();
-  auto compiled = runtime::RuntimeConfig::Compile(snapshot);
+  auto compiled = runtime::RuntimeConfig::Compile(snapshot, current().get());
   if (!compiled.ok()) return refuse(compiled.status());
   const absl::Duration compile_time = absl::Now() - start;
-
-  std::vector<ConfigSink*> sinks;
+  Serve(*compiled, std::make_shared<const v1::Snapshot>(snapshot), compile_time);
   {
     sync::MutexLock lock(&mu_);
-    current_ = *compiled;
-    snapshot_ = std::make_shared<const v1::Snapshot>(snapshot);
-    stats_.version = snapshot.version();
     ++stats_.swaps;
-    stats_.last_compile_time = compile_time;
-    sinks = sinks_;
   }
-  for (ConfigSink* sink : sinks) sink->Publish(*compiled);
+  if (certificate_watcher_ != nullptr) {
+    certificate_watcher_->Watch(CertificateDirectories(snapshot));
+  }
   LogInfo("serving snapshot version %llu (%d virtual hosts, %d clusters; compiled in %s)",
           static_cast<unsigned long long>(snapshot.version()), snapshot.virtual_hosts_size(),
           snapshot.clusters_size(), absl::FormatDuration(compile_time).c_str());
@@ -56,6 +95,47 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ConfigManager::ReloadCertificateFiles() {
+  sync::MutexLock install_lock(&install_mu_);
+  std::shared_ptr<const v1::Snapshot> snapshot;
+  std::shared_ptr<const runtime::RuntimeConfig> served;
+  {
+    sync::MutexLock lock(&mu_);
+    snapshot = snapshot_;
+    served = current_;
+  }
+  if (snapshot == nullptr || CertificateDirectories(*snapshot).empty()) return absl::OkStatus();
+  const absl::Time start = absl::Now();
+  auto compiled = runtime::RuntimeConfig::Compile(*snapshot, served.get());
+  if (!compiled.ok()) {
+    sync::MutexLock lock(&mu_);
+    ++stats_.certificate_reload_failures;
+    return compiled.status();
+  }
+  Serve(*compiled, std::move(snapshot), absl::Now() - start);
+  {
+    sync::MutexLock lock(&mu_);
+    ++stats_.certificate_reloads;
+  }
+  LogInfo("certificate files reloaded: new TLS handshakes use them");
+  return absl::OkStatus();
+}
+
+void ConfigManager::Serve(const std::shared_ptr<const runtime::RuntimeConfig>& compiled,
+                          std::shared_ptr<const v1::Snapshot> snapshot,
+                          absl::Duration compile_time) {
+  std::vector<ConfigSink*> sinks;
+  {
+    sync::MutexLock lock(&mu_);
+    current_ = compiled;
+    stats_.version = snapshot->version();
+    stats_.last_compile_time = compile_time;
+    snapshot_ = std::move(snapshot);
+    sinks = sinks_;
+  }
+  for (ConfigSink* sink : sinks) sink->Publish(compiled);
 }
 
 void ConfigManager::AttachSinks(std::vector<ConfigSink*> sinks) {

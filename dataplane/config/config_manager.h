@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "common/sync/mutex.h"
 #include "dataplane/config/config_sink.h"
+#include "dataplane/config/directory_watcher.h"
 #include "dataplane/config/snapshot_cache.h"
 #include "dataplane/runtime/runtime_config.h"
 #include "switchyard/v1/snapshot.pb.h"
@@ -29,16 +30,26 @@ struct ConfigManagerOptions {
   size_t max_routes = 0;
   // Where accepted snapshots are saved for booting without a control plane (optional).
   std::optional<SnapshotCache> cache;
+  // Watch the directories of the served certificates' cert_file/key_file and load them
+  // again when they change (ReloadCertificateFiles).
+  bool watch_certificate_files = false;
 };
 
 class ConfigManager {
  public:
-  explicit ConfigManager(ConfigManagerOptions options) : options_(std::move(options)) {}
+  explicit ConfigManager(ConfigManagerOptions options);
 
   // Checks, compiles and publishes `snapshot`; saves it to the cache unless
   // `from_cache`. On error nothing changes and the error names the resource and field.
   // Thread-safe; installs are serialized.
   absl::Status Install(const v1::Snapshot& snapshot, bool from_cache = false);
+
+  // Loads the served snapshot's certificate files again (they changed on disk) and
+  // publishes the result: new handshakes get the new certificates, open connections keep
+  // theirs. On error (a file missing or unreadable, a certificate and a key that do not
+  // match yet, an expired certificate) the certificates loaded before keep serving and
+  // the error names the certificate and field. Thread-safe; serialized with Install.
+  absl::Status ReloadCertificateFiles();
 
   // Every later install is published to `sinks` (the workers). Call once, before Install
   // from other threads.
@@ -54,6 +65,9 @@ class ConfigManager {
     uint64_t swaps = 0;
     uint64_t rejections = 0;
     absl::Duration last_compile_time;
+    // ReloadCertificateFiles calls that published, and those that kept the old files.
+    uint64_t certificate_reloads = 0;
+    uint64_t certificate_reload_failures = 0;
   };
   Stats stats() const;
   // The served snapshot as JSON (proto field names), "{}" before the first install.
@@ -61,6 +75,10 @@ class ConfigManager {
 
  private:
   absl::Status CheckProxyLimits(const v1::Snapshot& snapshot) const;
+  // Makes `compiled` (of `snapshot`) the served config and publishes it to the sinks.
+  void Serve(const std::shared_ptr<const runtime::RuntimeConfig>& compiled,
+             std::shared_ptr<const v1::Snapshot> snapshot, absl::Duration compile_time)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(install_mu_);
 
   const ConfigManagerOptions options_;
   sync::Mutex install_mu_;  // serializes Install
@@ -69,6 +87,8 @@ class ConfigManager {
   std::shared_ptr<const runtime::RuntimeConfig> current_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const v1::Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
+  // Last: stopped (its thread joined) before anything it calls into goes away.
+  std::unique_ptr<DirectoryWatcher> certificate_watcher_;
 };
 
 }  // namespace switchyard::config

@@ -52,6 +52,7 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   int64_t connections_active_http2 = 0;
   uint64_t connections_total_http2 = 0;
   std::array<uint64_t, kConnectionRefusals.size()> connections_refused{};
+  std::array<uint64_t, 2> tls_handshakes{};
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
   for (const auto& worker : workers) {
@@ -79,6 +80,9 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
     connections_total_http2 += totals.connections_total_http2.value();
     for (size_t i = 0; i < connections_refused.size(); ++i) {
       connections_refused[i] += totals.connections_refused[i].value();
+    }
+    for (size_t i = 0; i < tls_handshakes.size(); ++i) {
+      tls_handshakes[i] += totals.tls_handshakes[i].value();
     }
     bytes_received += totals.request_body_bytes.value();
     bytes_sent += totals.response_body_bytes.value();
@@ -149,6 +153,14 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
     out.Sample("switchyard_downstream_connections_refused_total",
                {{"reason", kConnectionRefusals[i]}}, connections_refused[i]);
   }
+  out.Family("switchyard_downstream_tls_handshakes_total", "counter",
+             "TLS handshakes on --listen_tls, by result: failure counts a client that sent "
+             "no valid ClientHello, offered nothing we accept, or took longer than "
+             "--request_headers_timeout.");
+  out.Sample("switchyard_downstream_tls_handshakes_total", {{"result", "success"}},
+             tls_handshakes[1]);
+  out.Sample("switchyard_downstream_tls_handshakes_total", {{"result", "failure"}},
+             tls_handshakes[0]);
   out.Family("switchyard_downstream_body_bytes_total", "counter",
              "Request body bytes received from clients and response body bytes relayed to "
              "them from upstreams (framing and the gateway's own replies not counted).");
@@ -165,6 +177,23 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Family("switchyard_config_compile_seconds", "gauge",
              "Time the last installed snapshot took to validate and compile.");
   out.Sample("switchyard_config_compile_seconds", {}, process.last_compile_seconds);
+  out.Family("switchyard_certificate_file_reloads_total", "counter",
+             "Certificate files loaded again after a change on disk (success), or left "
+             "unloaded because a file was missing, unreadable, expired or did not match its "
+             "pair (failure: the certificates loaded before keep serving).");
+  out.Sample("switchyard_certificate_file_reloads_total", {{"result", "success"}},
+             process.certificate_reloads);
+  out.Sample("switchyard_certificate_file_reloads_total", {{"result", "failure"}},
+             process.certificate_reload_failures);
+  if (process.certificates != nullptr && !process.certificates->empty()) {
+    out.Family("switchyard_certificate_expiry_timestamp_seconds", "gauge",
+               "When each served certificate's leaf expires (notAfter), in Unix seconds.");
+    for (const auto& certificate : process.certificates->certificates()) {
+      out.Sample("switchyard_certificate_expiry_timestamp_seconds",
+                 {{"certificate", certificate->name}},
+                 static_cast<double>(absl::ToUnixSeconds(certificate->not_after)));
+    }
+  }
   out.Family("switchyard_workers", "gauge", "Worker threads.");
   out.Sample("switchyard_workers", {}, static_cast<uint64_t>(workers.size()));
   out.Family("switchyard_draining", "gauge",

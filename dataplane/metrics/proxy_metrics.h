@@ -13,6 +13,7 @@
 #include "dataplane/access_log/access_log_writer.h"
 #include "dataplane/metrics/worker_metrics.h"
 #include "dataplane/overload/overload.h"
+#include "dataplane/tls/certificate_set.h"
 
 namespace switchyard::metrics {
 
@@ -21,6 +22,11 @@ struct ProcessStats {
   uint64_t swaps = 0;
   uint64_t rejections = 0;
   double last_compile_seconds = 0;
+  // Certificate files loaded again after a change on disk, and changes that could not be.
+  uint64_t certificate_reloads = 0;
+  uint64_t certificate_reload_failures = 0;
+  // The served certificates, for their expiry; null before the first snapshot.
+  std::shared_ptr<const tls::CertificateSet> certificates;
   bool draining = false;  // SIGTERM or POST /drain received
   // Set when --max_memory is.
   std::optional<overload::OverloadMonitor::Stats> overload;

@@ -79,6 +79,8 @@ struct WorkerTotals {
   Gauge connections_active_http2;
   Counter connections_total_http2;
   std::array<Counter, kConnectionRefusals.size()> connections_refused;
+  // TLS handshakes on --listen_tls: [0] failed, [1] completed.
+  std::array<Counter, 2> tls_handshakes;
   Counter request_body_bytes;
   Counter response_body_bytes;
   // Requests that matched no route (their status classes).
@@ -129,6 +131,8 @@ class WorkerMetrics {
   void ConnectionIsHttp2();
   void ConnectionLeftHttp2();
   void ConnectionRefused(ConnectionRefusal reason);
+  // A TLS handshake on --listen_tls ended, completed or not.
+  void TlsHandshake(bool completed);
 
   // Any thread.
   std::shared_ptr<const WorkerView> view() const;

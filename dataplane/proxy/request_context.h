@@ -17,6 +17,10 @@
 #include "dataplane/runtime/runtime_config.h"
 #include "dataplane/time/clock.h"
 
+namespace switchyard::tls {
+struct ServedCertificate;  // dataplane/tls/certificate_set.h
+}  // namespace switchyard::tls
+
 namespace switchyard::proxy {
 
 class PhaseWaiter;
@@ -56,7 +60,10 @@ struct RequestRecord {
 struct RequestContext {
   // Set by the codec before the phases run.
   std::string_view client_ip;
-  std::string_view scheme = "http";
+  std::string_view scheme = "http";  // "https" on --listen_tls
+  // The certificate the connection's TLS handshake chose; null on plaintext. A request
+  // for a host that another certificate covers gets 421 (docs/tls.md).
+  const tls::ServedCertificate* tls_certificate = nullptr;
   std::string_view protocol = "HTTP/1.1";
   std::string method;
   std::string target;     // origin-form: path and query, normalized for routing

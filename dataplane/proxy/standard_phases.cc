@@ -10,6 +10,7 @@
 #include "dataplane/http/trace_context.h"
 #include "dataplane/proxy/phase.h"
 #include "dataplane/proxy/phase_chain.h"
+#include "dataplane/tls/certificate_set.h"
 
 namespace switchyard::proxy {
 
@@ -84,6 +85,40 @@ class NormalizePath final : public Phase {
 
  private:
   http::PathNormalizationOptions options_;
+};
+
+// RFC 9110 15.5.20: a request on a TLS connection whose certificate does not cover its
+// host, while another certificate does, was sent on the wrong connection (a client that
+// reused a connection across hosts, or SNI and Host that disagree). 421 tells the client
+// to retry on a connection of its own; serving it could route a request past the
+// certificate checks the client relied on. A host no certificate covers is served: the
+// default certificate's clients chose to accept it.
+class RefuseMisdirected final : public Phase {
+ public:
+  std::string_view name() const override { return "refuse_misdirected"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    if (ctx.tls_certificate == nullptr || ctx.config == nullptr) return PhaseStatus::kContinue;
+    const std::string* host_header = ctx.headers.Get("host");
+    if (host_header == nullptr) return PhaseStatus::kContinue;
+    const std::string_view host = HostWithoutPort(*host_header);
+    if (ctx.tls_certificate->Covers(host)) return PhaseStatus::kContinue;
+    const tls::CertificateSet* current = ctx.config->certificates().get();
+    if (current == nullptr || !current->AnyCovers(host)) return PhaseStatus::kContinue;
+    ctx.local_reply = {421, "misdirected_request",
+                       "this connection's certificate does not cover the requested host"};
+    return PhaseStatus::kStop;
+  }
+
+ private:
+  // "example.com:443" -> "example.com"; "[::1]:443" -> "[::1]".
+  static std::string_view HostWithoutPort(std::string_view authority) {
+    const size_t bracket = authority.rfind(']');
+    const size_t colon = authority.rfind(':');
+    if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+      authority = authority.substr(0, colon);
+    }
+    return authority;
+  }
 };
 
 class MatchRoute final : public Phase {
@@ -224,6 +259,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<ShedWhenOverloaded>());
   phases.push_back(std::make_unique<PropagateTraceContext>());
   phases.push_back(std::make_unique<NormalizePath>(options.paths));
+  phases.push_back(std::make_unique<RefuseMisdirected>());
   phases.push_back(std::make_unique<MatchRoute>());
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());

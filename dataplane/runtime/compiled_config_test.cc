@@ -6,6 +6,8 @@
 
 #include "dataplane/runtime/resource_store.h"
 #include "dataplane/runtime/runtime_config.h"
+#include "dataplane/tls/testing/test_certificates.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "switchyard/config/loader.h"
 
@@ -82,6 +84,62 @@ TEST(CompiledConfigTest, Ipv6EndpointsAreBracketedAsAuthority) {
   const auto config = Compile(kSnapshot);
   EXPECT_EQ(config->clusters()[0].endpoints[0].authority, "10.0.0.1:80");
   EXPECT_EQ(config->clusters()[1].endpoints[0].authority, "[::1]:8080");
+}
+
+v1::Snapshot WithCertificate(const tls::testing::TestCertificate& cert) {
+  auto snapshot = config::ParseSnapshot(kSnapshot, "test.yaml");
+  EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+  v1::Certificate* c = snapshot->add_certificates();
+  c->set_name("api");
+  c->add_domains("api.example.com");
+  c->set_cert_pem(cert.cert_pem);
+  c->set_key_pem(cert.key_pem);
+  return *snapshot;
+}
+
+TEST(CompiledConfigTest, CertificatesAreLoaded) {
+  EXPECT_TRUE(Compile(kSnapshot)->certificates()->empty());
+  auto compiled =
+      RuntimeConfig::Compile(WithCertificate(tls::testing::SelfSignedFor({"api.example.com"})));
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  ASSERT_FALSE((*compiled)->certificates()->empty());
+  EXPECT_EQ((*compiled)->certificates()->Find("api.example.com")->name, "api");
+}
+
+TEST(CompiledConfigTest, AnUnloadableCertificateFailsTheCompile) {
+  v1::Snapshot snapshot = WithCertificate(tls::testing::SelfSignedFor({"api.example.com"}));
+  snapshot.mutable_certificates(0)->clear_cert_pem();
+  snapshot.mutable_certificates(0)->clear_key_pem();
+  snapshot.mutable_certificates(0)->set_cert_file("/nonexistent/cert.pem");
+  snapshot.mutable_certificates(0)->set_key_file("/nonexistent/key.pem");
+  auto compiled = RuntimeConfig::Compile(snapshot);
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_THAT(compiled.status().message(),
+              ::testing::HasSubstr("certificates[api].cert_file: cannot read"));
+}
+
+TEST(CompiledConfigTest, AnExpiredCertificateBlocksOnlyWhenNew) {
+  const v1::Snapshot snapshot = WithCertificate(tls::testing::Expired({"api.example.com"}));
+  auto refused = RuntimeConfig::Compile(snapshot);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              ::testing::HasSubstr("certificates[api].cert_pem: the certificate expired"));
+
+  // Served while it was valid, then expired: other changes still apply, but only
+  // against the config that served it.
+  tls::testing::CertificateOptions options;
+  options.dns_names = {"api.example.com"};
+  options.valid_until = absl::Seconds(1);
+  const v1::Snapshot first = WithCertificate(tls::testing::SelfSigned(options));
+  auto served = RuntimeConfig::Compile(first);
+  ASSERT_TRUE(served.ok()) << served.status();
+  absl::SleepFor(absl::Seconds(2));
+  v1::Snapshot changed = first;
+  changed.mutable_clusters(0)->mutable_endpoints(0)->set_port(81);
+  EXPECT_FALSE(RuntimeConfig::Compile(changed).ok());
+  auto next = RuntimeConfig::Compile(changed, served->get());
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_LT((*next)->certificates()->certificates()[0]->not_after, absl::Now());
 }
 
 }  // namespace

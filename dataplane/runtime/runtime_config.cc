@@ -39,8 +39,13 @@ int RuntimeConfig::FindCluster(std::string_view name) const {
 }
 
 absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
-    const v1::Snapshot& snapshot) {
-  if (absl::Status status = config::ValidateSnapshot(snapshot); !status.ok()) return status;
+    const v1::Snapshot& snapshot, const RuntimeConfig* previous) {
+  // Validity periods are judged by CertificateSet::Build below, against the certificates
+  // actually served, which also covers certificate files.
+  if (absl::Status status = config::ValidateSnapshot(snapshot, {.check_validity_period = false});
+      !status.ok()) {
+    return status;
+  }
 
   std::shared_ptr<RuntimeConfig> compiled(new RuntimeConfig());
   compiled->version_ = snapshot.version();
@@ -83,6 +88,11 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
       compiled->route_duration_histograms_.push_back(route.metrics().duration_histogram());
     }
   }
+  auto certificates = tls::CertificateSet::Build(
+      snapshot.certificates(),
+      {.previous = previous != nullptr ? previous->certificates_.get() : nullptr});
+  if (!certificates.ok()) return certificates.status();
+  compiled->certificates_ = *std::move(certificates);
   return std::shared_ptr<const RuntimeConfig>(std::move(compiled));
 }
 

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "dataplane/router/route_table.h"
+#include "dataplane/tls/certificate_set.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::runtime {
@@ -39,9 +40,16 @@ struct Cluster {
 
 class RuntimeConfig {
  public:
-  // Validates `snapshot` with the shared validation library and compiles it. Errors are
-  // INVALID_ARGUMENT and name the resource and field.
-  static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(const v1::Snapshot& snapshot);
+  // Validates `snapshot` with the shared validation library and compiles it, loading its
+  // certificates (cert_file/key_file are read now). Errors are INVALID_ARGUMENT and name
+  // the resource and field; the caller keeps serving what it had.
+  //
+  // `previous` is the config being replaced, if any: a certificate it served (same name,
+  // same leaf) is not refused for having expired since, so that an expiring certificate
+  // does not block every other change (tls::CertificateSet::BuildOptions::previous).
+  // Without it every certificate must be within its validity period.
+  static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(
+      const v1::Snapshot& snapshot, const RuntimeConfig* previous = nullptr);
 
   ~RuntimeConfig();
 
@@ -68,6 +76,10 @@ class RuntimeConfig {
   bool route_has_duration_histogram(size_t index) const {
     return index < route_duration_histograms_.size() && route_duration_histograms_[index];
   }
+  // The snapshot's certificates loaded for the TLS listener; never null, empty when the
+  // snapshot has none. Shared so that a listener can keep serving a set across swaps
+  // that leave the certificates alone.
+  const std::shared_ptr<const tls::CertificateSet>& certificates() const { return certificates_; }
   // Whether the route "virtual_host/route" (runtime::RouteResourceName) exists.
   bool HasRoute(std::string_view route_resource_name) const {
     return route_names_.contains(
@@ -86,6 +98,7 @@ class RuntimeConfig {
   std::vector<bool> route_duration_histograms_;  // by Route::index
   std::unique_ptr<const router::RouteTable> routes_;
   std::vector<Cluster> clusters_;
+  std::shared_ptr<const tls::CertificateSet> certificates_;
 };
 
 }  // namespace switchyard::runtime

@@ -15,8 +15,10 @@
 #include "dataplane/http/serializer.h"
 #include "dataplane/io/read_some.h"
 #include "dataplane/io/send_now.h"
+#include "dataplane/io/tls_layer.h"
 #include "dataplane/server/http1_exchange.h"
 #include "dataplane/server/worker.h"
+#include "dataplane/tls/certificate_set.h"
 
 namespace switchyard::server {
 namespace {
@@ -62,11 +64,12 @@ http::BodyInfo RequestBody(const http::RequestParser& parser) {
 
 }  // namespace
 
-Http1Connection::Http1Connection(Worker& worker, io::Socket socket)
+Http1Connection::Http1Connection(Worker& worker, io::Socket socket, SSL* tls)
     : worker_(worker), socket_(std::move(socket)) {
   error_code ec;
   const net::ip::tcp::endpoint remote = socket_.remote_endpoint(ec);
   if (!ec) client_ip_ = remote.address().to_string();
+  if (tls != nullptr) tls_ = std::make_unique<io::TlsLayer>(tls, socket_);
   worker_.Register(*this);
 }
 
@@ -90,6 +93,7 @@ void Http1Connection::Close() {
   wait_ = Wait::kNothing;
   deadline_ = time::MonotonicTime::max();
   if (exchange_ != nullptr) exchange_->stream.Abort();
+  if (tls_ != nullptr) tls_->Close();
   error_code ignored;
   // Half-close first so the client reads everything written before it sees the end.
   socket_.shutdown(io::Socket::shutdown_send, ignored);
@@ -107,6 +111,7 @@ void Http1Connection::CloseIfIdle() {
   error_code ec;
   // Bytes already in the socket are a request on its way: serve it rather than cut it.
   if (socket_.available(ec) > 0 || ec) return;
+  if (tls_ != nullptr && SSL_has_pending(tls_->ssl()) == 1) return;
   if (requests_served_ == 0) {
     // Accepted moments ago: its first request may be on the wire still. It gets a short
     // while to arrive (and is served with "Connection: close"); silent, it is closed.
@@ -157,7 +162,22 @@ void Http1Connection::CancelIo() {
 }
 
 io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) {
-  if (worker_.options().proxy_protocol != ProxyProtocolMode::kOff && !co_await ReadProxyHeader()) {
+  // No co_await inside && or ||: g++ 12 evaluates it even where the left side decides.
+  bool usable = true;
+  if (worker_.options().proxy_protocol != ProxyProtocolMode::kOff) {
+    usable = co_await ReadProxyHeader();
+  }
+  if (usable && tls_ != nullptr) {
+    usable = co_await Handshake();
+  }
+  if (!usable) {
+    Close();
+    ReleaseExchange(/*keep_buffer=*/false);
+    co_return;
+  }
+  if (tls_ != nullptr && tls_->alpn() == "h2") {
+    if (in_ == nullptr) in_ = worker_.TakeBuffer();
+    co_await RunHttp2();
     Close();
     ReleaseExchange(/*keep_buffer=*/false);
     co_return;
@@ -171,7 +191,7 @@ io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) 
       if (in_ != nullptr) {
         reading_idle_ = true;
         idle_sweeps_ = 0;
-        SWITCHYARD_READ_SOME(socket_, *in_, ec);
+        SWITCHYARD_CONNECTION_READ_SOME(tls_.get(), socket_, *in_, ec);
         reading_idle_ = false;
         // The sweeper's cancel may cross a read that already completed: bytes are here.
         if (std::exchange(reclaim_buffer_, false) && ec == net::error::operation_aborted) {
@@ -180,9 +200,13 @@ io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) 
         }
       }
       if (!ec && !closed_ && in_ == nullptr) {
-        // Without a buffer, a stream or a nested frame.
-        const net::mutable_buffer peek(&worker_.peek_byte(), 1);
-        co_await socket_.async_receive(peek, io::Socket::message_peek, AwaitInto(ec));
+        if (tls_ != nullptr) {
+          ec = co_await tls_->WaitReadable();
+        } else {
+          // Without a buffer, a stream or a nested frame.
+          const net::mutable_buffer peek(&worker_.peek_byte(), 1);
+          co_await socket_.async_receive(peek, io::Socket::message_peek, AwaitInto(ec));
+        }
       }
       if (ec || closed_) break;  // eof: the client closed its idle connection
     }
@@ -212,6 +236,24 @@ io::Awaitable<void> Http1Connection::Run(std::unique_ptr<Http1Connection> self) 
   ReleaseExchange(/*keep_buffer=*/false);
 }
 
+io::Awaitable<bool> Http1Connection::Handshake() {
+  // The handshake gets the request headers' time: both are a client's first words.
+  Expect(Wait::kHandshake, worker_.options().request_headers_timeout);
+  const error_code ec = co_await tls_->Handshake();
+  wait_ = Wait::kNothing;
+  deadline_ = time::MonotonicTime::max();
+  worker_.services().metrics.TlsHandshake(/*completed=*/!ec);
+  if (ec) {
+    const bool late = timed_out_ == Wait::kHandshake;
+    LogDebug("client %s: TLS handshake failed: %s", client_ip_.c_str(),
+             late ? "not complete in time" : tls_->error_detail().c_str());
+    co_return false;
+  }
+  // ALPN said HTTP/1.1 (or nothing): no HTTP/2 preface to look for.
+  protocol_known_ = tls_->alpn() != "h2";
+  co_return true;
+}
+
 io::Awaitable<bool> Http1Connection::ReadProxyHeader() {
   const ProxyProtocolMode mode = worker_.options().proxy_protocol;
   // The balancer sends the header at once: it gets the request headers' time.
@@ -239,7 +281,7 @@ io::Awaitable<bool> Http1Connection::ReadProxyHeader() {
         break;
       case ProxyParse::kNeedMore: {
         error_code ec;
-        SWITCHYARD_READ_SOME(socket_, *in_, ec);
+        SWITCHYARD_CONNECTION_READ_SOME(tls_.get(), socket_, *in_, ec);
         if (!ec) continue;
         if (timed_out_ != Wait::kRequestHeaders) co_return false;  // the peer went away
         error = "no complete PROXY protocol header in time";
@@ -316,7 +358,7 @@ io::Awaitable<void> Http1Connection::RunHttp2() {
   deadline_ = time::MonotonicTime::max();
   ReleaseExchange(/*keep_buffer=*/true);  // the session's streams take their own
   worker_.services().metrics.ConnectionIsHttp2();
-  http2_ = std::make_unique<Http2Session>(worker_, socket_, client_ip_);
+  http2_ = std::make_unique<Http2Session>(worker_, socket_, tls_.get(), client_ip_);
   co_await http2_->Run(*in_);
   http2_.reset();
   worker_.services().metrics.ConnectionLeftHttp2();
@@ -327,7 +369,7 @@ io::Awaitable<Http1Connection::HeadProgress> Http1Connection::ReadRequestHead(
   const ServerOptions& options = worker_.options();
   while (progress == HeadProgress::kNeedMore) {
     error_code ec;
-    SWITCHYARD_READ_SOME(socket_, *in_, ec);
+    SWITCHYARD_CONNECTION_READ_SOME(tls_.get(), socket_, *in_, ec);
     if (ec) {
       if (timed_out_ == Wait::kRequestHeaders) {
         const http::LocalReply reply = {408, "request_timeout",
@@ -354,6 +396,8 @@ void Http1Connection::PrepareStream() {
   const http::RequestParser& parser = *exchange_->parser;
   proxy::RequestContext& ctx = exchange_->stream.context();
   ctx.client_ip = client_ip_;
+  ctx.scheme = tls_ != nullptr ? "https" : "http";
+  ctx.tls_certificate = tls_ != nullptr ? tls::CertificateSet::Chosen(tls_->ssl()) : nullptr;
   ctx.method = parser.method();
   ctx.target = parser.target();
   ctx.version = parser.version();
@@ -402,7 +446,7 @@ io::Awaitable<error_code> Http1Connection::ReadBody(std::string_view& piece, boo
       in_->consume(n);
       if (n > 0) continue;
     }
-    SWITCHYARD_READ_SOME(socket_, *in_, ec);
+    SWITCHYARD_CONNECTION_READ_SOME(tls_.get(), socket_, *in_, ec);
     if (ec) co_return ec;
   }
 }
@@ -423,7 +467,7 @@ io::Awaitable<error_code> Http1Connection::SendInterimHead(int status, http::Hea
   std::string& out = exchange_->out;
   out.clear();
   http::AppendResponseHead(out, status, headers, {});
-  co_await net::async_write(socket_, net::buffer(out), AwaitInto(ec));
+  SWITCHYARD_CONNECTION_WRITE(tls_.get(), socket_, net::buffer(out), ec);
   co_return ec;
 }
 
@@ -479,7 +523,7 @@ bool Http1Connection::SendBodyNow(std::string_view piece, bool end, error_code& 
   std::array<net::const_buffer, 5> buffers;
   const std::span<net::const_buffer> all(buffers.data(), BodyBuffers(piece, end, buffers));
   if (all.empty()) return true;
-  const size_t sent = io::SendNow(socket_, all, ec);
+  const size_t sent = tls_ != nullptr ? tls_->WriteNow(all, ec) : io::SendNow(socket_, all, ec);
   if (!ec && sent < io::TotalSize(all)) {
     exchange_->body_sent_now = sent;  // SendBody writes the rest
     return false;
@@ -496,7 +540,7 @@ io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool
   error_code ec;
   if (rest.empty()) co_return ec;
   exchange_->head_pending = false;
-  co_await net::async_write(socket_, rest, AwaitInto(ec));
+  SWITCHYARD_CONNECTION_WRITE(tls_.get(), socket_, rest, ec);
   co_return ec;
 }
 
@@ -512,7 +556,7 @@ io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply
   out.clear();
   http::AppendLocalReply(out, reply, id, exchange_->response_close);
   error_code ec;
-  co_await net::async_write(socket_, net::buffer(out), AwaitInto(ec));
+  SWITCHYARD_CONNECTION_WRITE(tls_.get(), socket_, net::buffer(out), ec);
   co_return ec;
 }
 

@@ -26,6 +26,7 @@
 #include "boost/intrusive/list_hook.hpp"
 #include "dataplane/http/message_parser.h"
 #include "dataplane/io/io_types.h"
+#include "dataplane/io/tls_layer.h"
 #include "dataplane/proxy/downstream.h"
 #include "dataplane/proxy/stream.h"
 #include "dataplane/server/http2_session.h"
@@ -42,7 +43,9 @@ class Http1Connection final : public proxy::Downstream,
                               public boost::intrusive::list_base_hook<
                                   boost::intrusive::link_mode<boost::intrusive::normal_link>> {
  public:
-  Http1Connection(Worker& worker, io::Socket socket);
+  // `tls`: a server-side SSL (owned from now on) when the connection came in on
+  // --listen_tls; the handshake runs first, and ALPN "h2" goes straight to HTTP/2.
+  Http1Connection(Worker& worker, io::Socket socket, SSL* tls = nullptr);
   ~Http1Connection();
   Http1Connection(const Http1Connection&) = delete;
   Http1Connection& operator=(const Http1Connection&) = delete;
@@ -79,6 +82,7 @@ class Http1Connection final : public proxy::Downstream,
   // What the connection itself waits for, outside a stream.
   enum class Wait : uint8_t {
     kNothing,
+    kHandshake,       // the TLS handshake: close quietly
     kNextRequest,     // idle keep-alive connection: close quietly
     kRequestHeaders,  // 408
     kWriteReply,      // a reply the connection sends itself: close
@@ -112,6 +116,9 @@ class Http1Connection final : public proxy::Downstream,
   // client address from it; false when the connection must close (no header where one
   // is required, or a malformed one).
   io::Awaitable<bool> ReadProxyHeader();
+  // The TLS handshake, within the request headers' time; false when the connection must
+  // close.
+  io::Awaitable<bool> Handshake();
   void PrepareStream();
   // Gives the exchange back to the worker, and the read buffer when it holds nothing and
   // `keep_buffer` is false.
@@ -124,6 +131,8 @@ class Http1Connection final : public proxy::Downstream,
 
   Worker& worker_;
   io::Socket socket_;
+  // Set on a connection from --listen_tls: every read and write goes through it.
+  std::unique_ptr<io::TlsLayer> tls_;
   std::string client_ip_;
   // Borrowed from the worker while bytes are buffered; null while idle.
   std::unique_ptr<boost::beast::flat_buffer> in_;

@@ -22,7 +22,6 @@ namespace {
 
 namespace net = boost::asio;
 using boost::system::error_code;
-using io::AwaitInto;
 
 // Request data a connection may have received ahead of its streams' upstreams, at least.
 constexpr uint32_t kConnectionWindow = 1024 * 1024;
@@ -130,6 +129,9 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   bool PrepareRequest() {
     proxy::RequestContext& ctx = Context();
     ctx.client_ip = session_.client_ip_;
+    ctx.scheme = session_.tls_ != nullptr ? "https" : "http";
+    ctx.tls_certificate =
+        session_.tls_ != nullptr ? tls::CertificateSet::Chosen(session_.tls_->ssl()) : nullptr;
     ctx.protocol = "HTTP/2";
     ctx.version = 11;  // upstream requests are HTTP/1.1
     ctx.config = session_.worker_.config();
@@ -411,9 +413,11 @@ struct Http2Session::Callbacks {
   }
 };
 
-Http2Session::Http2Session(Worker& worker, io::Socket& socket, const std::string& client_ip)
+Http2Session::Http2Session(Worker& worker, io::Socket& socket, io::TlsLayer* tls,
+                           const std::string& client_ip)
     : worker_(worker),
       socket_(socket),
+      tls_(tls),
       client_ip_(client_ip),
       writer_wakeup_(socket.get_executor()),
       done_wakeup_(socket.get_executor()),
@@ -498,7 +502,7 @@ io::Awaitable<void> Http2Session::Run(boost::beast::flat_buffer& received) {
       continue;
     }
     error_code ec;
-    SWITCHYARD_READ_SOME(socket_, received, ec);
+    SWITCHYARD_CONNECTION_READ_SOME(tls_, socket_, received, ec);
     if (ec) break;
     ok = Receive(io::Readable(received));
     received.consume(received.size());
@@ -514,7 +518,7 @@ io::Awaitable<void> Http2Session::Run(boost::beast::flat_buffer& received) {
   // GOAWAY before the client reads it.
   while (!ok && writer_running_ && !socket_closed_) {
     error_code ec;
-    SWITCHYARD_READ_SOME(socket_, received, ec);
+    SWITCHYARD_CONNECTION_READ_SOME(tls_, socket_, received, ec);
     received.consume(received.size());
     if (ec) break;
   }
@@ -551,7 +555,7 @@ io::Awaitable<void> Http2Session::WriteLoop() {
       continue;
     }
     error_code ec;
-    co_await net::async_write(socket_, net::buffer(out), AwaitInto(ec));
+    SWITCHYARD_CONNECTION_WRITE(tls_, socket_, net::buffer(out), ec);
     if (ec) {
       closing_ = true;
       CloseSocket();  // ends the reader too
@@ -618,6 +622,7 @@ void Http2Session::Abort() {
 void Http2Session::CloseSocket() {
   if (socket_closed_) return;
   socket_closed_ = true;
+  if (tls_ != nullptr) tls_->Close();
   error_code ignored;
   socket_.shutdown(io::Socket::shutdown_send, ignored);
   socket_.close(ignored);

@@ -33,6 +33,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "dataplane/io/io_types.h"
+#include "dataplane/io/tls_layer.h"
 #include "dataplane/io/wakeup.h"
 #include "dataplane/time/clock.h"
 
@@ -45,8 +46,9 @@ inline constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\
 
 class Http2Session {
  public:
-  // `socket` and `client_ip` belong to the connection and outlive the session.
-  Http2Session(Worker& worker, io::Socket& socket, const std::string& client_ip);
+  // `socket`, `tls` (null for h2c) and `client_ip` belong to the connection and outlive
+  // the session.
+  Http2Session(Worker& worker, io::Socket& socket, io::TlsLayer* tls, const std::string& client_ip);
   ~Http2Session();
   Http2Session(const Http2Session&) = delete;
   Http2Session& operator=(const Http2Session&) = delete;
@@ -83,6 +85,7 @@ class Http2Session {
 
   Worker& worker_;
   io::Socket& socket_;
+  io::TlsLayer* const tls_;
   const std::string& client_ip_;
   nghttp2_session* session_ = nullptr;
   absl::flat_hash_map<int32_t, std::unique_ptr<H2Stream>> streams_;

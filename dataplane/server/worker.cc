@@ -55,36 +55,40 @@ Worker::~Worker() {
   services_.pool.RetainOnly([](std::string_view) { return false; });
 }
 
-boost::asio::ip::tcp::endpoint Worker::Listen(const boost::asio::ip::tcp::endpoint& endpoint,
+boost::asio::ip::tcp::endpoint Worker::Listen(ListenerKind kind,
+                                              const boost::asio::ip::tcp::endpoint& endpoint,
                                               boost::system::error_code& ec) {
-  acceptor_.open(endpoint.protocol(), ec);
+  io::Acceptor& acceptor = listener(kind).acceptor;
+  acceptor.open(endpoint.protocol(), ec);
   if (ec) return {};
-  acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (ec) return {};
   const int one = 1;
-  if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+  if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
     ec.assign(errno, boost::system::system_category());
     return {};
   }
-  acceptor_.bind(endpoint, ec);
+  acceptor.bind(endpoint, ec);
   if (ec) return {};
-  acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+  acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec) return {};
-  return acceptor_.local_endpoint(ec);
+  return acceptor.local_endpoint(ec);
 }
 
-boost::asio::ip::tcp::endpoint Worker::Adopt(int fd, boost::system::error_code& ec) {
+boost::asio::ip::tcp::endpoint Worker::Adopt(ListenerKind kind, int fd,
+                                             boost::system::error_code& ec) {
+  io::Acceptor& acceptor = listener(kind).acceptor;
   sockaddr_storage address{};
   socklen_t length = sizeof(address);
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     ec.assign(errno, boost::system::system_category());
     return {};
   }
-  acceptor_.assign(
+  acceptor.assign(
       address.ss_family == AF_INET6 ? boost::asio::ip::tcp::v6() : boost::asio::ip::tcp::v4(), fd,
       ec);
   if (ec) return {};
-  return acceptor_.local_endpoint(ec);
+  return acceptor.local_endpoint(ec);
 }
 
 void Worker::Start() {
@@ -98,7 +102,8 @@ void Worker::Stop() {
   boost::asio::post(io_, [this] {
     stopping_ = true;
     boost::system::error_code ignored;
-    acceptor_.close(ignored);
+    plain_listener_.acceptor.close(ignored);
+    tls_listener_.acceptor.close(ignored);
     sweep_timer_.cancel();
     accept_retry_timer_.cancel();
     // Copy: closing a connection may unregister it.
@@ -117,27 +122,33 @@ void Worker::BeginDrain() {
 void Worker::CloseListener() {
   boost::asio::post(io_, [this] {
     draining_ = true;
-    if (acceptor_.is_open()) {
-      // Connections the kernel completed already are taken and served, not reset by the
-      // close: a client that got its SYN-ACK has every reason to expect an answer.
-      boost::system::error_code ec;
-      acceptor_.non_blocking(true, ec);
-      size_t taken = 0;
-      while (!ec) {
-        io::Socket socket(io_.get_executor());
-        acceptor_.accept(socket, ec);
-        if (ec) break;
-        StartConnection(std::move(socket));
-        ++taken;
-      }
-      acceptor_.close(ec);
-      accept_retry_timer_.cancel();
-      LogDebug("worker %d: listener closed (%zu queued connections taken)", index_, taken);
-    }
+    TakeQueuedAndClose(ListenerKind::kPlain);
+    TakeQueuedAndClose(ListenerKind::kTls);
+    accept_retry_timer_.cancel();
     std::vector<Http1Connection*> open;  // copy: closing a connection unregisters it
     for (Http1Connection& connection : connections_) open.push_back(&connection);
     for (Http1Connection* connection : open) connection->CloseIfIdle();
   });
+}
+
+void Worker::TakeQueuedAndClose(ListenerKind kind) {
+  io::Acceptor& acceptor = listener(kind).acceptor;
+  if (!acceptor.is_open()) return;
+  // Connections the kernel completed already are taken and served, not reset by the
+  // close: a client that got its SYN-ACK has every reason to expect an answer.
+  boost::system::error_code ec;
+  acceptor.non_blocking(true, ec);
+  size_t taken = 0;
+  while (!ec) {
+    io::Socket socket(io_.get_executor());
+    acceptor.accept(socket, ec);
+    if (ec) break;
+    StartConnection(std::move(socket), kind);
+    ++taken;
+  }
+  acceptor.close(ec);
+  LogDebug("worker %d: %s listener closed (%zu queued connections taken)", index_,
+           kind == ListenerKind::kTls ? "TLS" : "plaintext", taken);
 }
 
 void Worker::Publish(std::shared_ptr<const runtime::RuntimeConfig> config) {
@@ -210,10 +221,14 @@ void Worker::Unregister(Http1Connection& connection) {
 }
 
 void Worker::AcceptMore() {
-  if (stopping_ || !acceptor_.is_open() || accept_armed_ || waiting_for_memory_ ||
+  if (stopping_ || waiting_for_memory_ ||
       connections_.size() >= options_.max_connections_per_worker) {
     return;
   }
+  const auto wants_accept = [](const Listener& l) {
+    return l.acceptor.is_open() && !l.accept_armed;
+  };
+  if (!wants_accept(plain_listener_) && !wants_accept(tls_listener_)) return;
   if (options_.overload != nullptr &&
       options_.overload->level() >= overload::OverloadLevel::kPauseAccept) {
     // New connections wait in the kernel's queue until memory is back under the watermark.
@@ -225,10 +240,11 @@ void Worker::AcceptMore() {
     });
     return;
   }
-  Accept();
+  if (wants_accept(plain_listener_)) Accept(ListenerKind::kPlain);
+  if (wants_accept(tls_listener_)) Accept(ListenerKind::kTls);
 }
 
-void Worker::StartConnection(io::Socket socket) {
+void Worker::StartConnection(io::Socket socket, ListenerKind kind) {
   boost::system::error_code ec;
   if (options_.connection_limits != nullptr) {
     const std::string ip = socket.remote_endpoint(ec).address().to_string();
@@ -242,14 +258,35 @@ void Worker::StartConnection(io::Socket socket) {
     }
   }
   socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
-  Http1Connection::Start(std::make_unique<Http1Connection>(*this, std::move(socket)));
+  SSL* tls = nullptr;
+  if (kind == ListenerKind::kTls) {
+    tls = NewTlsSession();
+    if (tls == nullptr) {
+      // No certificate in the config: nothing to answer a ClientHello with.
+      services_.metrics.TlsHandshake(/*completed=*/false);
+      thread_local time::MonotonicTime next_warning{};  // each worker is a thread
+      if (clock_.Now() >= next_warning) {
+        next_warning = clock_.Now() + std::chrono::seconds(10);
+        LogWarning("worker %d: TLS connection closed: the config has no certificates", index_);
+      }
+      socket.close(ec);
+      return;
+    }
+  }
+  Http1Connection::Start(std::make_unique<Http1Connection>(*this, std::move(socket), tls));
 }
 
-void Worker::Accept() {
-  accept_armed_ = true;
-  acceptor_.async_accept([this](boost::system::error_code ec, io::Socket socket) {
-    accept_armed_ = false;
-    if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
+SSL* Worker::NewTlsSession() {
+  if (config_ == nullptr || config_->certificates() == nullptr) return nullptr;
+  return config_->certificates()->NewSsl();
+}
+
+void Worker::Accept(ListenerKind kind) {
+  Listener& l = listener(kind);
+  l.accept_armed = true;
+  l.acceptor.async_accept([this, kind, &l](boost::system::error_code ec, io::Socket socket) {
+    l.accept_armed = false;
+    if (ec == boost::asio::error::operation_aborted || !l.acceptor.is_open()) return;
     if (ec) {
       BackOffAccept(ec);
       return;
@@ -260,7 +297,7 @@ void Worker::Accept() {
       accept_backoff_ = std::chrono::milliseconds(0);
       accept_failures_ = 0;
     }
-    StartConnection(std::move(socket));
+    StartConnection(std::move(socket), kind);
     AcceptMore();
   });
 }
@@ -278,7 +315,7 @@ void Worker::BackOffAccept(const boost::system::error_code& ec) {
   accept_backoff_ = std::max(kFirstAcceptBackoff, std::min(accept_backoff_ * 2, kMaxAcceptBackoff));
   accept_retry_timer_.expires_after(accept_backoff_);
   accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
-    if (wait_ec || stopping_ || !acceptor_.is_open()) return;
+    if (wait_ec || stopping_) return;
     AcceptMore();
   });
 }

@@ -1,4 +1,4 @@
-// One worker thread: its own io_context, its own SO_REUSEPORT acceptor, the client
+// One worker thread: its own io_context, its own SO_REUSEPORT acceptors, the client
 // connections it accepted for their whole life, and its own services (upstream pool,
 // endpoint state, per-resource store, clock). Nothing here is shared with other workers,
 // so the request path takes no lock. Other threads talk to a worker only by posting to
@@ -31,6 +31,9 @@ namespace switchyard::server {
 class Http1Connection;
 struct Http1Exchange;
 
+// --listen (plaintext: HTTP/1.1, or h2c with prior knowledge) or --listen_tls.
+enum class ListenerKind : uint8_t { kPlain, kTls };
+
 class Worker final : public config::ConfigSink {
  public:
   Worker(int index, const ServerOptions& options, const proxy::PhaseChain& phases,
@@ -39,16 +42,17 @@ class Worker final : public config::ConfigSink {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Binds the worker's acceptor to `endpoint` with SO_REUSEPORT. Call before Start().
-  // Returns the bound endpoint (the real port when `endpoint` has port 0).
-  boost::asio::ip::tcp::endpoint Listen(const boost::asio::ip::tcp::endpoint& endpoint,
+  // Binds the worker's acceptor of `kind` to `endpoint` with SO_REUSEPORT. Call before
+  // Start(). Returns the bound endpoint (the real port when `endpoint` has port 0).
+  boost::asio::ip::tcp::endpoint Listen(ListenerKind kind,
+                                        const boost::asio::ip::tcp::endpoint& endpoint,
                                         boost::system::error_code& ec);
   // Instead of Listen: serves on an inherited listening socket (a binary upgrade,
   // listener_handoff.h) and owns `fd` from now on. Returns its local endpoint.
-  boost::asio::ip::tcp::endpoint Adopt(int fd, boost::system::error_code& ec);
+  boost::asio::ip::tcp::endpoint Adopt(ListenerKind kind, int fd, boost::system::error_code& ec);
   // The listener's descriptor, for a successor; valid from Listen or Adopt until
-  // CloseListener or Stop.
-  int listener_fd() { return acceptor_.native_handle(); }
+  // CloseListener or Stop; -1 when that listener is not open.
+  int listener_fd(ListenerKind kind) { return listener(kind).acceptor.native_handle(); }
   // Starts the thread, which accepts and serves until Stop().
   void Start();
   // Thread-safe. Stops accepting and serving, then joins the thread.
@@ -108,9 +112,14 @@ class Worker final : public config::ConfigSink {
  private:
   // Arms one accept unless one is armed, the worker is full, or memory says wait.
   void AcceptMore();
-  void Accept();
+  void Accept(ListenerKind kind);
   // Admits (connection limits) and serves one accepted connection.
-  void StartConnection(io::Socket socket);
+  void StartConnection(io::Socket socket, ListenerKind kind);
+  // A server-side SSL for a connection accepted on --listen_tls, on the current config's
+  // certificates; null when the config has none.
+  SSL* NewTlsSession();
+  // Accepts what waits in the queue of `kind`'s listener, then closes it.
+  void TakeQueuedAndClose(ListenerKind kind);
   // After a failed accept (EMFILE, ENFILE, ENOBUFS...): waits before accepting again,
   // doubling up to a second while failures continue, so a full descriptor table costs
   // neither a spinning CPU nor a flooded log.
@@ -139,10 +148,18 @@ class Worker final : public config::ConfigSink {
   // Only this worker's thread does I/O on its sockets, so the reactor's per-socket locks
   // are not needed; posting from other threads stays safe (the scheduler keeps its lock).
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  io::Acceptor acceptor_{io_.get_executor()};
+  struct Listener {
+    explicit Listener(const io::Executor& executor) : acceptor(executor) {}
+    io::Acceptor acceptor;
+    bool accept_armed = false;
+  };
+  Listener& listener(ListenerKind kind) {
+    return kind == ListenerKind::kTls ? tls_listener_ : plain_listener_;
+  }
+  Listener plain_listener_{io_.get_executor()};
+  Listener tls_listener_{io_.get_executor()};
   io::SteadyTimer sweep_timer_{io_.get_executor()};
   io::SteadyTimer accept_retry_timer_{io_.get_executor()};
-  bool accept_armed_ = false;
   bool waiting_for_memory_ = false;
   std::chrono::milliseconds accept_backoff_{0};
   uint64_t accept_failures_ = 0;

@@ -71,7 +71,7 @@ TEST(WorkerSwapTest, SwapsUnderLoadOnFourWorkersFailNoRequest) {
   for (int i = 0; i < kWorkers; ++i) {
     workers.push_back(std::make_unique<Worker>(i, options, phases, manager.current()));
     boost::system::error_code ec;
-    listen = workers.back()->Listen(listen, ec);
+    listen = workers.back()->Listen(server::ListenerKind::kPlain, listen, ec);
     ASSERT_FALSE(ec) << ec.message();
     sinks.push_back(workers.back().get());
   }

@@ -80,6 +80,60 @@ std::vector<std::pair<std::string, std::string>> Get(const std::string& path) {
   return {{":method", "GET"}, {":scheme", "http"}, {":authority", "example.com"}, {":path", path}};
 }
 
+std::string WindowUpdate(uint32_t stream_id, uint32_t increment) {
+  return Frame(kWindowUpdate, 0, stream_id, Bytes32(increment));
+}
+
+std::string Ping(std::string_view payload, bool ack) {
+  return Frame(kPing, ack ? kAck : 0, 0, payload);
+}
+
+std::string Priority(uint32_t stream_id, uint32_t depends_on) {
+  return Frame(kPriority, 0, stream_id, Bytes32(depends_on) + std::string(1, '\x0f'));
+}
+
+std::string Bytes32(uint32_t value) {
+  std::string out;
+  Put32(out, value);
+  return out;
+}
+
+namespace {
+
+// An HPACK integer with an N-bit prefix (RFC 7541 5.1); `first` holds the prefix's flags.
+void PutHpackInteger(std::string& out, uint8_t first, int prefix_bits, size_t value) {
+  const size_t max_prefix = (size_t{1} << prefix_bits) - 1;
+  if (value < max_prefix) {
+    out += static_cast<char>(first | value);
+    return;
+  }
+  out += static_cast<char>(first | max_prefix);
+  value -= max_prefix;
+  while (value >= 128) {
+    out += static_cast<char>((value % 128) + 128);
+    value /= 128;
+  }
+  out += static_cast<char>(value);
+}
+
+}  // namespace
+
+std::string LiteralHeaderBlock(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    out += '\0';  // literal without indexing, new name
+    PutHpackInteger(out, 0, 7, name.size());
+    out += name;
+    PutHpackInteger(out, 0, 7, value.size());
+    out += value;
+  }
+  return out;
+}
+
+uint32_t ReceivedFrame::RstStreamError() const {
+  return payload.size() >= 4 ? Get32(payload, 0) : UINT32_MAX;
+}
+
 uint32_t ReceivedFrame::GoawayLastStream() const {
   return payload.size() >= 8 ? Get32(payload, 0) & 0x7fffffff : UINT32_MAX;
 }

@@ -56,13 +56,17 @@ bool ProxyProcess::Start(std::string* error) {
                                         .stderr_path = dir + "/stderr.log",
                                         .stop_grace = options_.stop_grace},
                                        {.path = ready_path,
-                                        .ports = HasFlag(flags_, "--admin") ? 2u : 1u,
+                                        // Line 3 (--listen_tls) follows line 2 (--admin).
+                                        .ports = HasFlag(flags_, "--listen_tls") ? 3u
+                                                 : HasFlag(flags_, "--admin")    ? 2u
+                                                                                 : 1u,
                                         .timeout = options_.ready_timeout},
                                        &ports, error)) {
     return false;
   }
   port_ = ports[0];
   if (ports.size() > 1) admin_port_ = ports[1];
+  if (ports.size() > 2) tls_port_ = ports[2];
   return true;
 }
 

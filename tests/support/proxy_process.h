@@ -51,6 +51,9 @@ class ProxyProcess {
   uint16_t port() const { return port_; }
   // The admin port when the flags set --admin (e.g. "--admin=127.0.0.1:0"), else 0.
   uint16_t admin_port() const { return admin_port_; }
+  // The TLS port when the flags set --listen_tls (which then needs --admin too: the ready
+  // file's third line follows its second), else 0.
+  uint16_t tls_port() const { return tls_port_; }
   bool started() const { return port_ != 0; }
   const std::vector<std::string>& argv() const { return child_.argv(); }
 
@@ -81,6 +84,7 @@ class ProxyProcess {
   Options options_;
   uint16_t port_ = 0;
   uint16_t admin_port_ = 0;
+  uint16_t tls_port_ = 0;
   ChildProcess child_{"switchyard-proxy"};
 };
 

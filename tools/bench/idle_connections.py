@@ -12,7 +12,9 @@ its process tree from /proc:
   4. wave 2: N new connections the same way; the change of peak RSS (VmHWM) from the end
      of wave 1 to the end of wave 2 shows whether freed memory is reused.
 
-It appends one JSON object per proxy to --results. `report` prints the table and the
+With --tls the connections are TLS (TLS 1.3, ALPN http/1.1, any certificate accepted),
+for the memory an idle TLS connection adds. It appends one JSON object per proxy to
+--results. `report` prints the table and the
 issue-6 targets from that file. Each wave comes from its own source address in 127/8
 (127.x.y.1 for the warm-up, .2 for wave 1, .3 for wave 2), so the waves never compete for
 ephemeral ports or meet the previous wave's TIME_WAIT sockets; every connection goes to
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
 import time
 
@@ -81,10 +84,21 @@ def open_fds(root):
     return count
 
 
-async def exchange(port, source, timeout):
+def client_tls_context():
+    """TLS 1.3 with ALPN http/1.1; the bench's self-signed certificate is not checked."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+async def exchange(port, source, timeout, tls):
     """Opens one connection from `source`, does one request; returns (reader, writer)."""
+    extra = {"ssl": tls, "server_hostname": "bench"} if tls is not None else {}
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), timeout
+        asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0), **extra), timeout
     )
     try:
         writer.write(REQUEST)
@@ -107,7 +121,7 @@ async def exchange(port, source, timeout):
     return reader, writer
 
 
-async def open_wave(port, source, count, window, timeout):
+async def open_wave(port, source, count, window, timeout, tls):
     """`count` connections, at most `window` of them between connect and answer at once.
 
     Returns (open connections, failures, first error text)."""
@@ -115,7 +129,7 @@ async def open_wave(port, source, count, window, timeout):
 
     async def one():
         async with limit:
-            return await exchange(port, source, timeout)
+            return await exchange(port, source, timeout, tls)
 
     results = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
     opened = [r for r in results if not isinstance(r, BaseException)]
@@ -142,9 +156,10 @@ async def measure(args):
     pid, n = args.pid, args.connections
     prefix = args.source_prefix
     settle = args.settle
+    tls = client_tls_context() if args.tls else None
 
     warm, warm_errors, warm_first = await open_wave(
-        args.port, f"{prefix}.1", args.window, args.window, args.timeout
+        args.port, f"{prefix}.1", args.window, args.window, args.timeout, tls
     )
     await close_all(warm)
     await asyncio.sleep(settle)
@@ -154,7 +169,9 @@ async def measure(args):
     rss_before, hwm_before = memory_kib(pid)
 
     started = time.monotonic()
-    wave1, errors1, first1 = await open_wave(args.port, f"{prefix}.2", n, args.window, args.timeout)
+    wave1, errors1, first1 = await open_wave(
+        args.port, f"{prefix}.2", n, args.window, args.timeout, tls
+    )
     open_seconds = time.monotonic() - started
     await asyncio.sleep(settle)
     rss_idle, hwm_wave1 = memory_kib(pid)
@@ -165,7 +182,9 @@ async def measure(args):
     await asyncio.sleep(settle)
     rss_after_close, hwm_after_close = memory_kib(pid)
 
-    wave2, errors2, first2 = await open_wave(args.port, f"{prefix}.3", n, args.window, args.timeout)
+    wave2, errors2, first2 = await open_wave(
+        args.port, f"{prefix}.3", n, args.window, args.timeout, tls
+    )
     await asyncio.sleep(settle)
     rss_wave2, hwm_wave2 = memory_kib(pid)
     closed2 = sum(1 for reader, _ in wave2 if reader.at_eof())
@@ -209,16 +228,16 @@ def report(args):
     rows = [json.loads(line) for line in open(args.results) if line.strip()]
     mib = lambda kib: f"{kib / 1024:.1f}"
     header = (
-        f"{'proxy':<11} {'held':>6} {'RSS before':>10} {'RSS idle':>9} {'KiB/conn':>8} "
+        f"{'proxy':<15} {'held':>6} {'RSS before':>10} {'RSS idle':>9} {'KiB/conn':>8} "
         f"{'RSS closed':>10} {'peak w1':>8} {'peak w2':>8} {'peak +%':>8} {'failed':>6}"
     )
     print(header)
-    print(f"{'':<11} {'':>6} {'MiB':>10} {'MiB':>9} {'':>8} {'MiB':>10} {'MiB':>8} {'MiB':>8}")
+    print(f"{'':<15} {'':>6} {'MiB':>10} {'MiB':>9} {'':>8} {'MiB':>10} {'MiB':>8} {'MiB':>8}")
     for r in rows:
         per = f"{r['kib_per_connection']:.2f}" if r["kib_per_connection"] is not None else "-"
         growth = f"{r['peak_growth_pct']:+.2f}" if r["peak_growth_pct"] is not None else "-"
         print(
-            f"{r['proxy']:<11} {r['held']:>6} {mib(r['rss_before_kib']):>10} "
+            f"{r['proxy']:<15} {r['held']:>6} {mib(r['rss_before_kib']):>10} "
             f"{mib(r['rss_idle_kib']):>9} {per:>8} {mib(r['rss_after_close_kib']):>10} "
             f"{mib(r['hwm_wave1_kib']):>8} {mib(r['hwm_wave2_kib']):>8} {growth:>8} "
             f"{r['open_errors'] + r['closed_by_proxy']:>6}"
@@ -255,6 +274,20 @@ def report(args):
             f"{growth if growth is not None else '-'}% (limit < {args.max_growth}%): "
             f"{'PASS' if ok_growth else 'FAIL'}{note}"
         )
+    # Issue 9: an idle TLS connection costs at most --max-tls-extra-kib more than a
+    # plaintext one, when both rows of the gated proxy are present.
+    by_name = {r["proxy"]: r for r in rows}
+    plain, tls = by_name.get(args.gate), by_name.get(args.gate + "-tls")
+    if plain and tls and plain["kib_per_connection"] is not None and tls["kib_per_connection"] is not None:
+        extra = round(tls["kib_per_connection"] - plain["kib_per_connection"], 3)
+        complete = tls["held"] == tls["connections"] and tls["open_errors"] == 0
+        ok = complete and extra <= args.max_tls_extra_kib
+        failed = failed or not ok
+        print(
+            f"target (issue 9): {args.gate} KiB per idle TLS connection beyond plaintext = "
+            f"{extra} ({tls['kib_per_connection']} - {plain['kib_per_connection']}; limit "
+            f"{args.max_tls_extra_kib}): {'PASS' if ok else 'FAIL'}"
+        )
     return 3 if failed else 0
 
 
@@ -271,11 +304,13 @@ def main():
     m.add_argument("--settle", type=float, default=1.0, help="seconds before each reading")
     m.add_argument("--timeout", type=float, default=30.0, help="seconds per connect/answer")
     m.add_argument("--results", required=True, help="JSON lines file to append to")
+    m.add_argument("--tls", action="store_true", help="TLS 1.3 connections")
     r = sub.add_parser("report", help="print the table and the targets")
     r.add_argument("--results", required=True)
     r.add_argument("--gate", default="switchyard", help="row checked against the targets")
     r.add_argument("--max-kib", type=float, default=1.5)
     r.add_argument("--max-growth", type=float, default=5.0)
+    r.add_argument("--max-tls-extra-kib", type=float, default=4.0)
     args = parser.parse_args()
     if args.command == "measure":
         asyncio.run(measure(args))

@@ -24,6 +24,8 @@ Usage: tools/bench/idle_connections.sh [options]
   --switchyard=PATH   switchyard-proxy binary (default bazel-bin/dataplane/switchyard-proxy)
   --switchyard-flags="FLAGS"
                       extra switchyard-proxy flags (word-split), after the defaults
+  --tls               also measure each proxy over TLS (rows "<proxy>-tls": TLS 1.3,
+                      an ECDSA P-256 certificate, ALPN http/1.1), after its plaintext row
   --keep              keep the temp prefix (configs, logs, results.jsonl)
   -h, --help          this text
 
@@ -34,7 +36,8 @@ timeout closes anything during the test. RLIMIT_NOFILE is raised to N+WINDOW+102
 hard limit too, as root, up to the kernel's fs.nr_open).
 
 Exit status: 0, or 3 when switchyard misses a target of issue 6 (at most 1.5 KiB per
-idle connection; second wave raises peak RSS by less than 5%).
+idle connection; second wave raises peak RSS by less than 5%) or, with --tls, of issue 9
+(an idle TLS connection at most 4 KiB more than a plaintext one).
 EOF
 }
 
@@ -45,13 +48,14 @@ PROXIES="nginx,switchyard"
 SWITCHYARD_BIN="$ROOT/bazel-bin/dataplane/switchyard-proxy"
 SWITCHYARD_FLAGS=""
 KEEP=0
+TLS=0
 
 while (($#)); do
   arg="$1"
   shift
   case "$arg" in
     --*=*) name="${arg%%=*}" value="${arg#*=}" ;;
-    --keep | -h | --help) name="$arg" value="" ;;
+    --keep | --tls | -h | --help) name="$arg" value="" ;;
     --connections | --window | --settle | --proxies | --switchyard | --switchyard-flags)
       (($#)) || { echo "idle_connections.sh: $arg needs a value" >&2; exit 2; }
       name="$arg" value="$1"
@@ -67,6 +71,7 @@ while (($#)); do
     --switchyard) SWITCHYARD_BIN="$value" ;;
     --switchyard-flags) SWITCHYARD_FLAGS="$value" ;;
     --keep) KEEP=1 ;;
+    --tls) TLS=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "idle_connections.sh: unknown option $name (see --help)" >&2; exit 2 ;;
   esac
@@ -85,7 +90,7 @@ for t in "${TARGETS[@]}"; do
     *) echo "idle_connections.sh: unknown proxy '$t' (nginx,switchyard)" >&2; exit 2 ;;
   esac
 done
-for tool in nginx curl python3; do
+for tool in nginx curl python3 openssl; do
   command -v "$tool" >/dev/null ||
     { echo "idle_connections.sh: '$tool' not found; run scripts/setup.sh" >&2; exit 1; }
 done
@@ -135,30 +140,42 @@ start_backend backend "$BACKEND_PORT" "$(free_port)" ""
 
 RESULTS="$PREFIX/results.jsonl"
 : >"$RESULTS"
-index=0
+RUNS=()
 for t in "${TARGETS[@]}"; do
+  RUNS+=("$t")
+  ((TLS)) && RUNS+=("$t-tls")
+done
+index=0
+for run in "${RUNS[@]}"; do
   index=$((index + 1))
+  t="${run%-tls}"
+  tls_args=()
+  unset BENCH_TLS_CERT BENCH_TLS_KEY
+  if [[ "$run" == *-tls ]]; then
+    make_bench_certificate "$PREFIX/certificate"
+    tls_args=(--tls)
+  fi
   case "$t" in
     nginx)
       # worker_connections counts client and upstream connections together.
-      start_nginx_proxy nginx "$BACKEND_PORT" 1 "$FDS" 256 ""
+      start_nginx_proxy "$run" "$BACKEND_PORT" 1 "$FDS" 256 ""
       ;;
     switchyard)
       # shellcheck disable=SC2086 # --switchyard-flags is a list of flags
-      start_switchyard_proxy switchyard "$SWITCHYARD_BIN" "$BACKEND_PORT" 1 "" "" \
+      start_switchyard_proxy "$run" "$SWITCHYARD_BIN" "$BACKEND_PORT" 1 "" "" \
         --max_connections_per_worker=$((CONNECTIONS + WINDOW + 16)) --idle_timeout=300s \
         $SWITCHYARD_FLAGS
       ;;
   esac
-  port="${URL[$t]#http://127.0.0.1:}"
+  port="${URL[$run]#http*://127.0.0.1:}"
   port="${port%/}"
-  echo "idle_connections.sh: $t: $CONNECTIONS connections, twice"
-  python3 "$HERE/idle_connections.py" measure --name="$t" --port="$port" --pid="${PID[$t]}" \
+  echo "idle_connections.sh: $run: $CONNECTIONS connections, twice"
+  python3 "$HERE/idle_connections.py" measure --name="$run" --port="$port" --pid="${PID[$run]}" \
     --connections="$CONNECTIONS" --window="$WINDOW" --settle="$SETTLE" \
-    --source-prefix="127.1.$index" --results="$RESULTS"
-  kill -0 "${PID[$t]}" 2>/dev/null || fail_start "$t" "exited during the test"
-  # Stopped before the next one starts, so the two never share the machine's memory.
-  stop_pid "${PID[$t]}"
+    --source-prefix="127.1.$index" --results="$RESULTS" "${tls_args[@]}"
+  kill -0 "${PID[$run]}" 2>/dev/null || fail_start "$run" "exited during the test"
+  # Stopped before the next one starts, so no two share the machine's memory.
+  stop_pid "${PID[$run]}"
 done
 
 status=0

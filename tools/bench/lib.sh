@@ -105,7 +105,7 @@ wait_ready() {
   local name="$1" url="$2" i body
   for ((i = 0; i < 150; i++)); do
     kill -0 "${PID[$name]}" 2>/dev/null || fail_start "$name" "exited during start-up"
-    body="$(curl -s --max-time 1 "$url" 2>/dev/null || true)"
+    body="$(curl -sk --max-time 1 "$url" 2>/dev/null || true)"
     [[ "$body" == hello ]] && return 0
     sleep 0.1
   done
@@ -125,6 +125,20 @@ wait_ready_file() {
     sleep 0.1
   done
   fail_start "$name" "no ready file $file within 15 s"
+}
+
+# make_bench_certificate DIR: a self-signed ECDSA P-256 certificate for "bench" in
+# DIR/cert.pem and DIR/key.pem; sets BENCH_TLS_CERT and BENCH_TLS_KEY, which make
+# start_nginx_proxy and start_switchyard_proxy serve TLS (URL[NAME] is then https://).
+make_bench_certificate() {
+  local dir="$1"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=bench -addext subjectAltName=DNS:bench -keyout "$dir/key.pem" \
+    -out "$dir/cert.pem" 2>/dev/null ||
+    { echo "$BENCH_TOOL: openssl could not make a certificate" >&2; exit 1; }
+  BENCH_TLS_CERT="$dir/cert.pem"
+  BENCH_TLS_KEY="$dir/key.pem"
 }
 
 # start_backend NAME PORT STATUS_PORT CPU_LIST: one backend nginx (conf/nginx-backend.conf:
@@ -151,12 +165,18 @@ start_nginx_proxy() {
   local cpus="$6" dir="$PREFIX/$1" port
   port="$(free_port)"
   mkdir -p "$dir/nginx-tmp"
+  local listen_options="" tls_settings="" scheme=http
+  if [[ -n "${BENCH_TLS_CERT:-}" ]]; then
+    listen_options="ssl "
+    tls_settings="ssl_certificate $BENCH_TLS_CERT; ssl_certificate_key $BENCH_TLS_KEY; ssl_protocols TLSv1.2 TLSv1.3;"
+    scheme=https
+  fi
   render "$BENCH_DIR/conf/nginx-proxy.conf" "$dir/nginx.conf" PREFIX="$dir" PORT="$port" \
     BACKEND_PORT="$backend_port" WORKERS="$workers" WORKER_CONNECTIONS="$worker_connections" \
-    KEEPALIVE="$keepalive"
+    KEEPALIVE="$keepalive" LISTEN_OPTIONS="$listen_options" TLS_SETTINGS="$tls_settings"
   start "$name" "$cpus" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx.error.log" \
     -g 'daemon off;'
-  URL[$name]="http://127.0.0.1:$port/"
+  URL[$name]="$scheme://127.0.0.1:$port/"
   wait_ready "$name" "${URL[$name]}"
 }
 
@@ -171,11 +191,22 @@ start_switchyard_proxy() {
   mkdir -p "$dir"
   render "$BENCH_DIR/conf/switchyard.yaml" "$dir/switchyard.yaml" \
     BACKEND_PORT="$backend_port" CLUSTER_OPTIONS="$cluster_options"
+  local -a tls_flags=()
+  if [[ -n "${BENCH_TLS_CERT:-}" ]]; then
+    printf 'certificates:\n- {name: bench, domains: ["*"], cert_file: %s, key_file: %s}\n' \
+      "$BENCH_TLS_CERT" "$BENCH_TLS_KEY" >>"$dir/switchyard.yaml"
+    tls_flags=(--listen_tls=127.0.0.1:0)
+  fi
   port="$(free_port)"
   start "$name" "$cpus" "$bin" --config="$dir/switchyard.yaml" --listen="127.0.0.1:$port" \
-    --workers="$workers" --ready_file="$dir/ready" "$@"
+    --workers="$workers" --ready_file="$dir/ready" "${tls_flags[@]}" "$@"
   port="$(wait_ready_file "$name" "$dir/ready")"
   URL[$name]="http://127.0.0.1:$port/"
+  if [[ -n "${BENCH_TLS_CERT:-}" ]]; then
+    # The TLS port is the ready file's third line (after the admin port, 0 without one).
+    wait_ready "$name" "${URL[$name]}"
+    URL[$name]="https://127.0.0.1:$(sed -n 3p "$dir/ready")/"
+  fi
   wait_ready "$name" "${URL[$name]}"
 }
 

@@ -64,6 +64,11 @@ absl::StatusOr<v1::Snapshot> ApplyDelta(const v1::Snapshot& base, const v1::Snap
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = Merge("certificate", *result.mutable_certificates(), delta.certificates(),
+                             delta.removed_certificates());
+      !s.ok()) {
+    return s;
+  }
   result.set_version(version);
   return result;
 }

@@ -13,7 +13,9 @@
 #include "absl/strings/str_join.h"
 #include "common/ascii.h"
 #include "re2/re2.h"
+#include "switchyard/config/certificate_pem.h"
 #include "switchyard/config/duration.h"
+#include "switchyard/config/redact.h"
 #include "switchyard/config/syntax.h"
 
 namespace switchyard::config {
@@ -138,12 +140,16 @@ Labels MakeLabels(const Elements& elements) {
 
 class Validator {
  public:
-  explicit Validator(const v1::Snapshot& snapshot) : snapshot_(snapshot) {}
+  Validator(const v1::Snapshot& snapshot, const ValidationOptions& options)
+      : snapshot_(snapshot),
+        options_(options),
+        now_(options.now == absl::InfinitePast() ? absl::Now() : options.now) {}
 
   std::vector<std::string> Run() && {
     for (const v1::Cluster& cluster : snapshot_.clusters()) cluster_names_.insert(cluster.name());
     VirtualHosts();
     Clusters();
+    Certificates();
     return std::move(errors_);
   }
 
@@ -470,7 +476,130 @@ class Validator {
     }
   }
 
+  void Certificates() {
+    const auto& certificates = snapshot_.certificates();
+    if (static_cast<size_t>(certificates.size()) > kMaxCertificates) {
+      Error("certificates", TooMany(certificates.size(), kMaxCertificates));
+      return;
+    }
+    const Labels labels = MakeLabels(certificates);
+    // Certificates already applied, by name: their expiry must not block other changes.
+    absl::flat_hash_map<absl::string_view, const v1::Certificate*> previous;
+    if (options_.previous != nullptr) {
+      for (const v1::Certificate& c : options_.previous->certificates()) {
+        previous.emplace(c.name(), &c);
+      }
+    }
+    absl::flat_hash_map<std::string, std::string> domain_owner;
+    std::string default_path;
+    for (int i = 0; i < certificates.size() && !full_; ++i) {
+      const v1::Certificate& certificate = certificates[i];
+      const std::string path = "certificates[" + labels.label[i] + "]";
+      Name(path, "certificates", labels, i, certificate.name());
+      CertificateDomains(certificate, path, domain_owner);
+      if (certificate.default_certificate()) {
+        if (default_path.empty()) {
+          default_path = path;
+        } else {
+          Error(path + ".default_certificate",
+                "only one certificate may be the default, and " + default_path + " is");
+        }
+      }
+      const auto it = previous.find(certificate.name());
+      const bool applied = it != previous.end() &&
+                           it->second->cert_pem() == certificate.cert_pem() &&
+                           it->second->key_pem() == certificate.key_pem();
+      CertificateSource(certificate, path, /*check_validity_period=*/
+                        options_.check_validity_period && !applied);
+    }
+  }
+
+  void CertificateDomains(const v1::Certificate& certificate, const std::string& path,
+                          absl::flat_hash_map<std::string, std::string>& domain_owner) {
+    if (certificate.domains().empty()) {
+      Error(path + ".domains", "must have at least one domain");
+      return;
+    }
+    if (static_cast<size_t>(certificate.domains_size()) > kMaxDomainsPerCertificate) {
+      Error(path + ".domains", TooMany(certificate.domains_size(), kMaxDomainsPerCertificate));
+      return;
+    }
+    for (int i = 0; i < certificate.domains_size(); ++i) {
+      const std::string& domain = certificate.domains(i);
+      const std::string field = absl::StrCat(path, ".domains[", i, "]");
+      if (const std::string problem = DomainProblem(domain); !problem.empty()) {
+        Error(field, absl::StrCat("invalid domain ", Quote(domain), ": ", problem));
+        continue;
+      }
+      std::string lower = domain;
+      LowerInPlace(lower);
+      const auto [owner, inserted] = domain_owner.emplace(std::move(lower), path);
+      if (!inserted) {
+        Error(field, absl::StrCat(Quote(domain), " is already a domain of ", owner->second));
+      }
+    }
+  }
+
+  void CertificateSource(const v1::Certificate& certificate, const std::string& path,
+                         bool check_validity_period) {
+    const bool inline_pem = !certificate.cert_pem().empty() || !certificate.key_pem().empty();
+    const bool files = !certificate.cert_file().empty() || !certificate.key_file().empty();
+    if (inline_pem && files) {
+      Error(path, "set either cert_pem and key_pem, or cert_file and key_file, not both");
+      return;
+    }
+    if (!inline_pem && !files) {
+      Error(path, "one pair must be set: cert_pem and key_pem, or cert_file and key_file");
+      return;
+    }
+    if (files) {
+      CertificateFile(certificate.cert_file(), "cert_file", "key_file", path);
+      CertificateFile(certificate.key_file(), "key_file", "cert_file", path);
+      return;
+    }
+    if (certificate.cert_pem().empty()) Error(path + ".cert_pem", "must be set with key_pem");
+    if (certificate.key_pem().empty()) Error(path + ".key_pem", "must be set with cert_pem");
+    if (certificate.cert_pem().empty() || certificate.key_pem().empty()) return;
+
+    absl::StatusOr<std::vector<X509Ptr>> chain = ParseCertificateChain(certificate.cert_pem());
+    if (!chain.ok()) Error(path + ".cert_pem", std::string(chain.status().message()));
+    absl::StatusOr<EvpPkeyPtr> key;
+    if (certificate.key_pem() == kRedacted) {
+      // What `yardctl get` shows: an apply to the control plane puts the stored key back
+      // before validating, but nothing else can.
+      key = absl::InvalidArgumentError(absl::StrCat(
+          "is \"", kRedacted,
+          "\", which only an apply to the control plane replaces with the stored key"));
+    } else {
+      key = ParsePrivateKey(certificate.key_pem());
+    }
+    if (!key.ok()) Error(path + ".key_pem", std::string(key.status().message()));
+    if (!chain.ok()) return;
+    X509* leaf = chain->front().get();
+    if (key.ok() && !KeyMatchesCertificate(leaf, key->get())) {
+      Error(path + ".key_pem", "does not match the certificate's public key");
+    }
+    if (check_validity_period) ErrorIf(path + ".cert_pem", ValidityProblem(leaf, now_));
+  }
+
+  void CertificateFile(const std::string& file, const char* field, const char* other,
+                       const std::string& path) {
+    if (file.empty()) {
+      Error(path + "." + field, absl::StrCat("must be set with ", other));
+    } else if (file.front() != '/') {
+      Error(path + "." + field,
+            "must be an absolute path (the proxy reads it), got " + Quote(file));
+    } else if (file.size() > kMaxCertificatePathLength) {
+      Error(path + "." + field, absl::StrCat("must be at most ", kMaxCertificatePathLength,
+                                             " characters, got ", file.size()));
+    } else if (file.find('\0') != std::string::npos) {
+      Error(path + "." + field, Quote(file) + " contains a NUL character");
+    }
+  }
+
   const v1::Snapshot& snapshot_;
+  const ValidationOptions& options_;
+  const absl::Time now_;
   absl::flat_hash_set<std::string> cluster_names_;
   std::vector<std::string> errors_;
   bool full_ = false;
@@ -478,12 +607,13 @@ class Validator {
 
 }  // namespace
 
-std::vector<std::string> ValidationErrors(const v1::Snapshot& snapshot) {
-  return Validator(snapshot).Run();
+std::vector<std::string> ValidationErrors(const v1::Snapshot& snapshot,
+                                          const ValidationOptions& options) {
+  return Validator(snapshot, options).Run();
 }
 
-absl::Status ValidateSnapshot(const v1::Snapshot& snapshot) {
-  const std::vector<std::string> errors = ValidationErrors(snapshot);
+absl::Status ValidateSnapshot(const v1::Snapshot& snapshot, const ValidationOptions& options) {
+  const std::vector<std::string> errors = ValidationErrors(snapshot, options);
   if (errors.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
 }

@@ -23,6 +23,16 @@
 // - route timeout 0s..1h; cluster connect_timeout, when set, > 0s and <= 60s;
 // - endpoint address is an IPv4 or IPv6 literal (inet_pton), port 1..65535, weight
 //   0..10000; max_idle_connections <= 10000;
+// - certificates (docs/tls.md, "Certificates"): names as above, unique among
+//   certificates; at least one domain, each with the virtual host syntax and in one
+//   certificate only; at most one default_certificate; either cert_pem and key_pem or
+//   cert_file and key_file, never a mix. Files are absolute paths that only the proxy
+//   reads. Inline PEM: the chain parses (leaf first, at most kMaxCertificateChainLength
+//   certificates), the key parses, is unencrypted and matches the leaf, and each field is
+//   at most kMaxCertificatePemBytes (certificate_pem.h); the leaf is within its
+//   notBefore..notAfter at `now`, unless the certificate was applied already (see
+//   ValidationOptions::previous), so that a certificate that expires later does not
+//   block other changes;
 // - the size limits below, so that a hostile or runaway config cannot exhaust the memory
 //   or CPU of every proxy it reaches. A list over its limit is reported once and its
 //   elements are not checked further.
@@ -37,6 +47,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::config {
@@ -54,14 +65,33 @@ inline constexpr size_t kMaxPathLength = 4'096;
 inline constexpr size_t kMaxRegexLength = 4'096;
 inline constexpr size_t kMaxHeaderNameLength = 256;
 inline constexpr size_t kMaxHeaderValueLength = 8'192;
+inline constexpr size_t kMaxCertificates = 1'000;
+inline constexpr size_t kMaxDomainsPerCertificate = 1'000;
+inline constexpr size_t kMaxCertificatePathLength = 4'096;
 inline constexpr size_t kMaxErrors = 1'000;
 
-// Every problem found, in snapshot order (virtual hosts with their routes, then
-// clusters); empty when the snapshot is valid.
-std::vector<std::string> ValidationErrors(const switchyard::v1::Snapshot& snapshot);
+struct ValidationOptions {
+  // The snapshot being replaced, when there is one. A certificate whose name, cert_pem and
+  // key_pem equal a certificate's here was accepted already: it is not refused for being
+  // outside its validity period (it is still parsed and matched). Null: every certificate
+  // is checked in full.
+  const switchyard::v1::Snapshot* previous = nullptr;
+  // False: the validity period is not checked at all, because the caller checks it itself
+  // when it loads the certificates (the proxy: tls::CertificateSet::Build, which also
+  // covers certificate files).
+  bool check_validity_period = true;
+  // The time the validity period is judged at; InfinitePast means absl::Now().
+  absl::Time now = absl::InfinitePast();
+};
+
+// Every problem found, in snapshot order (virtual hosts with their routes, then clusters,
+// then certificates); empty when the snapshot is valid.
+std::vector<std::string> ValidationErrors(const switchyard::v1::Snapshot& snapshot,
+                                          const ValidationOptions& options = {});
 
 // OK, or INVALID_ARGUMENT with ValidationErrors joined by "; ".
-absl::Status ValidateSnapshot(const switchyard::v1::Snapshot& snapshot);
+absl::Status ValidateSnapshot(const switchyard::v1::Snapshot& snapshot,
+                              const ValidationOptions& options = {});
 
 }  // namespace switchyard::config
 

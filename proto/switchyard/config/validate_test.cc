@@ -4,14 +4,17 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/tls/testing/test_certificates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "switchyard/config/loader.h"
+#include "switchyard/config/redact.h"
 
 namespace switchyard::config {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr const char* kValid = R"yaml(
@@ -394,6 +397,179 @@ TEST_F(ValidateTest, ErrorCountIsCapped) {
   const std::vector<std::string> errors = Errors();
   ASSERT_EQ(errors.size(), kMaxErrors + 1);
   EXPECT_EQ(errors.back(), "too many errors; stopped after the first 1000");
+}
+
+// Certificates: the inline pair is parsed and matched here, files only by the proxy.
+class ValidateCertificatesTest : public ::testing::Test {
+ protected:
+  static const tls::testing::TestCertificate& Api() {
+    static const auto* cert =
+        new tls::testing::TestCertificate(tls::testing::SelfSignedFor({"api.example.com"}));
+    return *cert;
+  }
+
+  v1::Certificate& Add(const std::string& name, const std::string& domain,
+                       const tls::testing::TestCertificate& cert = Api()) {
+    v1::Certificate* c = s_.add_certificates();
+    c->set_name(name);
+    c->add_domains(domain);
+    c->set_cert_pem(cert.chain_pem);
+    c->set_key_pem(cert.key_pem);
+    return *c;
+  }
+  v1::Certificate& AddFiles(const std::string& name, const std::string& domain) {
+    v1::Certificate* c = s_.add_certificates();
+    c->set_name(name);
+    c->add_domains(domain);
+    c->set_cert_file("/etc/switchyard/" + name + ".pem");
+    c->set_key_file("/etc/switchyard/" + name + "-key.pem");
+    return *c;
+  }
+  std::vector<std::string> Errors(const ValidationOptions& options = {}) const {
+    return ValidationErrors(s_, options);
+  }
+
+  v1::Snapshot s_;
+};
+
+TEST_F(ValidateCertificatesTest, ValidInlineFilesAndChain) {
+  Add("api", "api.example.com");
+  AddFiles("files", "*.example.com").set_default_certificate(true);
+  const tls::testing::TestCertificate ca = tls::testing::CertificateAuthority();
+  Add("chained", "chained.test", tls::testing::IssueCertificate({.dns_names = {"c.test"}}, ca));
+  EXPECT_THAT(Errors(), IsEmpty());
+}
+
+TEST_F(ValidateCertificatesTest, KeyMustMatchTheLeaf) {
+  Add("api", "api.example.com").set_key_pem(tls::testing::SelfSignedFor({"x"}).key_pem);
+  EXPECT_THAT(Errors(), ElementsAre("certificates[api].key_pem: does not match the "
+                                    "certificate's public key"));
+}
+
+TEST_F(ValidateCertificatesTest, PemMustParse) {
+  Add("a", "a.test")
+      .set_cert_pem(
+          "-----BEGIN CERTIFICATE-----\nnot base64\n"
+          "-----END CERTIFICATE-----\n");
+  Add("b", "b.test").set_key_pem("nothing");
+  Add("c", "c.test").set_cert_pem(Api().key_pem + Api().cert_pem);
+  const std::vector<std::string> errors = Errors();
+  ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("certificates[a].cert_pem: certificate 1 does not parse"));
+  EXPECT_THAT(errors[1], HasSubstr("certificates[b].key_pem: holds no unencrypted PEM private "
+                                   "key"));
+  EXPECT_THAT(errors[2], HasSubstr("certificates[c].cert_pem: holds a private key"));
+}
+
+TEST_F(ValidateCertificatesTest, ChainAndSizeLimits) {
+  std::string chain;
+  for (int i = 0; i < 11; ++i) chain += Api().cert_pem;
+  Add("long", "long.test").set_cert_pem(chain);
+  Add("big", "big.test").set_key_pem(std::string(64 * 1024 + 1, 'k'));
+  EXPECT_THAT(Errors(),
+              ElementsAre("certificates[long].cert_pem: holds more than 10 certificates",
+                          "certificates[big].key_pem: must be at most 65536 bytes, got 65537"));
+}
+
+TEST_F(ValidateCertificatesTest, ARedactedKeyIsExplained) {
+  Add("api", "api.example.com").set_key_pem(kRedacted);
+  EXPECT_THAT(Errors(), ElementsAre(HasSubstr("certificates[api].key_pem: is \"[redacted]\"")));
+}
+
+TEST_F(ValidateCertificatesTest, PairsAndPaths) {
+  v1::Certificate& mixed = Add("mixed", "mixed.test");
+  mixed.set_cert_file("/etc/cert.pem");
+  mixed.set_key_file("/etc/key.pem");
+  s_.add_certificates()->set_name("none");
+  s_.mutable_certificates(1)->add_domains("none.test");
+  Add("half", "half.test").clear_key_pem();
+  AddFiles("relative", "relative.test").set_cert_file("certs/relative.pem");
+  AddFiles("nokey", "nokey.test").clear_key_file();
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(
+          "certificates[mixed]: set either cert_pem and key_pem, or cert_file and key_file, "
+          "not both",
+          "certificates[none]: one pair must be set: cert_pem and key_pem, or cert_file and "
+          "key_file",
+          "certificates[half].key_pem: must be set with cert_pem",
+          "certificates[relative].cert_file: must be an absolute path (the proxy reads it), "
+          "got \"certs/relative.pem\"",
+          "certificates[nokey].key_file: must be set with cert_file"));
+}
+
+TEST_F(ValidateCertificatesTest, NamesDomainsAndDefaults) {
+  AddFiles("a", "API.example.com").set_default_certificate(true);
+  AddFiles("a", "b.test");
+  AddFiles("c", "api.example.com").set_default_certificate(true);
+  AddFiles("d", "bad domain");
+  AddFiles("e", "x.test").clear_domains();
+  AddFiles("f", "*.example.com");  // a wildcard and an exact name are different domains
+  EXPECT_THAT(Errors(),
+              ElementsAre("certificates[1].name: duplicate \"a\", already used by certificates[a]",
+                          "certificates[c].domains[0]: \"api.example.com\" is already a domain "
+                          "of certificates[a]",
+                          "certificates[c].default_certificate: only one certificate may be the "
+                          "default, and certificates[a] is",
+                          HasSubstr("certificates[d].domains[0]: invalid domain \"bad domain\""),
+                          "certificates[e].domains: must have at least one domain"));
+}
+
+TEST_F(ValidateCertificatesTest, TooManyCertificates) {
+  for (size_t i = 0; i <= kMaxCertificates; ++i) s_.add_certificates();
+  EXPECT_THAT(Errors(), ElementsAre("certificates: too many (1001, at most 1000)"));
+}
+
+TEST_F(ValidateCertificatesTest, ValidityPeriod) {
+  tls::testing::CertificateOptions future;
+  future.valid_from = absl::Hours(1);
+  Add("later", "later.test", tls::testing::SelfSigned(future));
+  Add("old", "old.test", tls::testing::Expired({"old.test"}));
+  const std::vector<std::string> errors = Errors();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(errors[0],
+              HasSubstr("certificates[later].cert_pem: the certificate is not valid before "));
+  EXPECT_THAT(errors[1], HasSubstr("certificates[old].cert_pem: the certificate expired at "));
+  EXPECT_THAT(Errors({.check_validity_period = false}), IsEmpty());
+  EXPECT_THAT(Errors({.now = absl::Now() + absl::Hours(2)}),
+              ElementsAre(HasSubstr("certificates[old].cert_pem: the certificate expired")));
+}
+
+TEST_F(ValidateCertificatesTest, AnAppliedCertificateThatExpiredDoesNotBlock) {
+  const tls::testing::TestCertificate expired = tls::testing::Expired({"old.test"});
+  Add("old", "old.test", expired);
+  const v1::Snapshot previous = s_;
+  Add("new", "new.test");  // the change being made
+  EXPECT_THAT(Errors({.previous = &previous}), IsEmpty());
+  EXPECT_THAT(Errors(), ElementsAre(HasSubstr("certificates[old].cert_pem: the certificate "
+                                              "expired")));
+  EXPECT_TRUE(ValidateSnapshot(s_, {.previous = &previous}).ok());
+
+  // Renamed, or with its PEM changed, it is a new certificate again.
+  v1::Snapshot renamed = previous;
+  renamed.mutable_certificates(0)->set_name("older");
+  EXPECT_THAT(ValidationErrors(renamed, {.previous = &previous}),
+              ElementsAre(HasSubstr("certificates[older].cert_pem: the certificate expired")));
+  v1::Snapshot rekeyed = previous;
+  const tls::testing::TestCertificate other = tls::testing::Expired({"old.test"});
+  rekeyed.mutable_certificates(0)->set_cert_pem(other.cert_pem);
+  rekeyed.mutable_certificates(0)->set_key_pem(other.key_pem);
+  EXPECT_THAT(ValidationErrors(rekeyed, {.previous = &previous}),
+              ElementsAre(HasSubstr("certificates[old].cert_pem: the certificate expired")));
+}
+
+// The private key follows the generic redaction rule (redact.h), and comes back on apply.
+TEST_F(ValidateCertificatesTest, KeyPemIsRedactedAndRestored) {
+  Add("api", "api.example.com");
+  const v1::Snapshot stored = s_;
+  v1::Snapshot shown = s_;
+  EXPECT_EQ(RedactSecrets(shown), 1);
+  EXPECT_EQ(shown.certificates(0).key_pem(), kRedacted);
+  EXPECT_EQ(shown.certificates(0).cert_pem(), Api().chain_pem);
+  EXPECT_EQ(shown.DebugString().find("PRIVATE KEY"), std::string::npos);
+  ASSERT_TRUE(RestoreRedacted(shown, stored).ok());
+  EXPECT_EQ(shown.certificates(0).key_pem(), Api().key_pem);
+  EXPECT_THAT(ValidationErrors(shown), IsEmpty());
 }
 
 }  // namespace

@@ -1,0 +1,360 @@
+#include "dataplane/tls/certificate_set.h"
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/ascii.h"
+
+namespace switchyard::tls {
+namespace {
+
+// Mozilla's "intermediate" profile (v5.7) for TLS 1.2, ECDHE only: every suite is an AEAD
+// with forward secrecy, which HTTP/2 requires too (RFC 9113, 9.2.2). TLS 1.3 keeps
+// OpenSSL's default suites, which are the profile's.
+constexpr char kTls12Ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr char kGroups[] = "X25519:prime256v1:secp384r1";
+// Same on every context, so a session made under one certificate's context may resume
+// under another's after SNI switched it (OpenSSL compares it on resumption).
+constexpr unsigned char kSessionIdContext[] = "switchyard";
+
+// Where each SSL_CTX keeps its ServedCertificate*, and each SSL the set that made it.
+int CtxIndex() {
+  static const int kIndex = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return kIndex;
+}
+
+// NOLINTNEXTLINE(google-runtime-int): OpenSSL's CRYPTO_EX_free signature.
+void FreeSetReference(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<std::shared_ptr<const CertificateSet>*>(ptr);
+}
+
+int SslIndex() {
+  static const int kIndex = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, &FreeSetReference);
+  return kIndex;
+}
+
+constexpr std::string_view kH2 = "h2";
+constexpr std::string_view kHttp11 = "http/1.1";
+
+// Whether the ALPN wire list `in` (length-prefixed names) offers `protocol`; points
+// `out` at it inside `in` when it does.
+bool Offers(const unsigned char* in, unsigned int in_len, std::string_view protocol,
+            const unsigned char** out, unsigned char* out_len) {
+  for (unsigned int i = 0; i < in_len;) {
+    const unsigned int len = in[i];
+    if (i + 1 + len > in_len) return false;  // malformed: OpenSSL checks, but be safe
+    if (std::string_view(reinterpret_cast<const char*>(in + i + 1), len) == protocol) {
+      *out = in + i + 1;
+      *out_len = static_cast<unsigned char>(len);
+      return true;
+    }
+    i += 1 + len;
+  }
+  return false;
+}
+
+int AlpnSelect(SSL*, const unsigned char** out, unsigned char* out_len, const unsigned char* in,
+               unsigned int in_len, void*) {
+  if (Offers(in, in_len, kH2, out, out_len) || Offers(in, in_len, kHttp11, out, out_len)) {
+    return SSL_TLSEXT_ERR_OK;
+  }
+  // Neither: carry on without ALPN (HTTP/1.1) rather than fail the handshake, as a client
+  // offering only, say, "spdy/3" still speaks HTTP/1.1.
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+std::string TakeOpenSslError() {
+  const auto code = ERR_peek_last_error();
+  const char* reason = code == 0 ? nullptr : ERR_reason_error_string(code);
+  ERR_clear_error();
+  return reason == nullptr ? "unknown error" : reason;
+}
+
+// The contents of `path`, at most config::kMaxCertificatePemBytes.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
+  }
+  std::string contents(config::kMaxCertificatePemBytes + 1, '\0');
+  const size_t got = std::fread(contents.data(), 1, contents.size(), file);
+  const bool failed = std::ferror(file) != 0;
+  const int error = errno;
+  std::fclose(file);
+  if (failed) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", strerror(error)));
+  }
+  if (got > config::kMaxCertificatePemBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is larger than ", config::kMaxCertificatePemBytes, " bytes"));
+  }
+  contents.resize(got);
+  return contents;
+}
+
+absl::StatusOr<SslCtxPtr> NewContext() {
+  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (ctx == nullptr) return absl::InternalError("SSL_CTX_new: " + TakeOpenSslError());
+  SSL_CTX* c = ctx.get();
+  if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(c, kTls12Ciphers) != 1 || SSL_CTX_set1_groups_list(c, kGroups) != 1 ||
+      SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof kSessionIdContext - 1) != 1) {
+    return absl::InternalError("configuring an SSL_CTX: " + TakeOpenSslError());
+  }
+  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  // Intermediate profile: every offered suite is strong, so the client's order (which
+  // knows whether it has AES hardware) decides.
+  SSL_CTX_clear_options(c, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Stateless tickets only: a server-side cache would be per process and per context, so
+  // it would not survive a swap, and it grows with the number of clients.
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_alpn_select_cb(c, &AlpnSelect, nullptr);
+  return ctx;
+}
+
+// Loads one certificate into `out`; problems are appended to `errors`.
+void Load(const v1::Certificate& source, const std::string& path,
+          const CertificateSet::BuildOptions& options, absl::Time now, TicketKeys& ticket_keys,
+          ServedCertificate& out, std::vector<std::string>& errors) {
+  const bool files = source.cert_pem().empty() && source.key_pem().empty();
+  const std::string cert_field = path + (files ? ".cert_file" : ".cert_pem");
+  const std::string key_field = path + (files ? ".key_file" : ".key_pem");
+  std::string cert_pem = source.cert_pem();
+  std::string key_pem = source.key_pem();
+  if (files) {
+    absl::StatusOr<std::string> cert = ReadPemFile(source.cert_file());
+    absl::StatusOr<std::string> key = ReadPemFile(source.key_file());
+    if (!cert.ok()) errors.push_back(absl::StrCat(cert_field, ": ", cert.status().message()));
+    if (!key.ok()) errors.push_back(absl::StrCat(key_field, ": ", key.status().message()));
+    if (!cert.ok() || !key.ok()) return;
+    cert_pem = *std::move(cert);
+    key_pem = *std::move(key);
+  }
+  // In a file, say which file: the field holds a path the reader may not know by heart.
+  const std::string cert_where = files ? absl::StrCat(" (", source.cert_file(), ")") : "";
+  const std::string key_where = files ? absl::StrCat(" (", source.key_file(), ")") : "";
+  absl::StatusOr<std::vector<config::X509Ptr>> chain = config::ParseCertificateChain(cert_pem);
+  absl::StatusOr<config::EvpPkeyPtr> key = config::ParsePrivateKey(key_pem);
+  OPENSSL_cleanse(key_pem.data(), key_pem.size());
+  if (!chain.ok()) {
+    errors.push_back(absl::StrCat(cert_field, ": ", chain.status().message(), cert_where));
+  }
+  if (!key.ok()) errors.push_back(absl::StrCat(key_field, ": ", key.status().message(), key_where));
+  if (!chain.ok() || !key.ok()) return;
+  X509* leaf = chain->front().get();
+  if (!config::KeyMatchesCertificate(leaf, key->get())) {
+    errors.push_back(
+        absl::StrCat(key_field, ": does not match the certificate's public key",
+                     files ? absl::StrCat(" (cert_file ", source.cert_file(), ")") : ""));
+    return;
+  }
+  if (const std::string problem = config::ValidityProblem(leaf, now); !problem.empty()) {
+    bool applied = false;
+    if (options.previous != nullptr) {
+      for (const auto& previous : options.previous->certificates()) {
+        if (previous->name == source.name() && X509_cmp(previous->leaf.get(), leaf) == 0) {
+          applied = true;
+          break;
+        }
+      }
+    }
+    if (!applied) {
+      errors.push_back(absl::StrCat(cert_field, ": ", problem, cert_where));
+      return;
+    }
+  }
+
+  absl::StatusOr<SslCtxPtr> ctx = NewContext();
+  if (!ctx.ok()) {
+    errors.push_back(absl::StrCat(path, ": ", ctx.status().message()));
+    return;
+  }
+  SSL_CTX* c = ctx->get();
+  bool loaded = SSL_CTX_use_certificate(c, leaf) == 1;
+  for (size_t i = 1; i < chain->size() && loaded; ++i) {
+    loaded = SSL_CTX_add1_chain_cert(c, (*chain)[i].get()) == 1;
+  }
+  loaded =
+      loaded && SSL_CTX_use_PrivateKey(c, key->get()) == 1 && SSL_CTX_check_private_key(c) == 1;
+  if (!loaded) {
+    // E.g. a key OpenSSL's security level refuses (RSA under 2048 bits).
+    errors.push_back(absl::StrCat(
+        cert_field, ": OpenSSL refused the certificate or key: ", TakeOpenSslError(), cert_where));
+    return;
+  }
+  ticket_keys.InstallOn(c);
+  out.name = source.name();
+  out.domains.assign(source.domains().begin(), source.domains().end());
+  out.not_before = config::NotBefore(leaf);
+  out.not_after = config::NotAfter(leaf);
+  out.leaf = std::move(chain->front());
+  out.ctx = *std::move(ctx);
+}
+
+}  // namespace
+
+bool ServedCertificate::Covers(std::string_view host) const {
+  std::string lower(host);
+  LowerInPlace(lower);
+  if (!lower.empty() && lower.back() == '.') lower.pop_back();
+  for (const std::string& domain : domains) {
+    std::string d = domain;
+    LowerInPlace(d);
+    if (d == "*" || d == lower) return true;
+    if (d.size() > 2 && d[0] == '*' && d[1] == '.') {
+      const std::string_view suffix = std::string_view(d).substr(1);  // ".example.com"
+      // At least one character before the suffix, as the router's index requires.
+      if (lower.size() > suffix.size() &&
+          std::string_view(lower).substr(lower.size() - suffix.size()) == suffix) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<std::shared_ptr<const CertificateSet>> CertificateSet::Build(
+    const google::protobuf::RepeatedPtrField<v1::Certificate>& certificates,
+    const BuildOptions& options) {
+  std::shared_ptr<CertificateSet> set(new CertificateSet());
+  const absl::Time now = options.now == absl::InfinitePast() ? absl::Now() : options.now;
+  TicketKeys& ticket_keys =
+      options.ticket_keys != nullptr ? *options.ticket_keys : TicketKeys::Process();
+  std::vector<std::string> errors;
+  for (int i = 0; i < certificates.size(); ++i) {
+    const v1::Certificate& source = certificates[i];
+    const std::string path = absl::StrCat(
+        "certificates[", source.name().empty() ? std::to_string(i) : source.name(), "]");
+    auto served = std::make_unique<ServedCertificate>();
+    Load(source, path, options, now, ticket_keys, *served, errors);
+    if (served->ctx == nullptr) continue;
+    const int index = static_cast<int>(set->certificates_.size());
+    for (const std::string& domain : served->domains) {
+      std::string key = domain;
+      LowerInPlace(key);
+      bool inserted = true;
+      if (key == "*") {
+        inserted = set->any_ == -1;
+        if (inserted) set->any_ = index;
+      } else if (key.size() > 2 && key[0] == '*' && key[1] == '.') {
+        inserted = set->wildcard_suffixes_.emplace(key.substr(1), index).second;
+      } else {
+        inserted = set->exact_.emplace(key, index).second;
+      }
+      if (!inserted) {
+        errors.push_back(
+            absl::StrCat(path, ".domains: \"", key, "\" is a domain of another certificate too"));
+      }
+    }
+    served->is_default = source.default_certificate();
+    SSL_CTX_set_ex_data(served->ctx.get(), CtxIndex(), served.get());
+    SSL_CTX_set_tlsext_servername_callback(served->ctx.get(), &CertificateSet::ServerNameCallback);
+    set->certificates_.push_back(std::move(served));
+  }
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+  for (const auto& served : set->certificates_) {
+    if (served->is_default) {
+      if (set->default_ != nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("certificates[", served->name,
+                         "].default_certificate: ", "only one certificate may be the default"));
+      }
+      set->default_ = served.get();
+    }
+  }
+  if (set->default_ == nullptr && !set->certificates_.empty()) {
+    set->default_ = set->certificates_.front().get();
+    set->certificates_.front()->is_default = true;
+  }
+  return std::shared_ptr<const CertificateSet>(std::move(set));
+}
+
+CertificateSet::~CertificateSet() = default;
+
+SSL* CertificateSet::NewSsl() const {
+  if (default_ == nullptr) return nullptr;
+  SslPtr ssl(SSL_new(default_->ctx.get()));
+  if (ssl == nullptr) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  auto* self = new std::shared_ptr<const CertificateSet>(shared_from_this());
+  if (SSL_set_ex_data(ssl.get(), SslIndex(), self) != 1) {
+    delete self;
+    ERR_clear_error();
+    return nullptr;
+  }
+  SSL_set_accept_state(ssl.get());
+  return ssl.release();
+}
+
+const ServedCertificate* CertificateSet::Chosen(const SSL* ssl) {
+  const SSL_CTX* ctx = SSL_get_SSL_CTX(ssl);
+  if (ctx == nullptr) return nullptr;
+  return static_cast<const ServedCertificate*>(SSL_CTX_get_ex_data(ctx, CtxIndex()));
+}
+
+int CertificateSet::FindIndexLowerCase(std::string_view host) const {
+  if (!exact_.empty()) {
+    if (const auto it = exact_.find(ToAbsl(host)); it != exact_.end()) return it->second;
+  }
+  if (!wildcard_suffixes_.empty()) {
+    // From the left: the longest suffix first. A dot at 0 is skipped: "*.example.com"
+    // needs a label before ".example.com".
+    for (size_t i = 1; i < host.size(); ++i) {
+      if (host[i] != '.') continue;
+      if (const auto it = wildcard_suffixes_.find(ToAbsl(host.substr(i)));
+          it != wildcard_suffixes_.end()) {
+        return it->second;
+      }
+    }
+  }
+  return any_;
+}
+
+int CertificateSet::FindIndex(std::string_view host) const {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  std::string lower(host);
+  LowerInPlace(lower);
+  return FindIndexLowerCase(lower);
+}
+
+const ServedCertificate* CertificateSet::Find(std::string_view host) const {
+  const int index = FindIndex(host);
+  return index < 0 ? default_ : certificates_[index].get();
+}
+
+bool CertificateSet::AnyCovers(std::string_view host) const { return FindIndex(host) >= 0; }
+
+int CertificateSet::ServerNameCallback(SSL* ssl, int*, void*) {
+  const auto* set =
+      static_cast<const std::shared_ptr<const CertificateSet>*>(SSL_get_ex_data(ssl, SslIndex()));
+  if (set == nullptr || *set == nullptr) return SSL_TLSEXT_ERR_OK;
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  const ServedCertificate* chosen =
+      name == nullptr ? (*set)->default_ : (*set)->Find(std::string_view(name));
+  if (chosen != nullptr && SSL_get_SSL_CTX(ssl) != chosen->ctx.get()) {
+    if (SSL_set_SSL_CTX(ssl, chosen->ctx.get()) == nullptr) {
+      ERR_clear_error();
+      return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+  }
+  // OK rather than NOACK: the server's certificate acknowledges the name either way, and
+  // an unknown name gets the default rather than a failed handshake.
+  return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace switchyard::tls

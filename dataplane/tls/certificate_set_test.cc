@@ -1,0 +1,274 @@
+#include "dataplane/tls/certificate_set.h"
+
+#include <openssl/x509.h>
+
+#include <string>
+#include <vector>
+
+#include "dataplane/tls/testing/memory_handshake.h"
+#include "dataplane/tls/testing/test_certificates.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace switchyard::tls {
+namespace {
+
+using testing::Handshake;
+using testing::HandshakeResult;
+using ::testing::HasSubstr;
+using testing::TestCertificate;
+
+v1::Certificate Inline(const std::string& name, const TestCertificate& cert,
+                       std::vector<std::string> domains) {
+  v1::Certificate out;
+  out.set_name(name);
+  for (std::string& d : domains) out.add_domains(std::move(d));
+  out.set_cert_pem(cert.chain_pem);
+  out.set_key_pem(cert.key_pem);
+  return out;
+}
+
+class CertificateSetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    *certificates_.Add() =
+        Inline("api", testing::SelfSignedFor({"api.example.com"}), {"api.example.com"});
+    *certificates_.Add() =
+        Inline("wild", testing::SelfSignedFor({"*.example.com"}), {"*.example.com", "Other.Test"});
+    *certificates_.Add() =
+        Inline("deep", testing::SelfSignedFor({"*.b.example.com"}), {"*.b.example.com"});
+    v1::Certificate fallback =
+        Inline("fallback", testing::SelfSignedFor({"fallback.test"}), {"fallback.test"});
+    fallback.set_default_certificate(true);
+    *certificates_.Add() = fallback;
+    auto set = CertificateSet::Build(certificates_);
+    ASSERT_TRUE(set.ok()) << set.status();
+    set_ = *set;
+  }
+
+  // The certificate a client asking for `server_name` gets, checked on both sides: the
+  // server's choice and the leaf the client received.
+  std::string Served(const std::string& server_name) {
+    HandshakeResult result = Handshake(set_->NewSsl(), {.server_name = server_name});
+    EXPECT_TRUE(result.ok) << result.client_error << " / " << result.server_error;
+    if (!result.ok) return "<failed>";
+    const ServedCertificate* chosen = CertificateSet::Chosen(result.server.get());
+    if (chosen == nullptr) return "<none>";
+    EXPECT_EQ(X509_cmp(chosen->leaf.get(), result.peer_certificate.get()), 0)
+        << "the client got another certificate than the server chose";
+    return chosen->name;
+  }
+
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates_;
+  std::shared_ptr<const CertificateSet> set_;
+};
+
+TEST_F(CertificateSetTest, SniPicksTheExactDomainFirst) {
+  EXPECT_EQ(Served("api.example.com"), "api");
+  EXPECT_EQ(Served("API.Example.COM"), "api");
+  EXPECT_EQ(Served("other.test"), "wild");
+}
+
+TEST_F(CertificateSetTest, SniPicksTheLongestWildcard) {
+  EXPECT_EQ(Served("www.example.com"), "wild");
+  EXPECT_EQ(Served("x.y.example.com"), "wild");
+  EXPECT_EQ(Served("a.b.example.com"), "deep");
+  EXPECT_EQ(Served("c.a.b.example.com"), "deep");
+}
+
+TEST_F(CertificateSetTest, UnknownOrAbsentSniGetsTheDefault) {
+  EXPECT_EQ(Served("unknown.org"), "fallback");
+  EXPECT_EQ(Served("example.com"), "fallback");  // a wildcard needs a label before it
+  EXPECT_EQ(Served(""), "fallback");             // no SNI at all
+  EXPECT_EQ(set_->default_certificate()->name, "fallback");
+}
+
+TEST_F(CertificateSetTest, WithoutAMarkedDefaultTheFirstIsTheDefault) {
+  certificates_.Mutable(3)->set_default_certificate(false);
+  auto set = CertificateSet::Build(certificates_);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ((*set)->default_certificate()->name, "api");
+  EXPECT_EQ((*set)->Find("nobody.org")->name, "api");
+}
+
+TEST_F(CertificateSetTest, AlpnPrefersH2) {
+  HandshakeResult both = Handshake(set_->NewSsl(), {.alpn = {"http/1.1", "h2"}});
+  ASSERT_TRUE(both.ok) << both.server_error;
+  EXPECT_EQ(both.alpn, "h2");
+  HandshakeResult http11 = Handshake(set_->NewSsl(), {.alpn = {"http/1.1"}});
+  ASSERT_TRUE(http11.ok) << http11.server_error;
+  EXPECT_EQ(http11.alpn, "http/1.1");
+}
+
+TEST_F(CertificateSetTest, NoCommonAlpnProceedsWithoutAlpn) {
+  HandshakeResult none = Handshake(set_->NewSsl(), {});
+  ASSERT_TRUE(none.ok) << none.server_error;
+  EXPECT_EQ(none.alpn, "");
+  HandshakeResult other = Handshake(set_->NewSsl(), {.alpn = {"spdy/3", "h3"}});
+  ASSERT_TRUE(other.ok) << other.server_error;
+  EXPECT_EQ(other.alpn, "");
+}
+
+TEST_F(CertificateSetTest, Tls12And13OnlyTls11IsRefused) {
+  HandshakeResult modern = Handshake(set_->NewSsl(), {});
+  ASSERT_TRUE(modern.ok) << modern.server_error;
+  EXPECT_EQ(modern.version, TLS1_3_VERSION);
+  HandshakeResult tls12 = Handshake(set_->NewSsl(), {.max_version = TLS1_2_VERSION});
+  ASSERT_TRUE(tls12.ok) << tls12.server_error;
+  EXPECT_EQ(tls12.version, TLS1_2_VERSION);
+  HandshakeResult old =
+      Handshake(set_->NewSsl(), {.min_version = TLS1_1_VERSION, .max_version = TLS1_1_VERSION});
+  EXPECT_FALSE(old.ok);
+  // Refused by the server, not given up by the client before sending anything.
+  EXPECT_THAT(old.server_error, HasSubstr("unsupported protocol"));
+}
+
+TEST_F(CertificateSetTest, CoversFollowsTheVirtualHostRules) {
+  const ServedCertificate& api = *set_->certificates()[0];
+  const ServedCertificate& wild = *set_->certificates()[1];
+  EXPECT_TRUE(api.Covers("API.example.com"));
+  EXPECT_TRUE(api.Covers("api.example.com."));
+  EXPECT_FALSE(api.Covers("www.example.com"));
+  EXPECT_TRUE(wild.Covers("a.example.com"));
+  EXPECT_TRUE(wild.Covers("a.b.example.com"));
+  EXPECT_FALSE(wild.Covers("example.com"));
+  EXPECT_FALSE(wild.Covers(".example.com"));
+  EXPECT_TRUE(wild.Covers("OTHER.test"));
+
+  EXPECT_TRUE(set_->AnyCovers("x.b.example.com"));
+  EXPECT_TRUE(set_->AnyCovers("fallback.test"));
+  EXPECT_FALSE(set_->AnyCovers("example.com"));
+  EXPECT_FALSE(set_->AnyCovers("unknown.org"));
+}
+
+TEST_F(CertificateSetTest, AStarDomainCoversEverything) {
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  *certificates.Add() = Inline("exact", testing::SelfSignedFor({"a.test"}), {"a.test"});
+  *certificates.Add() = Inline("any", testing::SelfSignedFor({"any"}), {"*"});
+  auto set = CertificateSet::Build(certificates);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE((*set)->AnyCovers("whatever.org"));
+  EXPECT_EQ((*set)->Find("whatever.org")->name, "any");
+  EXPECT_EQ((*set)->Find("a.test")->name, "exact");
+  EXPECT_TRUE((*set)->certificates()[1]->Covers("x"));
+}
+
+TEST_F(CertificateSetTest, AnSslKeepsItsSetAlive) {
+  SSL* ssl = set_->NewSsl();
+  ASSERT_NE(ssl, nullptr);
+  std::weak_ptr<const CertificateSet> weak = set_;
+  set_.reset();
+  EXPECT_FALSE(weak.expired());
+  HandshakeResult result = Handshake(ssl, {.server_name = "api.example.com"});
+  ASSERT_TRUE(result.ok) << result.server_error;
+  EXPECT_EQ(CertificateSet::Chosen(result.server.get())->name, "api");
+  result.server.reset();
+  EXPECT_TRUE(weak.expired());
+}
+
+TEST(CertificateSetBuildTest, EmptySetMakesNoSsl) {
+  auto set = CertificateSet::Build({});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE((*set)->empty());
+  EXPECT_EQ((*set)->NewSsl(), nullptr);
+  EXPECT_EQ((*set)->default_certificate(), nullptr);
+}
+
+TEST(CertificateSetBuildTest, LoadsFilesAndAChain) {
+  const std::string dir = testing::MakeTempDir();
+  const TestCertificate ca = testing::CertificateAuthority();
+  const TestCertificate leaf = testing::IssueCertificate({.dns_names = {"files.test"}}, ca);
+  ASSERT_TRUE(testing::WriteFile(dir + "/cert.pem", leaf.chain_pem).ok());
+  ASSERT_TRUE(testing::WriteFile(dir + "/key.pem", leaf.key_pem).ok());
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  v1::Certificate* c = certificates.Add();
+  c->set_name("files");
+  c->add_domains("files.test");
+  c->set_cert_file(dir + "/cert.pem");
+  c->set_key_file(dir + "/key.pem");
+  auto set = CertificateSet::Build(certificates);
+  ASSERT_TRUE(set.ok()) << set.status();
+  HandshakeResult result = Handshake((*set)->NewSsl(), {.server_name = "files.test"});
+  ASSERT_TRUE(result.ok) << result.server_error;
+  EXPECT_EQ(CertificateSet::Chosen(result.server.get())->name, "files");
+  STACK_OF(X509)* chain = nullptr;
+  ASSERT_EQ(SSL_get0_chain_certs(result.server.get(), &chain), 1);
+  ASSERT_NE(chain, nullptr);
+  EXPECT_EQ(sk_X509_num(chain), 1);  // the CA after the leaf
+}
+
+TEST(CertificateSetBuildTest, AnUnreadableFileNamesTheField) {
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  v1::Certificate* c = certificates.Add();
+  c->set_name("api");
+  c->add_domains("api.test");
+  c->set_cert_file("/nonexistent/cert.pem");
+  c->set_key_file("/nonexistent/key.pem");
+  auto set = CertificateSet::Build(certificates);
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(set.status().message(),
+              HasSubstr("certificates[api].cert_file: cannot read /nonexistent/cert.pem"));
+}
+
+TEST(CertificateSetBuildTest, AMismatchedFilePairNamesTheFields) {
+  const std::string dir = testing::MakeTempDir();
+  const TestCertificate one = testing::SelfSignedFor({"a.test"});
+  const TestCertificate two = testing::SelfSignedFor({"a.test"});
+  ASSERT_TRUE(testing::WriteFile(dir + "/cert.pem", one.cert_pem).ok());
+  ASSERT_TRUE(testing::WriteFile(dir + "/key.pem", two.key_pem).ok());
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  v1::Certificate* c = certificates.Add();
+  c->set_name("api");
+  c->add_domains("a.test");
+  c->set_cert_file(dir + "/cert.pem");
+  c->set_key_file(dir + "/key.pem");
+  auto set = CertificateSet::Build(certificates);
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(set.status().message(),
+              HasSubstr("certificates[api].key_file: does not match the certificate's public key "
+                        "(cert_file " +
+                        dir + "/cert.pem)"));
+}
+
+TEST(CertificateSetBuildTest, AnExpiredCertificateIsRefusedUnlessAlreadyApplied) {
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  *certificates.Add() = Inline("old", testing::Expired({"old.test"}), {"old.test"});
+  auto refused = CertificateSet::Build(certificates);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("certificates[old].cert_pem: the certificate expired at "));
+
+  // Applied while it was valid (an hour ago), then the snapshot changes elsewhere.
+  auto applied = CertificateSet::Build(certificates, {.now = absl::Now() - absl::Hours(2)});
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_LT((*applied)->certificates()[0]->not_after, absl::Now());
+  *certificates.Add() = Inline("new", testing::SelfSignedFor({"new.test"}), {"new.test"});
+  auto next = CertificateSet::Build(certificates, {.previous = applied->get()});
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ((*next)->certificates().size(), 2u);
+
+  // The same name with another expired certificate is a change: refused.
+  google::protobuf::RepeatedPtrField<v1::Certificate> changed;
+  *changed.Add() = Inline("old", testing::Expired({"old.test"}), {"old.test"});
+  EXPECT_FALSE(CertificateSet::Build(changed, {.previous = applied->get()}).ok());
+}
+
+TEST(CertificateSetBuildTest, ReportsEveryBadCertificate) {
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  v1::Certificate bad = Inline("bad", testing::SelfSignedFor({"a.test"}), {"a.test"});
+  bad.set_cert_pem("not pem");
+  *certificates.Add() = bad;
+  v1::Certificate mismatch = Inline("mismatch", testing::SelfSignedFor({"b.test"}), {"b.test"});
+  mismatch.set_key_pem(testing::SelfSignedFor({"b.test"}).key_pem);
+  *certificates.Add() = mismatch;
+  auto set = CertificateSet::Build(certificates);
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(set.status().message(), HasSubstr("certificates[bad].cert_pem: holds no PEM"));
+  EXPECT_THAT(set.status().message(),
+              HasSubstr("certificates[mismatch].key_pem: does not match the certificate's "
+                        "public key"));
+}
+
+}  // namespace
+}  // namespace switchyard::tls

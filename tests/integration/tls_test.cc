@@ -1,0 +1,347 @@
+// TLS towards clients on --listen_tls, with curl as the client a user would use and
+// certificates the test makes itself: ALPN picks HTTP/1.1 or HTTP/2, SNI picks the
+// certificate (the default without SNI or for an unknown name), a request for a host
+// that another certificate covers gets 421, and what is not a TLS client is counted and
+// closed without harming the proxy.
+#include <fcntl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_replace.h"
+#include "dataplane/tls/testing/test_certificates.h"
+#include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+#include "tests/support/http_message.h"
+#include "tests/support/metrics_page.h"
+#include "tests/support/proxy_test.h"
+#include "tests/support/raw_client.h"
+#include "tests/support/socket.h"
+
+namespace switchyard::testing {
+namespace {
+
+using std::chrono::seconds;
+namespace certs = tls::testing;
+
+// `pem` as a YAML block scalar under a key at `indent` spaces.
+std::string YamlBlock(const std::string& pem, int indent) {
+  const std::string pad(indent, ' ');
+  return "|\n" + pad +
+         absl::StrReplaceAll(pem.substr(0, pem.find_last_not_of('\n') + 1), {{"\n", "\n" + pad}}) +
+         "\n";
+}
+
+std::string CertificateYaml(const std::string& name, const std::vector<std::string>& domains,
+                            const certs::TestCertificate& cert) {
+  std::string list;
+  for (const std::string& d : domains) list += (list.empty() ? "\"" : ", \"") + d + "\"";
+  return "- name: " + name + "\n  domains: [" + list +
+         "]\n  cert_pem: " + YamlBlock(cert.chain_pem, 4) +
+         "  key_pem: " + YamlBlock(cert.key_pem, 4);
+}
+
+// One TLS connection kept open by the test (OpenSSL, blocking, no verification): what a
+// long-lived client does while certificates rotate under it.
+class TlsConnection {
+ public:
+  TlsConnection(uint16_t port, const std::string& server_name)
+      : socket_(Socket::Connect(port, std::chrono::seconds(5))) {
+    // The harness's sockets are non-blocking; this client blocks, for 10 s at most.
+    ::fcntl(socket_.fd(), F_SETFL, ::fcntl(socket_.fd(), F_GETFL) & ~O_NONBLOCK);
+    const timeval limit{.tv_sec = 10, .tv_usec = 0};
+    ::setsockopt(socket_.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    ssl_ = SSL_new(ctx_);
+    SSL_set_tlsext_host_name(ssl_, server_name.c_str());
+    SSL_set_fd(ssl_, socket_.fd());
+    connected_ = socket_.valid() && SSL_connect(ssl_) == 1;
+  }
+  ~TlsConnection() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+  }
+  bool Connected() const { return connected_; }
+  // The peer certificate's subject CN.
+  std::string PeerCommonName() const {
+    X509* peer = SSL_get1_peer_certificate(ssl_);
+    if (peer == nullptr) return "";
+    char name[256] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof(name));
+    X509_free(peer);
+    return name;
+  }
+  // One GET on this connection; the status, or 0 when the connection failed.
+  int Get(const std::string& host) {
+    const std::string request = "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+    if (SSL_write(ssl_, request.data(), static_cast<int>(request.size())) <= 0) return 0;
+    std::string in;
+    char chunk[4096];
+    size_t head_end = std::string::npos;
+    size_t length = 0;
+    for (;;) {
+      if (head_end == std::string::npos && (head_end = in.find("\r\n\r\n")) != std::string::npos) {
+        const size_t at = in.find("content-length: ");
+        if (at == std::string::npos || at > head_end ||
+            !absl::SimpleAtoi(in.substr(at + 16, in.find("\r\n", at) - at - 16), &length)) {
+          return 0;
+        }
+      }
+      if (head_end != std::string::npos && in.size() >= head_end + 4 + length) break;
+      const int n = SSL_read(ssl_, chunk, sizeof(chunk));
+      if (n <= 0) return 0;
+      in.append(chunk, static_cast<size_t>(n));
+    }
+    int status = 0;
+    return in.size() > 12 && absl::SimpleAtoi(in.substr(9, 3), &status) ? status : 0;
+  }
+
+ private:
+  Socket socket_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  bool connected_ = false;
+};
+
+class TlsTest : public ProxyTest {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("tls");
+    ca_ = certs::CertificateAuthority();
+    ASSERT_TRUE(certs::WriteFile(dir_ + "/ca.pem", ca_.cert_pem).ok());
+    api_ = certs::IssueCertificate({.common_name = "api.test", .dns_names = {"api.test"}}, ca_);
+    shop_ = certs::IssueCertificate({.common_name = "shop wildcard", .dns_names = {"*.shop.test"}},
+                                    ca_);
+  }
+
+  void Start(const std::string& certificates_yaml) {
+    backend_ = &AddBackend("b", [](BackendExchange& ex) {
+      ex.Reply(200, "proto=" + ex.request().headers.Joined("x-forwarded-proto"));
+    });
+    const std::string config =
+        SingleClusterConfig({backend_->port()}) +
+        (certificates_yaml.empty() ? "" : "certificates:\n" + certificates_yaml);
+    ASSERT_TRUE(StartProxy(config, {"--admin=127.0.0.1:0", "--listen_tls=127.0.0.1:0"}));
+  }
+  void StartWithBothCertificates() {
+    Start(CertificateYaml("api", {"api.test"}, api_) +
+          CertificateYaml("shop", {"*.shop.test"}, shop_));
+  }
+
+  // curl to https://`host`:<tls port>`path`, resolved to 127.0.0.1 (so SNI is `host`),
+  // trusting only the test CA. Prints "<body>|<http version> <status>".
+  CommandResult Curl(const std::string& host, std::vector<std::string> extra,
+                     const std::string& path = "/") {
+    const std::string port = std::to_string(proxy().tls_port());
+    std::vector<std::string> argv = {"/usr/bin/curl",
+                                     "-sS",
+                                     "--max-time",
+                                     "20",
+                                     "--cacert",
+                                     dir_ + "/ca.pem",
+                                     "--resolve",
+                                     host + ":" + port + ":127.0.0.1",
+                                     "-w",
+                                     "|%{http_version} %{response_code}"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back("https://" + host + ":" + port + path);
+    return RunCommand(argv, seconds(40));
+  }
+  int64_t Metric(const std::string& series) {
+    RawClient admin(proxy().admin_port());
+    return MetricValue(admin.RoundTrip(SimpleGet("/metrics", "admin")).body, series);
+  }
+
+  std::string dir_;
+  certs::TestCertificate ca_, api_, shop_;
+  TestBackend* backend_ = nullptr;
+};
+
+TEST_F(TlsTest, AlpnServesHttp11AndHttp2OverTls) {
+  ASSERT_NO_FATAL_FAILURE(StartWithBothCertificates());
+  const CommandResult h1 = Curl("api.test", {"--http1.1", "-o", "/dev/null"});
+  ASSERT_EQ(h1.exit_code, 0) << h1.DebugString();
+  EXPECT_EQ(h1.stdout_text, "|1.1 200");
+  const CommandResult h2 = Curl("api.test", {"--http2"});
+  ASSERT_EQ(h2.exit_code, 0) << h2.DebugString();
+  // The backend saw the client's scheme.
+  EXPECT_EQ(h2.stdout_text, "proto=https|2 200");
+  EXPECT_EQ(Metric(R"(switchyard_downstream_connections_total{protocol="http2"})"), 1);
+  EXPECT_GE(Metric(R"(switchyard_downstream_tls_handshakes_total{result="success"})"), 2);
+}
+
+TEST_F(TlsTest, SniPicksTheCertificateAndTheDefaultServesTheRest) {
+  ASSERT_NO_FATAL_FAILURE(StartWithBothCertificates());
+  // curl verifies the chain against the test CA and the name against the SANs: each
+  // succeeds only with the certificate SNI should have picked.
+  for (const std::string host : {"api.test", "www.shop.test"}) {
+    const CommandResult r = Curl(host, {"-o", "/dev/null"});
+    EXPECT_EQ(r.exit_code, 0) << host << ": " << r.DebugString();
+    EXPECT_EQ(r.stdout_text, "|2 200") << host;
+  }
+  // "*.shop.test" covers deeper names too, as a virtual host's domain does (curl, following
+  // RFC 6125, accepts one label only, so it is asked not to verify here).
+  const CommandResult deep = Curl("a.b.shop.test", {"-k", "-v", "-o", "/dev/null"});
+  EXPECT_EQ(deep.exit_code, 0) << deep.DebugString();
+  EXPECT_NE(deep.stderr_text.find("CN=shop wildcard"), std::string::npos) << deep.stderr_text;
+  // An unknown name gets the default (the first certificate): verification fails on the
+  // name, and -v shows which certificate came.
+  const CommandResult unknown = Curl("other.test", {"-v", "-o", "/dev/null"});
+  EXPECT_EQ(unknown.exit_code, 60) << unknown.DebugString();  // peer certificate not OK
+  EXPECT_NE(unknown.stderr_text.find("CN=api.test"), std::string::npos) << unknown.stderr_text;
+  // Without SNI (an IP address is never sent as SNI): the default too.
+  const std::string port = std::to_string(proxy().tls_port());
+  const CommandResult by_ip = RunCommand(
+      {"/usr/bin/curl", "-sS", "-k", "-v", "-o", "/dev/null", "https://127.0.0.1:" + port + "/"},
+      seconds(40));
+  EXPECT_EQ(by_ip.exit_code, 0) << by_ip.DebugString();
+  EXPECT_NE(by_ip.stderr_text.find("CN=api.test"), std::string::npos) << by_ip.stderr_text;
+}
+
+TEST_F(TlsTest, AHostThatAnotherCertificateCoversGets421) {
+  ASSERT_NO_FATAL_FAILURE(StartWithBothCertificates());
+  for (const std::string version : {"--http1.1", "--http2"}) {
+    // SNI api.test, Host www.shop.test: the connection's certificate does not cover it.
+    const CommandResult r = Curl("api.test", {version, "-H", "Host: www.shop.test"});
+    ASSERT_EQ(r.exit_code, 0) << r.DebugString();
+    const std::string tail = std::string("|") + (version == "--http2" ? "2" : "1.1") + " 421";
+    EXPECT_TRUE(r.stdout_text.ends_with(tail)) << r.stdout_text;
+    EXPECT_NE(r.stdout_text.find("misdirected_request"), std::string::npos) << r.stdout_text;
+  }
+  // A host no certificate covers is served on the default's connection.
+  const CommandResult r = Curl("api.test", {"-H", "Host: internal.example"});
+  EXPECT_EQ(r.stdout_text, "proto=https|2 200");
+  EXPECT_EQ(backend_->requests().size(), 1u);
+}
+
+TEST_F(TlsTest, WhatIsNotATlsClientIsClosedAndCounted) {
+  ASSERT_NO_FATAL_FAILURE(StartWithBothCertificates());
+  const auto failures = [this] {
+    return static_cast<uint64_t>(
+        Metric(R"(switchyard_downstream_tls_handshakes_total{result="failure"})"));
+  };
+  // The harness's readiness probe (a connect and close) is counted too, once it settles.
+  const uint64_t before = WaitForSteadyValue(failures, std::chrono::milliseconds(300), seconds(5));
+  RawClient plain(proxy().tls_port());
+  const Response r = plain.RoundTrip(SimpleGet("/", "api.test"));
+  EXPECT_EQ(r.status, 0) << "a plaintext request got an HTTP answer: " << r.status;
+  EXPECT_EQ(WaitForSteadyValue(failures, std::chrono::milliseconds(300), seconds(5)), before + 1);
+  // The proxy serves on.
+  const CommandResult ok = Curl("api.test", {"-o", "/dev/null"});
+  EXPECT_EQ(ok.stdout_text, "|2 200") << ok.DebugString();
+}
+
+TEST_F(TlsTest, WithoutCertificatesTlsConnectionsAreClosed) {
+  ASSERT_NO_FATAL_FAILURE(Start(""));
+  const CommandResult r = Curl("api.test", {"-o", "/dev/null"});
+  EXPECT_NE(r.exit_code, 0) << r.DebugString();
+  EXPECT_NE(proxy().StderrContents().find("the config has no certificates"), std::string::npos);
+  // Plaintext is unaffected.
+  EXPECT_EQ(Get("/").status, 200);
+}
+
+TEST_F(TlsTest, AnExpiredCertificateIsRefusedNamingIt) {
+  const certs::TestCertificate expired = certs::Expired({"old.test"});
+  const RunResult run = RunProxyExpectingExit(
+      SingleClusterConfig({1}) + "certificates:\n" + CertificateYaml("old", {"old.test"}, expired),
+      {"--listen_tls=127.0.0.1:0"}, seconds(20));
+  EXPECT_FALSE(run.became_ready);
+  EXPECT_NE(run.stderr_text.find("certificates[old].cert_pem"), std::string::npos)
+      << run.stderr_text;
+  EXPECT_NE(run.stderr_text.find("expired"), std::string::npos) << run.stderr_text;
+}
+
+// The certificate a new connection with SNI `host` gets: its CN, from curl -v.
+std::string ServedCommonName(uint16_t port, const std::string& host) {
+  const std::string p = std::to_string(port);
+  const CommandResult r =
+      RunCommand({"/usr/bin/curl", "-sS", "-k", "-v", "-o", "/dev/null", "--max-time", "10",
+                  "--resolve", host + ":" + p + ":127.0.0.1", "https://" + host + ":" + p + "/"},
+                 seconds(20));
+  const size_t at = r.stderr_text.find("subject: CN=");
+  if (at == std::string::npos) return "";
+  return r.stderr_text.substr(at + 12, r.stderr_text.find('\n', at) - at - 12);
+}
+
+// Polls until new connections get the certificate named `cn` (rotation is asynchronous:
+// inotify, a settle time, a compile); true once they do, false after 20 s.
+bool WaitForServedCommonName(uint16_t port, const std::string& host, const std::string& cn) {
+  const auto end = Clock::now() + seconds(20);
+  while (Clock::now() < end) {
+    if (ServedCommonName(port, host) == cn) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST_F(TlsTest, CertificateFilesRotateForNewConnectionsAndOpenOnesKeepWorking) {
+  // A Kubernetes Secret volume: tls.crt and tls.key -> ..data/..., ..data -> a version dir.
+  const std::string secret = dir_ + "/secret";
+  ASSERT_EQ(::mkdir(secret.c_str(), 0755), 0);
+  const auto publish = [&](const std::string& version, const certs::TestCertificate& cert,
+                           const std::string& key_pem) {
+    const std::string data = secret + "/.." + version;
+    ASSERT_EQ(::mkdir(data.c_str(), 0755), 0);
+    ASSERT_TRUE(certs::WriteFile(data + "/tls.crt", cert.chain_pem).ok());
+    ASSERT_TRUE(certs::WriteFile(data + "/tls.key", key_pem).ok());
+    ASSERT_EQ(::symlink((".." + version).c_str(), (secret + "/..data_tmp").c_str()), 0);
+    ASSERT_EQ(::rename((secret + "/..data_tmp").c_str(), (secret + "/..data").c_str()), 0);
+  };
+  const auto issue = [&](const std::string& cn) {
+    return certs::IssueCertificate({.common_name = cn, .dns_names = {"api.test"}}, ca_);
+  };
+  const certs::TestCertificate v1 = issue("v1"), v2 = issue("v2"), v3 = issue("v3");
+  ASSERT_NO_FATAL_FAILURE(publish("v1", v1, v1.key_pem));
+  ASSERT_EQ(::symlink("..data/tls.crt", (secret + "/tls.crt").c_str()), 0);
+  ASSERT_EQ(::symlink("..data/tls.key", (secret + "/tls.key").c_str()), 0);
+  ASSERT_NO_FATAL_FAILURE(Start("- {name: api, domains: [api.test], cert_file: " + secret +
+                                "/tls.crt, key_file: " + secret + "/tls.key}\n"));
+  const uint16_t port = proxy().tls_port();
+  EXPECT_EQ(ServedCommonName(port, "api.test"), "v1");
+  TlsConnection open(port, "api.test");
+  ASSERT_TRUE(open.Connected());
+  EXPECT_EQ(open.Get("api.test"), 200);
+
+  ASSERT_NO_FATAL_FAILURE(publish("v2", v2, v2.key_pem));
+  EXPECT_TRUE(WaitForServedCommonName(port, "api.test", "v2"));
+  EXPECT_EQ(Metric(R"(switchyard_certificate_file_reloads_total{result="success"})"), 1);
+  // The connection from before keeps its certificate and keeps working.
+  EXPECT_EQ(open.Get("api.test"), 200);
+  EXPECT_EQ(open.PeerCommonName(), "v1");
+
+  // A certificate written with the wrong key is not loaded: v2 keeps serving.
+  ASSERT_NO_FATAL_FAILURE(publish("v3bad", v3, v2.key_pem));
+  const auto end = Clock::now() + seconds(20);
+  while (Metric(R"(switchyard_certificate_file_reloads_total{result="failure"})") < 1 &&
+         Clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Metric(R"(switchyard_certificate_file_reloads_total{result="failure"})"), 1);
+  EXPECT_EQ(ServedCommonName(port, "api.test"), "v2");
+  EXPECT_NE(proxy().StderrContents().find("certificates[api]"), std::string::npos);
+  // Its key arrives: v3 serves.
+  ASSERT_NO_FATAL_FAILURE(publish("v3", v3, v3.key_pem));
+  EXPECT_TRUE(WaitForServedCommonName(port, "api.test", "v3"));
+  EXPECT_EQ(open.Get("api.test"), 200);
+}
+
+TEST_F(TlsTest, TheExpiryOfEachCertificateIsExported) {
+  ASSERT_NO_FATAL_FAILURE(StartWithBothCertificates());
+  const int64_t expiry =
+      Metric(R"(switchyard_certificate_expiry_timestamp_seconds{certificate="api"})");
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  // IssueCertificate: valid for a day from now.
+  EXPECT_GT(expiry, now + int64_t{23} * 3600);
+  EXPECT_LT(expiry, now + int64_t{25} * 3600);
+}
+
+}  // namespace
+}  // namespace switchyard::testing
