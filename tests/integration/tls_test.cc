@@ -24,7 +24,7 @@
 #include "tests/support/metrics_page.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
-#include "tests/support/socket.h"
+#include "tests/support/tls_client.h"
 
 namespace switchyard::testing {
 namespace {
@@ -48,68 +48,6 @@ std::string CertificateYaml(const std::string& name, const std::vector<std::stri
          "]\n  cert_pem: " + YamlBlock(cert.chain_pem, 4) +
          "  key_pem: " + YamlBlock(cert.key_pem, 4);
 }
-
-// One TLS connection kept open by the test (OpenSSL, blocking, no verification): what a
-// long-lived client does while certificates rotate under it.
-class TlsConnection {
- public:
-  TlsConnection(uint16_t port, const std::string& server_name)
-      : socket_(Socket::Connect(port, std::chrono::seconds(5))) {
-    // The harness's sockets are non-blocking; this client blocks, for 10 s at most.
-    ::fcntl(socket_.fd(), F_SETFL, ::fcntl(socket_.fd(), F_GETFL) & ~O_NONBLOCK);
-    const timeval limit{.tv_sec = 10, .tv_usec = 0};
-    ::setsockopt(socket_.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    ssl_ = SSL_new(ctx_);
-    SSL_set_tlsext_host_name(ssl_, server_name.c_str());
-    SSL_set_fd(ssl_, socket_.fd());
-    connected_ = socket_.valid() && SSL_connect(ssl_) == 1;
-  }
-  ~TlsConnection() {
-    SSL_free(ssl_);
-    SSL_CTX_free(ctx_);
-  }
-  bool Connected() const { return connected_; }
-  // The peer certificate's subject CN.
-  std::string PeerCommonName() const {
-    X509* peer = SSL_get1_peer_certificate(ssl_);
-    if (peer == nullptr) return "";
-    char name[256] = {};
-    X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof(name));
-    X509_free(peer);
-    return name;
-  }
-  // One GET on this connection; the status, or 0 when the connection failed.
-  int Get(const std::string& host) {
-    const std::string request = "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
-    if (SSL_write(ssl_, request.data(), static_cast<int>(request.size())) <= 0) return 0;
-    std::string in;
-    char chunk[4096];
-    size_t head_end = std::string::npos;
-    size_t length = 0;
-    for (;;) {
-      if (head_end == std::string::npos && (head_end = in.find("\r\n\r\n")) != std::string::npos) {
-        const size_t at = in.find("content-length: ");
-        if (at == std::string::npos || at > head_end ||
-            !absl::SimpleAtoi(in.substr(at + 16, in.find("\r\n", at) - at - 16), &length)) {
-          return 0;
-        }
-      }
-      if (head_end != std::string::npos && in.size() >= head_end + 4 + length) break;
-      const int n = SSL_read(ssl_, chunk, sizeof(chunk));
-      if (n <= 0) return 0;
-      in.append(chunk, static_cast<size_t>(n));
-    }
-    int status = 0;
-    return in.size() > 12 && absl::SimpleAtoi(in.substr(9, 3), &status) ? status : 0;
-  }
-
- private:
-  Socket socket_;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  bool connected_ = false;
-};
 
 class TlsTest : public ProxyTest {
  protected:
@@ -257,18 +195,6 @@ TEST_F(TlsTest, AnExpiredCertificateIsRefusedNamingIt) {
   EXPECT_NE(run.stderr_text.find("certificates[old].cert_pem"), std::string::npos)
       << run.stderr_text;
   EXPECT_NE(run.stderr_text.find("expired"), std::string::npos) << run.stderr_text;
-}
-
-// The certificate a new connection with SNI `host` gets: its CN, from curl -v.
-std::string ServedCommonName(uint16_t port, const std::string& host) {
-  const std::string p = std::to_string(port);
-  const CommandResult r =
-      RunCommand({"/usr/bin/curl", "-sS", "-k", "-v", "-o", "/dev/null", "--max-time", "10",
-                  "--resolve", host + ":" + p + ":127.0.0.1", "https://" + host + ":" + p + "/"},
-                 seconds(20));
-  const size_t at = r.stderr_text.find("subject: CN=");
-  if (at == std::string::npos) return "";
-  return r.stderr_text.substr(at + 12, r.stderr_text.find('\n', at) - at - 12);
 }
 
 // Polls until new connections get the certificate named `cn` (rotation is asynchronous:

@@ -82,6 +82,12 @@ struct ValidationOptions {
   bool check_validity_period = true;
   // The time the validity period is judged at; InfinitePast means absl::Now().
   absl::Time now = absl::InfinitePast();
+  // True where the snapshot goes to the control plane next (yardctl apply and diff): a
+  // key_pem of "[redacted]" (what `yardctl get` shows) stands for the stored key, which
+  // the control plane puts back and checks, so it is not reported here. False (yardctl
+  // validate, the control plane itself, the proxy): it is an error, since nothing else can
+  // check it.
+  bool redacted_keys_from_server = false;
 };
 
 // Every problem found, in snapshot order (virtual hosts with their routes, then clusters,

@@ -181,13 +181,17 @@ bool DynamicProxy::Start(std::string* error, bool wait_ready) {
   }
   const std::string log = dir_ + "/" + options_.node_id + ".log";
   std::vector<uint16_t> ports;
-  if (!process_.StartAndWaitForReadyFile(std::move(argv), {.stdout_path = log, .stderr_path = log},
-                                         {.path = ready, .ports = 2, .timeout = kStartTimeout},
-                                         &ports, error)) {
+  // With --listen_tls the ready file's third line is the TLS port.
+  const size_t expected_ports =
+      ::switchyard::testing::HasFlag(options_.extra_flags, "--listen_tls") ? 3 : 2;
+  if (!process_.StartAndWaitForReadyFile(
+          std::move(argv), {.stdout_path = log, .stderr_path = log},
+          {.path = ready, .ports = expected_ports, .timeout = kStartTimeout}, &ports, error)) {
     return false;
   }
   port_ = ports[0];
   admin_port_ = ports[1];
+  if (ports.size() > 2) tls_port_ = ports[2];
   if (!wait_ready) return true;
   return WaitForStart(
       process_, [&] { return ReadyStatus() == 200; }, "200 from admin /ready", error);

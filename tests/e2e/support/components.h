@@ -91,6 +91,8 @@ class DynamicProxy {
 
   uint16_t port() const { return port_; }
   uint16_t admin_port() const { return admin_port_; }
+  // With --listen_tls among the extra flags, its port; else 0.
+  uint16_t tls_port() const { return tls_port_; }
   const std::string& node_id() const { return options_.node_id; }
   ChildProcess& process() { return process_; }
 
@@ -110,6 +112,7 @@ class DynamicProxy {
   Options options_;
   uint16_t port_ = 0;
   uint16_t admin_port_ = 0;
+  uint16_t tls_port_ = 0;
   ChildProcess process_;
 };
 

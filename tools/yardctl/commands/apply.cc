@@ -18,7 +18,8 @@ ExitCode RunApply(const ParsedArgs& args, CommandContext& context) {
   const bool dry_run = args.IsSet("dry-run");
   // Validating first keeps a broken file from costing a round trip, and gives the same
   // complete error list as `yardctl validate` instead of the server's summary.
-  LoadedSnapshot loaded = LoadAndValidate(context, path, "Nothing was sent to the control plane.");
+  LoadedSnapshot loaded = LoadAndValidate(context, path, "Nothing was sent to the control plane.",
+                                          /*for_the_server=*/true);
   if (loaded.failure != ExitCode::kOk) return loaded.failure;
 
   v1::ApplyRequest request;

@@ -64,7 +64,7 @@ ExitCode Fail(CommandContext& context, ExitCode code, std::string_view message,
 }
 
 LoadedSnapshot LoadAndValidate(CommandContext& context, const std::string& path,
-                               std::string_view offline_note) {
+                               std::string_view offline_note, bool for_the_server) {
   LoadedSnapshot loaded;
   std::vector<std::string> notes;
   if (!offline_note.empty()) notes.emplace_back(offline_note);
@@ -76,7 +76,8 @@ LoadedSnapshot LoadAndValidate(CommandContext& context, const std::string& path,
         Fail(context, ExitCode::kInvalidInput, std::string(snapshot.status().message()), notes);
     return loaded;
   }
-  const std::vector<std::string> errors = config::ValidationErrors(*snapshot);
+  const std::vector<std::string> errors =
+      config::ValidationErrors(*snapshot, {.redacted_keys_from_server = for_the_server});
   if (!errors.empty()) {
     const std::string source = path == "-" ? "<stdin>" : path;
     context.err() << "error: " << source << " is not a valid snapshot ("

@@ -32,13 +32,15 @@ ExitCode Fail(CommandContext& context, ExitCode code, std::string_view message,
 // On failure prints every problem and returns kInvalidInput; `offline_note`, when not
 // empty, is printed after the problems (e.g. "nothing was sent to the control plane").
 // The file's `version` field is cleared: versions are assigned by the control plane, and
-// a file saved with `get -o yaml` carries the version it was read from.
+// a file saved with `get -o yaml` carries the version it was read from. `for_the_server`:
+// the snapshot goes to the control plane next, which puts redacted keys back
+// (config::ValidationOptions::redacted_keys_from_server).
 struct LoadedSnapshot {
   switchyard::v1::Snapshot snapshot;
   ExitCode failure = ExitCode::kOk;
 };
 LoadedSnapshot LoadAndValidate(CommandContext& context, const std::string& path,
-                               std::string_view offline_note);
+                               std::string_view offline_note, bool for_the_server);
 
 // Reports a failed admin RPC with what to do next; returns its exit code. Covers the
 // failures every command shares: an unreachable server (with the address tried and how

@@ -15,7 +15,8 @@ ExitCode RunDiff(const ParsedArgs& args, CommandContext& context) {
     return Fail(context, ExitCode::kUsage, std::string(against.status().message()));
   }
   LoadedSnapshot loaded =
-      LoadAndValidate(context, *args.Get("file"), "Nothing was sent to the control plane.");
+      LoadAndValidate(context, *args.Get("file"), "Nothing was sent to the control plane.",
+                      /*for_the_server=*/true);
   if (loaded.failure != ExitCode::kOk) return loaded.failure;
 
   v1::DiffRequest request;

@@ -16,7 +16,7 @@ std::string Count(int n, std::string_view one, std::string_view many) {
 
 ExitCode RunValidate(const ParsedArgs& args, CommandContext& context) {
   const std::string path = *args.Get("file");
-  LoadedSnapshot loaded = LoadAndValidate(context, path, "");
+  LoadedSnapshot loaded = LoadAndValidate(context, path, "", /*for_the_server=*/false);
   if (loaded.failure != ExitCode::kOk) return loaded.failure;
   int routes = 0;
   for (const auto& vhost : loaded.snapshot.virtual_hosts()) routes += vhost.routes_size();
