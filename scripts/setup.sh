@@ -15,8 +15,9 @@ PACKAGES=(
   libabsl-dev libboost-dev libnghttp2-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pkg-config libre2-dev libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev
-  # Benchmark (tools/bench/run.sh): load generator and the proxies compared against.
-  wrk nginx-light haproxy golang-go
+  # Benchmarks (tools/bench): load generator and the proxies compared against (nghttpx,
+  # from nghttp2-proxy, in the HTTP/2 and TLS one, tools/bench/h2load.sh).
+  wrk nginx-light haproxy golang-go nghttp2-proxy
   # Scripts, tests and code hygiene; h2load and nghttp (nghttp2-client) as HTTP/2 clients.
   curl nghttp2-client python3 clang-format clang-tidy git ca-certificates
   # deploy/pki/make-pki.sh (the secured setup, and the certificates of the TLS tests).
