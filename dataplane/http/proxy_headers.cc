@@ -23,9 +23,11 @@ void ForEachListElement(std::string_view list, Fn fn) {
 }
 
 bool IsHopByHopName(std::string_view lower_name) {
-  static constexpr std::string_view kNames[] = {"connection",    "keep-alive", "te",
-                                                "trailer",       "upgrade",    "transfer-encoding",
-                                                "content-length"};
+  // http2-settings belongs to an `Upgrade: h2c` (RFC 7540 3.2), which is never performed:
+  // passed on, it could let a client speak HTTP/2 to the backend past the proxy.
+  static constexpr std::string_view kNames[] = {
+      "connection",     "keep-alive",    "te", "trailer", "upgrade", "transfer-encoding",
+      "content-length", "http2-settings"};
   for (std::string_view n : kNames) {
     if (lower_name == n) return true;
   }

@@ -10,6 +10,7 @@
 #include "boost/asio/detached.hpp"
 #include "boost/asio/write.hpp"
 #include "common/log.h"
+#include "dataplane/http/authority.h"
 #include "dataplane/http/local_reply.h"
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/io/read_some.h"
@@ -82,6 +83,19 @@ class Http2Session::H2Stream final : public proxy::Downstream {
       exchange_->request_trailers.Add(name, value);
       return true;
     }
+    // The same policy as HTTP/1.1 (http::ParserLimits::headers_with_underscores): no
+    // standard field has '_' in its name, and some backends read '_' as '-'.
+    if (name.find('_') != std::string_view::npos) {
+      switch (limits.headers_with_underscores) {
+        case http::HeadersWithUnderscores::kAllow:
+          break;
+        case http::HeadersWithUnderscores::kDrop:
+          return true;
+        case http::HeadersWithUnderscores::kReject:
+          rejected_header_ = true;
+          return false;
+      }
+    }
     proxy::RequestContext& ctx = Context();
     if (name == ":method") {
       ctx.method = value;
@@ -119,6 +133,8 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     writable_.Notify();
   }
   bool IsClosed() const { return closed_; }
+  // AddHeader refused a field by --headers_with_underscores=reject.
+  bool rejected_header() const { return rejected_header_; }
   bool IsFinished() const { return finished_; }
   void MarkFinished() { finished_ = true; }
   bool ResponseComplete() const { return response_complete_; }
@@ -138,7 +154,9 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     if (ctx.authority.empty()) {
       if (const std::string* host = ctx.headers.Get("host")) ctx.authority = *host;
     }
-    if (ctx.authority.empty()) return false;
+    // The rules Host has on HTTP/1.1 (RFC 3986 3.2: no userinfo, a valid port), since it
+    // becomes the Host upstream and decides the virtual host.
+    if (ctx.authority.empty() || !http::IsValidHostHeader(ctx.authority)) return false;
     ctx.headers.Set("host", ctx.authority);  // :authority wins (RFC 9113 8.3.1)
     exchange_->request_body = remote_ended_ ? http::BodyInfo{} : http::BodyInfo{.has_body = true};
     if (const std::string* length = ctx.headers.Get("content-length"); length && !remote_ended_) {
@@ -334,6 +352,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   bool response_complete_ = false;
   bool remote_ended_ = false;
   bool closed_ = false;
+  bool rejected_header_ = false;
   bool reset_ = false;
   bool read_waiting_ = false;
   bool read_cancelled_ = false;
@@ -363,7 +382,10 @@ struct Http2Session::Callbacks {
     const bool trailer = frame->headers.cat == NGHTTP2_HCAT_HEADERS;
     if (!stream->AddHeader({reinterpret_cast<const char*>(name), namelen},
                            {reinterpret_cast<const char*>(value), valuelen}, trailer)) {
-      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // the stream is reset
+      // A field the policy refuses: RST_STREAM PROTOCOL_ERROR, as for any malformed
+      // field. Over the limits: INTERNAL_ERROR (the stream is reset either way).
+      return stream->rejected_header() ? NGHTTP2_ERR_HTTP_HEADER
+                                       : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
     return 0;
   }

@@ -453,6 +453,17 @@ std::vector<Case> Cases() {
                  [bad] { return Headers(1, With(Request(), "x-smuggle", bad.second)); },
                  StreamError(1, {h2::kProtocolError})});
   }
+  // RFC 9113 8.3.1: :authority must be a valid authority (RFC 3986 3.2), as Host is on
+  // HTTP/1.1 (http::IsValidHostHeader): userinfo, spaces or a bad port are refused.
+  for (const std::string authority :
+       {"user@example.com", "exa mple.com", "example.com:99999", "example.com:80:80", "[::1"}) {
+    c.push_back({"http2/8.3.1/" + authority, "invalid :authority " + authority,
+                 [authority] {
+                   return Headers(1,
+                                  With(Without(Request(), ":authority"), ":authority", authority));
+                 },
+                 StreamError(1, {h2::kProtocolError})});
+  }
   // 8.2 Server Push
   c.push_back({"http2/8.2/1", "PUSH_PROMISE from the client",
                [] {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
 #include "tests/support/proxy_test.h"
 
 namespace switchyard::testing {
@@ -147,6 +148,54 @@ TEST_F(RequestHygieneTest, UnderscoreHeadersRejectedByFlag) {
   const ReceivedRequest req =
       ServedThenReused(BuildRequest("GET", "/plain", {{"Host", "example.com"}, {"X-Normal", "n"}}));
   EXPECT_EQ(req.headers.Get("x-normal"), "n");
+}
+
+// HTTP/2 requests follow the same policy: curl over h2c (prior knowledge) sends the
+// fields as they are.
+TEST_F(RequestHygieneTest, UnderscoreHeadersOverHttp2FollowThePolicy) {
+  for (const std::string policy : {"drop", "reject"}) {
+    SCOPED_TRACE(policy);
+    ASSERT_NO_FATAL_FAILURE(StartDefault({"--headers_with_underscores=" + policy}));
+    const size_t before = backend_->request_count();
+    const CommandResult r =
+        RunCommand({"/usr/bin/curl", "-sS", "--http2-prior-knowledge", "--max-time", "10", "-o",
+                    "/dev/null", "-w", "%{http_code}", "-H", "X_Custom: u", "-H", "X-Normal: n",
+                    "http://127.0.0.1:" + std::to_string(proxy_port()) + "/u"},
+                   seconds(20));
+    if (policy == "drop") {
+      EXPECT_EQ(r.stdout_text, "200") << r.DebugString();
+      ASSERT_EQ(backend_->request_count(), before + 1);
+      const ReceivedRequest req = backend_->requests().back();
+      EXPECT_FALSE(req.headers.Has("x_custom")) << req.raw_head;
+      EXPECT_EQ(req.headers.Get("x-normal"), "n");
+    } else {
+      // The stream is refused (RST_STREAM PROTOCOL_ERROR) and nothing is forwarded.
+      EXPECT_NE(r.stdout_text, "200") << r.DebugString();
+      EXPECT_EQ(backend_->request_count(), before);
+    }
+    proxy().Stop();
+  }
+}
+
+// Upgrade: h2c is an old smuggling path (a proxy that passes it on can let a client
+// speak HTTP/2 straight to the backend, past the proxy's routing and checks): the
+// upgrade is not performed, and neither Upgrade nor HTTP2-Settings reaches the backend.
+TEST_F(RequestHygieneTest, AnH2cUpgradeIsStrippedAndServedAsHttp11) {
+  ASSERT_NO_FATAL_FAILURE(StartDefault());
+  const ReceivedRequest req =
+      ServedThenReused(BuildRequest("GET", "/h2c",
+                                    {{"Host", "example.com"},
+                                     {"Connection", "Upgrade, HTTP2-Settings"},
+                                     {"Upgrade", "h2c"},
+                                     {"HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"}}));
+  EXPECT_FALSE(req.headers.Has("upgrade")) << req.raw_head;
+  EXPECT_FALSE(req.headers.Has("http2-settings")) << req.raw_head;
+  // Without Connection naming it, HTTP2-Settings alone is still not forwarded.
+  const ReceivedRequest alone = ServedThenReused(
+      BuildRequest("GET", "/h2c",
+                   {{"Host", "example.com"}, {"Upgrade", "h2c"}, {"HTTP2-Settings", "AAMAAABk"}}));
+  EXPECT_FALSE(alone.headers.Has("upgrade")) << alone.raw_head;
+  EXPECT_FALSE(alone.headers.Has("http2-settings")) << alone.raw_head;
 }
 
 TEST(RequestHygieneFlagsTest, BadUnderscorePolicyIsRefusedAtStart) {
