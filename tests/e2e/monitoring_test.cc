@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_split.h"
+#include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/support/e2e_test.h"
@@ -49,8 +51,19 @@ class MonitoringTest : public E2eTest {};
 TEST_F(MonitoringTest, EveryAlertAndDashboardSeriesIsExported) {
   TestBackend& a = AddBackend("a");
   ASSERT_TRUE(StartControlPlane());
-  ASSERT_TRUE(Apply(SnapshotYaml({{"app", "prefix: /app/", "a"}}, {{"a", {a.port()}}})));
-  ASSERT_TRUE(StartProxies(1));
+  // A certificate, so that the TLS series (its expiry) are exported too.
+  const tls::testing::TestCertificate cert = tls::testing::SelfSigned({"app.test"});
+  std::string certificate_yaml = "certificates:\n- name: app\n  domains: [app.test]\n";
+  for (const auto& [field, pem] :
+       {std::pair{"cert_pem", cert.chain_pem}, {"key_pem", cert.key_pem}}) {
+    certificate_yaml += std::string("  ") + field + ": |\n";
+    for (const absl::string_view line : absl::StrSplit(pem, '\n', absl::SkipEmpty())) {
+      certificate_yaml += "    " + std::string(line) + "\n";
+    }
+  }
+  ASSERT_TRUE(
+      Apply(SnapshotYaml({{"app", "prefix: /app/", "a"}}, {{"a", {a.port()}}}) + certificate_yaml));
+  ASSERT_TRUE(StartProxies(1, {"--listen_tls=127.0.0.1:0"}));
   EXPECT_EQ(proxy(0).Get("/app/x").status, 200);
   EXPECT_EQ(proxy(0).Get("/elsewhere").status, 404);  // a local reply
 
