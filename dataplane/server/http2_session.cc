@@ -134,7 +134,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   }
   bool IsClosed() const { return closed_; }
   // AddHeader refused a field by --headers_with_underscores=reject.
-  bool rejected_header() const { return rejected_header_; }
+  bool RejectedHeader() const { return rejected_header_; }
   bool IsFinished() const { return finished_; }
   void MarkFinished() { finished_ = true; }
   bool ResponseComplete() const { return response_complete_; }
@@ -384,8 +384,8 @@ struct Http2Session::Callbacks {
                            {reinterpret_cast<const char*>(value), valuelen}, trailer)) {
       // A field the policy refuses: RST_STREAM PROTOCOL_ERROR, as for any malformed
       // field. Over the limits: INTERNAL_ERROR (the stream is reset either way).
-      return stream->rejected_header() ? NGHTTP2_ERR_HTTP_HEADER
-                                       : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+      return stream->RejectedHeader() ? NGHTTP2_ERR_HTTP_HEADER
+                                      : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
     return 0;
   }

@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/ascii.h"
 
 namespace switchyard::tls {
 namespace {
@@ -207,23 +206,7 @@ void Load(const v1::Certificate& source, const std::string& path,
 }  // namespace
 
 bool ServedCertificate::Covers(std::string_view host) const {
-  std::string lower(host);
-  LowerInPlace(lower);
-  if (!lower.empty() && lower.back() == '.') lower.pop_back();
-  for (const std::string& domain : domains) {
-    std::string d = domain;
-    LowerInPlace(d);
-    if (d == "*" || d == lower) return true;
-    if (d.size() > 2 && d[0] == '*' && d[1] == '.') {
-      const std::string_view suffix = std::string_view(d).substr(1);  // ".example.com"
-      // At least one character before the suffix, as the router's index requires.
-      if (lower.size() > suffix.size() &&
-          std::string_view(lower).substr(lower.size() - suffix.size()) == suffix) {
-        return true;
-      }
-    }
-  }
-  return false;
+  return index.Find(host) != router::DomainIndex::kNotFound;
 }
 
 absl::StatusOr<std::shared_ptr<const CertificateSet>> CertificateSet::Build(
@@ -243,21 +226,12 @@ absl::StatusOr<std::shared_ptr<const CertificateSet>> CertificateSet::Build(
     if (served->ctx == nullptr) continue;
     const int index = static_cast<int>(set->certificates_.size());
     for (const std::string& domain : served->domains) {
-      std::string key = domain;
-      LowerInPlace(key);
-      bool inserted = true;
-      if (key == "*") {
-        inserted = set->any_ == -1;
-        if (inserted) set->any_ = index;
-      } else if (key.size() > 2 && key[0] == '*' && key[1] == '.') {
-        inserted = set->wildcard_suffixes_.emplace(key.substr(1), index).second;
-      } else {
-        inserted = set->exact_.emplace(key, index).second;
+      // Validation refuses a domain in two certificates; this stays safe without it.
+      if (!set->domains_.Add(domain, static_cast<uint32_t>(index)).ok()) {
+        errors.push_back(absl::StrCat(path, ".domains: \"", domain,
+                                      "\" is a domain of another certificate too"));
       }
-      if (!inserted) {
-        errors.push_back(
-            absl::StrCat(path, ".domains: \"", key, "\" is a domain of another certificate too"));
-      }
+      (void)served->index.Add(domain, 0);  // a repeat within one certificate is harmless
     }
     served->is_default = source.default_certificate();
     SSL_CTX_set_ex_data(served->ctx.get(), CtxIndex(), served.get());
@@ -307,29 +281,9 @@ const ServedCertificate* CertificateSet::Chosen(const SSL* ssl) {
   return static_cast<const ServedCertificate*>(SSL_CTX_get_ex_data(ctx, CtxIndex()));
 }
 
-int CertificateSet::FindIndexLowerCase(std::string_view host) const {
-  if (!exact_.empty()) {
-    if (const auto it = exact_.find(ToAbsl(host)); it != exact_.end()) return it->second;
-  }
-  if (!wildcard_suffixes_.empty()) {
-    // From the left: the longest suffix first. A dot at 0 is skipped: "*.example.com"
-    // needs a label before ".example.com".
-    for (size_t i = 1; i < host.size(); ++i) {
-      if (host[i] != '.') continue;
-      if (const auto it = wildcard_suffixes_.find(ToAbsl(host.substr(i)));
-          it != wildcard_suffixes_.end()) {
-        return it->second;
-      }
-    }
-  }
-  return any_;
-}
-
 int CertificateSet::FindIndex(std::string_view host) const {
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  std::string lower(host);
-  LowerInPlace(lower);
-  return FindIndexLowerCase(lower);
+  const uint32_t index = domains_.Find(host);
+  return index == router::DomainIndex::kNotFound ? -1 : static_cast<int>(index);
 }
 
 const ServedCertificate* CertificateSet::Find(std::string_view host) const {

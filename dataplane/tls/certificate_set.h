@@ -33,9 +33,9 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "dataplane/router/domain_index.h"
 #include "dataplane/tls/ticket_keys.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "switchyard/config/certificate_pem.h"
@@ -65,6 +65,8 @@ struct ServedCertificate {
   SslCtxPtr ctx;
   // The leaf, to recognise the same certificate in the next set.
   config::X509Ptr leaf;
+  // `domains`, for Covers.
+  router::DomainIndex index;
 
   // Whether one of `domains` covers `host` (a host name without port; any case), by
   // itself: an exact domain, a "*.suffix" wildcard, or "*".
@@ -136,17 +138,14 @@ class CertificateSet : public std::enable_shared_from_this<CertificateSet> {
   CertificateSet() = default;
 
   // The index of the certificate covering lower-cased `host`, or -1.
-  int FindIndexLowerCase(std::string_view host) const;
+  // The index of the certificate covering `host`, or -1.
   int FindIndex(std::string_view host) const;
   static int ServerNameCallback(SSL* ssl, int* alert, void* arg);
 
   std::vector<std::unique_ptr<ServedCertificate>> certificates_;
   const ServedCertificate* default_ = nullptr;
-  // Lower-cased domains to certificate index; "*.example.com" is stored as
-  // ".example.com" (as router::DomainIndex does).
-  absl::flat_hash_map<std::string, int> exact_;
-  absl::flat_hash_map<std::string, int> wildcard_suffixes_;
-  int any_ = -1;
+  // Every certificate's domains, to its index.
+  router::DomainIndex domains_;
 };
 
 }  // namespace switchyard::tls

@@ -198,23 +198,26 @@ class Validator {
     for (int i = 0; i < vhosts.size() && !full_; ++i) {
       const std::string path = "virtual_hosts[" + labels.label[i] + "]";
       Name(path, "virtual_hosts", labels, i, vhosts[i].name());
-      Domains(vhosts[i], path, domain_owner);
+      Domains(vhosts[i].domains(), kMaxDomainsPerVirtualHost, path, domain_owner);
       if (check_routes) Routes(vhosts[i], path);
     }
   }
 
-  void Domains(const v1::VirtualHost& vh, const std::string& path,
+  // A virtual host's or a certificate's domains: at least one, at most `max`, each valid
+  // and not already in `domain_owner` (which records the resource that has it).
+  void Domains(const google::protobuf::RepeatedPtrField<std::string>& domains, size_t max,
+               const std::string& path,
                absl::flat_hash_map<std::string, std::string>& domain_owner) {
-    if (vh.domains().empty()) {
+    if (domains.empty()) {
       Error(path + ".domains", "must have at least one domain");
       return;
     }
-    if (static_cast<size_t>(vh.domains_size()) > kMaxDomainsPerVirtualHost) {
-      Error(path + ".domains", TooMany(vh.domains_size(), kMaxDomainsPerVirtualHost));
+    if (static_cast<size_t>(domains.size()) > max) {
+      Error(path + ".domains", TooMany(domains.size(), max));
       return;
     }
-    for (int i = 0; i < vh.domains_size(); ++i) {
-      const std::string& domain = vh.domains(i);
+    for (int i = 0; i < domains.size(); ++i) {
+      const std::string& domain = domains[i];
       const std::string field = absl::StrCat(path, ".domains[", i, "]");
       if (const std::string problem = DomainProblem(domain); !problem.empty()) {
         Error(field, absl::StrCat("invalid domain ", Quote(domain), ": ", problem));
@@ -496,7 +499,7 @@ class Validator {
       const v1::Certificate& certificate = certificates[i];
       const std::string path = "certificates[" + labels.label[i] + "]";
       Name(path, "certificates", labels, i, certificate.name());
-      CertificateDomains(certificate, path, domain_owner);
+      Domains(certificate.domains(), kMaxDomainsPerCertificate, path, domain_owner);
       if (certificate.default_certificate()) {
         if (default_path.empty()) {
           default_path = path;
@@ -511,32 +514,6 @@ class Validator {
                            it->second->key_pem() == certificate.key_pem();
       CertificateSource(certificate, path, /*check_validity_period=*/
                         options_.check_validity_period && !applied);
-    }
-  }
-
-  void CertificateDomains(const v1::Certificate& certificate, const std::string& path,
-                          absl::flat_hash_map<std::string, std::string>& domain_owner) {
-    if (certificate.domains().empty()) {
-      Error(path + ".domains", "must have at least one domain");
-      return;
-    }
-    if (static_cast<size_t>(certificate.domains_size()) > kMaxDomainsPerCertificate) {
-      Error(path + ".domains", TooMany(certificate.domains_size(), kMaxDomainsPerCertificate));
-      return;
-    }
-    for (int i = 0; i < certificate.domains_size(); ++i) {
-      const std::string& domain = certificate.domains(i);
-      const std::string field = absl::StrCat(path, ".domains[", i, "]");
-      if (const std::string problem = DomainProblem(domain); !problem.empty()) {
-        Error(field, absl::StrCat("invalid domain ", Quote(domain), ": ", problem));
-        continue;
-      }
-      std::string lower = domain;
-      LowerInPlace(lower);
-      const auto [owner, inserted] = domain_owner.emplace(std::move(lower), path);
-      if (!inserted) {
-        Error(field, absl::StrCat(Quote(domain), " is already a domain of ", owner->second));
-      }
     }
   }
 
@@ -566,8 +543,9 @@ class Validator {
     if (certificate.key_pem() == kRedacted && options_.redacted_keys_from_server) {
       // The control plane restores the stored key, then validates the pair itself.
       if (!chain.ok()) return;
-      if (check_validity_period)
+      if (check_validity_period) {
         ErrorIf(path + ".cert_pem", ValidityProblem(chain->front().get(), now_));
+      }
       return;
     }
     absl::StatusOr<EvpPkeyPtr> key;
