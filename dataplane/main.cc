@@ -121,7 +121,8 @@ ABSL_FLAG(uint32_t, http2_initial_window_size, 65535,
           "(SETTINGS_INITIAL_WINDOW_SIZE), 65535 to 16777216: memory per stream against "
           "upload throughput.");
 ABSL_FLAG(std::string, proxy_protocol, "off",
-          "PROXY protocol (v1 and v2) on --listen, from an L4 load balancer in front: "
+          "PROXY protocol (v1 and v2) on --listen and --listen_tls (before the TLS "
+          "handshake), from an L4 load balancer in front: "
           "'required' (a connection without a valid header is closed), 'optional' (used "
           "when present: only for a listener nothing but the balancer can reach) or 'off'. "
           "The header's client address is used for X-Forwarded-For and the access log.");

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <span>
@@ -265,12 +266,16 @@ io::Awaitable<bool> Http1Connection::ReadProxyHeader() {
     switch (ParseProxyHeader(io::Readable(*in_), header, error)) {
       case ProxyParse::kParsed:
         in_->consume(header.length);
+        // Before TLS, what follows the header was only peeked at: it is the ClientHello,
+        // still in the socket for OpenSSL (PeekProxyHeaderBeforeTls).
+        if (tls_ != nullptr) in_->clear();
         if (!header.source_address.empty()) client_ip_ = std::move(header.source_address);
         wait_ = Wait::kNothing;
         deadline_ = time::MonotonicTime::max();
         co_return true;
       case ProxyParse::kAbsent:
         if (mode == ProxyProtocolMode::kOptional) {
+          if (tls_ != nullptr) in_->clear();  // peeked only, as above
           wait_ = Wait::kNothing;
           deadline_ = time::MonotonicTime::max();
           co_return true;
@@ -281,7 +286,11 @@ io::Awaitable<bool> Http1Connection::ReadProxyHeader() {
         break;
       case ProxyParse::kNeedMore: {
         error_code ec;
-        SWITCHYARD_CONNECTION_READ_SOME(tls_.get(), socket_, *in_, ec);
+        if (tls_ != nullptr) {
+          ec = co_await PeekProxyHeaderBeforeTls();
+        } else {
+          SWITCHYARD_READ_SOME(socket_, *in_, ec);
+        }
         if (!ec) continue;
         if (timed_out_ != Wait::kRequestHeaders) co_return false;  // the peer went away
         error = "no complete PROXY protocol header in time";
@@ -299,6 +308,47 @@ io::Awaitable<bool> Http1Connection::ReadProxyHeader() {
     }
     co_return false;
   }
+}
+
+io::Awaitable<error_code> Http1Connection::PeekProxyHeaderBeforeTls() {
+  error_code ec;
+  co_await socket_.async_wait(io::Socket::wait_read, AwaitInto(ec));
+  if (ec) co_return ec;
+  const size_t room = std::min(in_->max_size() - in_->size(), kMaxProxyV2Bytes);
+  if (room == 0) co_return net::error::no_buffer_space;
+  const size_t before = in_->size();
+  const auto space = in_->prepare(room);
+  const ssize_t peeked =
+      ::recv(socket_.native_handle(), space.data(), space.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (peeked == 0) co_return net::error::eof;
+  if (peeked < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) co_return error_code{};
+    co_return error_code(errno, boost::system::system_category());
+  }
+  in_->commit(static_cast<size_t>(peeked));
+  ProxyHeader header;
+  std::string error;
+  // Incomplete: every byte here belongs to the header. Complete: exactly its rest does.
+  // Not a header (or a broken one): nothing is taken; the caller decides from in_.
+  size_t take = 0;
+  switch (ParseProxyHeader(io::Readable(*in_), header, error)) {
+    case ProxyParse::kNeedMore:
+      take = static_cast<size_t>(peeked);
+      break;
+    case ProxyParse::kParsed:
+      take = header.length - before;
+      break;
+    default:
+      break;
+  }
+  std::array<char, 512> sink;
+  while (take > 0) {
+    const ssize_t n =
+        ::recv(socket_.native_handle(), sink.data(), std::min(take, sink.size()), MSG_DONTWAIT);
+    if (n <= 0) co_return net::error::connection_reset;  // peeked bytes must be there
+    take -= static_cast<size_t>(n);
+  }
+  co_return error_code{};
 }
 
 Http1Connection::HeadProgress Http1Connection::BeginRequestHead() {

@@ -116,6 +116,10 @@ class Http1Connection final : public proxy::Downstream,
   // client address from it; false when the connection must close (no header where one
   // is required, or a malformed one).
   io::Awaitable<bool> ReadProxyHeader();
+  // Before a TLS handshake, the PROXY header's bytes must be taken from the socket and no
+  // more, since OpenSSL reads the ClientHello from the socket itself: peeks at what has
+  // arrived into in_ and takes from the socket only what belongs to the header.
+  io::Awaitable<error_code> PeekProxyHeaderBeforeTls();
   // The TLS handshake, within the request headers' time; false when the connection must
   // close.
   io::Awaitable<bool> Handshake();

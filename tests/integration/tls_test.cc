@@ -60,14 +60,16 @@ class TlsTest : public ProxyTest {
                                     ca_);
   }
 
-  void Start(const std::string& certificates_yaml) {
+  void Start(const std::string& certificates_yaml, std::vector<std::string> flags = {}) {
     backend_ = &AddBackend("b", [](BackendExchange& ex) {
       ex.Reply(200, "proto=" + ex.request().headers.Joined("x-forwarded-proto"));
     });
     const std::string config =
         SingleClusterConfig({backend_->port()}) +
         (certificates_yaml.empty() ? "" : "certificates:\n" + certificates_yaml);
-    ASSERT_TRUE(StartProxy(config, {"--admin=127.0.0.1:0", "--listen_tls=127.0.0.1:0"}));
+    flags.push_back("--admin=127.0.0.1:0");
+    flags.push_back("--listen_tls=127.0.0.1:0");
+    ASSERT_TRUE(StartProxy(config, std::move(flags)));
   }
   void StartWithBothCertificates() {
     Start(CertificateYaml("api", {"api.test"}, api_) +
@@ -175,6 +177,28 @@ TEST_F(TlsTest, WhatIsNotATlsClientIsClosedAndCounted) {
   // The proxy serves on.
   const CommandResult ok = Curl("api.test", {"-o", "/dev/null"});
   EXPECT_EQ(ok.stdout_text, "|2 200") << ok.DebugString();
+}
+
+// Behind an L4 load balancer the PROXY header comes first, in clear, then the TLS
+// handshake: the proxy takes exactly the header's bytes, so OpenSSL reads the ClientHello
+// from its first byte whether or not both arrived in one segment.
+TEST_F(TlsTest, APROXYHeaderBeforeTheHandshakeGivesTheClientAddress) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start(CertificateYaml("api", {"api.test"}, api_), {"--proxy_protocol=required"}));
+  std::string v2("\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c", 16);                 // TCP over IPv4
+  v2 += std::string("\xc6\x33\x64\x07\xc0\x00\x02\x01\x9c\x40\x20\xfb", 12);  // 198.51.100.7
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"PROXY TCP4 203.0.113.9 192.0.2.1 40000 8443\r\n", "203.0.113.9"}, {v2, "198.51.100.7"}};
+  for (const auto& [preamble, address] : cases) {
+    TlsConnection c(proxy().tls_port(), "api.test", preamble);
+    ASSERT_TRUE(c.Connected()) << address;
+    EXPECT_EQ(c.Get("api.test"), 200) << address;
+    ASSERT_FALSE(backend_->requests().empty());
+    EXPECT_EQ(backend_->requests().back().headers.Joined("x-forwarded-for"), address);
+  }
+  // Without the header a required listener refuses, TLS or not.
+  TlsConnection bare(proxy().tls_port(), "api.test");
+  EXPECT_FALSE(bare.Connected());
 }
 
 TEST_F(TlsTest, WithoutCertificatesTlsConnectionsAreClosed) {

@@ -6,19 +6,28 @@
 
 #include <array>
 #include <chrono>
+#include <csignal>
 
 #include "absl/strings/numbers.h"
 #include "tests/support/child_process.h"
 
 namespace switchyard::testing {
 
-TlsConnection::TlsConnection(uint16_t port, const std::string& server_name)
+TlsConnection::TlsConnection(uint16_t port, const std::string& server_name,
+                             const std::string& preamble)
     : socket_(Socket::Connect(port, std::chrono::seconds(5))) {
   if (!socket_.valid()) return;
+  // OpenSSL writes with write(2): a connection the server closed must fail the call, not
+  // kill the test with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
   // The harness's sockets are non-blocking; this client blocks, for 10 s at most.
   ::fcntl(socket_.fd(), F_SETFL, ::fcntl(socket_.fd(), F_GETFL) & ~O_NONBLOCK);
   const timeval limit{.tv_sec = 10, .tv_usec = 0};
   ::setsockopt(socket_.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  if (!preamble.empty() && ::send(socket_.fd(), preamble.data(), preamble.size(), MSG_NOSIGNAL) !=
+                               static_cast<ssize_t>(preamble.size())) {
+    return;
+  }
   ctx_ = SSL_CTX_new(TLS_client_method());
   ssl_ = SSL_new(ctx_);
   SSL_set_tlsext_host_name(ssl_, server_name.c_str());

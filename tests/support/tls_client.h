@@ -14,10 +14,11 @@
 namespace switchyard::testing {
 
 // One TLS connection to 127.0.0.1:`port` with SNI `server_name`; the peer certificate is
-// not verified. Reads block for at most 10 s.
+// not verified. Reads block for at most 10 s. `preamble` is sent before the handshake (a
+// PROXY protocol header, as a load balancer in front would send).
 class TlsConnection {
  public:
-  TlsConnection(uint16_t port, const std::string& server_name);
+  TlsConnection(uint16_t port, const std::string& server_name, const std::string& preamble = "");
   ~TlsConnection();
   TlsConnection(const TlsConnection&) = delete;
   TlsConnection& operator=(const TlsConnection&) = delete;
