@@ -32,7 +32,9 @@ CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer
 
 # The sample snapshot's C++ classes, generated as Bazel's proto rule does (bazel/proto.bzl).
 protoc -Iproto --cpp_out="$out/gen" proto/switchyard/v1/snapshot.proto \
-  proto/switchyard/v1/discovery.proto
+  proto/switchyard/v1/discovery.proto proto/switchyard/v1/options.proto
+# snapshot.proto imports options.proto (the `secret` field option): its classes need both.
+snapshot_pb=("$out/gen/switchyard/v1/snapshot.pb.cc" "$out/gen/switchyard/v1/options.pb.cc")
 
 # Each target's sources. Objects are shared between targets.
 http1_srcs=(tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc
@@ -43,15 +45,16 @@ route_srcs=(tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc
   dataplane/router/request_matcher.cc dataplane/router/route.cc
   dataplane/router/virtual_host_routes.cc dataplane/http/header_map.cc
   dataplane/http/path_normalizer.cc proto/switchyard/config/duration.cc
-  "$out/gen/switchyard/v1/snapshot.pb.cc")
+  "${snapshot_pb[@]}")
 # The configuration side: loader and validator, delta application, and the proxy's handling
 # of discovery responses.
 config_srcs=(proto/switchyard/config/validate.cc proto/switchyard/config/syntax.cc
-  proto/switchyard/config/duration.cc "$out/gen/switchyard/v1/snapshot.pb.cc")
+  proto/switchyard/config/duration.cc proto/switchyard/config/certificate_pem.cc
+  "${snapshot_pb[@]}")
 loader_srcs=(tools/fuzz/snapshot_loader_fuzzer.cc proto/switchyard/config/loader.cc
   proto/switchyard/config/yaml_json.cc "${config_srcs[@]}")
 delta_srcs=(tools/fuzz/snapshot_delta_fuzzer.cc proto/switchyard/config/snapshot_delta.cc
-  "$out/gen/switchyard/v1/discovery.pb.cc" "$out/gen/switchyard/v1/snapshot.pb.cc")
+  "$out/gen/switchyard/v1/discovery.pb.cc" "${snapshot_pb[@]}")
 response_srcs=(tools/fuzz/discovery_response_fuzzer.cc dataplane/config/response_handler.cc
   proto/switchyard/config/snapshot_delta.cc "$out/gen/switchyard/v1/discovery.pb.cc"
   "${config_srcs[@]}")
@@ -94,8 +97,9 @@ link() {
   echo "built $out/$name"
 }
 
+# openssl: validation parses certificates (proto/switchyard/config/certificate_pem.cc).
 config_libs=$(pkg-config --libs re2 protobuf absl_statusor absl_status absl_strings \
-  absl_str_format absl_raw_hash_set absl_hash)
+  absl_str_format absl_raw_hash_set absl_hash absl_time openssl)
 link http1_request_fuzzer "${http1_srcs[@]}"
 # shellcheck disable=SC2086
 link proxy_protocol_fuzzer "${proxy_protocol_srcs[@]}" $(pkg-config --libs absl_strings)
