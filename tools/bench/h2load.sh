@@ -96,32 +96,6 @@ bench_setup
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 CLK_TCK="$(getconf CLK_TCK)"
 
-# utime+stime in clock ticks of a process and its descendants.
-tree_ticks() {
-  python3 - "$1" <<'EOF'
-import os, sys
-root = int(sys.argv[1])
-parent, ticks = {}, {}
-for name in os.listdir("/proc"):
-    if not name.isdigit():
-        continue
-    try:
-        stat = open(f"/proc/{name}/stat").read()
-    except OSError:
-        continue
-    fields = stat[stat.rindex(")") + 2:].split()
-    parent[int(name)] = int(fields[1])
-    ticks[int(name)] = int(fields[11]) + int(fields[12])
-tree, grew = {root}, True
-while grew:
-    grew = False
-    for pid, ppid in parent.items():
-        if ppid in tree and pid not in tree:
-            tree.add(pid)
-            grew = True
-print(sum(ticks.get(p, 0) for p in tree))
-EOF
-}
 
 make_bench_certificate "$PREFIX/certificate"
 cat "$BENCH_TLS_CERT" "$BENCH_TLS_KEY" >"$PREFIX/certificate/combined.pem"

@@ -225,3 +225,37 @@ done = function(summary, latency, requests)
 end
 EOF
 }
+
+# Prints utime+stime (clock ticks) summed over a process and all its descendants (nginx
+# master + workers; threads are already summed per process by the kernel). Reads
+# /proc/*/stat with bash builtins only, so taking the sample costs no forks.
+tree_ticks() {
+  local root="$1" f line rest pid
+  local -A ppid_of=() ticks_of=()
+  local -a fields
+  for f in /proc/[0-9]*/stat; do
+    { read -r line <"$f"; } 2>/dev/null || continue # the process may just have exited
+    pid="${line%% *}"
+    rest="${line##*) }" # the command name may contain spaces and parentheses
+    read -r -a fields <<<"$rest"
+    # fields[0] is field 3 of stat(5): ppid is field 4, utime 14, stime 15.
+    ppid_of[$pid]="${fields[1]}"
+    ticks_of[$pid]=$((fields[11] + fields[12]))
+  done
+  local total=0 changed=1
+  local -A in_tree=([$root]=1)
+  # Descendants: repeat until no new child is found (process trees here are shallow).
+  while ((changed)); do
+    changed=0
+    for pid in "${!ppid_of[@]}"; do
+      if [[ -z "${in_tree[$pid]:-}" && -n "${in_tree[${ppid_of[$pid]}]:-}" ]]; then
+        in_tree[$pid]=1
+        changed=1
+      fi
+    done
+  done
+  for pid in "${!in_tree[@]}"; do
+    total=$((total + ${ticks_of[$pid]:-0}))
+  done
+  echo "$total"
+}
