@@ -14,12 +14,14 @@ namespace {
 // waits until they have stopped for this long.
 constexpr absl::Duration kCertificateFilesSettle = absl::Milliseconds(500);
 
-// The directories holding the snapshot's cert_file and key_file paths (not resolved:
-// Kubernetes swaps the `..data` symlink in the directory the configured path is in).
+// The directories holding the snapshot's cert_file, key_file and client CA ca_file paths
+// (not resolved: Kubernetes swaps the `..data` symlink in the directory the configured
+// path is in).
 std::set<std::string> CertificateDirectories(const v1::Snapshot& snapshot) {
   std::set<std::string> directories;
   for (const v1::Certificate& certificate : snapshot.certificates()) {
-    for (const std::string* path : {&certificate.cert_file(), &certificate.key_file()}) {
+    for (const std::string* path : {&certificate.cert_file(), &certificate.key_file(),
+                                    &certificate.client_certificates().ca_file()}) {
       const size_t slash = path->rfind('/');
       if (slash == std::string::npos) continue;  // validation requires absolute paths
       directories.insert(slash == 0 ? "/" : path->substr(0, slash));

@@ -30,7 +30,8 @@ struct ConfigManagerOptions {
   size_t max_routes = 0;
   // Where accepted snapshots are saved for booting without a control plane (optional).
   std::optional<SnapshotCache> cache;
-  // Watch the directories of the served certificates' cert_file/key_file and load them
+  // Watch the directories of the served certificates' cert_file/key_file (and client CA
+  // ca_file) and load them
   // again when they change (ReloadCertificateFiles).
   bool watch_certificate_files = false;
 };

@@ -1,6 +1,8 @@
 // The gateway's own answers (404 no route, 503 upstream down, 400 bad request, ...).
 // They carry a marker header and a small JSON body with the request id, so a client can
-// tell the gateway's answer from a backend's.
+// tell the gateway's answer from a backend's. A gRPC request gets the same answer as a
+// gRPC status instead (docs/grpc.md): a trailers-only response, HTTP 200 with
+// grpc-status and grpc-message, never a JSON page a gRPC client cannot read.
 #ifndef SWITCHYARD_DATAPLANE_HTTP_LOCAL_REPLY_H_
 #define SWITCHYARD_DATAPLANE_HTTP_LOCAL_REPLY_H_
 
@@ -21,24 +23,30 @@ struct LocalReply {
   std::string message;
   // Headers the phase that stopped the request wants sent with the reply, such as
   // WWW-Authenticate on a 401 or Retry-After on a 429. Framing (Content-Length,
-  // Transfer-Encoding, Connection), Content-Type, the marker header and X-Request-Id are
-  // always the gateway's own: fields of those names here are ignored.
+  // Transfer-Encoding, Connection), Content-Type, the marker header, X-Request-Id,
+  // grpc-status and grpc-message are always the gateway's own: fields of those names here
+  // are ignored.
   HeaderMap headers;
 };
 
-// The reply's headers (content-type, the marker header, x-request-id, then
-// reply.headers; no framing) and its body
-// {"status":N,"error":"...","message":"...","request_id":"..."}, for codecs that frame
-// them their own way (HTTP/2).
-void BuildLocalReply(const LocalReply& reply, std::string_view request_id, HeaderMap& headers,
-                     std::string& body);
+enum class LocalReplyFormat {
+  kJson,  // status `reply.status`, the JSON body below
+  kGrpc,  // status 200, grpc-status and grpc-message, no body (trailers-only; grpc.h)
+};
 
-// Appends the whole response: status line, headers (content-type, the marker header,
-// x-request-id, then reply.headers, content-length, and "connection: close" when
-// `close`), and the body
-// {"status":N,"error":"...","message":"...","request_id":"..."}.
+// The reply's status, headers and body for codecs that frame them their own way
+// (HTTP/2). kJson: status reply.status; content-type, the marker header, x-request-id,
+// then reply.headers (no framing); body
+// {"status":N,"error":"...","message":"...","request_id":"..."}. kGrpc: status 200;
+// content-type application/grpc, grpc-status, grpc-message (the message, percent-encoded
+// as gRPC requires), the marker header, x-request-id, then reply.headers; empty body.
+int BuildLocalReply(const LocalReply& reply, std::string_view request_id, LocalReplyFormat format,
+                    HeaderMap& headers, std::string& body);
+
+// Appends the whole response, HTTP/1.1: status line, the headers above, content-length,
+// "connection: close" when `close`, and the body.
 void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_view request_id,
-                      bool close);
+                      LocalReplyFormat format, bool close);
 
 }  // namespace switchyard::http
 

@@ -12,7 +12,7 @@ TEST(LocalReplyTest, CarriesThePhasesHeaders) {
   reply.headers.Add("WWW-Authenticate", "Bearer realm=\"api\"");
   reply.headers.Add("retry-after", "3");
   std::string out;
-  AppendLocalReply(out, reply, "req-1", /*close=*/false);
+  AppendLocalReply(out, reply, "req-1", LocalReplyFormat::kJson, /*close=*/false);
   EXPECT_EQ(out.rfind("HTTP/1.1 401 ", 0), 0u) << out;
   EXPECT_NE(out.find("\r\nwww-authenticate: Bearer realm=\"api\"\r\n"), std::string::npos) << out;
   EXPECT_NE(out.find("\r\nretry-after: 3\r\n"), std::string::npos) << out;
@@ -26,12 +26,37 @@ TEST(LocalReplyTest, FramingAndIdentityStayTheGateways) {
   reply.headers.Add("x-request-id", "forged");
   reply.headers.Add("x-switchyard-local-reply", "false");
   std::string out;
-  AppendLocalReply(out, reply, "req-2", /*close=*/true);
+  AppendLocalReply(out, reply, "req-2", LocalReplyFormat::kJson, /*close=*/true);
   EXPECT_EQ(out.find("forged"), std::string::npos) << out;
   EXPECT_EQ(out.find("keep-alive"), std::string::npos) << out;
   EXPECT_EQ(out.find("content-length: 0"), std::string::npos) << out;
   EXPECT_EQ(out.find(": false"), std::string::npos) << out;
   EXPECT_NE(out.find("\r\nconnection: close\r\n"), std::string::npos) << out;
+}
+
+TEST(LocalReplyTest, AGrpcReplyIsTrailersOnly) {
+  LocalReply reply{404, "route_not_found", "no route for /pkg.Svc/Do: 100% \"sure\"\n"};
+  reply.headers.Add("grpc-status", "0");  // a phase cannot turn the failure into success
+  reply.headers.Add("retry-after", "1");
+  HeaderMap headers;
+  std::string body = "left over";
+  EXPECT_EQ(BuildLocalReply(reply, "req-3", LocalReplyFormat::kGrpc, headers, body), 200);
+  EXPECT_TRUE(body.empty());
+  EXPECT_EQ(*headers.Get("content-type"), "application/grpc");
+  EXPECT_EQ(*headers.Get("grpc-status"), "12");
+  EXPECT_EQ(headers.Get("grpc-status"), headers.Get("grpc-status"));
+  size_t statuses = 0;
+  for (const HeaderField& field : headers) statuses += field.name == "grpc-status" ? 1 : 0;
+  EXPECT_EQ(statuses, 1u);
+  EXPECT_EQ(*headers.Get("grpc-message"), "no route for /pkg.Svc/Do: 100%25 \"sure\"%0A");
+  EXPECT_EQ(*headers.Get("x-request-id"), "req-3");
+  EXPECT_EQ(*headers.Get("retry-after"), "1");
+  EXPECT_TRUE(headers.Has(kLocalReplyHeader));
+
+  std::string out;
+  AppendLocalReply(out, reply, "req-3", LocalReplyFormat::kGrpc, /*close=*/false);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 ", 0), 0u) << out;
+  EXPECT_NE(out.find("\r\ncontent-length: 0\r\n"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "dataplane/io/tls_layer.h"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
@@ -62,9 +63,18 @@ TlsLayer::Step TlsLayer::Classify(int ret) {
     ERR_clear_error();
     return Step::kEof;
   }
+  client_certificate_refused_ = ERR_GET_LIB(code) == ERR_LIB_SSL &&
+                                (ERR_GET_REASON(code) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||
+                                 ERR_GET_REASON(code) == SSL_R_CERTIFICATE_VERIFY_FAILED);
   std::array<char, 256> text{};
   ERR_error_string_n(code, text.data(), text.size());
   error_detail_ = text.data();
+  if (ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    // Which check failed ("unable to get local issuer certificate", "certificate has
+    // expired"): what an operator needs to fix a client.
+    error_detail_ += ": ";
+    error_detail_ += X509_verify_cert_error_string(SSL_get_verify_result(ssl_.get()));
+  }
   ERR_clear_error();
   return Step::kFailed;
 }

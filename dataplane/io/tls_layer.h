@@ -72,6 +72,9 @@ class TlsLayer {
   SSL* ssl() const { return ssl_.get(); }
   // What OpenSSL said about the last failure, for logs.
   const std::string& error_detail() const { return error_detail_; }
+  // Whether the last failure was a handshake refusing the client's certificate: none
+  // sent where one is required, or one that did not verify (mTLS).
+  bool client_certificate_refused() const { return client_certificate_refused_; }
 
  private:
   struct SslFree {
@@ -89,6 +92,7 @@ class TlsLayer {
   std::unique_ptr<SSL, SslFree> ssl_;
   Socket& socket_;
   std::string error_detail_;
+  bool client_certificate_refused_ = false;
 };
 
 }  // namespace switchyard::io

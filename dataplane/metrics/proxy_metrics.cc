@@ -52,7 +52,7 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   int64_t connections_active_http2 = 0;
   uint64_t connections_total_http2 = 0;
   std::array<uint64_t, kConnectionRefusals.size()> connections_refused{};
-  std::array<uint64_t, 2> tls_handshakes{};
+  std::array<uint64_t, kTlsHandshakeResults.size()> tls_handshakes{};
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
   for (const auto& worker : workers) {
@@ -156,11 +156,12 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   out.Family("switchyard_downstream_tls_handshakes_total", "counter",
              "TLS handshakes on --listen_tls, by result: failure counts a client that sent "
              "no valid ClientHello, offered nothing we accept, or took longer than "
-             "--request_headers_timeout.");
-  out.Sample("switchyard_downstream_tls_handshakes_total", {{"result", "success"}},
-             tls_handshakes[1]);
-  out.Sample("switchyard_downstream_tls_handshakes_total", {{"result", "failure"}},
-             tls_handshakes[0]);
+             "--request_headers_timeout; client_certificate_refused one that sent no client "
+             "certificate where one is required, or one that did not verify.");
+  for (size_t i = 0; i < tls_handshakes.size(); ++i) {
+    out.Sample("switchyard_downstream_tls_handshakes_total", {{"result", kTlsHandshakeResults[i]}},
+               tls_handshakes[i]);
+  }
   out.Family("switchyard_downstream_body_bytes_total", "counter",
              "Request body bytes received from clients and response body bytes relayed to "
              "them from upstreams (framing and the gateway's own replies not counted).");

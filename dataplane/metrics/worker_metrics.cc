@@ -145,7 +145,9 @@ void WorkerMetrics::ConnectionIsHttp2() {
 
 void WorkerMetrics::ConnectionLeftHttp2() { totals_->connections_active_http2.Add(-1); }
 
-void WorkerMetrics::TlsHandshake(bool completed) { totals_->tls_handshakes[completed].Add(); }
+void WorkerMetrics::TlsHandshake(TlsHandshakeResult result) {
+  totals_->tls_handshakes[static_cast<size_t>(result)].Add();
+}
 
 void WorkerMetrics::ConnectionRefused(ConnectionRefusal reason) {
   totals_->connections_refused[static_cast<size_t>(reason)].Add();

@@ -71,6 +71,15 @@ enum class ConnectionRefusal : uint8_t { kGlobalLimit = 0, kPerIpLimit = 1, kPro
 inline constexpr std::array<std::string_view, 3> kConnectionRefusals = {
     "global_limit", "per_ip_limit", "proxy_protocol"};
 
+// How a TLS handshake on --listen_tls ended (docs/metrics.md).
+enum class TlsHandshakeResult : uint8_t {
+  kFailure = 0,
+  kSuccess = 1,
+  kClientCertificateRefused = 2,  // mTLS: none sent where required, or it did not verify
+};
+inline constexpr std::array<std::string_view, 3> kTlsHandshakeResults = {
+    "failure", "success", "client_certificate_refused"};
+
 // Not per label: one of each per worker.
 struct WorkerTotals {
   Histogram request_duration;  // from the first byte of the request to its end
@@ -79,8 +88,8 @@ struct WorkerTotals {
   Gauge connections_active_http2;
   Counter connections_total_http2;
   std::array<Counter, kConnectionRefusals.size()> connections_refused;
-  // TLS handshakes on --listen_tls: [0] failed, [1] completed.
-  std::array<Counter, 2> tls_handshakes;
+  // TLS handshakes on --listen_tls, by TlsHandshakeResult.
+  std::array<Counter, kTlsHandshakeResults.size()> tls_handshakes;
   Counter request_body_bytes;
   Counter response_body_bytes;
   // Requests that matched no route (their status classes).
@@ -132,7 +141,7 @@ class WorkerMetrics {
   void ConnectionLeftHttp2();
   void ConnectionRefused(ConnectionRefusal reason);
   // A TLS handshake on --listen_tls ended, completed or not.
-  void TlsHandshake(bool completed);
+  void TlsHandshake(TlsHandshakeResult result);
 
   // Any thread.
   std::shared_ptr<const WorkerView> view() const;

@@ -51,10 +51,12 @@ class Downstream {
     (void)piece, (void)end, (void)ec;
     return false;
   }
-  // Sends the gateway's own answer instead of a response. `close`: the stream cannot
-  // leave the connection in a known state (the codec may close for its own reasons too).
+  // Sends the gateway's own answer instead of a response, as JSON or, to a gRPC client,
+  // as a gRPC status (http/local_reply.h). `close`: the stream cannot leave the
+  // connection in a known state (the codec may close for its own reasons too).
   virtual io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,
-                                                   std::string_view request_id, bool close) = 0;
+                                                   std::string_view request_id,
+                                                   http::LocalReplyFormat format, bool close) = 0;
 
   // Makes pending client-side operations complete now (a deadline passed, or the request
   // is being abandoned).

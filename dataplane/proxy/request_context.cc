@@ -16,6 +16,8 @@ std::string_view StreamEndName(StreamEnd end) {
       return "upstream_failed";
     case StreamEnd::kCutByPhase:
       return "cut_by_phase";
+    case StreamEnd::kDeadlineExceeded:
+      return "deadline_exceeded";
   }
   return "unknown";
 }

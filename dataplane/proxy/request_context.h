@@ -19,6 +19,7 @@
 
 namespace switchyard::tls {
 struct ServedCertificate;  // dataplane/tls/certificate_set.h
+struct ClientIdentity;     // dataplane/tls/client_identity.h
 }  // namespace switchyard::tls
 
 namespace switchyard::proxy {
@@ -28,13 +29,14 @@ class PhaseWaiter;
 // How a request ended. Every request ends exactly one way, recorded at the stream's one
 // exit before the request-end hook runs.
 enum class StreamEnd {
-  kNone,            // still running
-  kCompleted,       // the upstream's response was relayed in full
-  kLocalReply,      // the gateway answered (a phase stopped it, or a failure before the
-                    // response head became a 4xx/5xx)
-  kClientGone,      // the client reset or went away before the response was complete
-  kUpstreamFailed,  // the upstream failed after the response head: the client saw a cut body
-  kCutByPhase,      // a phase stopped at the response trailers: the client saw a cut body
+  kNone,              // still running
+  kCompleted,         // the upstream's response was relayed in full
+  kLocalReply,        // the gateway answered (a phase stopped it, or a failure before the
+                      // response head became a 4xx/5xx)
+  kClientGone,        // the client reset or went away before the response was complete
+  kUpstreamFailed,    // the upstream failed after the response head: the client saw a cut body
+  kCutByPhase,        // a phase stopped at the response trailers: the client saw a cut body
+  kDeadlineExceeded,  // a gRPC call's grpc-timeout passed after the response began: cut
 };
 
 std::string_view StreamEndName(StreamEnd end);
@@ -64,6 +66,10 @@ struct RequestContext {
   // The certificate the connection's TLS handshake chose; null on plaintext. A request
   // for a host that another certificate covers gets 421 (docs/tls.md).
   const tls::ServedCertificate* tls_certificate = nullptr;
+  // The client certificate that connection verified (mTLS; docs/tls.md, "Client
+  // certificates"); null when there is none. For policies, and passed upstream when the
+  // certificate says forward_identity.
+  const tls::ClientIdentity* client_identity = nullptr;
   std::string_view protocol = "HTTP/1.1";
   std::string method;
   std::string target;     // origin-form: path and query, normalized for routing
@@ -74,6 +80,10 @@ struct RequestContext {
   std::shared_ptr<const runtime::RuntimeConfig> config;
   // The worker's services; never null while the request runs.
   WorkerServices* services = nullptr;
+
+  // Set by the stream before the phases: the request is a gRPC call (its content-type is
+  // application/grpc), so the gateway's own replies are gRPC statuses.
+  bool grpc = false;
 
   // Filled by the phases.
   std::string request_id;
@@ -103,6 +113,7 @@ struct RequestContext {
     version = 11;
     headers.clear();
     config.reset();
+    grpc = false;
     request_id.clear();
     trace_id.clear();
     route = nullptr;

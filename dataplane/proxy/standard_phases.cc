@@ -11,6 +11,7 @@
 #include "dataplane/proxy/phase.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/tls/certificate_set.h"
+#include "dataplane/tls/client_identity.h"
 
 namespace switchyard::proxy {
 
@@ -153,6 +154,10 @@ class TransformHeaders final : public Phase {
     // X-Forwarded-Host is added before any rewrite of Host.
     http::PrepareUpstreamRequestHeaders(
         ctx.headers, {.client_ip = ctx.client_ip, .scheme = ctx.scheme, .via = via_});
+    // Always: a client must not be able to claim a certificate it did not present.
+    const bool forward =
+        ctx.tls_certificate != nullptr && ctx.tls_certificate->forward_client_identity;
+    tls::SetClientCertificateHeaders(forward ? ctx.client_identity : nullptr, ctx.headers);
     if (!ctx.route->host_rewrite.empty()) ctx.headers.Set("host", ctx.route->host_rewrite);
     router::RewritePath(*ctx.route, ctx.target, ctx.upstream_target);
     return PhaseStatus::kContinue;

@@ -5,6 +5,7 @@
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "common/log.h"
+#include "dataplane/http/grpc.h"
 
 namespace switchyard::proxy {
 namespace {
@@ -25,6 +26,11 @@ constexpr auto kBodyRateGrace = std::chrono::seconds(5);
 const http::LocalReply& BodyTooLargeReply() {
   static const http::LocalReply kReply{413, "request_body_too_large",
                                        "the request body is larger than this route accepts"};
+  return kReply;
+}
+
+const http::LocalReply& DeadlineExceededReply() {
+  static const http::LocalReply kReply{504, "deadline_exceeded", "the call's grpc-timeout passed"};
   return kReply;
 }
 
@@ -56,6 +62,10 @@ void Stream::Reset() {
 }
 
 void Stream::Sweep(time::MonotonicTime now) {
+  if (call_deadline_ <= now) {
+    OnCallDeadline();
+    return;
+  }
   if (deadline_ <= now) {
     OnDeadline();
     return;
@@ -112,10 +122,38 @@ void Stream::OnDeadline() {
       break;
     case Wait::kStreamProgress:
     case Wait::kBodyRate:
+    case Wait::kCallDeadline:  // never what wait_ holds (OnCallDeadline), but alike
       if (downstream_ != nullptr) downstream_->CancelIo();
       upstream_.Cancel();
       break;
   }
+}
+
+void Stream::OnCallDeadline() {
+  timed_out_ = Wait::kCallDeadline;
+  call_deadline_ = time::MonotonicTime::max();
+  ExpectNothing();
+  main_wait_.Abort();
+  pump_wait_.Abort();
+  upstream_.Cancel();
+  if (downstream_ != nullptr) downstream_->CancelIo();
+}
+
+void Stream::StartCallDeadline() {
+  call_deadline_ = time::MonotonicTime::max();
+  if (!ctx_.grpc) return;
+  const std::string* value = ctx_.headers.Get("grpc-timeout");
+  if (value == nullptr) return;
+  const std::optional<std::chrono::nanoseconds> timeout = http::ParseGrpcTimeout(*value);
+  if (!timeout.has_value()) {
+    // As gRPC servers do: a malformed value sets no deadline (and is not forwarded).
+    LogDebug("gRPC call %s: ignoring a malformed grpc-timeout", ctx_.target.c_str());
+    ctx_.headers.Remove("grpc-timeout");
+    return;
+  }
+  // Bounded so that adding it to the clock cannot overflow (8 digits of hours is more).
+  call_deadline_ = Now() + std::min<time::Duration>(
+                               std::chrono::duration_cast<time::Duration>(*timeout), kNoTimeout);
 }
 
 PhaseStatus Stream::RunHook(Hook hook, size_t from, size_t& at) {
@@ -152,6 +190,7 @@ io::Awaitable<PhaseStatus> Stream::CompletePending(Hook hook, size_t at) {
     deadline_ = previous_deadline;
     if (!resumed.has_value()) {
       if (timed_out_ == Wait::kPhase) ctx_.local_reply = PhaseTimeoutReply();
+      if (timed_out_ == Wait::kCallDeadline) ctx_.local_reply = DeadlineExceededReply();
       co_return PhaseStatus::kStop;
     }
     if (*resumed != PhaseStatus::kContinue) co_return PhaseStatus::kStop;
@@ -175,6 +214,8 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
   stream_idle_ = options_.idle_timeout;
   const http::BodyInfo request_body = downstream.request_body();
   const bool has_body = request_body.has_body;
+  ctx.grpc = http::IsGrpcRequest(ctx.headers);
+  StartCallDeadline();
 
   // The request-head phases, then the choice of upstream cluster.
   size_t at = 0;
@@ -236,6 +277,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         upstream_.Finish(upstream::EndpointOutcome::kConnectFailed, false, 0);
         upstream_active_ = false;
         if (client_gone_) co_return End(StreamEnd::kClientGone, true);
+        if (timed_out_ == Wait::kCallDeadline) {
+          co_return co_await ReplyAndEnd(DeadlineExceededReply(), /*close=*/false);
+        }
         const http::LocalReply failure = {
             503, "upstream_connect_failed",
             std::string(timed_out ? "connecting to cluster '" : "cluster '") + cluster.name +
@@ -246,6 +290,10 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     ctx.record.upstream_connected = services_.timing_clock.Now();
     const bool may_retry = upstream_.reused() && !has_body && attempt == 0;
     timed_out_ = Wait::kNothing;
+    if (call_deadline_ != time::MonotonicTime::max()) {
+      // What is left of the call's deadline, so the upstream gives up when the client does.
+      ctx.headers.Set("grpc-timeout", http::FormatGrpcTimeout(call_deadline_ - Now()));
+    }
 
     if (!upstream_.SendHeadNow(ctx.method, ctx.upstream_target, ctx.headers, request_body, ec)) {
       co_await upstream_.AsyncSendRestOfHead(io::AwaitInto(ec));
@@ -298,9 +346,11 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         upstream_.DropConnection();
         continue;
       }
-      upstream_.Finish(timed_out_ == Wait::kResponseHeader ? upstream::EndpointOutcome::kTimeout
-                                                           : upstream::EndpointOutcome::kReset,
-                       false, 0);
+      const bool timed_out =
+          timed_out_ == Wait::kResponseHeader || timed_out_ == Wait::kCallDeadline;
+      upstream_.Finish(
+          timed_out ? upstream::EndpointOutcome::kTimeout : upstream::EndpointOutcome::kReset,
+          false, 0);
       upstream_active_ = false;
       if (client_gone_) co_return End(StreamEnd::kClientGone, true);
       if (pump_malformed_) {
@@ -396,6 +446,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
           false, 0);
       upstream_active_ = false;
       if (cut_by_phase) co_return End(StreamEnd::kCutByPhase, true);
+      if (timed_out_ == Wait::kCallDeadline) co_return End(StreamEnd::kDeadlineExceeded, true);
       co_return End(upstream_failed ? StreamEnd::kUpstreamFailed : StreamEnd::kClientGone, true);
     }
 
@@ -487,12 +538,15 @@ io::Awaitable<StreamResult> Stream::ReplyAndEnd(const http::LocalReply& reply, b
   ctx.record.status = reply.status;
   ctx.record.local_reply_error = reply.error;
   Expect(Wait::kStreamProgress, options_.idle_timeout);  // bounds the write, whatever the route
-  const error_code ec = co_await downstream_->SendLocalReply(reply, ctx.request_id, close);
+  const http::LocalReplyFormat format =
+      ctx.grpc ? http::LocalReplyFormat::kGrpc : http::LocalReplyFormat::kJson;
+  const error_code ec = co_await downstream_->SendLocalReply(reply, ctx.request_id, format, close);
   co_return End(ec ? StreamEnd::kClientGone : StreamEnd::kLocalReply, close || ec);
 }
 
 StreamResult Stream::End(StreamEnd end, bool close) {
   ExpectNothing();
+  call_deadline_ = time::MonotonicTime::max();
   main_wait_.Abort();
   pump_wait_.Abort();
   ctx_.record.end = end;
@@ -502,6 +556,7 @@ StreamResult Stream::End(StreamEnd end, bool close) {
 }
 
 http::LocalReply Stream::UpstreamFailure(bool upstream_sent_nothing) const {
+  if (timed_out_ == Wait::kCallDeadline) return DeadlineExceededReply();
   if (timed_out_ == Wait::kResponseHeader) {
     return {504, "upstream_timeout", "the upstream did not answer within the route's timeout"};
   }

@@ -7,8 +7,11 @@
 //
 // Deadlines: the stream keeps one deadline and what it waits for; the connection's sweep
 // calls Sweep(now), which on a passed deadline cancels what is pending so the coroutine
-// sees the timeout and answers (503, 504, 408) or gives up. Times come from the worker's
-// Clock, so tests drive them with a ManualClock.
+// sees the timeout and answers (503, 504, 408) or gives up. A gRPC call with a
+// grpc-timeout also has a whole-call deadline, from its headers to the end of its
+// response (so streaming calls are bounded too): DEADLINE_EXCEEDED before the response
+// began, a cut stream after; upstream it is sent what remains of it (docs/grpc.md). Times come from
+// the worker's Clock, so tests drive them with a ManualClock.
 //
 // A Stream is reused from request to request (its strings, maps and parser keep their
 // storage); the worker keeps idle ones in a free list so an idle connection holds none.
@@ -75,6 +78,7 @@ class Stream {
     kResponseHeader,  // the route's timeout: 504
     kStreamProgress,  // a body transfer stalled: 408 if no response began, else cut
     kBodyRate,        // the request body is slower than the route's minimum rate: 408
+    kCallDeadline,    // a gRPC call's grpc-timeout: DEADLINE_EXCEEDED, or cut if started
   };
   enum class Hook { kRequestHeaders, kChooseUpstream, kResponseHeaders, kResponseTrailers };
 
@@ -88,6 +92,10 @@ class Stream {
     deadline_ = time::MonotonicTime::max();
   }
   void OnDeadline();
+  // The gRPC call's own deadline passed: everything pending ends now.
+  void OnCallDeadline();
+  // Starts the call's deadline from its grpc-timeout, for a gRPC request that has one.
+  void StartCallDeadline();
   // The route's request body limit; 0 (none) when a phase chose a cluster without a route.
   uint64_t RequestBodyLimit() const {
     return ctx_.route != nullptr ? ctx_.route->max_request_body_bytes : 0;
@@ -124,6 +132,9 @@ class Stream {
 
   Wait wait_ = Wait::kNothing;
   time::MonotonicTime deadline_ = time::MonotonicTime::max();
+  // A gRPC call's whole-call deadline (its grpc-timeout), beside the deadline above, which
+  // follows what the stream waits for; max when the call has none.
+  time::MonotonicTime call_deadline_ = time::MonotonicTime::max();
   // What the stream was waiting for when its deadline passed; kNothing if it has not.
   Wait timed_out_ = Wait::kNothing;
   time::MonotonicTime next_client_check_{};

@@ -14,6 +14,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/streambuf.hpp"
 #include "boost/asio/write.hpp"
+#include "dataplane/http/grpc.h"
 #include "gtest/gtest.h"
 #include "switchyard/config/loader.h"
 
@@ -62,8 +63,9 @@ class FakeDownstream final : public Downstream {
     co_return error_code{};
   }
   io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply, std::string_view,
-                                           bool) override {
+                                           http::LocalReplyFormat format, bool) override {
     local_reply = reply;
+    local_reply_format = format;
     co_return error_code{};
   }
   void CancelIo() override {
@@ -79,6 +81,7 @@ class FakeDownstream final : public Downstream {
   bool body_complete = true;
   std::optional<io::SteadyTimer> stall;
   std::optional<http::LocalReply> local_reply;
+  http::LocalReplyFormat local_reply_format = http::LocalReplyFormat::kJson;
   int response_status = 0;
   http::HeaderMap response_headers;
   std::string response_body;
@@ -512,6 +515,76 @@ TEST_F(StreamTest, StreamingRoutesOptOutOfRateAndIdleLimits) {
   RunUntilEnded();
   EXPECT_EQ(observed_.ends, 1);
   EXPECT_EQ(observed_.last.end, StreamEnd::kClientGone);
+}
+
+// gRPC calls: the gateway's own answers are gRPC statuses, and grpc-timeout bounds the
+// whole call on the simulated clock.
+class GrpcStreamTest : public StreamTest {
+ protected:
+  void StartCall(const std::string& path, const std::string& grpc_timeout) {
+    Start(path, acceptor_.local_endpoint().port());
+    // Run has not started yet: the headers are the request's.
+    stream_->context().headers.Add("content-type", "application/grpc");
+    if (!grpc_timeout.empty()) stream_->context().headers.Add("grpc-timeout", grpc_timeout);
+  }
+  static std::string Head(Upstream& upstream) {
+    return std::string(net::buffers_begin(upstream.request.data()),
+                       net::buffers_end(upstream.request.data()));
+  }
+};
+
+TEST_F(GrpcStreamTest, NoRouteIsAGrpcStatus) {
+  StartCall("/pkg.Svc/Missing", "");
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 404);  // UNIMPLEMENTED (http/grpc.h)
+  EXPECT_EQ(downstream_.local_reply_format, http::LocalReplyFormat::kGrpc);
+}
+
+TEST_F(GrpcStreamTest, GrpcTimeoutBoundsTheCallAndWhatRemainsGoesUpstream) {
+  Upstream upstream(acceptor_);  // accepts, never answers
+  StartCall("/app/pkg.Svc/Slow", "500m");
+  RunUntil([&] { return upstream.accepted && upstream.request.size() > 0; });
+  const std::string head = Head(upstream);
+  const size_t at = head.find("grpc-timeout: ");
+  ASSERT_NE(at, std::string::npos) << head;
+  const auto sent = http::ParseGrpcTimeout(head.substr(at + 14, head.find('\r', at) - at - 14));
+  ASSERT_TRUE(sent.has_value()) << head;
+  EXPECT_LE(*sent, milliseconds(500));
+  EXPECT_GT(*sent, milliseconds(400));
+  Advance(milliseconds(450));
+  RunIdle();
+  EXPECT_FALSE(result_.has_value());
+  Advance(milliseconds(100));  // past the call's 500 ms, well before the route's 2 s
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->error, "deadline_exceeded");
+  EXPECT_EQ(downstream_.local_reply_format, http::LocalReplyFormat::kGrpc);
+  EXPECT_EQ(observed_.ends, 1);
+}
+
+// A streaming response is bounded too: the deadline cuts it.
+TEST_F(GrpcStreamTest, TheDeadlineCutsAResponseInProgress) {
+  Upstream upstream(acceptor_);
+  upstream.response = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nfirst";
+  StartCall("/app/pkg.Svc/Stream", "1S");
+  RunUntil([&] { return downstream_.response_body == "first"; });
+  ASSERT_EQ(downstream_.response_body, "first");
+  Advance(milliseconds(1100));
+  RunUntilEnded();
+  ASSERT_TRUE(result_.has_value());
+  EXPECT_TRUE(result_->close);
+  EXPECT_FALSE(downstream_.response_ended);
+  EXPECT_EQ(observed_.last.end, StreamEnd::kDeadlineExceeded);
+}
+
+TEST_F(GrpcStreamTest, AMalformedGrpcTimeoutIsIgnoredAndNotForwarded) {
+  Upstream upstream(acceptor_);
+  upstream.response = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+  StartCall("/app/pkg.Svc/Do", "soon");
+  RunUntilEnded();
+  EXPECT_EQ(downstream_.response_status, 200);
+  EXPECT_EQ(Head(upstream).find("grpc-timeout"), std::string::npos) << Head(upstream);
 }
 
 }  // namespace

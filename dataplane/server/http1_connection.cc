@@ -20,6 +20,7 @@
 #include "dataplane/server/http1_exchange.h"
 #include "dataplane/server/worker.h"
 #include "dataplane/tls/certificate_set.h"
+#include "dataplane/tls/client_identity.h"
 
 namespace switchyard::server {
 namespace {
@@ -243,9 +244,15 @@ io::Awaitable<bool> Http1Connection::Handshake() {
   const error_code ec = co_await tls_->Handshake();
   wait_ = Wait::kNothing;
   deadline_ = time::MonotonicTime::max();
-  worker_.services().metrics.TlsHandshake(/*completed=*/!ec);
+  using metrics::TlsHandshakeResult;
+  worker_.services().metrics.TlsHandshake(!ec ? TlsHandshakeResult::kSuccess
+                                              : (tls_->client_certificate_refused()
+                                                     ? TlsHandshakeResult::kClientCertificateRefused
+                                                     : TlsHandshakeResult::kFailure));
   if (ec) {
     const bool late = timed_out_ == Wait::kHandshake;
+    // Debug only: a client that fails its handshake has not been identified, and
+    // scanners fail by the thousand. The metric counts them.
     LogDebug("client %s: TLS handshake failed: %s", client_ip_.c_str(),
              late ? "not complete in time" : tls_->error_detail().c_str());
     co_return false;
@@ -426,7 +433,7 @@ io::Awaitable<Http1Connection::HeadProgress> Http1Connection::ReadRequestHead(
                                         "the request headers took too long"};
         worker_.services().metrics.RecordRefusedHead(reply.status, reply.error);
         Expect(Wait::kWriteReply, options.idle_timeout);
-        co_await SendLocalReply(reply, {}, /*close=*/true);
+        co_await SendLocalReply(reply, {}, http::LocalReplyFormat::kJson, /*close=*/true);
       }
       co_return HeadProgress::kFailed;
     }
@@ -436,7 +443,7 @@ io::Awaitable<Http1Connection::HeadProgress> Http1Connection::ReadRequestHead(
     const http::LocalReply reply = ReplyForParseFailure(exchange_->parser->failure());
     worker_.services().metrics.RecordRefusedHead(reply.status, reply.error);
     Expect(Wait::kWriteReply, options.idle_timeout);
-    co_await SendLocalReply(reply, {}, /*close=*/true);
+    co_await SendLocalReply(reply, {}, http::LocalReplyFormat::kJson, /*close=*/true);
     co_return HeadProgress::kFailed;
   }
   co_return progress;
@@ -448,6 +455,7 @@ void Http1Connection::PrepareStream() {
   ctx.client_ip = client_ip_;
   ctx.scheme = tls_ != nullptr ? "https" : "http";
   ctx.tls_certificate = tls_ != nullptr ? tls::CertificateSet::Chosen(tls_->ssl()) : nullptr;
+  ctx.client_identity = tls_ != nullptr ? tls::VerifiedClientIdentity(tls_->ssl()) : nullptr;
   ctx.method = parser.method();
   ctx.target = parser.target();
   ctx.version = parser.version();
@@ -595,7 +603,9 @@ io::Awaitable<error_code> Http1Connection::SendBody(std::string_view piece, bool
 }
 
 io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply& reply,
-                                                          std::string_view request_id, bool close) {
+                                                          std::string_view request_id,
+                                                          http::LocalReplyFormat format,
+                                                          bool close) {
   std::string id(request_id);
   if (id.empty()) worker_.services().request_ids.Next(id);
   const bool body_unread =
@@ -604,7 +614,7 @@ io::Awaitable<error_code> Http1Connection::SendLocalReply(const http::LocalReply
       close || exchange_->client_close || body_unread || worker_.closing_connections();
   std::string& out = exchange_->out;
   out.clear();
-  http::AppendLocalReply(out, reply, id, exchange_->response_close);
+  http::AppendLocalReply(out, reply, id, format, exchange_->response_close);
   error_code ec;
   SWITCHYARD_CONNECTION_WRITE(tls_.get(), socket_, net::buffer(out), ec);
   co_return ec;

@@ -74,7 +74,8 @@ class Http1Connection final : public proxy::Downstream,
   io::Awaitable<error_code> SendBody(std::string_view piece, bool end) override;
   bool SendBodyNow(std::string_view piece, bool end, error_code& ec) override;
   io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,
-                                           std::string_view request_id, bool close) override;
+                                           std::string_view request_id,
+                                           http::LocalReplyFormat format, bool close) override;
   void CancelIo() override;
   bool ClientReset() override;
 

@@ -17,6 +17,8 @@
 #include "dataplane/proxy/downstream.h"
 #include "dataplane/server/http1_exchange.h"
 #include "dataplane/server/worker.h"
+#include "dataplane/tls/certificate_set.h"
+#include "dataplane/tls/client_identity.h"
 
 namespace switchyard::server {
 namespace {
@@ -148,6 +150,8 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     ctx.scheme = session_.tls_ != nullptr ? "https" : "http";
     ctx.tls_certificate =
         session_.tls_ != nullptr ? tls::CertificateSet::Chosen(session_.tls_->ssl()) : nullptr;
+    ctx.client_identity =
+        session_.tls_ != nullptr ? tls::VerifiedClientIdentity(session_.tls_->ssl()) : nullptr;
     ctx.protocol = "HTTP/2";
     ctx.version = 11;  // upstream requests are HTTP/1.1
     ctx.config = session_.worker_.config();
@@ -259,16 +263,24 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   }
 
   io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,
-                                           std::string_view request_id, bool close) override {
+                                           std::string_view request_id,
+                                           http::LocalReplyFormat format, bool close) override {
     (void)close;  // the connection's other streams are unaffected: this one ends
     if (closed_) co_return net::error::connection_reset;
     if (submitted_) co_return net::error::operation_not_supported;
     std::string id(request_id);
     if (id.empty()) session_.worker_.services().request_ids.Next(id);
     http::HeaderMap headers;
-    http::BuildLocalReply(reply, id, headers, local_body_);
+    const int status = http::BuildLocalReply(reply, id, format, headers, local_body_);
+    const std::string code = std::to_string(status);
+    if (local_body_.empty()) {
+      // gRPC's trailers-only response: one HEADERS frame that ends the stream.
+      std::vector<nghttp2_nv> nva = ResponseNv(code, headers);
+      response_complete_ = true;
+      Submit(nva, /*with_body=*/false);
+      co_return error_code{};
+    }
     headers.Add("content-length", std::to_string(local_body_.size()));
-    const std::string code = std::to_string(reply.status);
     std::vector<nghttp2_nv> nva = ResponseNv(code, headers);
     Submit(nva, /*with_body=*/true);
     co_return co_await SendPiece(local_body_, /*end=*/true);

@@ -263,7 +263,7 @@ void Worker::StartConnection(io::Socket socket, ListenerKind kind) {
     tls = NewTlsSession();
     if (tls == nullptr) {
       // No certificate in the config: nothing to answer a ClientHello with.
-      services_.metrics.TlsHandshake(/*completed=*/false);
+      services_.metrics.TlsHandshake(metrics::TlsHandshakeResult::kFailure);
       thread_local time::MonotonicTime next_warning{};  // each worker is a thread
       if (clock_.Now() >= next_warning) {
         next_warning = clock_.Now() + std::chrono::seconds(10);

@@ -1,6 +1,7 @@
 #include "dataplane/tls/certificate_set.h"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
@@ -22,9 +23,13 @@ constexpr char kTls12Ciphers[] =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr char kGroups[] = "X25519:prime256v1:secp384r1";
-// Same on every context, so a session made under one certificate's context may resume
-// under another's after SNI switched it (OpenSSL compares it on resumption).
+// Same on every context without client certificates, so a session made under one
+// certificate's context may resume under another's after SNI switched it (OpenSSL
+// compares it on resumption). Contexts with client certificates get their own
+// (ClientSessionIdContext).
 constexpr unsigned char kSessionIdContext[] = "switchyard";
+// Intermediates a client may send between its certificate and a trust anchor.
+constexpr int kMaxClientChainDepth = 10;
 
 // Where each SSL_CTX keeps its ServedCertificate*, and each SSL the set that made it.
 int CtxIndex() {
@@ -124,6 +129,84 @@ absl::StatusOr<SslCtxPtr> NewContext() {
   return ctx;
 }
 
+// SHA-256 over the name, the mode and the trust anchors: a session is resumed only on a
+// context that would have verified its client the same way.
+bool ClientSessionIdContext(const v1::Certificate& source,
+                            const std::vector<config::X509Ptr>& anchors, SSL_CTX* ctx) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  const int mode = source.client_certificates().mode();
+  bool ok = md != nullptr && EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) == 1 &&
+            EVP_DigestUpdate(md.get(), source.name().data(), source.name().size()) == 1 &&
+            EVP_DigestUpdate(md.get(), &mode, sizeof mode) == 1;
+  for (const config::X509Ptr& anchor : anchors) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    ok = ok && X509_digest(anchor.get(), EVP_sha256(), digest, &length) == 1 &&
+         EVP_DigestUpdate(md.get(), digest, length) == 1;
+  }
+  unsigned char id[EVP_MAX_MD_SIZE];
+  unsigned int id_length = 0;
+  ok = ok && EVP_DigestFinal_ex(md.get(), id, &id_length) == 1;
+  static_assert(SSL_MAX_SID_CTX_LENGTH == 32);
+  return ok && SSL_CTX_set_session_id_context(ctx, id, SSL_MAX_SID_CTX_LENGTH) == 1;
+}
+
+// Asks for client certificates on `ctx` as source.client_certificates says; problems are
+// appended to `errors`.
+void LoadClientCertificates(const v1::Certificate& source, const std::string& path, SSL_CTX* ctx,
+                            std::vector<std::string>& errors) {
+  const v1::ClientCertificates& client = source.client_certificates();
+  if (client.mode() == v1::ClientCertificates::OFF) return;
+  const std::string field =
+      path + ".client_certificates." + (client.ca_pem().empty() ? "ca_file" : "ca_pem");
+  std::string pem = client.ca_pem();
+  std::string where;
+  if (pem.empty()) {
+    absl::StatusOr<std::string> file = ReadPemFile(client.ca_file());
+    if (!file.ok()) {
+      errors.push_back(absl::StrCat(field, ": ", file.status().message()));
+      return;
+    }
+    pem = *std::move(file);
+    where = absl::StrCat(" (", client.ca_file(), ")");
+  }
+  absl::StatusOr<std::vector<config::X509Ptr>> anchors =
+      config::ParseCertificateChain(pem, config::kMaxClientCaCertificates);
+  if (!anchors.ok()) {
+    errors.push_back(absl::StrCat(field, ": ", anchors.status().message(), where));
+    return;
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+  bool loaded = store != nullptr && names != nullptr;
+  for (size_t i = 0; i < anchors->size() && loaded; ++i) {
+    X509* anchor = (*anchors)[i].get();
+    // The names go in the CertificateRequest, so a client with several certificates
+    // picks one these anchors issued.
+    X509_NAME* name = X509_NAME_dup(X509_get_subject_name(anchor));
+    if (name == nullptr || sk_X509_NAME_push(names, name) <= 0) {
+      X509_NAME_free(name);
+      loaded = false;
+      break;
+    }
+    loaded = X509_STORE_add_cert(store, anchor) == 1;
+  }
+  if (loaded) {
+    SSL_CTX_set_client_CA_list(ctx, names);  // takes `names`
+    names = nullptr;
+    const bool required = client.mode() == v1::ClientCertificates::REQUIRED;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                       nullptr);
+    SSL_CTX_set_verify_depth(ctx, kMaxClientChainDepth);
+    loaded = ClientSessionIdContext(source, *anchors, ctx);
+  }
+  if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
+  if (!loaded) {
+    errors.push_back(
+        absl::StrCat(field, ": OpenSSL refused the CA certificates: ", TakeOpenSslError(), where));
+  }
+}
+
 // Loads one certificate into `out`; problems are appended to `errors`.
 void Load(const v1::Certificate& source, const std::string& path,
           const CertificateSet::BuildOptions& options, absl::Time now, TicketKeys& ticket_keys,
@@ -194,8 +277,13 @@ void Load(const v1::Certificate& source, const std::string& path,
         cert_field, ": OpenSSL refused the certificate or key: ", TakeOpenSslError(), cert_where));
     return;
   }
+  const size_t errors_before = errors.size();
+  LoadClientCertificates(source, path, c, errors);
+  if (errors.size() != errors_before) return;
   ticket_keys.InstallOn(c);
   out.name = source.name();
+  out.client_mode = source.client_certificates().mode();
+  out.forward_client_identity = source.client_certificates().forward_identity();
   out.domains.assign(source.domains().begin(), source.domains().end());
   out.not_before = config::NotBefore(leaf);
   out.not_after = config::NotAfter(leaf);
@@ -235,6 +323,7 @@ absl::StatusOr<std::shared_ptr<const CertificateSet>> CertificateSet::Build(
     }
     served->is_default = source.default_certificate();
     SSL_CTX_set_ex_data(served->ctx.get(), CtxIndex(), served.get());
+    SSL_CTX_set_client_hello_cb(served->ctx.get(), &CertificateSet::ClientHelloCallback, nullptr);
     SSL_CTX_set_tlsext_servername_callback(served->ctx.get(), &CertificateSet::ServerNameCallback);
     set->certificates_.push_back(std::move(served));
   }
@@ -293,21 +382,59 @@ const ServedCertificate* CertificateSet::Find(std::string_view host) const {
 
 bool CertificateSet::AnyCovers(std::string_view host) const { return FindIndex(host) >= 0; }
 
-int CertificateSet::ServerNameCallback(SSL* ssl, int*, void*) {
+std::string_view CertificateSet::ServerName(SSL* ssl) {
+  const unsigned char* data = nullptr;
+  size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &data, &length) != 1 || length < 2 ||
+      (size_t{data[0]} << 8 | data[1]) != length - 2) {
+    return {};
+  }
+  // ServerNameList: entries of a 1-byte type, a 2-byte length and the name (RFC 6066 3).
+  for (size_t at = 2; at + 3 <= length;) {
+    const uint8_t type = data[at];
+    const size_t size = size_t{data[at + 1]} << 8 | data[at + 2];
+    at += 3;
+    if (size > length - at) return {};
+    if (type == TLSEXT_NAMETYPE_host_name) {
+      return {reinterpret_cast<const char*>(data + at), size};
+    }
+    at += size;
+  }
+  return {};
+}
+
+int CertificateSet::ClientHelloCallback(SSL* ssl, int* alert, void*) {
   const auto* set =
       static_cast<const std::shared_ptr<const CertificateSet>*>(SSL_get_ex_data(ssl, SslIndex()));
-  if (set == nullptr || *set == nullptr) return SSL_TLSEXT_ERR_OK;
-  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  const ServedCertificate* chosen =
-      name == nullptr ? (*set)->default_ : (*set)->Find(std::string_view(name));
-  if (chosen != nullptr && SSL_get_SSL_CTX(ssl) != chosen->ctx.get()) {
-    if (SSL_set_SSL_CTX(ssl, chosen->ctx.get()) == nullptr) {
-      ERR_clear_error();
-      return SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
+  if (set == nullptr || *set == nullptr) return SSL_CLIENT_HELLO_SUCCESS;
+  // Chosen here, before OpenSSL looks at a session to resume, and not in the servername
+  // callback, which runs after: a session is resumed only if it was made under the
+  // session id context of the certificate the name leads to, so a session from a
+  // certificate without client certificates can never skip the client's authentication
+  // on one that requires it.
+  const std::string_view name = ServerName(ssl);
+  const ServedCertificate* chosen = name.empty() ? (*set)->default_ : (*set)->Find(name);
+  if (chosen == nullptr || SSL_get_SSL_CTX(ssl) == chosen->ctx.get()) {
+    return SSL_CLIENT_HELLO_SUCCESS;
   }
-  // OK rather than NOACK: the server's certificate acknowledges the name either way, and
-  // an unknown name gets the default rather than a failed handshake.
+  SSL_CTX* ctx = chosen->ctx.get();
+  if (SSL_set_SSL_CTX(ssl, ctx) == nullptr) {
+    ERR_clear_error();
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  // SSL_set_SSL_CTX switches the certificate, the CA names, the trust store and the
+  // session id context, but the connection keeps the verify mode it was made with (the
+  // default certificate's): without this, SNI could lead to a certificate that requires
+  // client certificates and skip asking for one.
+  SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
+  SSL_set_verify_depth(ssl, SSL_CTX_get_verify_depth(ctx));
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int CertificateSet::ServerNameCallback(SSL*, int*, void*) {
+  // The certificate was chosen by ClientHelloCallback; this only acknowledges the name
+  // (OK rather than NOACK: an unknown name gets the default, not a failed handshake).
   return SSL_TLSEXT_ERR_OK;
 }
 

@@ -12,12 +12,21 @@
 // with the process-wide TicketKeys instead; SSL_MODE_RELEASE_BUFFERS,
 // ENABLE_PARTIAL_WRITE and ACCEPT_MOVING_WRITE_BUFFER for the non-blocking I/O layer.
 //
-// SNI picks the certificate during the handshake, with the precedence of virtual hosts
+// SNI picks the certificate as soon as the ClientHello arrives (before any session is
+// considered for resumption), with the precedence of virtual hosts
 // (dataplane/router/domain_index.h): an exact domain (case-insensitive, trailing dot
 // ignored) first, then the longest matching "*.suffix" (at least one label before the
 // suffix: "*.example.com" covers "a.example.com" and "a.b.example.com", not
 // "example.com"), then "*". A handshake without SNI, or whose name no certificate covers,
 // gets the default certificate (the one marked default_certificate, else the first).
+//
+// A certificate with client_certificates OPTIONAL or REQUIRED asks clients for a
+// certificate that chains to its CA certificates (ca_pem, or ca_file read with the other
+// files) and fails a handshake whose certificate does not verify (or, when REQUIRED, that
+// has none). Choosing a certificate carries its context's verify mode over to the
+// connection (SSL_set_SSL_CTX alone does not). Such a context has its own session id
+// context, derived from its name, mode and CA certificates, so a session made elsewhere
+// (without a client certificate, or under another CA) is never resumed on it.
 //
 // A new set serves new handshakes only: an SSL made by NewSsl holds its set until
 // SSL_free, so open connections keep theirs across a swap.
@@ -67,6 +76,10 @@ struct ServedCertificate {
   config::X509Ptr leaf;
   // `domains`, for Covers.
   router::DomainIndex index;
+  // Client certificates asked for on this certificate's connections (docs/tls.md,
+  // "Client certificates"), and whether their verified identity goes upstream.
+  v1::ClientCertificates::Mode client_mode = v1::ClientCertificates::OFF;
+  bool forward_client_identity = false;
 
   // Whether one of `domains` covers `host` (a host name without port; any case), by
   // itself: an exact domain, a "*.suffix" wildcard, or "*".
@@ -140,6 +153,11 @@ class CertificateSet : public std::enable_shared_from_this<CertificateSet> {
   // The index of the certificate covering lower-cased `host`, or -1.
   // The index of the certificate covering `host`, or -1.
   int FindIndex(std::string_view host) const;
+  // The host_name of the ClientHello's server_name extension, or empty when there is none
+  // or it is malformed. Only inside ClientHelloCallback.
+  static std::string_view ServerName(SSL* ssl);
+  // Picks the certificate for the ClientHello's SNI.
+  static int ClientHelloCallback(SSL* ssl, int* alert, void* arg);
   static int ServerNameCallback(SSL* ssl, int* alert, void* arg);
 
   std::vector<std::unique_ptr<ServedCertificate>> certificates_;

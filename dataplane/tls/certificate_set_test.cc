@@ -1,10 +1,14 @@
 #include "dataplane/tls/certificate_set.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
+#include "dataplane/tls/client_identity.h"
 #include "dataplane/tls/testing/memory_handshake.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gmock/gmock.h"
@@ -268,6 +272,219 @@ TEST(CertificateSetBuildTest, ReportsEveryBadCertificate) {
   EXPECT_THAT(set.status().message(),
               HasSubstr("certificates[mismatch].key_pem: does not match the certificate's "
                         "public key"));
+}
+
+// mTLS towards clients: "public" (the default) asks for nothing, "partners" requires a
+// certificate from the partners' CA, "optional" asks for one.
+class ClientCertificatesTest : public ::testing::Test {
+ protected:
+  static const TestCertificate& PartnersCa() {
+    static const auto* ca = new TestCertificate(testing::CertificateAuthority("partners CA"));
+    return *ca;
+  }
+  static const TestCertificate& Partner() {
+    static const auto* cert =
+        new TestCertificate(testing::IssueCertificate({.common_name = "svc-a",
+                                                       .dns_names = {"svc-a.partners.test"},
+                                                       .uris = {"spiffe://partners.test/svc-a"},
+                                                       .client = true},
+                                                      PartnersCa()));
+    return *cert;
+  }
+  static const TestCertificate& Stranger() {
+    static const auto* cert = new TestCertificate(testing::IssueCertificate(
+        {.common_name = "stranger", .client = true}, testing::CertificateAuthority("other CA")));
+    return *cert;
+  }
+
+  static v1::Certificate WithClients(v1::Certificate certificate,
+                                     v1::ClientCertificates::Mode mode) {
+    v1::ClientCertificates* client = certificate.mutable_client_certificates();
+    client->set_mode(mode);
+    client->set_ca_pem(PartnersCa().cert_pem);
+    client->set_forward_identity(true);
+    return certificate;
+  }
+
+  void SetUp() override {
+    v1::Certificate open =
+        Inline("public", testing::SelfSignedFor({"public.test"}), {"public.test"});
+    open.set_default_certificate(true);
+    *certificates_.Add() = open;
+    *certificates_.Add() = WithClients(
+        Inline("partners", testing::SelfSignedFor({"partners.test"}), {"partners.test"}),
+        v1::ClientCertificates::REQUIRED);
+    *certificates_.Add() = WithClients(
+        Inline("optional", testing::SelfSignedFor({"optional.test"}), {"optional.test"}),
+        v1::ClientCertificates::OPTIONAL);
+    auto set = CertificateSet::Build(certificates_);
+    ASSERT_TRUE(set.ok()) << set.status();
+    set_ = *set;
+  }
+
+  HandshakeResult Connect(const std::string& server_name, const TestCertificate* client,
+                          SSL_SESSION* session = nullptr) {
+    testing::ClientOptions options{.server_name = server_name, .session = session};
+    if (client != nullptr) {
+      options.client_cert_pem = client->cert_pem;
+      options.client_key_pem = client->key_pem;
+    }
+    return Handshake(set_->NewSsl(), options);
+  }
+
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates_;
+  std::shared_ptr<const CertificateSet> set_;
+};
+
+// SNI leads from the default context, which asks for nothing, to one that requires a
+// certificate: the connection must take over that context's verify mode.
+TEST_F(ClientCertificatesTest, RequiredRefusesAClientWithoutACertificate) {
+  const HandshakeResult result = Connect("partners.test", nullptr);
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.server_error, HasSubstr("peer did not return a certificate"));
+}
+
+TEST_F(ClientCertificatesTest, RequiredAcceptsAVerifiedCertificateAndExposesItsIdentity) {
+  HandshakeResult result = Connect("partners.test", &Partner());
+  ASSERT_TRUE(result.ok) << result.client_error << " / " << result.server_error;
+  EXPECT_EQ(CertificateSet::Chosen(result.server.get())->client_mode,
+            v1::ClientCertificates::REQUIRED);
+  const ClientIdentity* identity = VerifiedClientIdentity(result.server.get());
+  ASSERT_NE(identity, nullptr);
+  EXPECT_EQ(identity->subject, "CN=svc-a");
+  EXPECT_THAT(identity->dns_names, ::testing::ElementsAre("svc-a.partners.test"));
+  EXPECT_THAT(identity->uris, ::testing::ElementsAre("spiffe://partners.test/svc-a"));
+  // The fingerprint is of the certificate the client sent.
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(Partner().cert_pem.data(), static_cast<int>(Partner().cert_pem.size())),
+      BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> sent(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+  unsigned char digest[32];
+  unsigned int length = 0;
+  ASSERT_EQ(X509_digest(sent.get(), EVP_sha256(), digest, &length), 1);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += absl::StrFormat("%02x", digest[i]);
+  EXPECT_EQ(identity->sha256, hex);
+  // Computed once per connection.
+  EXPECT_EQ(VerifiedClientIdentity(result.server.get()), identity);
+}
+
+TEST_F(ClientCertificatesTest, ACertificateFromAnotherCaIsRefusedEvenWhenOptional) {
+  for (const std::string name : {"partners.test", "optional.test"}) {
+    const HandshakeResult result = Connect(name, &Stranger());
+    EXPECT_FALSE(result.ok) << name;
+    EXPECT_THAT(result.server_error, HasSubstr("certificate verify failed")) << name;
+  }
+}
+
+TEST_F(ClientCertificatesTest, AnExpiredClientCertificateIsRefused) {
+  const TestCertificate expired = testing::IssueCertificate({.common_name = "late",
+                                                             .valid_from = absl::Hours(-48),
+                                                             .valid_until = absl::Hours(-24),
+                                                             .client = true},
+                                                            PartnersCa());
+  const HandshakeResult result = Connect("partners.test", &expired);
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.server_error, HasSubstr("certificate verify failed"));
+}
+
+TEST_F(ClientCertificatesTest, AServerCertificateIsNotAClientCertificate) {
+  const TestCertificate server_only =
+      testing::IssueCertificate({.common_name = "server only"}, PartnersCa());
+  EXPECT_FALSE(Connect("partners.test", &server_only).ok);
+}
+
+TEST_F(ClientCertificatesTest, OptionalServesAClientWithoutACertificate) {
+  HandshakeResult anonymous = Connect("optional.test", nullptr);
+  ASSERT_TRUE(anonymous.ok) << anonymous.server_error;
+  EXPECT_EQ(VerifiedClientIdentity(anonymous.server.get()), nullptr);
+  HandshakeResult known = Connect("optional.test", &Partner());
+  ASSERT_TRUE(known.ok) << known.server_error;
+  ASSERT_NE(VerifiedClientIdentity(known.server.get()), nullptr);
+  EXPECT_EQ(VerifiedClientIdentity(known.server.get())->subject, "CN=svc-a");
+}
+
+TEST_F(ClientCertificatesTest, ACertificateWithoutClientCertificatesAsksForNone) {
+  HandshakeResult result = Connect("public.test", &Partner());
+  ASSERT_TRUE(result.ok) << result.server_error;
+  EXPECT_EQ(VerifiedClientIdentity(result.server.get()), nullptr);
+}
+
+// The other direction: a connection made on a default that requires certificates, led by
+// SNI to one that does not, must not ask.
+TEST(ClientCertificatesDefaultTest, SniAwayFromARequiringDefaultAsksForNothing) {
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  v1::Certificate strict =
+      Inline("strict", testing::SelfSignedFor({"strict.test"}), {"strict.test"});
+  strict.mutable_client_certificates()->set_mode(v1::ClientCertificates::REQUIRED);
+  strict.mutable_client_certificates()->set_ca_pem(testing::CertificateAuthority().cert_pem);
+  *certificates.Add() = strict;
+  *certificates.Add() = Inline("open", testing::SelfSignedFor({"open.test"}), {"open.test"});
+  auto set = CertificateSet::Build(certificates);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE(Handshake((*set)->NewSsl(), {.server_name = "open.test"}).ok);
+  EXPECT_FALSE(Handshake((*set)->NewSsl(), {.server_name = "strict.test"}).ok);
+  EXPECT_FALSE(Handshake((*set)->NewSsl(), {}).ok);  // no SNI: the default
+}
+
+// A session from a certificate that asks for nothing must not resume on one that requires
+// a client certificate (that would skip the client's authentication); one from the same
+// certificate resumes and keeps its identity.
+TEST_F(ClientCertificatesTest, SessionsResumeOnlyWhereTheyWereAuthenticated) {
+  HandshakeResult open = Connect("public.test", nullptr);
+  ASSERT_TRUE(open.ok);
+  ASSERT_NE(open.session, nullptr);
+  HandshakeResult crossed = Connect("partners.test", &Partner(), open.session.get());
+  ASSERT_TRUE(crossed.ok) << crossed.server_error;
+  EXPECT_FALSE(crossed.resumed);
+
+  HandshakeResult first = Connect("partners.test", &Partner());
+  ASSERT_TRUE(first.ok);
+  ASSERT_NE(first.session, nullptr);
+  HandshakeResult again = Connect("partners.test", &Partner(), first.session.get());
+  ASSERT_TRUE(again.ok) << again.server_error;
+  EXPECT_TRUE(again.resumed);
+  const ClientIdentity* identity = VerifiedClientIdentity(again.server.get());
+  ASSERT_NE(identity, nullptr);
+  EXPECT_EQ(identity->subject, "CN=svc-a");
+}
+
+TEST_F(ClientCertificatesTest, AnUnreadableCaFileNamesTheField) {
+  v1::Certificate certificate =
+      WithClients(Inline("files", testing::SelfSignedFor({"f.test"}), {"f.test"}),
+                  v1::ClientCertificates::REQUIRED);
+  certificate.mutable_client_certificates()->clear_ca_pem();
+  certificate.mutable_client_certificates()->set_ca_file("/nonexistent/ca.pem");
+  google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+  *certificates.Add() = certificate;
+  auto set = CertificateSet::Build(certificates);
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(set.status().message(),
+              HasSubstr("certificates[files].client_certificates.ca_file: cannot read "
+                        "/nonexistent/ca.pem"));
+}
+
+TEST(ClientCertificateHeadersTest, SpoofedHeadersGoAndTheIdentityIsEncoded) {
+  http::HeaderMap headers;
+  headers.Add("X-Switchyard-Client-Cert-Subject", "CN=admin");
+  headers.Add("x-switchyard-client-cert-anything", "x");
+  headers.Add("accept", "*/*");
+  SetClientCertificateHeaders(nullptr, headers);
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_TRUE(headers.Has("accept"));
+
+  ClientIdentity identity{.subject = "CN=svc\\2C a,O=Example",
+                          .dns_names = {"a.test", "b,c.test"},
+                          .uris = {"spiffe://x/%y\r\nInjected: 1"},
+                          .sha256 = std::string(64, 'a')};
+  headers.Add("x-switchyard-client-cert-sha256", "spoofed");
+  SetClientCertificateHeaders(&identity, headers);
+  EXPECT_EQ(*headers.Get("x-switchyard-client-cert-subject"), "CN=svc\\2C a,O=Example");
+  EXPECT_EQ(*headers.Get("x-switchyard-client-cert-sha256"), std::string(64, 'a'));
+  EXPECT_EQ(*headers.Get("x-switchyard-client-cert-dns"), "a.test,b%2Cc.test");
+  EXPECT_EQ(*headers.Get("x-switchyard-client-cert-uri"), "spiffe://x/%25y%0D%0AInjected:%201");
+  EXPECT_EQ(headers.size(), 5u);  // accept and the four; the spoofed sha256 is gone
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/h2_frames.h"
 #include "tests/support/http_message.h"
 #include "tests/support/metrics_page.h"
 #include "tests/support/proxy_test.h"
@@ -134,6 +135,59 @@ clusters:
   EXPECT_NE(ReadFile(dir_ + "/head").find("x-switchyard-local-reply: true"), std::string::npos);
   EXPECT_NE(ReadFile(dir_ + "/body").find("\"error\":\"route_not_found\""), std::string::npos)
       << ReadFile(dir_ + "/body");
+  EXPECT_EQ(backend_->request_count(), 0u);
+}
+
+// A gRPC client cannot read a JSON page: the gateway's own answer to a gRPC call is a
+// trailers-only response (one HEADERS frame ending the stream) with a gRPC status.
+TEST_F(Http2Test, TheGatewaysOwnAnswerToAGrpcCallIsAGrpcStatus) {
+  backend_ = &AddBackend("b");
+  ASSERT_TRUE(StartProxy(R"yaml(
+virtual_hosts:
+  - name: v
+    domains: ["known.test"]
+    routes: [{name: r, match: {prefix: /}, route: {cluster: c}}]
+clusters:
+  - {name: c, endpoints: [{address: 127.0.0.1, port: )yaml" +
+                         std::to_string(backend_->port()) + "}]}\n"));
+  const CommandResult r =
+      Curl({"-D", dir_ + "/head", "-o", dir_ + "/body", "-w",
+            "%{http_version} %{response_code} %{size_download}", "-H",
+            "content-type: application/grpc", "-H", "te: trailers", "--data-binary", "@/dev/null"},
+           {Url("/pkg.Greeter/SayHello")});
+  ASSERT_EQ(r.exit_code, 0) << r.DebugString();
+  EXPECT_EQ(r.stdout_text, "2 200 0");
+  const std::string head = ReadFile(dir_ + "/head");
+  EXPECT_NE(head.find("grpc-status: 12\r\n"), std::string::npos) << head;  // UNIMPLEMENTED
+  EXPECT_NE(head.find("grpc-message: no route matches this host and path\r\n"), std::string::npos)
+      << head;
+  EXPECT_NE(head.find("content-type: application/grpc\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("x-switchyard-local-reply: true"), std::string::npos) << head;
+
+  // On the wire: HEADERS with END_STREAM, and no DATA.
+  RawClient client(proxy_port());
+  ASSERT_TRUE(client.connected());
+  std::vector<std::pair<std::string, std::string>> fields = h2::Get("/pkg.Greeter/SayHello");
+  fields.emplace_back("content-type", "application/grpc");
+  client.Send(h2::ClientPreface() + h2::Frame(h2::kHeaders, h2::kEndHeaders | h2::kEndStream, 1,
+                                              h2::LiteralHeaderBlock(fields)));
+  std::vector<h2::ReceivedFrame> frames;
+  std::string received;
+  const auto deadline = Clock::now() + seconds(10);
+  bool ended = false;
+  while (!ended && Clock::now() < deadline) {
+    received += client.ReadAvailable(std::chrono::milliseconds(100));
+    frames = h2::ParseFrames(received);
+    for (const h2::ReceivedFrame& f : frames) {
+      ended = ended || (f.stream_id == 1 && (f.flags & h2::kEndStream) != 0);
+    }
+  }
+  ASSERT_TRUE(ended);
+  std::vector<uint8_t> stream_frames;
+  for (const h2::ReceivedFrame& f : frames) {
+    if (f.stream_id == 1) stream_frames.push_back(f.type);
+  }
+  EXPECT_EQ(stream_frames, std::vector<uint8_t>{h2::kHeaders});
   EXPECT_EQ(backend_->request_count(), 0u);
 }
 

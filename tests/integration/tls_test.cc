@@ -60,10 +60,14 @@ class TlsTest : public ProxyTest {
                                     ca_);
   }
 
-  void Start(const std::string& certificates_yaml, std::vector<std::string> flags = {}) {
-    backend_ = &AddBackend("b", [](BackendExchange& ex) {
-      ex.Reply(200, "proto=" + ex.request().headers.Joined("x-forwarded-proto"));
-    });
+  void Start(const std::string& certificates_yaml, std::vector<std::string> flags = {},
+             TestBackend::Handler handler = nullptr) {
+    if (handler == nullptr) {
+      handler = [](BackendExchange& ex) {
+        ex.Reply(200, "proto=" + ex.request().headers.Joined("x-forwarded-proto"));
+      };
+    }
+    backend_ = &AddBackend("b", std::move(handler));
     const std::string config =
         SingleClusterConfig({backend_->port()}) +
         (certificates_yaml.empty() ? "" : "certificates:\n" + certificates_yaml);
@@ -281,6 +285,77 @@ TEST_F(TlsTest, CertificateFilesRotateForNewConnectionsAndOpenOnesKeepWorking) {
   ASSERT_NO_FATAL_FAILURE(publish("v3", v3, v3.key_pem));
   EXPECT_TRUE(WaitForServedCommonName(port, "api.test", "v3"));
   EXPECT_EQ(open.Get("api.test"), 200);
+}
+
+// mTLS towards clients with curl's --cert: "api" requires a certificate from the test CA
+// (read from ca_file) and forwards the identity; "shop" asks for one (CA inline) and
+// forwards nothing. Identity headers a client sends never reach the backend.
+TEST_F(TlsTest, ClientCertificatesAreVerifiedAndTheIdentityGoesUpstream) {
+  const certs::TestCertificate partner = certs::IssueCertificate({.common_name = "partner",
+                                                                  .dns_names = {"p.test"},
+                                                                  .uris = {"spiffe://test/p"},
+                                                                  .client = true},
+                                                                 ca_);
+  const certs::TestCertificate stranger = certs::IssueCertificate(
+      {.common_name = "stranger", .client = true}, certs::CertificateAuthority("other CA"));
+  for (const auto& [name, cert] : {std::pair{"partner", &partner}, {"stranger", &stranger}}) {
+    ASSERT_TRUE(certs::WriteFile(dir_ + "/" + name + ".pem", cert->cert_pem).ok());
+    ASSERT_TRUE(certs::WriteFile(dir_ + "/" + name + ".key", cert->key_pem).ok());
+  }
+  const std::string certificates =
+      CertificateYaml("api", {"api.test"}, api_) +
+      "  client_certificates: {mode: REQUIRED, ca_file: " + dir_ +
+      "/ca.pem, forward_identity: true}\n" + CertificateYaml("shop", {"*.shop.test"}, shop_) +
+      "  client_certificates:\n    mode: OPTIONAL\n    ca_pem: " + YamlBlock(ca_.cert_pem, 6);
+  ASSERT_NO_FATAL_FAILURE(Start(certificates, {}, [](BackendExchange& ex) {
+    const auto& h = ex.request().headers;
+    ex.Reply(200, "subject=" + h.Joined("x-switchyard-client-cert-subject") +
+                      " dns=" + h.Joined("x-switchyard-client-cert-dns") +
+                      " uri=" + h.Joined("x-switchyard-client-cert-uri") + " sha256=" +
+                      std::to_string(h.Joined("x-switchyard-client-cert-sha256").size()));
+  }));
+  const auto as = [&](const std::string& name) {
+    return std::vector<std::string>{"--cert", dir_ + "/" + name + ".pem", "--key",
+                                    dir_ + "/" + name + ".key"};
+  };
+  const std::string spoof = "x-switchyard-client-cert-subject: CN=admin";
+  for (const char* version : {"--http1.1", "--http2"}) {
+    std::vector<std::string> args = as("partner");
+    args.insert(args.end(), {version, "-H", spoof});
+    const CommandResult r = Curl("api.test", args);
+    ASSERT_EQ(r.exit_code, 0) << r.DebugString();
+    EXPECT_EQ(r.stdout_text.substr(0, r.stdout_text.find('|')),
+              "subject=CN=partner dns=p.test uri=spiffe://test/p sha256=64")
+        << version;
+  }
+  const CommandResult anonymous = Curl("api.test", {"-o", "/dev/null"});
+  EXPECT_NE(anonymous.exit_code, 0) << anonymous.DebugString();
+  const CommandResult strange = Curl("api.test", as("stranger"));
+  EXPECT_NE(strange.exit_code, 0) << strange.DebugString();
+  EXPECT_EQ(backend_->request_count(), 2);
+  EXPECT_EQ(
+      Metric(R"(switchyard_downstream_tls_handshakes_total{result="client_certificate_refused"})"),
+      2);
+
+  // Optional: served without a certificate; with one, verified but not forwarded. The
+  // spoofed header is removed either way.
+  const CommandResult shop = Curl("www.shop.test", {"-H", spoof});
+  ASSERT_EQ(shop.exit_code, 0) << shop.DebugString();
+  EXPECT_EQ(shop.stdout_text, "subject= dns= uri= sha256=0|2 200");
+  std::vector<std::string> args = as("partner");
+  args.insert(args.end(), {"-H", spoof});
+  const CommandResult known = Curl("www.shop.test", args);
+  ASSERT_EQ(known.exit_code, 0) << known.DebugString();
+  EXPECT_EQ(known.stdout_text, "subject= dns= uri= sha256=0|2 200");
+  EXPECT_NE(Curl("www.shop.test", as("stranger")).exit_code, 0);
+  // A plaintext client cannot claim one either.
+  RawClient plain(proxy().port());
+  EXPECT_EQ(plain
+                .RoundTrip(BuildRequest(
+                    "GET", "/",
+                    {{"Host", "example.com"}, {"X-Switchyard-Client-Cert-Subject", "CN=admin"}}))
+                .body,
+            "subject= dns= uri= sha256=0");
 }
 
 TEST_F(TlsTest, TheExpiryOfEachCertificateIsExported) {

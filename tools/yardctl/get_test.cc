@@ -74,6 +74,9 @@ TEST_F(GetTest, OneResourceTypeAtAStoredVersion) {
   const CliResult vhosts = Run({"get", "vhosts"});
   EXPECT_THAT(vhosts.out, HasSubstr("VIRTUAL HOSTS\nNAME"));
   EXPECT_THAT(vhosts.out, Not(HasSubstr("\nROUTES\n")));
+  // A snapshot without certificates shows none in "all", and says so when asked.
+  EXPECT_THAT(Run({"get"}).out, Not(HasSubstr("CERTIFICATES")));
+  EXPECT_THAT(Run({"get", "certificates"}).out, HasSubstr("\nCERTIFICATES\n(none)\n"));
 }
 
 TEST_F(GetTest, EmptyListsSayNone) {
@@ -111,8 +114,10 @@ TEST_F(GetTest, FileFormatsRefuseAPartialSnapshot) {
 TEST_F(GetTest, UsageErrors) {
   CliResult result = Run({"get", "listeners"});
   EXPECT_EQ(result.code, 2) << result.DebugString();
-  EXPECT_THAT(result.err,
-              HasSubstr("unknown resource \"listeners\": use routes, clusters, vhosts or all"));
+  EXPECT_THAT(
+      result.err,
+      HasSubstr(
+          "unknown resource \"listeners\": use routes, clusters, vhosts, certificates or all"));
   result = Run({"get", "-o", "xml"});
   EXPECT_EQ(result.code, 2) << result.DebugString();
   EXPECT_THAT(result.err, HasSubstr("-o must be one of table|yaml|json, got \"xml\""));

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "switchyard/config/certificate_pem.h"
 #include "tools/yardctl/display.h"
 
 namespace switchyard::yardctl {
@@ -111,6 +113,39 @@ Table RouteTable(const v1::Snapshot& snapshot) {
       table.AddRow({vhost.name(), route.name(), DescribeMatch(route.match()),
                     DescribeClusters(route.route()), DescribeTimeout(route.route())});
     }
+  }
+  return table;
+}
+
+Table CertificateTable(const v1::Snapshot& snapshot) {
+  Table table({"NAME", "DOMAINS", "SOURCE", "NOT AFTER", "CLIENT CERTS"});
+  bool marked = false;
+  for (const v1::Certificate& certificate : snapshot.certificates()) {
+    marked = marked || certificate.default_certificate();
+  }
+  for (int i = 0; i < snapshot.certificates_size(); ++i) {
+    const v1::Certificate& certificate = snapshot.certificates(i);
+    std::string name = certificate.name();
+    if (certificate.default_certificate() || (!marked && i == 0)) name += " (default)";
+    const bool inline_pem = !certificate.cert_pem().empty();
+    std::string not_after = "-";
+    if (inline_pem) {
+      absl::StatusOr<std::vector<config::X509Ptr>> chain =
+          config::ParseCertificateChain(certificate.cert_pem());
+      not_after =
+          chain.ok() ? absl::FormatTime("%Y-%m-%d %H:%M:%SZ",
+                                        config::NotAfter(chain->front().get()), absl::UTCTimeZone())
+                     : "(does not parse)";
+    }
+    const v1::ClientCertificates& client = certificate.client_certificates();
+    std::string clients = "-";
+    if (client.mode() != v1::ClientCertificates::OFF) {
+      clients = v1::ClientCertificates::Mode_Name(client.mode());
+      if (client.forward_identity()) clients += "+forward";
+    }
+    std::vector<std::string> domains(certificate.domains().begin(), certificate.domains().end());
+    table.AddRow({name, JoinCapped(domains, ","), inline_pem ? "inline" : certificate.cert_file(),
+                  not_after, clients});
   }
   return table;
 }

@@ -20,6 +20,11 @@ Table VirtualHostTable(const switchyard::v1::Snapshot& snapshot);
 Table RouteTable(const switchyard::v1::Snapshot& snapshot);
 // NAME ENDPOINTS
 Table ClusterTable(const switchyard::v1::Snapshot& snapshot);
+// NAME DOMAINS SOURCE NOT AFTER CLIENT CERTS. SOURCE is "inline" or the cert_file path;
+// NOT AFTER the inline leaf's expiry ("-" for files, which only the proxies read);
+// CLIENT CERTS the mode ("-" when OFF), with "+forward" when the identity goes upstream.
+// The default certificate's name is marked "(default)".
+Table CertificateTable(const switchyard::v1::Snapshot& snapshot);
 
 // One route's match in one line: the path rule, then methods in brackets, then header
 // rules: "prefix /users/ [GET,POST] x-tenant=acme !x-debug". Header rules read

@@ -1,5 +1,8 @@
 // Output formatting: single values (display.h), snapshot tables (snapshot_view.h) and
 // the diff/history/status renderings (admin_view.h).
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "dataplane/tls/testing/test_certificates.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -161,6 +164,37 @@ TEST(SnapshotViewTest, Tables) {
             "NAME   ENDPOINTS\n"
             "blue   10.0.0.1:80*3, 10.0.0.2:80\n"
             "green  [::1]:8080\n");
+}
+
+TEST(SnapshotViewTest, Certificates) {
+  v1::Snapshot snapshot;
+  const tls::testing::TestCertificate cert = tls::testing::SelfSigned(
+      {.dns_names = {"api.test"}, .valid_from = absl::Hours(-1), .valid_until = absl::Hours(24)});
+  v1::Certificate* api = snapshot.add_certificates();
+  api->set_name("api");
+  api->add_domains("api.test");
+  api->set_cert_pem(cert.cert_pem);
+  api->set_key_pem("[redacted]");
+  v1::Certificate* files = snapshot.add_certificates();
+  files->set_name("partners");
+  files->add_domains("partners.test");
+  files->add_domains("*.partners.test");
+  files->set_cert_file("/etc/tls/partners.pem");
+  files->set_key_file("/etc/tls/partners-key.pem");
+  files->mutable_client_certificates()->set_mode(v1::ClientCertificates::REQUIRED);
+  files->mutable_client_certificates()->set_forward_identity(true);
+  const std::string not_after =
+      absl::FormatTime("%Y-%m-%d %H:%M:%SZ",
+                       absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24))),
+                       absl::UTCTimeZone());
+  const std::string table = CertificateTable(snapshot).Render();
+  // The expiry is within a second of the one computed here.
+  EXPECT_THAT(table, HasSubstr("api (default)  api.test"));
+  EXPECT_THAT(table, HasSubstr("inline                 " + not_after.substr(0, 16)));
+  EXPECT_THAT(table, HasSubstr("partners       partners.test,*.partners.test  "
+                               "/etc/tls/partners.pem  -"));
+  EXPECT_THAT(table, HasSubstr("REQUIRED+forward\n"));
+  EXPECT_THAT(table, ::testing::Not(HasSubstr("redacted")));
 }
 
 TEST(SnapshotViewTest, LongListsAreCut) {

@@ -1,6 +1,7 @@
 #include "dataplane/tls/testing/memory_handshake.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include <utility>
 
@@ -57,6 +58,25 @@ HandshakeResult Handshake(SSL* server_ssl, const ClientOptions& options) {
                         static_cast<unsigned int>(wire.size()));
   }
   if (options.session != nullptr) SSL_set_session(client.get(), options.session);
+  if (!options.client_cert_pem.empty()) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
+        BIO_new_mem_buf(options.client_cert_pem.data(),
+                        static_cast<int>(options.client_cert_pem.size())),
+        BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+        BIO_new_mem_buf(options.client_key_pem.data(),
+                        static_cast<int>(options.client_key_pem.size())),
+        BIO_free);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(
+        PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), X509_free);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+        PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+    if (cert == nullptr || key == nullptr || SSL_use_certificate(client.get(), cert.get()) != 1 ||
+        SSL_use_PrivateKey(client.get(), key.get()) != 1) {
+      result.client_error = "the client certificate does not load: " + Errors();
+      return result;
+    }
+  }
 
   BIO* client_bio = nullptr;
   BIO* server_bio = nullptr;

@@ -22,6 +22,10 @@ struct ClientOptions {
   int max_version = 0;
   // A session to resume (from an earlier Result::session); not owned.
   SSL_SESSION* session = nullptr;
+  // A client certificate (PEM, leaf only) and its key, sent when the server asks; empty:
+  // none.
+  std::string client_cert_pem;
+  std::string client_key_pem;
 };
 
 struct SslSessionFree {

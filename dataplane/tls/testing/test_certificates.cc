@@ -123,12 +123,14 @@ TestCertificate Make(const CertificateOptions& options, const TestCertificate* i
   } else {
     AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
-    AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
+    AddExtension(cert.get(), signer, NID_ext_key_usage,
+                 options.client ? "clientAuth" : "serverAuth");
   }
   AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash");
-  if (!options.dns_names.empty()) {
+  if (!options.dns_names.empty() || !options.uris.empty()) {
     std::vector<std::string> entries;
     for (const std::string& dns : options.dns_names) entries.push_back("DNS:" + dns);
+    for (const std::string& uri : options.uris) entries.push_back("URI:" + uri);
     AddExtension(cert.get(), signer, NID_subject_alt_name, absl::StrJoin(entries, ","));
   }
   EVP_PKEY* signing_key = issuer != nullptr ? issuer_key.get() : key.get();

@@ -19,13 +19,17 @@ namespace switchyard::tls::testing {
 struct CertificateOptions {
   // Subject common name; also the issuer name of certificates this one signs.
   std::string common_name = "switchyard test";
-  // subjectAltName DNS entries ("api.example.com", "*.example.com").
+  // subjectAltName DNS entries ("api.example.com", "*.example.com") and URI entries
+  // ("spiffe://example.org/svc").
   std::vector<std::string> dns_names;
+  std::vector<std::string> uris;
   // Relative to the time of the call: valid from an hour ago for a day by default.
   absl::Duration valid_from = absl::Hours(-1);
   absl::Duration valid_until = absl::Hours(24);
   // basicConstraints CA:TRUE and keyCertSign: can sign other test certificates.
   bool is_ca = false;
+  // extendedKeyUsage clientAuth (a client certificate for mTLS) instead of serverAuth.
+  bool client = false;
 };
 
 struct TestCertificate {

@@ -51,7 +51,8 @@ absl::Time ToTime(const ASN1_TIME* t) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<X509Ptr>> ParseCertificateChain(std::string_view pem) {
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificateChain(std::string_view pem,
+                                                           size_t max_certificates) {
   if (pem.size() > kMaxCertificatePemBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("must be at most ", kMaxCertificatePemBytes, " bytes, got ", pem.size()));
@@ -69,10 +70,10 @@ absl::StatusOr<std::vector<X509Ptr>> ParseCertificateChain(std::string_view pem)
   while (true) {
     X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, NoPassphrase, nullptr));
     if (cert == nullptr) break;
-    if (chain.size() == kMaxCertificateChainLength) {
+    if (chain.size() == max_certificates) {
       ERR_clear_error();
       return absl::InvalidArgumentError(
-          absl::StrCat("holds more than ", kMaxCertificateChainLength, " certificates"));
+          absl::StrCat("holds more than ", max_certificates, " certificates"));
     }
     chain.push_back(std::move(cert));
   }

@@ -26,6 +26,8 @@ namespace switchyard::config {
 inline constexpr size_t kMaxCertificatePemBytes = size_t{64} * 1024;
 // Leaf plus intermediates; real chains have 2 or 3.
 inline constexpr size_t kMaxCertificateChainLength = 10;
+// Trust anchors for client certificates (ClientCertificates.ca_pem / ca_file).
+inline constexpr size_t kMaxClientCaCertificates = 100;
 
 struct X509Free {
   void operator()(X509* cert) const { X509_free(cert); }
@@ -37,9 +39,10 @@ using X509Ptr = std::unique_ptr<X509, X509Free>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
 
 // The certificates of `pem`, in order (leaf first): at least one, at most
-// kMaxCertificateChainLength, each a well-formed "CERTIFICATE" block; text between blocks
-// is ignored, as OpenSSL does. INVALID_ARGUMENT with the problem otherwise.
-absl::StatusOr<std::vector<X509Ptr>> ParseCertificateChain(std::string_view pem);
+// `max_certificates`, each a well-formed "CERTIFICATE" block; text between blocks is
+// ignored, as OpenSSL does. INVALID_ARGUMENT with the problem otherwise.
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificateChain(
+    std::string_view pem, size_t max_certificates = kMaxCertificateChainLength);
 
 // The first private key of `pem` (PKCS#8, or traditional RSA/EC), unencrypted.
 // INVALID_ARGUMENT with the problem otherwise.

@@ -514,7 +514,36 @@ class Validator {
                            it->second->key_pem() == certificate.key_pem();
       CertificateSource(certificate, path, /*check_validity_period=*/
                         options_.check_validity_period && !applied);
+      if (certificate.has_client_certificates()) {
+        ClientCertificates(certificate.client_certificates(), path + ".client_certificates");
+      }
     }
+  }
+
+  void ClientCertificates(const v1::ClientCertificates& client, const std::string& path) {
+    const bool has_pem = !client.ca_pem().empty();
+    const bool has_file = !client.ca_file().empty();
+    if (client.mode() == v1::ClientCertificates::OFF) {
+      if (has_pem || has_file || client.forward_identity()) {
+        Error(path + ".mode",
+              "is OFF (the default), so nothing else may be set; say OPTIONAL or "
+              "REQUIRED to ask clients for certificates");
+      }
+      return;
+    }
+    if (has_pem == has_file) {
+      Error(path, has_pem ? "set either ca_pem or ca_file, not both"
+                          : "one of ca_pem and ca_file must be set: the CA certificates that "
+                            "client certificates must chain to");
+      return;
+    }
+    if (has_file) {
+      CertificateFile(client.ca_file(), "ca_file", "mode", path);
+      return;
+    }
+    absl::StatusOr<std::vector<X509Ptr>> anchors =
+        ParseCertificateChain(client.ca_pem(), kMaxClientCaCertificates);
+    if (!anchors.ok()) Error(path + ".ca_pem", std::string(anchors.status().message()));
   }
 
   void CertificateSource(const v1::Certificate& certificate, const std::string& path,

@@ -32,7 +32,9 @@
 //   at most kMaxCertificatePemBytes (certificate_pem.h); the leaf is within its
 //   notBefore..notAfter at `now`, unless the certificate was applied already (see
 //   ValidationOptions::previous), so that a certificate that expires later does not
-//   block other changes;
+//   block other changes; client_certificates: mode OFF sets nothing else, OPTIONAL and
+//   REQUIRED set exactly one of ca_pem (parses, at most kMaxClientCaCertificates
+//   certificates) and ca_file (an absolute path, like cert_file);
 // - the size limits below, so that a hostile or runaway config cannot exhaust the memory
 //   or CPU of every proxy it reaches. A list over its limit is reported once and its
 //   elements are not checked further.

@@ -498,6 +498,52 @@ TEST_F(ValidateCertificatesTest, PairsAndPaths) {
           "certificates[nokey].key_file: must be set with cert_file"));
 }
 
+TEST_F(ValidateCertificatesTest, ClientCertificates) {
+  const tls::testing::TestCertificate ca = tls::testing::CertificateAuthority();
+  v1::ClientCertificates* required = Add("required", "r.test").mutable_client_certificates();
+  required->set_mode(v1::ClientCertificates::REQUIRED);
+  required->set_ca_pem(ca.cert_pem);
+  required->set_forward_identity(true);
+  v1::ClientCertificates* optional = AddFiles("optional", "o.test").mutable_client_certificates();
+  optional->set_mode(v1::ClientCertificates::OPTIONAL);
+  optional->set_ca_file("/etc/switchyard/clients-ca.pem");
+  ASSERT_THAT(Errors(), IsEmpty());
+
+  v1::ClientCertificates* off = Add("off", "off.test").mutable_client_certificates();
+  off->set_ca_pem(ca.cert_pem);
+  v1::ClientCertificates* no_ca = Add("no-ca", "no-ca.test").mutable_client_certificates();
+  no_ca->set_mode(v1::ClientCertificates::REQUIRED);
+  v1::ClientCertificates* both = Add("both", "both.test").mutable_client_certificates();
+  both->set_mode(v1::ClientCertificates::OPTIONAL);
+  both->set_ca_pem(ca.cert_pem);
+  both->set_ca_file("/etc/ca.pem");
+  v1::ClientCertificates* bad = Add("bad", "bad.test").mutable_client_certificates();
+  bad->set_mode(v1::ClientCertificates::REQUIRED);
+  bad->set_ca_pem("not a certificate");
+  v1::ClientCertificates* relative = Add("relative", "rel.test").mutable_client_certificates();
+  relative->set_mode(v1::ClientCertificates::REQUIRED);
+  relative->set_ca_file("ca.pem");
+  std::string many;
+  for (int i = 0; i < 101; ++i) many += ca.cert_pem;
+  v1::ClientCertificates* too_many = Add("many", "many.test").mutable_client_certificates();
+  too_many->set_mode(v1::ClientCertificates::REQUIRED);
+  ASSERT_LT(many.size(), 64 * 1024u);  // over the count limit, not the byte limit
+  too_many->set_ca_pem(many);
+  const std::vector<std::string> errors = Errors();
+  ASSERT_EQ(errors.size(), 6u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("certificates[off].client_certificates.mode: is OFF"));
+  EXPECT_EQ(errors[1],
+            "certificates[no-ca].client_certificates: one of ca_pem and ca_file must be set: the "
+            "CA certificates that client certificates must chain to");
+  EXPECT_EQ(errors[2],
+            "certificates[both].client_certificates: set either ca_pem or ca_file, not both");
+  EXPECT_THAT(errors[3], HasSubstr("certificates[bad].client_certificates.ca_pem: holds no PEM"));
+  EXPECT_THAT(errors[4], HasSubstr("certificates[relative].client_certificates.ca_file: must be "
+                                   "an absolute path"));
+  EXPECT_EQ(errors[5],
+            "certificates[many].client_certificates.ca_pem: holds more than 100 certificates");
+}
+
 TEST_F(ValidateCertificatesTest, NamesDomainsAndDefaults) {
   AddFiles("a", "API.example.com").set_default_certificate(true);
   AddFiles("a", "b.test");

@@ -10,7 +10,7 @@
 namespace switchyard::yardctl {
 namespace {
 
-enum class Resource { kAll, kVirtualHosts, kRoutes, kClusters };
+enum class Resource { kAll, kVirtualHosts, kRoutes, kClusters, kCertificates };
 
 absl::StatusOr<Resource> ParseResource(const ParsedArgs& args) {
   if (args.positional().empty()) return Resource::kAll;
@@ -21,8 +21,11 @@ absl::StatusOr<Resource> ParseResource(const ParsedArgs& args) {
   }
   if (name == "routes" || name == "route") return Resource::kRoutes;
   if (name == "clusters" || name == "cluster") return Resource::kClusters;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown resource \"", name, "\": use routes, clusters, vhosts or all"));
+  if (name == "certificates" || name == "certificate" || name == "certs") {
+    return Resource::kCertificates;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown resource \"", name, "\": use routes, clusters, vhosts, certificates or all"));
 }
 
 void PrintSection(CommandContext& context, std::string_view title, const Table& table) {
@@ -95,6 +98,12 @@ ExitCode RunGet(const ParsedArgs& args, CommandContext& context) {
   if (*resource == Resource::kAll || *resource == Resource::kClusters) {
     PrintSection(context, "CLUSTERS", ClusterTable(snapshot));
   }
+  // In "all" only when there are some: most snapshots serve plaintext behind a balancer
+  // that terminates TLS.
+  if (*resource == Resource::kCertificates ||
+      (*resource == Resource::kAll && snapshot.certificates_size() > 0)) {
+    PrintSection(context, "CERTIFICATES", CertificateTable(snapshot));
+  }
   return ExitCode::kOk;
 }
 
@@ -103,19 +112,24 @@ ExitCode RunGet(const ParsedArgs& args, CommandContext& context) {
 Command GetCommand() {
   return {
       .name = "get",
-      .synopsis = "get [routes|clusters|vhosts|all] [--version N] [-o table|yaml|json]",
+      .synopsis =
+          "get [routes|clusters|vhosts|certificates|all] [--version N] [-o table|yaml|json]",
       .summary = "show the current (or a stored) version",
       .details =
           "Shows the current version, or version N. As tables (the default):\n"
           "  vhosts    NAME DOMAINS ROUTES\n"
           "  routes    VHOST ROUTE MATCH CLUSTER(S) TIMEOUT\n"
           "  clusters  NAME ENDPOINTS\n"
-          "  all       all three (the default)\n"
+          "  certificates  NAME DOMAINS SOURCE NOT AFTER CLIENT CERTS\n"
+          "  all       all of them (the default; certificates only when there are some)\n"
           "MATCH reads \"prefix /users/ [GET,POST] x-tenant=acme !x-debug\": the path rule,\n"
           "the methods, then header rules (name=value exact, name^=value prefix, name~=regex,\n"
           "name present, !name absent or inverted). CLUSTER(S) shows weights as name:weight;\n"
           "TIMEOUT the timeout in effect (15s when unset, \"none\" when 0s). Long lists of\n"
-          "domains or endpoints are cut after 6 items.\n"
+          "domains or endpoints are cut after 6 items. SOURCE is \"inline\" or the\n"
+          "cert_file path (NOT AFTER is then \"-\": only the proxies read the file);\n"
+          "CLIENT CERTS the client certificate mode, \"+forward\" when the identity is\n"
+          "passed upstream. Keys are never shown.\n"
           "\n"
           "-o yaml and -o json print the whole snapshot in the file format (no resource\n"
           "name allowed), so the output can be edited and given back to `apply`.\n"
