@@ -1,5 +1,6 @@
 #include "tests/support/metrics_page.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace switchyard::testing {
@@ -8,7 +9,11 @@ int64_t MetricValue(const std::string& page, const std::string& series) {
   const std::string line_start = series + " ";
   for (size_t at = page.find(line_start); at != std::string::npos;
        at = page.find(line_start, at + 1)) {
-    if (at == 0 || page[at - 1] == '\n') return std::stoll(page.substr(at + line_start.size()));
+    if (at == 0 || page[at - 1] == '\n') {
+      // As a double: the exporter writes the shortest exact form, which for a round
+      // number such as a timestamp ending in 0 is "1.79614851e+09".
+      return std::llround(std::stod(page.substr(at + line_start.size())));
+    }
   }
   return -1;
 }
