@@ -106,6 +106,26 @@ bool ClientWantsClose(const HeaderMap& headers, int version) {
   return close || (version < 11 && !keep_alive);
 }
 
+bool WantsWebSocketUpgrade(const HeaderMap& headers, std::string_view method, int version) {
+  if (method != "GET" || version < 11) return false;
+  bool upgrade_token = false;
+  bool websocket = false;
+  for (const HeaderField& field : headers) {
+    if (field.name == "connection") {
+      ForEachListElement(field.value, [&](std::string_view item) {
+        upgrade_token = upgrade_token || EqualsIgnoreCase(item, "upgrade");
+      });
+    } else if (field.name == "upgrade") {
+      // A list of protocol[/version] tokens: "websocket", "WebSocket/13".
+      ForEachListElement(field.value, [&](std::string_view item) {
+        const std::string_view name = item.substr(0, item.find('/'));
+        websocket = websocket || EqualsIgnoreCase(name, "websocket");
+      });
+    }
+  }
+  return upgrade_token && websocket;
+}
+
 void PrepareUpstreamRequestHeaders(HeaderMap& headers, const ForwardingInfo& info) {
   RemoveHopByHopHeaders(headers);
   // Several incoming X-Forwarded-For fields are one list: joined into the first, in place

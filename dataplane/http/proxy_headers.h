@@ -21,6 +21,13 @@ void RemoveHopByHopHeaders(HeaderMap& headers);
 // RemoveHopByHopHeaders.
 bool ClientWantsClose(const HeaderMap& headers, int version);
 
+// Whether a request asks to become a WebSocket (RFC 6455 4.1): GET, HTTP/1.1, an Upgrade
+// field naming "websocket" and a Connection field naming "upgrade" (tokens in any case).
+// Call before RemoveHopByHopHeaders; a request with a body never qualifies (the caller
+// checks). Other upgrade tokens (h2c above all) are never honoured: RemoveHopByHopHeaders
+// drops Upgrade.
+bool WantsWebSocketUpgrade(const HeaderMap& headers, std::string_view method, int version);
+
 struct ForwardingInfo {
   std::string_view client_ip;
   std::string_view scheme;  // "http" or "https"

@@ -103,5 +103,28 @@ TEST(ProxyHeadersTest, ClientWantsClose) {
   EXPECT_TRUE(ClientWantsClose(h, 11));
 }
 
+TEST(ProxyHeadersTest, WantsWebSocketUpgrade) {
+  const auto with = [](std::string_view connection, std::string_view upgrade) {
+    HeaderMap h;
+    if (!connection.empty()) h.Add("Connection", connection);
+    if (!upgrade.empty()) h.Add("Upgrade", upgrade);
+    return h;
+  };
+  EXPECT_TRUE(WantsWebSocketUpgrade(with("Upgrade", "websocket"), "GET", 11));
+  EXPECT_TRUE(WantsWebSocketUpgrade(with("keep-alive, UPGRADE", "WebSocket/13"), "GET", 11));
+  EXPECT_TRUE(WantsWebSocketUpgrade(with("upgrade", "h2c, websocket"), "GET", 11));
+  EXPECT_FALSE(WantsWebSocketUpgrade(with("upgrade", "h2c"), "GET", 11));
+  EXPECT_FALSE(WantsWebSocketUpgrade(with("keep-alive", "websocket"), "GET", 11));
+  EXPECT_FALSE(WantsWebSocketUpgrade(with("upgrade", ""), "GET", 11));
+  EXPECT_FALSE(WantsWebSocketUpgrade(with("upgrade", "websocketx"), "GET", 11));
+  EXPECT_FALSE(WantsWebSocketUpgrade(with("upgrade", "websocket"), "POST", 11));
+  EXPECT_FALSE(WantsWebSocketUpgrade(with("upgrade", "websocket"), "GET", 10));
+  // Removed as hop-by-hop either way: only the route can ask the next hop again.
+  HeaderMap h = with("Upgrade", "websocket");
+  RemoveHopByHopHeaders(h);
+  EXPECT_FALSE(h.Has("upgrade"));
+  EXPECT_FALSE(h.Has("connection"));
+}
+
 }  // namespace
 }  // namespace switchyard::http

@@ -10,6 +10,7 @@
 
 #include <string_view>
 
+#include "boost/asio/error.hpp"
 #include "boost/system/error_code.hpp"
 #include "dataplane/http/body_info.h"
 #include "dataplane/http/header_map.h"
@@ -57,6 +58,27 @@ class Downstream {
   virtual io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,
                                                    std::string_view request_id,
                                                    http::LocalReplyFormat format, bool close) = 0;
+
+  // A tunnel (WebSocket; docs/websocket.md), for a codec that set
+  // RequestContext::websocket_upgrade. AcceptUpgrade sends the head that switches the
+  // connection over: HTTP/1.1 "101 Switching Protocols" with `headers`, Upgrade:
+  // websocket and Connection: upgrade. ReadTunnel returns the client's next bytes (any
+  // that followed the request head first; valid until the next call; eof when the client
+  // closed its side), WriteTunnel sends bytes, ShutdownTunnelWrite ends our side. A codec
+  // without tunnels answers operation_not_supported.
+  virtual io::Awaitable<error_code> AcceptUpgrade(http::HeaderMap& headers) {
+    (void)headers;
+    co_return boost::asio::error::operation_not_supported;
+  }
+  virtual io::Awaitable<error_code> ReadTunnel(std::string_view& piece) {
+    piece = {};
+    co_return boost::asio::error::operation_not_supported;
+  }
+  virtual io::Awaitable<error_code> WriteTunnel(std::string_view piece) {
+    (void)piece;
+    co_return boost::asio::error::operation_not_supported;
+  }
+  virtual void ShutdownTunnelWrite() {}
 
   // Makes pending client-side operations complete now (a deadline passed, or the request
   // is being abandoned).

@@ -81,6 +81,9 @@ struct RequestContext {
   // The worker's services; never null while the request runs.
   WorkerServices* services = nullptr;
 
+  // Set by the codec: the client asks to turn the request into a WebSocket tunnel
+  // (http::WantsWebSocketUpgrade, and no body). Honoured on routes with `websocket`.
+  bool websocket_upgrade = false;
   // Set by the stream before the phases: the request is a gRPC call (its content-type is
   // application/grpc), so the gateway's own replies are gRPC statuses.
   bool grpc = false;
@@ -114,6 +117,7 @@ struct RequestContext {
     headers.clear();
     config.reset();
     grpc = false;
+    websocket_upgrade = false;
     request_id.clear();
     trace_id.clear();
     route = nullptr;

@@ -158,6 +158,11 @@ class TransformHeaders final : public Phase {
     const bool forward =
         ctx.tls_certificate != nullptr && ctx.tls_certificate->forward_client_identity;
     tls::SetClientCertificateHeaders(forward ? ctx.client_identity : nullptr, ctx.headers);
+    if (ctx.websocket_upgrade && ctx.route->websocket) {
+      // The hop-by-hop removal above dropped them; this hop asks the upstream again.
+      ctx.headers.Set("connection", "upgrade");
+      ctx.headers.Set("upgrade", "websocket");
+    }
     if (!ctx.route->host_rewrite.empty()) ctx.headers.Set("host", ctx.route->host_rewrite);
     router::RewritePath(*ctx.route, ctx.target, ctx.upstream_target);
     return PhaseStatus::kContinue;

@@ -329,7 +329,13 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         if (ec) break;
         received_any = true;
       }
-      if (ec || head.status == 101) {  // 101 was never asked for: Upgrade is not forwarded
+      // A 101 accepts a WebSocket upgrade this route tunnels (its Upgrade went upstream);
+      // any other 101 was never asked for.
+      if (!ec && head.status == 101 && ctx.websocket_upgrade && ctx.route != nullptr &&
+          ctx.route->websocket) {
+        break;
+      }
+      if (ec || head.status == 101) {
         head_failed = true;
         break;
       }
@@ -369,6 +375,8 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       const http::LocalReply reply = UpstreamFailure(!received_any);
       co_return co_await ReplyAndEnd(reply, /*close=*/true);
     }
+
+    if (head.status == 101) co_return co_await RunTunnel();
 
     // The final response head: its phases, then the response.
     ctx.record.response_head = services_.timing_clock.Now();
@@ -460,6 +468,111 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     upstream_active_ = false;
     co_return End(StreamEnd::kCompleted, pump_was_running);
   }
+}
+
+io::Awaitable<StreamResult> Stream::RunTunnel() {
+  RequestContext& ctx = ctx_;
+  ctx.record.response_head = services_.timing_clock.Now();
+  response_status_ = 101;
+  size_t at = 0;
+  PhaseStatus status = RunHook(Hook::kResponseHeaders, 0, at);
+  if (status == PhaseStatus::kPending) {
+    status = co_await CompletePending(Hook::kResponseHeaders, at);
+  }
+  upstream_active_ = false;  // from here the tunnel reads the client itself
+  if (status != PhaseStatus::kContinue) {
+    upstream_.Finish(upstream::EndpointOutcome::kSuccess, false, 0);
+    if (client_gone_) co_return End(StreamEnd::kClientGone, true);
+    co_return co_await ReplyAndEnd(ctx.local_reply, /*close=*/true);
+  }
+  response_started_ = true;
+  ctx.record.status = 101;
+  // The tunnel's own idle timeout: the route's idle_timeout, else the proxy's. No body
+  // rate applies (response_started_), and a config swap leaves the tunnel alone: it
+  // pinned its snapshot like any request.
+  Expect(Wait::kStreamProgress, stream_idle_);
+  error_code ec = co_await downstream_->AcceptUpgrade(response_headers_);
+  if (ec) {
+    upstream_.Finish(upstream::EndpointOutcome::kSuccess, false, 0);
+    co_return End(StreamEnd::kClientGone, true);
+  }
+
+  // Client to upstream on a coroutine of its own; upstream to client here. Each side's
+  // end is passed on as a half-close, so a closing handshake in flight the other way is
+  // still delivered; the tunnel ends when both sides have ended, or on an error or the
+  // idle timeout.
+  pump_running_ = true;
+  pump_ok_ = false;
+  if (!pump_done_) pump_done_.emplace(executor_);
+  pump_done_->expires_at(time::MonotonicTime::max());
+  net::co_spawn(
+      executor_, [this]() -> io::Awaitable<void> { co_await PumpTunnel(); }, net::detached);
+  bool client_failed = false;
+  bool upstream_failed = false;
+  for (;;) {
+    std::string_view piece;
+    ec = co_await upstream_.ReadTunnel(piece);
+    if (ec == net::error::eof) {
+      downstream_->ShutdownTunnelWrite();
+      break;
+    }
+    if (ec) {
+      upstream_failed = true;
+      break;
+    }
+    ec = co_await downstream_->WriteTunnel(piece);
+    if (ec) {
+      client_failed = true;
+      break;
+    }
+    ctx.record.response_body_bytes += piece.size();
+    Expect(Wait::kStreamProgress, stream_idle_);
+  }
+  if (upstream_failed && !pump_running_ && !pump_ok_ && timed_out_ == Wait::kNothing) {
+    // The client's side failed first, and cancelled this read.
+    upstream_failed = false;
+    client_failed = true;
+  }
+  if (pump_running_) {
+    if (client_failed || upstream_failed) {
+      co_await StopPump();
+    } else {
+      // The upstream ended cleanly: the client's side may still finish its part.
+      error_code ignored;
+      co_await pump_done_->async_wait(io::AwaitInto(ignored));
+    }
+  }
+  upstream_.Finish(upstream_failed && timed_out_ == Wait::kNothing
+                       ? upstream::EndpointOutcome::kReset
+                       : upstream::EndpointOutcome::kSuccess,
+                   false, 0);
+  if (timed_out_ == Wait::kCallDeadline) co_return End(StreamEnd::kDeadlineExceeded, true);
+  if (timed_out_ != Wait::kNothing || (!client_failed && !upstream_failed)) {
+    co_return End(StreamEnd::kCompleted, true);  // both sides ended, or it was idle too long
+  }
+  co_return End(client_failed ? StreamEnd::kClientGone : StreamEnd::kUpstreamFailed, true);
+}
+
+io::Awaitable<void> Stream::PumpTunnel() {
+  RequestContext& ctx = ctx_;
+  for (;;) {
+    std::string_view piece;
+    error_code ec = co_await downstream_->ReadTunnel(piece);
+    if (ec == net::error::eof) {
+      upstream_.ShutdownTunnelWrite();
+      pump_ok_ = true;
+      break;
+    }
+    if (ec) break;
+    ec = co_await upstream_.WriteTunnel(piece);
+    if (ec) break;
+    ctx.record.request_body_bytes += piece.size();
+    Expect(Wait::kStreamProgress, stream_idle_);
+  }
+  pump_running_ = false;
+  // A failed client side ends the other direction too.
+  if (!pump_ok_) upstream_.Cancel();
+  pump_done_->cancel();
 }
 
 template <typename HookFn>

@@ -107,6 +107,11 @@ class Stream {
   io::Awaitable<PhaseStatus> CompletePending(Hook hook, size_t at);
 
   io::Awaitable<void> PumpRequestBody();
+  // After a 101 to a WebSocket upgrade: relays bytes both ways until both sides ended, an
+  // error, or the idle timeout (docs/websocket.md).
+  io::Awaitable<StreamResult> RunTunnel();
+  // The tunnel's client-to-upstream direction.
+  io::Awaitable<void> PumpTunnel();
   // Runs a request-body-side hook (`hook(phase)`) on the phases, waiting on the pump's
   // waiter for pending ones. kStop when one stopped or did not resume.
   template <typename HookFn>

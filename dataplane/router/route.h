@@ -67,6 +67,8 @@ struct Route {
   double access_log_sample_rate = 1;
   // Whether /metrics has a latency histogram of this route's own (metrics.duration_histogram).
   bool duration_histogram = false;
+  // WebSocket upgrades are tunnelled to the cluster (docs/websocket.md).
+  bool websocket = false;
 };
 
 // The path (and query) to send upstream for a request that `route` matched: the leading

@@ -100,6 +100,7 @@ absl::StatusOr<std::unique_ptr<VirtualHostRoutes>> VirtualHostRoutes::Build(
     if (!timeout.ok()) return fail(config, ".route.timeout: ", timeout.status());
     route.timeout = *timeout;
     route.max_request_body_bytes = config.route().max_request_body_bytes();
+    route.websocket = config.route().websocket();
     if (config.route().has_request_body_min_bytes_per_second()) {
       route.request_body_min_bytes_per_second = config.route().request_body_min_bytes_per_second();
     }

@@ -465,6 +465,8 @@ void Http1Connection::PrepareStream() {
   exchange_->client_close = http::ClientWantsClose(ctx.headers, ctx.version);
   exchange_->client_can_chunk = ctx.version >= 11;
   exchange_->request_body = RequestBody(parser);
+  ctx.websocket_upgrade = !exchange_->request_body.has_body &&
+                          http::WantsWebSocketUpgrade(ctx.headers, ctx.method, ctx.version);
   exchange_->body_consumed = 0;
   exchange_->head_pending = false;
   exchange_->chunk_out = false;
@@ -507,6 +509,47 @@ io::Awaitable<error_code> Http1Connection::ReadBody(std::string_view& piece, boo
     SWITCHYARD_CONNECTION_READ_SOME(tls_.get(), socket_, *in_, ec);
     if (ec) co_return ec;
   }
+}
+
+io::Awaitable<error_code> Http1Connection::AcceptUpgrade(http::HeaderMap& headers) {
+  http::PrepareDownstreamResponseHeaders(headers, worker_.options().via);
+  headers.Set("upgrade", "websocket");
+  headers.Set("connection", "upgrade");
+  std::string& out = exchange_->out;
+  out.clear();
+  http::AppendResponseHead(out, 101, headers, {});
+  exchange_->response_close = true;  // whatever happens, the connection ends with the tunnel
+  error_code ec;
+  SWITCHYARD_CONNECTION_WRITE(tls_.get(), socket_, net::buffer(out), ec);
+  co_return ec;
+}
+
+io::Awaitable<error_code> Http1Connection::ReadTunnel(std::string_view& piece) {
+  in_->consume(exchange_->body_consumed);
+  exchange_->body_consumed = 0;
+  error_code ec;
+  if (in_->size() == 0) {
+    SWITCHYARD_CONNECTION_READ_SOME(tls_.get(), socket_, *in_, ec);
+    if (ec) co_return ec;
+  }
+  piece = io::Readable(*in_);
+  exchange_->body_consumed = piece.size();  // taken at the next call, as ReadBody does
+  co_return ec;
+}
+
+io::Awaitable<error_code> Http1Connection::WriteTunnel(std::string_view piece) {
+  error_code ec;
+  SWITCHYARD_CONNECTION_WRITE(tls_.get(), socket_, net::buffer(piece.data(), piece.size()), ec);
+  co_return ec;
+}
+
+void Http1Connection::ShutdownTunnelWrite() {
+  if (tls_ != nullptr) {
+    tls_->Close();  // close_notify: the TLS way to say "no more from this side"
+    return;
+  }
+  error_code ignored;
+  socket_.shutdown(io::Socket::shutdown_send, ignored);
 }
 
 const http::BodyInfo& Http1Connection::request_body() const { return exchange_->request_body; }

@@ -76,6 +76,10 @@ class Http1Connection final : public proxy::Downstream,
   io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,
                                            std::string_view request_id,
                                            http::LocalReplyFormat format, bool close) override;
+  io::Awaitable<error_code> AcceptUpgrade(http::HeaderMap& headers) override;
+  io::Awaitable<error_code> ReadTunnel(std::string_view& piece) override;
+  io::Awaitable<error_code> WriteTunnel(std::string_view piece) override;
+  void ShutdownTunnelWrite() override;
   void CancelIo() override;
   bool ClientReset() override;
 

@@ -5,12 +5,11 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "boost/asio/write.hpp"
 #include "common/log.h"
-#include "dataplane/http/authority.h"
+#include "dataplane/http/h2_request.h"
 #include "dataplane/http/local_reply.h"
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/io/read_some.h"
@@ -74,50 +73,12 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   proxy::RequestContext& Context() { return exchange_->stream.context(); }
 
   // --- Filled by the session's nghttp2 callbacks.
-  // False (stream refused) when the head grows past the proxy's limits.
+  // False (stream refused) when the field is refused or the head grows past the limits.
   bool AddHeader(std::string_view name, std::string_view value, bool trailer) {
-    const http::ParserLimits& limits = session_.worker_.options().limits;
-    header_bytes_ += name.size() + value.size() + 32;  // RFC 9113's accounting
-    if (header_bytes_ > limits.max_header_bytes || ++header_count_ > limits.max_headers) {
-      return false;
-    }
-    if (trailer) {
-      exchange_->request_trailers.Add(name, value);
-      return true;
-    }
-    // The same policy as HTTP/1.1 (http::ParserLimits::headers_with_underscores): no
-    // standard field has '_' in its name, and some backends read '_' as '-'.
-    if (name.find('_') != std::string_view::npos) {
-      switch (limits.headers_with_underscores) {
-        case http::HeadersWithUnderscores::kAllow:
-          break;
-        case http::HeadersWithUnderscores::kDrop:
-          return true;
-        case http::HeadersWithUnderscores::kReject:
-          rejected_header_ = true;
-          return false;
-      }
-    }
-    proxy::RequestContext& ctx = Context();
-    if (name == ":method") {
-      ctx.method = value;
-    } else if (name == ":path") {
-      ctx.target = value;
-    } else if (name == ":authority") {
-      ctx.authority = value;
-    } else if (name == ":scheme" || name == ":protocol") {
-      // Not forwarded: the upstream request is HTTP/1.1 over its own transport.
-    } else if (name == "cookie") {
-      // HTTP/2 splits cookies into fields; HTTP/1.1 wants one (RFC 9113 8.2.3).
-      if (std::string* cookies = ctx.headers.GetMutable("cookie")) {
-        cookies->append("; ").append(value);
-      } else {
-        ctx.headers.Add(name, value);
-      }
-    } else {
-      ctx.headers.Add(name, value);
-    }
-    return true;
+    http::H2RequestFields fields = Fields();
+    const auto result = builder_.Add(name, value, trailer, fields);
+    rejected_header_ = result == http::H2RequestBuilder::FieldResult::kRefused;
+    return result == http::H2RequestBuilder::FieldResult::kOk;
   }
   void AddData(std::string_view data) {
     incoming_.append(data);
@@ -155,21 +116,8 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     ctx.protocol = "HTTP/2";
     ctx.version = 11;  // upstream requests are HTTP/1.1
     ctx.config = session_.worker_.config();
-    if (ctx.authority.empty()) {
-      if (const std::string* host = ctx.headers.Get("host")) ctx.authority = *host;
-    }
-    // The rules Host has on HTTP/1.1 (RFC 3986 3.2: no userinfo, a valid port), since it
-    // becomes the Host upstream and decides the virtual host.
-    if (ctx.authority.empty() || !http::IsValidHostHeader(ctx.authority)) return false;
-    ctx.headers.Set("host", ctx.authority);  // :authority wins (RFC 9113 8.3.1)
-    exchange_->request_body = remote_ended_ ? http::BodyInfo{} : http::BodyInfo{.has_body = true};
-    if (const std::string* length = ctx.headers.Get("content-length"); length && !remote_ended_) {
-      uint64_t value = 0;
-      if (absl::SimpleAtoi(*length, &value)) {
-        exchange_->request_body = {.has_body = value > 0, .length_known = true, .length = value};
-      }
-    }
-    return true;
+    http::H2RequestFields fields = Fields();
+    return http::H2RequestBuilder::Finish(remote_ended_, fields, exchange_->request_body);
   }
 
   // The data provider's read callback.
@@ -301,6 +249,11 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   bool ClientReset() override { return reset_ || session_.closing_; }
 
  private:
+  // Where the request's fields go.
+  http::H2RequestFields Fields() {
+    proxy::RequestContext& ctx = Context();
+    return {ctx.method, ctx.target, ctx.authority, ctx.headers, exchange_->request_trailers};
+  }
   std::vector<nghttp2_nv> ResponseNv(const std::string& status, const http::HeaderMap& headers) {
     std::vector<nghttp2_nv> nva;
     nva.reserve(headers.size() + 1);
@@ -349,8 +302,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   Http1Exchange* exchange_;
   io::Wakeup readable_;
   io::Wakeup writable_;
-  size_t header_bytes_ = 0;
-  size_t header_count_ = 0;
+  http::H2RequestBuilder builder_{session_.worker_.options().limits};
   std::string incoming_;  // request data received, not yet handed out
   std::string handed_;    // the piece ReadBody handed out last
   std::string_view out_piece_;

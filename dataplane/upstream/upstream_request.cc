@@ -202,6 +202,34 @@ io::Awaitable<error_code> UpstreamRequest::ReadBody(std::string_view& piece, boo
   co_return ec;
 }
 
+io::Awaitable<error_code> UpstreamRequest::ReadTunnel(std::string_view& piece) {
+  boost::beast::flat_buffer& buffer = connection_->buffer;
+  buffer.consume(body_consumed_);
+  body_consumed_ = 0;
+  error_code ec;
+  if (buffer.size() == 0) {
+    SWITCHYARD_READ_SOME(connection_->socket, buffer, ec);
+    if (ec) co_return ec;
+  }
+  const net::const_buffer data = buffer.data();
+  piece = std::string_view(static_cast<const char*>(data.data()), data.size());
+  body_consumed_ = data.size();  // taken at the next call: `piece` points into the buffer
+  co_return ec;
+}
+
+io::Awaitable<error_code> UpstreamRequest::WriteTunnel(std::string_view piece) {
+  error_code ec;
+  co_await net::async_write(connection_->socket, net::buffer(piece.data(), piece.size()),
+                            AwaitInto(ec));
+  co_return ec;
+}
+
+void UpstreamRequest::ShutdownTunnelWrite() {
+  if (connection_ == nullptr) return;
+  error_code ignored;
+  connection_->socket.shutdown(io::Socket::shutdown_send, ignored);
+}
+
 void UpstreamRequest::Cancel() {
   if (connection_ == nullptr) return;
   error_code ignored;

@@ -121,6 +121,15 @@ class UpstreamRequest {
   bool NextBufferedBodyPiece(std::string_view& piece, bool& end, boost::system::error_code& ec);
   io::Awaitable<boost::system::error_code> ReadBody(std::string_view& piece, bool& end);
 
+  // After a 101 to an upgrade (WebSocket; docs/websocket.md) the connection is a tunnel:
+  // ReadTunnel returns the upstream's next bytes (what followed the 101 head first; a
+  // piece is valid until the next call; eof when the upstream closed its side),
+  // WriteTunnel sends bytes, ShutdownTunnelWrite ends our side (the upstream sees eof).
+  // The connection is never pooled again.
+  io::Awaitable<boost::system::error_code> ReadTunnel(std::string_view& piece);
+  io::Awaitable<boost::system::error_code> WriteTunnel(std::string_view piece);
+  void ShutdownTunnelWrite();
+
   // Cancels pending operations (a deadline passed); they complete with an error.
   void Cancel();
   // Closes the connection: the exchange can never complete.

@@ -2,7 +2,7 @@
 // backend A still completes from A after version N+1 moved the route to backend B, while
 // new requests already go to B; and the old snapshot is freed once that request ends
 // (the proxy's /stats snapshots_alive goes back to 1), even with its client connection
-// still open.
+// still open. A WebSocket tunnel, likewise, outlives any number of swaps.
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -124,6 +124,69 @@ TEST_F(SnapshotSwapTest, InFlightRequestFinishesOnOldSnapshotWhichIsThenFreed) {
       "snapshots alive during: %llu; old snapshot freed %.1f ms after the request ended\n",
       static_cast<unsigned long long>(v1), slow_ms, static_cast<unsigned long long>(v2),
       static_cast<unsigned long long>(alive_during), freed_ms);
+}
+
+// A WebSocket tunnel pinned its snapshot like any request (docs/websocket.md): versions
+// that move its route elsewhere and stop tunnelling leave it open and working, while new
+// requests follow the new version.
+TEST_F(SnapshotSwapTest, AnOpenWebSocketTunnelOutlivesConfigSwaps) {
+  using ::switchyard::testing::Deadline;
+  using ::switchyard::testing::IoStatus;
+  using ::switchyard::testing::Socket;
+  a_ = &AddBackend("A", [](BackendExchange& ex) {
+    if (ex.request().headers.Joined("upgrade").empty()) {
+      ex.Reply(200, "A", {{"x-backend", "A"}});
+      return;
+    }
+    ex.SendHead(101, {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}});
+    Socket& socket = ex.raw_socket();
+    for (;;) {  // echo until the proxy ends the tunnel
+      std::string data;
+      if (socket.ReadSome(&data, 64 * 1024, Deadline::After(std::chrono::seconds(30))) !=
+          IoStatus::kOk) {
+        break;
+      }
+      if (socket.WriteAll(data, Deadline::After(std::chrono::seconds(10))) != IoStatus::kOk) {
+        break;
+      }
+    }
+    ex.CloseNow();
+  });
+  b_ = &AddBackend("B");
+  ASSERT_TRUE(StartControlPlane());
+  uint64_t v1 = 0;
+  ASSERT_TRUE(Apply(SnapshotYaml({{"all", "prefix: /", "a, websocket: true"}},
+                                 {{"a", {a_->port()}}, {"b", {b_->port()}}}),
+                    &v1));
+  ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
+  ASSERT_TRUE(WaitForVersion(v1, std::chrono::seconds(10)));
+
+  RawClient tunnel(proxy(0).port());
+  ASSERT_TRUE(tunnel.connected());
+  ASSERT_TRUE(tunnel.Send("GET /chat HTTP/1.1\r\nHost: " + std::string(kHost) +
+                          "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"));
+  const Response accepted = tunnel.ReadResponse({.stop_at_interim = true});
+  ASSERT_EQ(accepted.status, 101) << Summary(accepted);
+  const auto echo = [&tunnel](const std::string& bytes) {
+    if (!tunnel.Send(bytes)) return std::string("<send failed>");
+    std::string got;
+    while (got.size() < bytes.size()) {
+      const std::string more = tunnel.ReadAvailable(std::chrono::seconds(10));
+      if (more.empty()) break;
+      got += more;
+    }
+    return got;
+  };
+  EXPECT_EQ(echo("before"), "before");
+
+  for (int swap = 0; swap < 3; ++swap) {
+    uint64_t version = 0;
+    ASSERT_TRUE(Apply(Config(swap % 2 == 0 ? "b" : "a"), &version));  // no tunnelling
+    ASSERT_TRUE(WaitForVersion(version, std::chrono::seconds(10)));
+    EXPECT_EQ(echo("after swap " + std::to_string(swap)), "after swap " + std::to_string(swap));
+  }
+  const Response next = proxy(0).Get("/x");
+  EXPECT_TRUE(next.complete && BackendOf(next) == "B") << Summary(next);
 }
 
 // A swap keeps the upstream connections of endpoints that remain: the proxy's pooled

@@ -40,6 +40,9 @@ snapshot_pb=("$out/gen/switchyard/v1/snapshot.pb.cc" "$out/gen/switchyard/v1/opt
 http1_srcs=(tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc
   dataplane/http/header_map.cc dataplane/http/authority.cc)
 proxy_protocol_srcs=(tools/fuzz/proxy_protocol_fuzzer.cc dataplane/server/proxy_protocol.cc)
+http2_srcs=(tools/fuzz/http2_request_fuzzer.cc dataplane/http/h2_request.cc
+  dataplane/http/message_parser.cc dataplane/http/header_map.cc dataplane/http/authority.cc
+  dataplane/http/serializer.cc)
 route_srcs=(tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc
   dataplane/router/domain_index.cc dataplane/router/prefix_tree.cc
   dataplane/router/request_matcher.cc dataplane/router/route.cc
@@ -67,7 +70,7 @@ obj_of() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
 declare -A seen=()
 jobs=0
 failed=0
-for src in "${http1_srcs[@]}" "${proxy_protocol_srcs[@]}" "${route_srcs[@]}" "${loader_srcs[@]}" "${delta_srcs[@]}" \
+for src in "${http1_srcs[@]}" "${http2_srcs[@]}" "${proxy_protocol_srcs[@]}" "${route_srcs[@]}" "${loader_srcs[@]}" "${delta_srcs[@]}" \
   "${response_srcs[@]}"; do
   [[ -n "${seen[$src]:-}" ]] && continue
   seen[$src]=1
@@ -101,6 +104,8 @@ link() {
 config_libs=$(pkg-config --libs re2 protobuf absl_statusor absl_status absl_strings \
   absl_str_format absl_raw_hash_set absl_hash absl_time openssl)
 link http1_request_fuzzer "${http1_srcs[@]}"
+# shellcheck disable=SC2086
+link http2_request_fuzzer "${http2_srcs[@]}" $(pkg-config --libs libnghttp2 absl_strings)
 # shellcheck disable=SC2086
 link proxy_protocol_fuzzer "${proxy_protocol_srcs[@]}" $(pkg-config --libs absl_strings)
 # shellcheck disable=SC2086  # pkg-config prints one flag per word

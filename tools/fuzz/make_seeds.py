@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the binary seed corpora of the protobuf-input fuzzers (snapshot_delta,
-discovery_response) from text-format messages, with Debian's protoc. Run from the
-repository root after changing the seeds below: python3 tools/fuzz/make_seeds.py"""
+discovery_response) from text-format messages, with Debian's protoc, and of the HTTP/2
+fuzzer (http2_request) from frames built here. Run from the repository root after
+changing the seeds below: python3 tools/fuzz/make_seeds.py"""
 import os
 import subprocess
 
@@ -41,7 +42,57 @@ def chunk(data):
     return len(data).to_bytes(2, "big") + data
 
 
+def h2_frame(kind, flags, stream, payload):
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def h2_headers(fields):
+    """A header block of literal fields without indexing, new names, no Huffman."""
+    out = b""
+    for name, value in fields:
+        out += b"\x00" + bytes([len(name)]) + name.encode() + bytes([len(value)]) + value.encode()
+    return out
+
+
+H2_DATA, H2_HEADERS, H2_SETTINGS = 0, 1, 4
+END_STREAM, END_HEADERS = 0x1, 0x4
+GET = [(":method", "GET"), (":scheme", "http"), (":path", "/a?b=c"), (":authority", "example.com")]
+
+
+def h2_request(stream, fields, end_stream=True):
+    flags = END_HEADERS | (END_STREAM if end_stream else 0)
+    return h2_frame(H2_HEADERS, flags, stream, h2_headers(fields))
+
+
+def http2_seeds():
+    """Control byte 0x02: default limits, underscores dropped, one read (see the fuzzer)."""
+    settings = h2_frame(H2_SETTINGS, 0, 0, b"")
+    post = [(":method", "POST"), (":scheme", "https"), (":path", "/upload"),
+            (":authority", "api.example.com:8443")]
+    seeds = {
+        "get": h2_request(1, GET),
+        "post_with_length": h2_request(1, post + [("content-length", "5")], False) +
+        h2_frame(H2_DATA, END_STREAM, 1, b"hello"),
+        "post_unknown_length": h2_request(1, post, False) + h2_frame(H2_DATA, END_STREAM, 1, b"x"),
+        "split_cookies": h2_request(1, GET + [("cookie", "a=1"), ("cookie", "b=2")]),
+        "underscore": h2_request(1, GET + [("x_forwarded_for", "1.2.3.4")]),
+        "host_not_authority": h2_request(1, GET[:3] + [("host", "h.example.com")]),
+        "trailers": h2_request(1, post, False) + h2_frame(H2_DATA, 0, 1, b"body") +
+        h2_frame(H2_HEADERS, END_HEADERS | END_STREAM, 1, h2_headers([("x-checksum", "1")])),
+        "bad_value": h2_request(1, GET + [("x-bad", "a\r\nInjected: 1")]),
+        "connection_header": h2_request(1, GET + [("connection", "close")]),
+        "two_streams": h2_request(1, GET) + h2_request(3, post + [("content-length", "0")]),
+        "bad_authority": h2_request(1, GET[:3] + [(":authority", "user@evil.com")]),
+    }
+    for name, frames in seeds.items():
+        write("tools/fuzz/corpus/http2_request/" + name, b"\x02" + settings + frames)
+    # Byte by byte with tight limits and underscores refused.
+    write("tools/fuzz/corpus/http2_request/tight_bytewise",
+          bytes([0x0D]) + settings + seeds["underscore"])
+
+
 def main():
+    http2_seeds()
     base = encode("Snapshot", BASE)
     assert len(base) < 256
     for name, delta in DELTAS.items():
