@@ -376,7 +376,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       co_return co_await ReplyAndEnd(reply, /*close=*/true);
     }
 
-    if (head.status == 101) co_return co_await RunTunnel();
+    if (head.status == 101) {
+      co_return co_await RunTunnel();
+    }
 
     // The final response head: its phases, then the response.
     ctx.record.response_head = services_.timing_clock.Now();

@@ -142,7 +142,7 @@ TEST_F(SnapshotSwapTest, AnOpenWebSocketTunnelOutlivesConfigSwaps) {
     Socket& socket = ex.raw_socket();
     for (;;) {  // echo until the proxy ends the tunnel
       std::string data;
-      if (socket.ReadSome(&data, 64 * 1024, Deadline::After(std::chrono::seconds(30))) !=
+      if (socket.ReadSome(&data, size_t{64} * 1024, Deadline::After(std::chrono::seconds(30))) !=
           IoStatus::kOk) {
         break;
       }

@@ -33,6 +33,18 @@ class Http2Test : public ProxyTest {
     backend_ = &AddBackend("b", std::move(handler));
     ASSERT_TRUE(StartProxy(SingleClusterConfig({backend_->port()}), {"--admin=127.0.0.1:0"}));
   }
+  // One virtual host for "known.test" only: a request to 127.0.0.1:port matches no route.
+  void StartWithOnlyKnownTest() {
+    backend_ = &AddBackend("b");
+    ASSERT_TRUE(StartProxy(R"yaml(
+virtual_hosts:
+  - name: v
+    domains: ["known.test"]
+    routes: [{name: r, match: {prefix: /}, route: {cluster: c}}]
+clusters:
+  - {name: c, endpoints: [{address: 127.0.0.1, port: )yaml" +
+                           std::to_string(backend_->port()) + "}]}\n"));
+  }
   std::string Url(const std::string& path) {
     return "http://127.0.0.1:" + std::to_string(proxy_port()) + path;
   }
@@ -118,15 +130,7 @@ TEST_F(Http2Test, ManyStreamsShareOneConnection) {
 }
 
 TEST_F(Http2Test, TheGatewaysOwnAnswersAreHttp2Responses) {
-  backend_ = &AddBackend("b");
-  ASSERT_TRUE(StartProxy(R"yaml(
-virtual_hosts:
-  - name: v
-    domains: ["known.test"]
-    routes: [{name: r, match: {prefix: /}, route: {cluster: c}}]
-clusters:
-  - {name: c, endpoints: [{address: 127.0.0.1, port: )yaml" +
-                         std::to_string(backend_->port()) + "}]}\n"));
+  ASSERT_NO_FATAL_FAILURE(StartWithOnlyKnownTest());
   const CommandResult r =
       Curl({"-D", dir_ + "/head", "-o", dir_ + "/body", "-w", "%{http_version} %{response_code}"},
            {Url("/nowhere")});  // authority 127.0.0.1:port matches no virtual host
@@ -141,15 +145,7 @@ clusters:
 // A gRPC client cannot read a JSON page: the gateway's own answer to a gRPC call is a
 // trailers-only response (one HEADERS frame ending the stream) with a gRPC status.
 TEST_F(Http2Test, TheGatewaysOwnAnswerToAGrpcCallIsAGrpcStatus) {
-  backend_ = &AddBackend("b");
-  ASSERT_TRUE(StartProxy(R"yaml(
-virtual_hosts:
-  - name: v
-    domains: ["known.test"]
-    routes: [{name: r, match: {prefix: /}, route: {cluster: c}}]
-clusters:
-  - {name: c, endpoints: [{address: 127.0.0.1, port: )yaml" +
-                         std::to_string(backend_->port()) + "}]}\n"));
+  ASSERT_NO_FATAL_FAILURE(StartWithOnlyKnownTest());
   const CommandResult r =
       Curl({"-D", dir_ + "/head", "-o", dir_ + "/body", "-w",
             "%{http_version} %{response_code} %{size_download}", "-H",

@@ -36,7 +36,7 @@ struct EchoState {
 
 // A WebSocket server in miniature: 101 to an Upgrade, then echoes every byte until the
 // proxy ends its side, then sends "bye" and closes (a closing handshake's last word).
-TestBackend::Handler EchoAfterUpgrade(std::shared_ptr<EchoState> state) {
+TestBackend::Handler EchoAfterUpgrade(const std::shared_ptr<EchoState>& state) {
   return [state](BackendExchange& ex) {
     const auto& headers = ex.request().headers;
     if (headers.Joined("upgrade").empty()) {
@@ -53,7 +53,8 @@ TestBackend::Handler EchoAfterUpgrade(std::shared_ptr<EchoState> state) {
     Socket& socket = ex.raw_socket();
     for (;;) {
       std::string data;
-      const IoStatus status = socket.ReadSome(&data, 64 * 1024, Deadline::After(seconds(30)));
+      const IoStatus status =
+          socket.ReadSome(&data, size_t{64} * 1024, Deadline::After(seconds(30)));
       if (status == IoStatus::kEof) {
         state->saw_eof = true;
         socket.WriteAll("bye", Deadline::After(seconds(5)));
@@ -111,7 +112,7 @@ TEST_F(WebSocketTest, AnUpgradeOnAWebSocketRouteBecomesATunnel) {
   // Binary bytes, as WebSocket frames are, both ways; larger than one read.
   EXPECT_EQ(Echo(client, std::string("\x81\x05hello\x00\xff", 9)),
             std::string("\x81\x05hello\x00\xff", 9));
-  const std::string big(300 * 1024, 'w');
+  const std::string big(size_t{300} * 1024, 'w');
   EXPECT_EQ(Echo(client, big).size(), big.size());
 
   // The client ends its side: the backend sees it, answers its last word, and the proxy

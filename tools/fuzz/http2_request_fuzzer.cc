@@ -80,8 +80,9 @@ void CheckTranslation(Request& request, const BodyInfo& body) {
   const std::string* host = request.headers.Get("host");
   FUZZ_CHECK(host != nullptr && *host == request.authority);
   BodyFraming framing = BodyFraming::kNone;
-  if (body.has_body)
+  if (body.has_body) {
     framing = body.length_known ? BodyFraming::kContentLength : BodyFraming::kChunked;
+  }
   // Content-Length is framing: the serializer writes it from `body`, never from the map
   // (as PrepareUpstreamRequestHeaders removes it before the proxy forwards).
   HeaderMap forwarded = request.headers;
