@@ -123,11 +123,21 @@ TEST_F(WebSocketTest, AnUpgradeOnAWebSocketRouteBecomesATunnel) {
   EXPECT_EQ(closed.data, "bye");
   EXPECT_TRUE(state_->saw_eof.load());
 
-  // Counted as one request with status 101, its tunnel bytes as body bytes.
-  RawClient admin(proxy().admin_port());
-  const std::string metrics = admin.RoundTrip(SimpleGet("/metrics", "admin")).body;
-  EXPECT_GE(MetricValue(metrics, R"(switchyard_downstream_body_bytes_total{direction="received"})"),
-            static_cast<int64_t>(big.size()));
+  // Counted as one request with status 101, its tunnel bytes as body bytes, once the
+  // tunnel has ended: the client sees the end of the upstream's direction (a half-close)
+  // a moment before the proxy finishes the request, so the page is polled.
+  const auto scrape = [this] {
+    RawClient admin(proxy().admin_port());
+    return admin.RoundTrip(SimpleGet("/metrics", "admin")).body;
+  };
+  EXPECT_TRUE(PollUntil([&] {
+    return MetricValue(scrape(),
+                       R"(switchyard_requests_total{virtual_host="vh",route="r",class="1xx"})") ==
+           1;
+  }));
+  EXPECT_GE(
+      MetricValue(scrape(), R"(switchyard_downstream_body_bytes_total{direction="received"})"),
+      static_cast<int64_t>(big.size()));
 }
 
 TEST_F(WebSocketTest, ElsewhereTheUpgradeIsRemovedAndTheRequestIsAPlainGet) {
