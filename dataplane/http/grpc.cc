@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdint>
 
+#include "dataplane/http/percent_encode.h"
+
 namespace switchyard::http {
 namespace {
 
@@ -64,19 +66,9 @@ int GrpcStatusFor(int http_status, std::string_view error) {
 }
 
 std::string PercentEncodeGrpcMessage(std::string_view message) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(message.size());
-  for (const char c : message) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte <= 0x7e && c != '%') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    }
-  }
+  AppendPercentEncoded(message, {}, out);
   return out;
 }
 

@@ -8,6 +8,8 @@
 
 #include <memory>
 
+#include "dataplane/http/percent_encode.h"
+
 namespace switchyard::tls {
 namespace {
 
@@ -70,27 +72,13 @@ std::string Sha256Hex(X509* cert) {
   return hex;
 }
 
-void AppendEncoded(std::string_view value, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte > 0x20 && byte < 0x7f && c != ',' && c != '%') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    }
-  }
-}
-
 void AddList(std::string_view name, const std::vector<std::string>& values,
              http::HeaderMap& headers) {
   if (values.empty()) return;
   std::string joined;
   for (const std::string& value : values) {
     if (!joined.empty()) joined.push_back(',');
-    AppendEncoded(value, joined);
+    http::AppendPercentEncoded(value, " ,", joined);  // a space or comma cannot split the list
   }
   headers.Add(name, joined);
 }
