@@ -14,18 +14,26 @@ namespace {
 // waits until they have stopped for this long.
 constexpr absl::Duration kCertificateFilesSettle = absl::Milliseconds(500);
 
-// The directories holding the snapshot's cert_file, key_file and client CA ca_file paths
-// (not resolved: Kubernetes swaps the `..data` symlink in the directory the configured
-// path is in).
+// The directories holding the files the snapshot names: certificates' cert_file, key_file
+// and client CA ca_file, and clusters' TLS ca_file and client certificate files (not
+// resolved: Kubernetes swaps the `..data` symlink in the directory the configured path is
+// in).
 std::set<std::string> CertificateDirectories(const v1::Snapshot& snapshot) {
   std::set<std::string> directories;
+  const auto add = [&directories](const std::string& path) {
+    const size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return;  // validation requires absolute paths
+    directories.insert(slash == 0 ? "/" : path.substr(0, slash));
+  };
   for (const v1::Certificate& certificate : snapshot.certificates()) {
-    for (const std::string* path : {&certificate.cert_file(), &certificate.key_file(),
-                                    &certificate.client_certificates().ca_file()}) {
-      const size_t slash = path->rfind('/');
-      if (slash == std::string::npos) continue;  // validation requires absolute paths
-      directories.insert(slash == 0 ? "/" : path->substr(0, slash));
-    }
+    add(certificate.cert_file());
+    add(certificate.key_file());
+    add(certificate.client_certificates().ca_file());
+  }
+  for (const v1::Cluster& cluster : snapshot.clusters()) {
+    add(cluster.tls().ca_file());
+    add(cluster.tls().client_cert_file());
+    add(cluster.tls().client_key_file());
   }
   return directories;
 }

@@ -31,7 +31,12 @@ TlsLayer::TlsLayer(SSL* ssl, Socket& socket) : ssl_(ssl), socket_(socket) {
   // OpenSSL reads and writes the descriptor itself: it must not block.
   socket_.non_blocking(true, ignored);
   SSL_set_fd(ssl_.get(), socket_.native_handle());
-  SSL_set_accept_state(ssl_.get());
+  // A server SSL (from a server method's context) accepts; a client one connects.
+  if (SSL_is_server(ssl_.get()) == 1) {
+    SSL_set_accept_state(ssl_.get());
+  } else {
+    SSL_set_connect_state(ssl_.get());
+  }
 }
 
 TlsLayer::~TlsLayer() = default;
@@ -97,7 +102,7 @@ Awaitable<error_code> TlsLayer::Handshake() {
       if (ec) co_return ec;
       continue;
     }
-    if (step == Step::kEof && error_detail_.empty()) error_detail_ = "the client closed";
+    if (step == Step::kEof && error_detail_.empty()) error_detail_ = "the peer closed";
     co_return net::error::connection_aborted;
   }
 }
@@ -122,6 +127,16 @@ Awaitable<error_code> TlsLayer::ReadSome(boost::beast::flat_buffer& buffer) {
     }
     co_return step == Step::kEof ? error_code(net::error::eof) : net::error::connection_aborted;
   }
+}
+
+bool TlsLayer::IdleLooksUsable() {
+  char byte;
+  size_t got = 0;
+  ERR_clear_error();
+  const int ret = SSL_read_ex(ssl_.get(), &byte, 1, &got);
+  // Application data on an idle connection breaks HTTP/1.1; close_notify, an alert or eof
+  // ends it. Only "nothing yet" (after consuming, say, a session ticket) leaves it usable.
+  return ret != 1 && Classify(ret) == Step::kWantRead;
 }
 
 Awaitable<error_code> TlsLayer::WaitReadable() {

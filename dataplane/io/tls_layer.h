@@ -36,14 +36,15 @@ namespace switchyard::io {
 
 class TlsLayer {
  public:
-  // Takes ownership of `ssl` (a server-side SSL not yet bound to a descriptor); `socket`
-  // must outlive this object and stay open until Close.
+  // Takes ownership of `ssl` (not yet bound to a descriptor): the server side of a client
+  // connection when its context has a server method, else the client side of an upstream
+  // connection. `socket` must outlive this object and stay open until Close.
   TlsLayer(SSL* ssl, Socket& socket);
   ~TlsLayer();
   TlsLayer(const TlsLayer&) = delete;
   TlsLayer& operator=(const TlsLayer&) = delete;
 
-  // The server side of the handshake. On failure the error is connection_aborted (or
+  // The handshake, either side. On failure the error is connection_aborted (or
   // operation_aborted when the socket was cancelled: a deadline) and error_detail() says
   // what OpenSSL reported.
   Awaitable<boost::system::error_code> Handshake();
@@ -51,6 +52,10 @@ class TlsLayer {
   // Reads once into `buffer` (never past its max_size: no_buffer_space when full), like
   // SWITCHYARD_READ_SOME. eof when the client closed the TLS session or the connection.
   Awaitable<boost::system::error_code> ReadSome(boost::beast::flat_buffer& buffer);
+  // For a pooled connection about to be reused: reads without waiting and says whether it
+  // found nothing (handshake messages such as session tickets are consumed). False when
+  // the peer closed, failed, or sent application data.
+  bool IdleLooksUsable();
   // Waits until a read would find something (decrypted bytes already held, or bytes on
   // the socket), without a buffer: how an idle connection waits.
   Awaitable<boost::system::error_code> WaitReadable();

@@ -280,10 +280,14 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         if (timed_out_ == Wait::kCallDeadline) {
           co_return co_await ReplyAndEnd(DeadlineExceededReply(), /*close=*/false);
         }
-        const http::LocalReply failure = {
-            503, "upstream_connect_failed",
-            std::string(timed_out ? "connecting to cluster '" : "cluster '") + cluster.name +
-                (timed_out ? "' timed out" : "' refused the connection")};
+        const http::LocalReply failure =
+            upstream_.tls_failed()
+                ? http::LocalReply{503, "upstream_tls_failed",
+                                   "the TLS handshake with cluster '" + cluster.name + "' failed"}
+                : http::LocalReply{
+                      503, "upstream_connect_failed",
+                      std::string(timed_out ? "connecting to cluster '" : "cluster '") +
+                          cluster.name + (timed_out ? "' timed out" : "' refused the connection")};
         co_return co_await ReplyAndEnd(failure, /*close=*/false);
       }
     }
@@ -296,7 +300,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     }
 
     if (!upstream_.SendHeadNow(ctx.method, ctx.upstream_target, ctx.headers, request_body, ec)) {
-      co_await upstream_.AsyncSendRestOfHead(io::AwaitInto(ec));
+      ec = co_await upstream_.SendRestOfHead();
     }
     if (ec && may_retry) {
       upstream_.DropConnection();
@@ -324,8 +328,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
     while (!head_failed) {
       upstream_.BeginHead(response_headers_, is_head);
       while (!upstream_.ParseHead(head, ec)) {
-        const size_t got = co_await upstream_.AsyncReceive(io::AwaitInto(ec));
-        upstream_.Received(got);
+        SWITCHYARD_UPSTREAM_RECEIVE(upstream_, ec);
         if (ec) break;
         received_any = true;
       }

@@ -59,6 +59,12 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
                                   : kDefaultConnectTimeout;
     cluster.max_idle_connections = source.has_max_idle_connections() ? source.max_idle_connections()
                                                                      : kDefaultMaxIdleConnections;
+    if (source.has_tls()) {
+      auto tls = tls::UpstreamTlsContext::Build(source.tls(),
+                                                absl::StrCat("clusters[", source.name(), "].tls"));
+      if (!tls.ok()) return tls.status();
+      cluster.tls = *std::move(tls);
+    }
     for (int i = 0; i < source.endpoints_size(); ++i) {
       const v1::Endpoint& ep = source.endpoints(i);
       boost::system::error_code ec;
@@ -72,7 +78,10 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
       endpoint.address = {address, static_cast<uint16_t>(ep.port())};
       endpoint.authority = address.is_v6() ? absl::StrCat("[", ep.address(), "]:", ep.port())
                                            : absl::StrCat(ep.address(), ":", ep.port());
-      endpoint.pool_key = upstream::MakePoolKey({.address = endpoint.authority});
+      endpoint.pool_key = upstream::MakePoolKey(
+          {.address = endpoint.authority,
+           .tls = cluster.tls != nullptr,
+           .tls_settings = cluster.tls != nullptr ? cluster.tls->fingerprint() : ""});
       compiled->pool_keys_.insert(endpoint.pool_key);
       endpoint.weight = ep.weight() == 0 ? 1 : ep.weight();
     }

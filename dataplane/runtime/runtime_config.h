@@ -17,6 +17,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "dataplane/router/route_table.h"
 #include "dataplane/tls/certificate_set.h"
+#include "dataplane/tls/upstream_tls.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::runtime {
@@ -36,6 +37,8 @@ struct Cluster {
   std::vector<Endpoint> endpoints;
   std::chrono::milliseconds connect_timeout{1000};
   uint32_t max_idle_connections = 64;
+  // TLS towards the endpoints (docs/upstream-tls.md); null: plaintext.
+  std::shared_ptr<const tls::UpstreamTlsContext> tls;
 };
 
 class RuntimeConfig {

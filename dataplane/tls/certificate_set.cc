@@ -15,14 +15,6 @@
 namespace switchyard::tls {
 namespace {
 
-// Mozilla's "intermediate" profile (v5.7) for TLS 1.2, ECDHE only: every suite is an AEAD
-// with forward secrecy, which HTTP/2 requires too (RFC 9113, 9.2.2). TLS 1.3 keeps
-// OpenSSL's default suites, which are the profile's.
-constexpr char kTls12Ciphers[] =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-constexpr char kGroups[] = "X25519:prime256v1:secp384r1";
 // Same on every context without client certificates, so a session made under one
 // certificate's context may resume under another's after SNI switched it (OpenSSL
 // compares it on resumption). Contexts with client certificates get their own
@@ -77,51 +69,16 @@ int AlpnSelect(SSL*, const unsigned char** out, unsigned char* out_len, const un
   return SSL_TLSEXT_ERR_NOACK;
 }
 
-std::string TakeOpenSslError() {
-  const auto code = ERR_peek_last_error();
-  const char* reason = code == 0 ? nullptr : ERR_reason_error_string(code);
-  ERR_clear_error();
-  return reason == nullptr ? "unknown error" : reason;
-}
-
-// The contents of `path`, at most config::kMaxCertificatePemBytes.
-absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
-  }
-  std::string contents(config::kMaxCertificatePemBytes + 1, '\0');
-  const size_t got = std::fread(contents.data(), 1, contents.size(), file);
-  const bool failed = std::ferror(file) != 0;
-  const int error = errno;
-  std::fclose(file);
-  if (failed) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", strerror(error)));
-  }
-  if (got > config::kMaxCertificatePemBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is larger than ", config::kMaxCertificatePemBytes, " bytes"));
-  }
-  contents.resize(got);
-  return contents;
-}
-
 absl::StatusOr<SslCtxPtr> NewContext() {
-  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
-  if (ctx == nullptr) return absl::InternalError("SSL_CTX_new: " + TakeOpenSslError());
-  SSL_CTX* c = ctx.get();
-  if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(c, kTls12Ciphers) != 1 || SSL_CTX_set1_groups_list(c, kGroups) != 1 ||
-      SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof kSessionIdContext - 1) != 1) {
+  absl::StatusOr<SslCtxPtr> ctx = NewTlsContext(TLS_server_method());
+  if (!ctx.ok()) return ctx;
+  SSL_CTX* c = ctx->get();
+  if (SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof kSessionIdContext - 1) != 1) {
     return absl::InternalError("configuring an SSL_CTX: " + TakeOpenSslError());
   }
-  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   // Intermediate profile: every offered suite is strong, so the client's order (which
   // knows whether it has AES hardware) decides.
   SSL_CTX_clear_options(c, SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // Stateless tickets only: a server-side cache would be per process and per context, so
   // it would not survive a swap, and it grows with the number of clients.
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
@@ -159,26 +116,15 @@ void LoadClientCertificates(const v1::Certificate& source, const std::string& pa
   if (client.mode() == v1::ClientCertificates::OFF) return;
   const std::string field =
       path + ".client_certificates." + (client.ca_pem().empty() ? "ca_file" : "ca_pem");
-  std::string pem = client.ca_pem();
-  std::string where;
-  if (pem.empty()) {
-    absl::StatusOr<std::string> file = ReadPemFile(client.ca_file());
-    if (!file.ok()) {
-      errors.push_back(absl::StrCat(field, ": ", file.status().message()));
-      return;
-    }
-    pem = *std::move(file);
-    where = absl::StrCat(" (", client.ca_file(), ")");
-  }
-  absl::StatusOr<std::vector<config::X509Ptr>> anchors =
-      config::ParseCertificateChain(pem, config::kMaxClientCaCertificates);
+  absl::StatusOr<std::vector<config::X509Ptr>> anchors = LoadCertificateAuthorities(
+      client.ca_pem(), client.ca_file(), config::kMaxClientCaCertificates, field);
   if (!anchors.ok()) {
-    errors.push_back(absl::StrCat(field, ": ", anchors.status().message(), where));
+    errors.push_back(std::string(anchors.status().message()));
     return;
   }
-  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  if (!TrustAnchors(ctx, *anchors, field, errors)) return;
   STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
-  bool loaded = store != nullptr && names != nullptr;
+  bool loaded = names != nullptr;
   for (size_t i = 0; i < anchors->size() && loaded; ++i) {
     X509* anchor = (*anchors)[i].get();
     // The names go in the CertificateRequest, so a client with several certificates
@@ -187,9 +133,7 @@ void LoadClientCertificates(const v1::Certificate& source, const std::string& pa
     if (name == nullptr || sk_X509_NAME_push(names, name) <= 0) {
       X509_NAME_free(name);
       loaded = false;
-      break;
     }
-    loaded = X509_STORE_add_cert(store, anchor) == 1;
   }
   if (loaded) {
     SSL_CTX_set_client_CA_list(ctx, names);  // takes `names`
@@ -203,7 +147,7 @@ void LoadClientCertificates(const v1::Certificate& source, const std::string& pa
   if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
   if (!loaded) {
     errors.push_back(
-        absl::StrCat(field, ": OpenSSL refused the CA certificates: ", TakeOpenSslError(), where));
+        absl::StrCat(field, ": cannot ask clients for certificates: ", TakeOpenSslError()));
   }
 }
 
@@ -211,38 +155,14 @@ void LoadClientCertificates(const v1::Certificate& source, const std::string& pa
 void Load(const v1::Certificate& source, const std::string& path,
           const CertificateSet::BuildOptions& options, absl::Time now, TicketKeys& ticket_keys,
           ServedCertificate& out, std::vector<std::string>& errors) {
-  const bool files = source.cert_pem().empty() && source.key_pem().empty();
-  const std::string cert_field = path + (files ? ".cert_file" : ".cert_pem");
-  const std::string key_field = path + (files ? ".key_file" : ".key_pem");
-  std::string cert_pem = source.cert_pem();
-  std::string key_pem = source.key_pem();
-  if (files) {
-    absl::StatusOr<std::string> cert = ReadPemFile(source.cert_file());
-    absl::StatusOr<std::string> key = ReadPemFile(source.key_file());
-    if (!cert.ok()) errors.push_back(absl::StrCat(cert_field, ": ", cert.status().message()));
-    if (!key.ok()) errors.push_back(absl::StrCat(key_field, ": ", key.status().message()));
-    if (!cert.ok() || !key.ok()) return;
-    cert_pem = *std::move(cert);
-    key_pem = *std::move(key);
-  }
-  // In a file, say which file: the field holds a path the reader may not know by heart.
-  const std::string cert_where = files ? absl::StrCat(" (", source.cert_file(), ")") : "";
-  const std::string key_where = files ? absl::StrCat(" (", source.key_file(), ")") : "";
-  absl::StatusOr<std::vector<config::X509Ptr>> chain = config::ParseCertificateChain(cert_pem);
-  absl::StatusOr<config::EvpPkeyPtr> key = config::ParsePrivateKey(key_pem);
-  OPENSSL_cleanse(key_pem.data(), key_pem.size());
-  if (!chain.ok()) {
-    errors.push_back(absl::StrCat(cert_field, ": ", chain.status().message(), cert_where));
-  }
-  if (!key.ok()) errors.push_back(absl::StrCat(key_field, ": ", key.status().message(), key_where));
-  if (!chain.ok() || !key.ok()) return;
-  X509* leaf = chain->front().get();
-  if (!config::KeyMatchesCertificate(leaf, key->get())) {
-    errors.push_back(
-        absl::StrCat(key_field, ": does not match the certificate's public key",
-                     files ? absl::StrCat(" (cert_file ", source.cert_file(), ")") : ""));
-    return;
-  }
+  std::optional<KeyPair> pair = LoadKeyPair({.cert_pem = source.cert_pem(),
+                                             .key_pem = source.key_pem(),
+                                             .cert_file = source.cert_file(),
+                                             .key_file = source.key_file(),
+                                             .field = path + "."},
+                                            errors);
+  if (!pair.has_value()) return;
+  X509* leaf = pair->chain.front().get();
   if (const std::string problem = config::ValidityProblem(leaf, now); !problem.empty()) {
     bool applied = false;
     if (options.previous != nullptr) {
@@ -254,7 +174,7 @@ void Load(const v1::Certificate& source, const std::string& path,
       }
     }
     if (!applied) {
-      errors.push_back(absl::StrCat(cert_field, ": ", problem, cert_where));
+      errors.push_back(absl::StrCat(pair->cert_field, ": ", problem, pair->cert_where));
       return;
     }
   }
@@ -265,18 +185,8 @@ void Load(const v1::Certificate& source, const std::string& path,
     return;
   }
   SSL_CTX* c = ctx->get();
-  bool loaded = SSL_CTX_use_certificate(c, leaf) == 1;
-  for (size_t i = 1; i < chain->size() && loaded; ++i) {
-    loaded = SSL_CTX_add1_chain_cert(c, (*chain)[i].get()) == 1;
-  }
-  loaded =
-      loaded && SSL_CTX_use_PrivateKey(c, key->get()) == 1 && SSL_CTX_check_private_key(c) == 1;
-  if (!loaded) {
-    // E.g. a key OpenSSL's security level refuses (RSA under 2048 bits).
-    errors.push_back(absl::StrCat(
-        cert_field, ": OpenSSL refused the certificate or key: ", TakeOpenSslError(), cert_where));
-    return;
-  }
+  // E.g. a key OpenSSL's security level refuses (RSA under 2048 bits).
+  if (!UseKeyPair(c, *pair, errors)) return;
   const size_t errors_before = errors.size();
   LoadClientCertificates(source, path, c, errors);
   if (errors.size() != errors_before) return;
@@ -287,7 +197,7 @@ void Load(const v1::Certificate& source, const std::string& path,
   out.domains.assign(source.domains().begin(), source.domains().end());
   out.not_before = config::NotBefore(leaf);
   out.not_after = config::NotAfter(leaf);
-  out.leaf = std::move(chain->front());
+  out.leaf = std::move(pair->chain.front());
   out.ctx = *std::move(ctx);
 }
 

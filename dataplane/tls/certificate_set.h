@@ -45,21 +45,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "dataplane/router/domain_index.h"
+#include "dataplane/tls/key_material.h"
 #include "dataplane/tls/ticket_keys.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "switchyard/config/certificate_pem.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::tls {
-
-struct SslCtxFree {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-struct SslFree {
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
-using SslPtr = std::unique_ptr<SSL, SslFree>;
 
 // One certificate of a set, loaded.
 struct ServedCertificate {

@@ -9,6 +9,7 @@
 namespace switchyard::upstream {
 
 bool UpstreamConnection::IdleLooksUsable() {
+  if (tls != nullptr) return tls->IdleLooksUsable();
   char byte;
   const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -21,6 +22,7 @@ ConnectionPool::~ConnectionPool() {
 }
 
 void ConnectionPool::Close(UpstreamConnection& connection) {
+  if (connection.tls != nullptr) connection.tls->Close();  // close_notify, if it fits now
   boost::system::error_code ignored;
   connection.socket.close(ignored);
 }

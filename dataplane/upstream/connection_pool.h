@@ -27,6 +27,7 @@
 #include "absl/functional/function_ref.h"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "dataplane/io/io_types.h"
+#include "dataplane/io/tls_layer.h"
 #include "dataplane/time/clock.h"
 
 namespace switchyard::upstream {
@@ -40,11 +41,10 @@ class UpstreamConnection {
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  // Whether a connection that sat idle may carry a request. The plaintext HTTP/1.1 rule:
-  // nothing may be readable (a zero-byte read means the peer closed it; bytes mean the
-  // peer broke the protocol), checked with one non-blocking peek. A transport that
-  // legitimately receives bytes while idle (a TLS 1.3 session ticket) overrides this and
-  // consumes them first.
+  // Whether a connection that sat idle may carry a request. The HTTP/1.1 rule: nothing
+  // may be readable (a zero-byte read means the peer closed it; bytes mean the peer broke
+  // the protocol), checked with one non-blocking peek, or over TLS one non-blocking read
+  // (which consumes what TLS may legitimately send while idle, such as session tickets).
   virtual bool IdleLooksUsable();
 
   uint32_t max_streams() const { return max_streams_; }
@@ -52,6 +52,9 @@ class UpstreamConnection {
   bool multiplexed() const { return max_streams_ > 1; }
 
   io::Socket socket;
+  // Set on a TLS connection once its handshake started; declared after `socket`, which it
+  // uses, so it is destroyed first.
+  std::unique_ptr<io::TlsLayer> tls;
   boost::beast::flat_buffer buffer;
   // True when taken from the pool: the peer may have closed it just now, so a request
   // that fails on it before any response byte may be retried on a new connection.

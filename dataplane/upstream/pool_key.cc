@@ -22,9 +22,7 @@ std::string MakePoolKey(const PoolKeyParts& parts) {
   key += parts.address;
   if (parts.tls) {
     key += " tls ";
-    AppendPart(key, parts.tls_server_name);
-    AppendPart(key, parts.tls_ca);
-    AppendPart(key, parts.tls_client_certificate);
+    AppendPart(key, parts.tls_settings);
   }
   return key;
 }

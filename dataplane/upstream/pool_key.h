@@ -1,8 +1,8 @@
 // The identity of an upstream connection for pooling: the endpoint plus everything that
-// makes a connection to it different (protocol, and for TLS the server name, trusted CA
-// and client certificate). A pooled connection is only ever reused for a request whose
-// key is equal, so two clusters that reach one address with different settings never
-// share a connection.
+// makes a connection to it different (protocol, and for TLS every TLS setting: server
+// name, trusted CA, client certificate, verification). A pooled connection is only ever reused for
+// a request whose key is equal, so two clusters that reach one address with different settings
+// never share a connection.
 #ifndef SWITCHYARD_DATAPLANE_UPSTREAM_POOL_KEY_H_
 #define SWITCHYARD_DATAPLANE_UPSTREAM_POOL_KEY_H_
 
@@ -18,11 +18,9 @@ struct PoolKeyParts {
   std::string_view address;
   UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
   bool tls = false;
-  // For TLS only: the SNI sent, and digests (or names) of the CA bundle and client
-  // certificate used; empty when not set.
-  std::string_view tls_server_name;
-  std::string_view tls_ca;
-  std::string_view tls_client_certificate;
+  // For TLS only: equal exactly when every TLS setting is
+  // (tls::UpstreamTlsContext::fingerprint).
+  std::string_view tls_settings;
 };
 
 // One string that is equal exactly when all parts are; computed once when a snapshot is

@@ -2,9 +2,12 @@
 
 #include <array>
 #include <cstdlib>
+#include <span>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "boost/asio/write.hpp"
+#include "common/log.h"
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/http/serializer.h"
 #include "dataplane/io/read_some.h"
@@ -61,6 +64,7 @@ const runtime::Endpoint& UpstreamRequest::ChooseEndpoint(const runtime::RuntimeC
   const EndpointStore::Pick pick = services_.endpoints.Begin(config, cluster_index);
   endpoint_state_ = pick.state;
   endpoint_ = &cluster.endpoints[pick.index];
+  cluster_ = &cluster;
   return *endpoint_;
 }
 
@@ -70,6 +74,7 @@ bool UpstreamRequest::TakePooled(bool verify_open) {
 }
 
 io::Awaitable<error_code> UpstreamRequest::Connect() {
+  tls_failed_ = false;
   connection_ = std::make_shared<UpstreamConnection>(executor_);
   connection_->buffer.max_size(limits_.max_header_bytes + io::kReadChunk);
   error_code ec;
@@ -79,7 +84,25 @@ io::Awaitable<error_code> UpstreamRequest::Connect() {
     co_return ec;
   }
   connection_->socket.set_option(net::ip::tcp::no_delay(true), ec);
-  co_return error_code{};
+  const tls::UpstreamTlsContext* tls = cluster_->tls.get();
+  if (tls == nullptr) co_return error_code{};
+
+  SSL* ssl = tls->NewSsl(endpoint_->address.address());
+  if (ssl == nullptr) {
+    connection_.reset();
+    co_return net::error::no_memory;
+  }
+  connection_->tls = std::make_unique<io::TlsLayer>(ssl, connection_->socket);
+  ec = co_await connection_->tls->Handshake();
+  if (ec) {
+    tls_failed_ = ec != net::error::operation_aborted;  // not a deadline's Cancel()
+    if (tls_failed_ && tls->ShouldLogFailure(absl::ToUnixSeconds(absl::Now()))) {
+      LogWarning("TLS handshake with %s (cluster %s) failed: %s", endpoint_->authority.c_str(),
+                 cluster_->name.c_str(), connection_->tls->error_detail().c_str());
+    }
+    connection_.reset();
+  }
+  co_return ec;
 }
 
 bool UpstreamRequest::SendHeadNow(std::string_view method, std::string_view target,
@@ -97,8 +120,16 @@ bool UpstreamRequest::SendHeadNow(std::string_view method, std::string_view targ
   head_.clear();
   http::AppendRequestHead(head_, method, target, headers, framing, body.length);
   const std::array<net::const_buffer, 1> buffers = {net::buffer(head_)};
-  head_sent_ = io::SendNow(connection_->socket, buffers, ec);
+  head_sent_ = connection_->tls != nullptr ? connection_->tls->WriteNow(buffers, ec)
+                                           : io::SendNow(connection_->socket, buffers, ec);
   return ec || head_sent_ == head_.size();
+}
+
+io::Awaitable<error_code> UpstreamRequest::SendRestOfHead() {
+  error_code ec;
+  const net::const_buffer rest = net::buffer(head_) + head_sent_;
+  SWITCHYARD_CONNECTION_WRITE(connection_->tls, connection_->socket, rest, ec);
+  co_return ec;
 }
 
 io::Awaitable<error_code> UpstreamRequest::SendBody(std::string_view piece) {
@@ -109,10 +140,11 @@ io::Awaitable<error_code> UpstreamRequest::SendBody(std::string_view piece) {
     const std::array<net::const_buffer, 3> buffers = {
         net::buffer(chunk_header_), net::buffer(piece.data(), piece.size()),
         net::buffer(http::kCrlf.data(), http::kCrlf.size())};
-    co_await net::async_write(connection_->socket, buffers, AwaitInto(ec));
+    const std::span<const net::const_buffer> all(buffers);
+    SWITCHYARD_CONNECTION_WRITE(connection_->tls, connection_->socket, all, ec);
   } else {
-    co_await net::async_write(connection_->socket, net::buffer(piece.data(), piece.size()),
-                              AwaitInto(ec));
+    const net::const_buffer bytes = net::buffer(piece.data(), piece.size());
+    SWITCHYARD_CONNECTION_WRITE(connection_->tls, connection_->socket, bytes, ec);
   }
   co_return ec;
 }
@@ -120,9 +152,9 @@ io::Awaitable<error_code> UpstreamRequest::SendBody(std::string_view piece) {
 io::Awaitable<error_code> UpstreamRequest::EndBody() {
   error_code ec;
   if (!chunked_) co_return ec;
-  co_await net::async_write(connection_->socket,
-                            net::buffer(http::kLastChunk.data(), http::kLastChunk.size()),
-                            AwaitInto(ec));
+  const net::const_buffer last_chunk =
+      net::buffer(http::kLastChunk.data(), http::kLastChunk.size());
+  SWITCHYARD_CONNECTION_WRITE(connection_->tls, connection_->socket, last_chunk, ec);
   co_return ec;
 }
 
@@ -188,7 +220,7 @@ io::Awaitable<error_code> UpstreamRequest::ReadBody(std::string_view& piece, boo
   UpstreamConnection& up = *connection_;
   error_code ec;
   do {
-    SWITCHYARD_READ_SOME(up.socket, up.buffer, ec);
+    SWITCHYARD_CONNECTION_READ_SOME(up.tls, up.socket, up.buffer, ec);
     if (ec == net::error::eof && until_close_) {
       parser_->put_eof(ec);
       if (!ec) {
@@ -208,7 +240,7 @@ io::Awaitable<error_code> UpstreamRequest::ReadTunnel(std::string_view& piece) {
   body_consumed_ = 0;
   error_code ec;
   if (buffer.size() == 0) {
-    SWITCHYARD_READ_SOME(connection_->socket, buffer, ec);
+    SWITCHYARD_CONNECTION_READ_SOME(connection_->tls, connection_->socket, buffer, ec);
     if (ec) co_return ec;
   }
   const net::const_buffer data = buffer.data();
@@ -219,13 +251,17 @@ io::Awaitable<error_code> UpstreamRequest::ReadTunnel(std::string_view& piece) {
 
 io::Awaitable<error_code> UpstreamRequest::WriteTunnel(std::string_view piece) {
   error_code ec;
-  co_await net::async_write(connection_->socket, net::buffer(piece.data(), piece.size()),
-                            AwaitInto(ec));
+  const net::const_buffer bytes = net::buffer(piece.data(), piece.size());
+  SWITCHYARD_CONNECTION_WRITE(connection_->tls, connection_->socket, bytes, ec);
   co_return ec;
 }
 
 void UpstreamRequest::ShutdownTunnelWrite() {
   if (connection_ == nullptr) return;
+  if (connection_->tls != nullptr) {
+    connection_->tls->Close();  // close_notify: TLS's end of our side; reading goes on
+    return;
+  }
   error_code ignored;
   connection_->socket.shutdown(io::Socket::shutdown_send, ignored);
 }

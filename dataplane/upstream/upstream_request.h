@@ -1,7 +1,8 @@
 // One request's exchange with an upstream endpoint over HTTP/1.1 (Envoy's router
 // "upstream request"): choose the endpoint (again for each retry), take a pooled
-// connection or open one, send the head and body, read the response, then give the
-// connection back and report the outcome to the endpoint's state.
+// connection or open one (with a TLS handshake when the cluster has `tls:`), send the head
+// and body, read the response, then give the connection back and report the outcome to
+// the endpoint's state.
 //
 // The caller (the stream) owns the timing: it arms deadlines and calls Cancel() when one
 // passes, and it decides what a failure means for the client. Operations return error
@@ -23,6 +24,7 @@
 #include "dataplane/http/message_parser.h"
 #include "dataplane/io/io_types.h"
 #include "dataplane/io/read_some.h"
+#include "dataplane/io/tls_layer.h"
 #include "dataplane/runtime/runtime_config.h"
 #include "dataplane/time/clock.h"
 #include "dataplane/upstream/connection_pool.h"
@@ -61,9 +63,13 @@ class UpstreamRequest {
   // Takes an idle pooled connection to the chosen endpoint, if there is one. See
   // ConnectionPool::Acquire for `verify_open`.
   bool TakePooled(bool verify_open);
-  // Opens a new connection to the chosen endpoint. Unbounded: the caller's deadline
-  // calls Cancel().
+  // Opens a new connection to the chosen endpoint, and runs the TLS handshake when the
+  // cluster has TLS settings. Unbounded: the caller's deadline calls Cancel(). A failed
+  // handshake (a certificate that does not verify, no common protocol) is logged at most
+  // every 10 s per cluster and leaves tls_failed() true.
   io::Awaitable<boost::system::error_code> Connect();
+  // Whether the last Connect failed in the TLS handshake rather than in TCP's.
+  bool tls_failed() const { return tls_failed_; }
   bool connected() const { return connection_ != nullptr; }
   // Whether the connection came from the pool (a failure before any response byte may
   // then be retried on a new one).
@@ -72,14 +78,10 @@ class UpstreamRequest {
   // Sends the request head with framing for `body`, in two steps so that the usual case
   // needs no asynchronous operation (io/send_now.h): SendHeadNow writes what the socket
   // takes at once and returns true when that was all of it (or `ec` says it failed);
-  // otherwise AsyncSendRestOfHead writes the rest, completing with (error_code, bytes).
+  // otherwise SendRestOfHead writes the rest.
   bool SendHeadNow(std::string_view method, std::string_view target, const http::HeaderMap& headers,
                    const http::BodyInfo& body, boost::system::error_code& ec);
-  template <typename CompletionToken>
-  auto AsyncSendRestOfHead(CompletionToken&& token) {
-    return boost::asio::async_write(connection_->socket, boost::asio::buffer(head_) + head_sent_,
-                                    std::forward<CompletionToken>(token));
-  }
+  io::Awaitable<boost::system::error_code> SendRestOfHead();
   // Sends a piece of the request body, framed as AsyncSendHead announced; EndBody after the
   // last piece.
   io::Awaitable<boost::system::error_code> SendBody(std::string_view piece);
@@ -89,26 +91,20 @@ class UpstreamRequest {
   //
   //   upstream.BeginHead(headers, head_request);
   //   while (!upstream.ParseHead(head, ec)) {
-  //     const size_t got = co_await upstream.AsyncReceive(token_into_ec);
-  //     upstream.Received(got);
+  //     SWITCHYARD_UPSTREAM_RECEIVE(upstream, ec);
   //     if (ec) break;
   //   }
   //
   // BeginHead starts a head (again after each 1xx, which the caller relays) and records
   // its fields into `headers`. ParseHead parses what is buffered: true once the head is
-  // complete (a 1xx or the final one) or `ec` says why it cannot be. AsyncReceive reads
-  // once into the connection's buffer, completing with (error_code, bytes); Received
-  // keeps those bytes.
+  // complete (a 1xx or the final one) or `ec` says why it cannot be.
+  // SWITCHYARD_UPSTREAM_RECEIVE (below) reads once into the connection's buffer.
   void BeginHead(http::HeaderMap& headers, bool head_request);
   bool ParseHead(ResponseHeadInfo& head, boost::system::error_code& ec);
-  template <typename CompletionToken>
-  auto AsyncReceive(CompletionToken&& token) {
-    boost::beast::flat_buffer& buffer = connection_->buffer;
-    const size_t room = std::min(buffer.max_size() - buffer.size(), io::kReadChunk);
-    return connection_->socket.async_read_some(buffer.prepare(room),
-                                               std::forward<CompletionToken>(token));
-  }
-  void Received(size_t bytes) { connection_->buffer.commit(bytes); }
+  // The connection's transport, for SWITCHYARD_UPSTREAM_RECEIVE only.
+  io::TlsLayer* connection_tls() const { return connection_->tls.get(); }
+  io::Socket& connection_socket() const { return connection_->socket; }
+  boost::beast::flat_buffer& connection_buffer() const { return connection_->buffer; }
   // The response's trailer fields (HTTP/1.1 chunked trailers), complete once ReadBody
   // returned `end`.
   http::HeaderMap& response_trailers() { return response_trailers_; }
@@ -148,6 +144,8 @@ class UpstreamRequest {
   http::ParserLimits limits_;
   std::shared_ptr<UpstreamConnection> connection_;
   const runtime::Endpoint* endpoint_ = nullptr;
+  const runtime::Cluster* cluster_ = nullptr;
+  bool tls_failed_ = false;
   EndpointState* endpoint_state_ = nullptr;
   std::optional<http::ResponseParser> parser_;
   http::HeaderMap response_trailers_;
@@ -163,5 +161,13 @@ class UpstreamRequest {
 };
 
 }  // namespace switchyard::upstream
+
+// Reads once from `upstream`'s connection (an UpstreamRequest) into its buffer, through TLS
+// when the connection has it; `ec` is no_buffer_space when the buffer is full. A macro
+// rather than a coroutine: it runs once per response head (io/read_some.h says why). Use
+// inside a coroutine.
+#define SWITCHYARD_UPSTREAM_RECEIVE(upstream, ec)                                              \
+  SWITCHYARD_CONNECTION_READ_SOME((upstream).connection_tls(), (upstream).connection_socket(), \
+                                  (upstream).connection_buffer(), ec)
 
 #endif  // SWITCHYARD_DATAPLANE_UPSTREAM_UPSTREAM_REQUEST_H_

@@ -150,15 +150,28 @@ Table CertificateTable(const v1::Snapshot& snapshot) {
   return table;
 }
 
+// How a cluster's connections are secured, in a few words: "-" (plaintext), "verify NAME"
+// or "verify ip" (the name checked in the certificate), "INSECURE" (no verification at
+// all, shouted), with "+ client cert" for mTLS.
+std::string DescribeUpstreamTls(const v1::Cluster& cluster) {
+  if (!cluster.has_tls()) return "-";
+  const v1::UpstreamTls& tls = cluster.tls();
+  std::string out = tls.insecure_skip_verify()  ? "INSECURE"
+                    : tls.server_name().empty() ? "verify ip"
+                                                : "verify " + tls.server_name();
+  if (!tls.client_cert_pem().empty() || !tls.client_cert_file().empty()) out += " + client cert";
+  return out;
+}
+
 Table ClusterTable(const v1::Snapshot& snapshot) {
-  Table table({"NAME", "ENDPOINTS"});
+  Table table({"NAME", "TLS", "ENDPOINTS"});
   for (const v1::Cluster& cluster : snapshot.clusters()) {
     std::vector<std::string> endpoints;
     endpoints.reserve(cluster.endpoints_size());
     for (const v1::Endpoint& endpoint : cluster.endpoints()) {
       endpoints.push_back(FormatEndpoint(endpoint));
     }
-    table.AddRow({cluster.name(), JoinCapped(endpoints, ", ")});
+    table.AddRow({cluster.name(), DescribeUpstreamTls(cluster), JoinCapped(endpoints, ", ")});
   }
   return table;
 }

@@ -161,9 +161,34 @@ TEST(SnapshotViewTest, Tables) {
             "api      orders  regex /orders/[0-9]+  blue:90,green:10  15s\n"
             "default  all     prefix /              green             15s\n");
   EXPECT_EQ(ClusterTable(snapshot).Render(),
-            "NAME   ENDPOINTS\n"
-            "blue   10.0.0.1:80*3, 10.0.0.2:80\n"
-            "green  [::1]:8080\n");
+            "NAME   TLS  ENDPOINTS\n"
+            "blue   -    10.0.0.1:80*3, 10.0.0.2:80\n"
+            "green  -    [::1]:8080\n");
+}
+
+TEST(SnapshotViewTest, ClusterTlsIsDescribedAndSkippingVerificationShouted) {
+  const v1::Snapshot snapshot = Parse<v1::Snapshot>(R"pb(
+    clusters {
+      name: "named"
+      endpoints { address: "10.0.0.1" port: 443 }
+      tls { server_name: "api.internal" client_cert_file: "/c.pem" client_key_file: "/c.key" }
+    }
+    clusters {
+      name: "by-ip"
+      endpoints { address: "10.0.0.2" port: 443 }
+      tls {}
+    }
+    clusters {
+      name: "lab"
+      endpoints { address: "10.0.0.3" port: 443 }
+      tls { insecure_skip_verify: true }
+    }
+  )pb");
+  EXPECT_EQ(ClusterTable(snapshot).Render(),
+            "NAME   TLS                                ENDPOINTS\n"
+            "named  verify api.internal + client cert  10.0.0.1:443\n"
+            "by-ip  verify ip                          10.0.0.2:443\n"
+            "lab    INSECURE                           10.0.0.3:443\n");
 }
 
 TEST(SnapshotViewTest, Certificates) {
@@ -206,9 +231,10 @@ TEST(SnapshotViewTest, LongListsAreCut) {
     endpoint->set_address("10.0.0." + std::to_string(i));
     endpoint->set_port(80);
   }
-  EXPECT_THAT(ClusterTable(snapshot).Render(),
-              HasSubstr("big   10.0.0.1:80, 10.0.0.2:80, 10.0.0.3:80, 10.0.0.4:80, 10.0.0.5:80, "
-                        "10.0.0.6:80 (+4 more)\n"));
+  EXPECT_THAT(
+      ClusterTable(snapshot).Render(),
+      HasSubstr("big   -    10.0.0.1:80, 10.0.0.2:80, 10.0.0.3:80, 10.0.0.4:80, 10.0.0.5:80, "
+                "10.0.0.6:80 (+4 more)\n"));
 }
 
 TEST(SnapshotViewTest, DescribeVersion) {

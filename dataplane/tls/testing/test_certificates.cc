@@ -127,10 +127,11 @@ TestCertificate Make(const CertificateOptions& options, const TestCertificate* i
                  options.client ? "clientAuth" : "serverAuth");
   }
   AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash");
-  if (!options.dns_names.empty() || !options.uris.empty()) {
+  if (!options.dns_names.empty() || !options.uris.empty() || !options.ip_addresses.empty()) {
     std::vector<std::string> entries;
     for (const std::string& dns : options.dns_names) entries.push_back("DNS:" + dns);
     for (const std::string& uri : options.uris) entries.push_back("URI:" + uri);
+    for (const std::string& ip : options.ip_addresses) entries.push_back("IP:" + ip);
     AddExtension(cert.get(), signer, NID_subject_alt_name, absl::StrJoin(entries, ","));
   }
   EVP_PKEY* signing_key = issuer != nullptr ? issuer_key.get() : key.get();

@@ -23,6 +23,8 @@ struct CertificateOptions {
   // ("spiffe://example.org/svc").
   std::vector<std::string> dns_names;
   std::vector<std::string> uris;
+  // subjectAltName IP entries ("127.0.0.1", "::1").
+  std::vector<std::string> ip_addresses;
   // Relative to the time of the call: valid from an hour ago for a day by default.
   absl::Duration valid_from = absl::Hours(-1);
   absl::Duration valid_until = absl::Hours(24);

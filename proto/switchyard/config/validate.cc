@@ -450,6 +450,7 @@ class Validator {
               absl::StrCat("must be <= ", kMaxIdleConnections, ", got ",
                            cluster.max_idle_connections()));
       }
+      if (cluster.has_tls()) UpstreamTls(cluster.tls(), path + ".tls");
     }
   }
 
@@ -512,8 +513,12 @@ class Validator {
       const bool applied = it != previous.end() &&
                            it->second->cert_pem() == certificate.cert_pem() &&
                            it->second->key_pem() == certificate.key_pem();
-      CertificateSource(certificate, path, /*check_validity_period=*/
-                        options_.check_validity_period && !applied);
+      KeyPair({.prefix = "",
+               .cert_pem = certificate.cert_pem(),
+               .key_pem = certificate.key_pem(),
+               .cert_file = certificate.cert_file(),
+               .key_file = certificate.key_file()},
+              path, /*check_validity_period=*/options_.check_validity_period && !applied);
       if (certificate.has_client_certificates()) {
         ClientCertificates(certificate.client_certificates(), path + ".client_certificates");
       }
@@ -546,68 +551,125 @@ class Validator {
     if (!anchors.ok()) Error(path + ".ca_pem", std::string(anchors.status().message()));
   }
 
-  void CertificateSource(const v1::Certificate& certificate, const std::string& path,
-                         bool check_validity_period) {
-    const bool inline_pem = !certificate.cert_pem().empty() || !certificate.key_pem().empty();
-    const bool files = !certificate.cert_file().empty() || !certificate.key_file().empty();
+  // A certificate chain and its key, inline or as files: the fields `prefix`cert_pem,
+  // `prefix`key_pem, `prefix`cert_file and `prefix`key_file of the resource at `path`.
+  struct KeyPairFields {
+    std::string_view prefix;
+    const std::string& cert_pem;
+    const std::string& key_pem;
+    const std::string& cert_file;
+    const std::string& key_file;
+  };
+
+  void KeyPair(const KeyPairFields& pair, const std::string& path, bool check_validity_period) {
+    const std::string prefix(pair.prefix);
+    const std::string cert_pem = prefix + "cert_pem";
+    const std::string key_pem = prefix + "key_pem";
+    const std::string cert_file = prefix + "cert_file";
+    const std::string key_file = prefix + "key_file";
+    const bool inline_pem = !pair.cert_pem.empty() || !pair.key_pem.empty();
+    const bool files = !pair.cert_file.empty() || !pair.key_file.empty();
     if (inline_pem && files) {
-      Error(path, "set either cert_pem and key_pem, or cert_file and key_file, not both");
+      Error(path, absl::StrCat("set either ", cert_pem, " and ", key_pem, ", or ", cert_file,
+                               " and ", key_file, ", not both"));
       return;
     }
     if (!inline_pem && !files) {
-      Error(path, "one pair must be set: cert_pem and key_pem, or cert_file and key_file");
+      Error(path, absl::StrCat("one pair must be set: ", cert_pem, " and ", key_pem, ", or ",
+                               cert_file, " and ", key_file));
       return;
     }
     if (files) {
-      CertificateFile(certificate.cert_file(), "cert_file", "key_file", path);
-      CertificateFile(certificate.key_file(), "key_file", "cert_file", path);
+      CertificateFile(pair.cert_file, cert_file, key_file, path);
+      CertificateFile(pair.key_file, key_file, cert_file, path);
       return;
     }
-    if (certificate.cert_pem().empty()) Error(path + ".cert_pem", "must be set with key_pem");
-    if (certificate.key_pem().empty()) Error(path + ".key_pem", "must be set with cert_pem");
-    if (certificate.cert_pem().empty() || certificate.key_pem().empty()) return;
+    if (pair.cert_pem.empty()) Error(path + "." + cert_pem, "must be set with " + key_pem);
+    if (pair.key_pem.empty()) Error(path + "." + key_pem, "must be set with " + cert_pem);
+    if (pair.cert_pem.empty() || pair.key_pem.empty()) return;
 
-    absl::StatusOr<std::vector<X509Ptr>> chain = ParseCertificateChain(certificate.cert_pem());
-    if (!chain.ok()) Error(path + ".cert_pem", std::string(chain.status().message()));
-    if (certificate.key_pem() == kRedacted && options_.redacted_keys_from_server) {
+    absl::StatusOr<std::vector<X509Ptr>> chain = ParseCertificateChain(pair.cert_pem);
+    if (!chain.ok()) Error(path + "." + cert_pem, std::string(chain.status().message()));
+    if (pair.key_pem == kRedacted && options_.redacted_keys_from_server) {
       // The control plane restores the stored key, then validates the pair itself.
       if (!chain.ok()) return;
       if (check_validity_period) {
-        ErrorIf(path + ".cert_pem", ValidityProblem(chain->front().get(), now_));
+        ErrorIf(path + "." + cert_pem, ValidityProblem(chain->front().get(), now_));
       }
       return;
     }
     absl::StatusOr<EvpPkeyPtr> key;
-    if (certificate.key_pem() == kRedacted) {
+    if (pair.key_pem == kRedacted) {
       // What `yardctl get` shows: an apply to the control plane puts the stored key back
       // before validating, but nothing else can.
       key = absl::InvalidArgumentError(absl::StrCat(
           "is \"", kRedacted,
           "\", which only an apply to the control plane replaces with the stored key"));
     } else {
-      key = ParsePrivateKey(certificate.key_pem());
+      key = ParsePrivateKey(pair.key_pem);
     }
-    if (!key.ok()) Error(path + ".key_pem", std::string(key.status().message()));
+    if (!key.ok()) Error(path + "." + key_pem, std::string(key.status().message()));
     if (!chain.ok()) return;
     X509* leaf = chain->front().get();
     if (key.ok() && !KeyMatchesCertificate(leaf, key->get())) {
-      Error(path + ".key_pem", "does not match the certificate's public key");
+      Error(path + "." + key_pem, "does not match the certificate's public key");
     }
-    if (check_validity_period) ErrorIf(path + ".cert_pem", ValidityProblem(leaf, now_));
+    if (check_validity_period) ErrorIf(path + "." + cert_pem, ValidityProblem(leaf, now_));
   }
 
-  void CertificateFile(const std::string& file, const char* field, const char* other,
+  void UpstreamTls(const v1::UpstreamTls& tls, const std::string& path) {
+    if (!tls.server_name().empty()) {
+      const std::string& name = tls.server_name();
+      std::string problem = DomainProblem(name);
+      if (problem.empty() && name.find('*') != std::string::npos) {
+        problem = "must be one host name, not a wildcard";
+      } else if (problem.empty() && IsIpLiteral(name)) {
+        problem =
+            "must be a DNS name (SNI carries no IP address); leave it unset to verify the "
+            "endpoint's IP address";
+      }
+      if (!problem.empty()) Error(path + ".server_name", problem + ", got " + Quote(name));
+    }
+    const bool has_pem = !tls.ca_pem().empty();
+    const bool has_file = !tls.ca_file().empty();
+    if (tls.insecure_skip_verify() && (has_pem || has_file)) {
+      Error(path + ".insecure_skip_verify",
+            "skips verification, so a CA (ca_pem or ca_file) would never be used; set one or "
+            "the other");
+    } else if (has_pem && has_file) {
+      Error(path, "set either ca_pem or ca_file, not both");
+    } else if (has_file) {
+      CertificateFile(tls.ca_file(), "ca_file", "", path);
+    } else if (has_pem) {
+      absl::StatusOr<std::vector<X509Ptr>> anchors =
+          ParseCertificateChain(tls.ca_pem(), kMaxClientCaCertificates);
+      if (!anchors.ok()) Error(path + ".ca_pem", std::string(anchors.status().message()));
+    }
+    const bool client_certificate =
+        !tls.client_cert_pem().empty() || !tls.client_key_pem().empty() ||
+        !tls.client_cert_file().empty() || !tls.client_key_file().empty();
+    if (client_certificate) {
+      KeyPair({.prefix = "client_",
+               .cert_pem = tls.client_cert_pem(),
+               .key_pem = tls.client_key_pem(),
+               .cert_file = tls.client_cert_file(),
+               .key_file = tls.client_key_file()},
+              path, options_.check_validity_period);
+    }
+  }
+
+  void CertificateFile(const std::string& file, const std::string& field, const std::string& other,
                        const std::string& path) {
+    const std::string at = absl::StrCat(path, ".", field);
     if (file.empty()) {
-      Error(path + "." + field, absl::StrCat("must be set with ", other));
+      Error(at, absl::StrCat("must be set with ", other));
     } else if (file.front() != '/') {
-      Error(path + "." + field,
-            "must be an absolute path (the proxy reads it), got " + Quote(file));
+      Error(at, "must be an absolute path (the proxy reads it), got " + Quote(file));
     } else if (file.size() > kMaxCertificatePathLength) {
-      Error(path + "." + field, absl::StrCat("must be at most ", kMaxCertificatePathLength,
-                                             " characters, got ", file.size()));
+      Error(at, absl::StrCat("must be at most ", kMaxCertificatePathLength, " characters, got ",
+                             file.size()));
     } else if (file.find('\0') != std::string::npos) {
-      Error(path + "." + field, Quote(file) + " contains a NUL character");
+      Error(at, Quote(file) + " contains a NUL character");
     }
   }
 

@@ -622,5 +622,69 @@ TEST_F(ValidateCertificatesTest, KeyPemIsRedactedAndRestored) {
   EXPECT_THAT(ValidationErrors(shown), IsEmpty());
 }
 
+TEST_F(ValidateTest, UpstreamTlsSettingsAreChecked) {
+  namespace certs = tls::testing;
+  const certs::TestCertificate ca = certs::CertificateAuthority();
+  const certs::TestCertificate client =
+      certs::IssueCertificate({.common_name = "edge", .client = true}, ca);
+  const certs::TestCertificate other = certs::SelfSignedFor({"other.test"});
+  v1::UpstreamTls* good = Backend().mutable_tls();
+  good->set_server_name("backend.internal");
+  good->set_ca_pem(ca.cert_pem);
+  good->set_client_cert_pem(client.chain_pem);
+  good->set_client_key_pem(client.key_pem);
+  s_.mutable_clusters(1)->mutable_tls();  // all defaults: verify the IP, system trust store
+  EXPECT_THAT(Errors(), IsEmpty());
+
+  v1::Cluster* bad = s_.add_clusters();
+  bad->set_name("bad");
+  bad->add_endpoints()->set_address("10.0.0.4");
+  bad->mutable_endpoints(0)->set_port(443);
+  v1::UpstreamTls* tls = bad->mutable_tls();
+  tls->set_server_name("*.internal");
+  tls->set_ca_pem("not pem");
+  tls->set_ca_file("/etc/ca.pem");
+  tls->set_client_cert_pem(client.chain_pem);
+  tls->set_client_key_pem(other.key_pem);
+  EXPECT_THAT(Errors(),
+              ElementsAre("clusters[bad].tls.server_name: must be one host name, not a wildcard, "
+                          "got \"*.internal\"",
+                          "clusters[bad].tls: set either ca_pem or ca_file, not both",
+                          "clusters[bad].tls.client_key_pem: does not match the certificate's "
+                          "public key"));
+
+  tls->Clear();
+  tls->set_server_name("10.0.0.4");
+  tls->set_insecure_skip_verify(true);
+  tls->set_ca_file("relative/ca.pem");
+  tls->set_client_cert_file("/etc/c.pem");
+  tls->set_client_cert_pem(client.chain_pem);
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(HasSubstr("clusters[bad].tls.server_name: must be a DNS name (SNI carries no "
+                            "IP address)"),
+                  "clusters[bad].tls.insecure_skip_verify: skips verification, so a CA (ca_pem "
+                  "or ca_file) would never be used; set one or the other",
+                  "clusters[bad].tls: set either client_cert_pem and client_key_pem, or "
+                  "client_cert_file and client_key_file, not both"));
+
+  tls->Clear();
+  tls->set_ca_file("relative/ca.pem");
+  tls->set_client_key_file("/etc/c.key");
+  EXPECT_THAT(Errors(),
+              ElementsAre("clusters[bad].tls.ca_file: must be an absolute path (the proxy reads "
+                          "it), got \"relative/ca.pem\"",
+                          "clusters[bad].tls.client_cert_file: must be set with client_key_file"));
+}
+
+TEST_F(ValidateTest, AnUpstreamClientKeyIsASecret) {
+  v1::UpstreamTls* tls = Backend().mutable_tls();
+  tls->set_client_cert_pem("chain");
+  tls->set_client_key_pem("key");
+  EXPECT_EQ(RedactSecrets(s_), 1);
+  EXPECT_EQ(tls->client_key_pem(), kRedacted);
+  EXPECT_EQ(tls->client_cert_pem(), "chain");
+}
+
 }  // namespace
 }  // namespace switchyard::config
