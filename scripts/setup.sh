@@ -16,7 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pkg-config libre2-dev libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev
   # Benchmarks (tools/bench): load generator and the proxies compared against (nghttpx,
-  # from nghttp2-proxy, in the HTTP/2 and TLS one, tools/bench/h2load.sh).
+  # from nghttp2-proxy, in the HTTP/2 and TLS one, tools/bench/h2load.sh). nghttpx is also
+  # the HTTP/2 backend of tests/integration/upstream_http2_test.
   wrk nginx-light haproxy golang-go nghttp2-proxy
   # Scripts, tests and code hygiene; h2load and nghttp (nghttp2-client) as HTTP/2 clients.
   curl nghttp2-client python3 clang-format clang-tidy git ca-certificates

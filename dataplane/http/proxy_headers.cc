@@ -93,6 +93,14 @@ void RemoveHopByHopHeaders(HeaderMap& headers) {
   });
 }
 
+void RemoveForbiddenTrailers(HeaderMap& trailers) {
+  trailers.RemoveIf([](const HeaderField& field) {
+    const std::string_view name = field.name;
+    return IsHopByHopName(name) || name.starts_with(':') || name == "host" ||
+           name == "content-encoding" || name == "content-type" || name == "content-range";
+  });
+}
+
 bool ClientWantsClose(const HeaderMap& headers, int version) {
   bool close = false;
   bool keep_alive = false;

@@ -16,6 +16,13 @@ namespace switchyard::http {
 // are in proxy_headers.cc): those stay.
 void RemoveHopByHopHeaders(HeaderMap& headers);
 
+// Removes from trailer fields (HTTP/1.1 chunked trailers, HTTP/2 trailers) what a trailer
+// section must not carry (RFC 9110 6.5.1) and what would change how a hop reads the
+// message: framing (Content-Length, Transfer-Encoding, Trailer), routing (Host), the
+// hop-by-hop fields, content handling (Content-Encoding, Content-Type, Content-Range) and
+// any pseudo-header. What is left may be forwarded with the end of the body.
+void RemoveForbiddenTrailers(HeaderMap& trailers);
+
 // True if the client asked to close the connection after this request: "Connection:
 // close" on HTTP/1.1, or HTTP/1.0 without "Connection: keep-alive". Call before
 // RemoveHopByHopHeaders.

@@ -1,9 +1,26 @@
 #include "dataplane/http/proxy_headers.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace switchyard::http {
 namespace {
+
+TEST(ProxyHeadersTest, TrailersKeepOnlyWhatATrailerSectionMayCarry) {
+  HeaderMap t;
+  for (const char* name :
+       {"Grpc-Status", "X-Checksum", "Content-Length", "Transfer-Encoding", "Trailer", "Host",
+        "Connection", "Keep-Alive", "TE", "Upgrade", "Proxy-Authorization", "Content-Type",
+        "Content-Encoding", "Content-Range", ":path", "Server-Timing"}) {
+    t.Add(name, "v");
+  }
+  RemoveForbiddenTrailers(t);
+  std::vector<std::string> left;
+  for (const HeaderField& field : t) left.push_back(field.name);
+  EXPECT_EQ(left, (std::vector<std::string>{"grpc-status", "x-checksum", "server-timing"}));
+}
 
 TEST(ProxyHeadersTest, RemovesHopByHopAndConnectionNamedHeaders) {
   HeaderMap h;

@@ -71,4 +71,10 @@ void FormatChunkHeader(std::string& out, uint64_t size) {
   out += kCrlf;
 }
 
+void FormatLastChunk(std::string& out, const HeaderMap& trailers) {
+  out = "0\r\n";
+  AppendFields(out, trailers);
+  out += kCrlf;
+}
+
 }  // namespace switchyard::http

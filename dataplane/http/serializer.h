@@ -34,6 +34,10 @@ void AppendResponseHead(std::string& out, int status, const HeaderMap& headers,
 // The line that starts a chunk of `size` bytes ("1a2b\r\n") into `out` (replaced).
 void FormatChunkHeader(std::string& out, uint64_t size);
 
+// The last chunk of a chunked body, with `trailers` as its trailer section, into `out`
+// (replaced): "0\r\n", the fields, "\r\n".
+void FormatLastChunk(std::string& out, const HeaderMap& trailers);
+
 inline constexpr std::string_view kCrlf = "\r\n";
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 

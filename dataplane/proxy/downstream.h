@@ -30,9 +30,9 @@ class Downstream {
   // failed, the read was cancelled, or the body was malformed (body_malformed()).
   virtual io::Awaitable<error_code> ReadBody(std::string_view& piece, bool& end) = 0;
   virtual bool body_malformed() const = 0;
-  // Trailer fields that followed the request body (HTTP/1.1 chunked trailers), complete
-  // once ReadBody returned `end`; empty when there were none. For phases (the stream runs
-  // OnRequestTrailers); they are not forwarded upstream.
+  // Trailer fields that followed the request body (HTTP/1.1 chunked trailers, HTTP/2
+  // trailers), complete once ReadBody returned `end`; empty when there were none. The
+  // stream runs OnRequestTrailers on them, then forwards what may be forwarded.
   virtual http::HeaderMap& request_trailers() = 0;
 
   // Sends an informational (1xx) head now. A codec whose client cannot take one (an
@@ -42,6 +42,11 @@ class Downstream {
   // first SendBody, so a small response is one write. The codec removes what concerns
   // only one hop and frames `body` its own way.
   virtual void StartResponse(int status, http::HeaderMap& headers, const http::BodyInfo& body) = 0;
+  // Trailer fields to send with the end of the response body (the SendBody or
+  // SendBodyNow with `end`); `trailers` must stay alive until then. HTTP/2 sends them as a
+  // HEADERS frame that ends the stream, HTTP/1.1 in the last chunk of a chunked body. A
+  // response that cannot carry them (a known length, an HTTP/1.0 client) drops them.
+  virtual void SetResponseTrailers(const http::HeaderMap& trailers) { (void)trailers; }
   // Sends a piece of the response body; `end` with the last one (which may be empty).
   virtual io::Awaitable<error_code> SendBody(std::string_view piece, bool end) = 0;
   // SendBody without waiting, for a transport that can take the piece at once (a small

@@ -6,6 +6,7 @@
 #include "boost/asio/detached.hpp"
 #include "common/log.h"
 #include "dataplane/http/grpc.h"
+#include "dataplane/http/proxy_headers.h"
 
 namespace switchyard::proxy {
 namespace {
@@ -251,7 +252,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
 
   const runtime::Cluster& cluster = *ctx.cluster;
   const bool is_head = ctx.method == "HEAD";
-  ctx.endpoint = &upstream_.ChooseEndpoint(*ctx.config, cluster);
+  ctx.endpoint = &upstream_.ChooseEndpoint(*ctx.config, cluster, ctx.protocol == "HTTP/2");
   // Requests go upstream as HTTP/1.1, which requires Host; an HTTP/1.0 client may have
   // sent none.
   if (!ctx.headers.Has("host")) ctx.headers.Add("host", ctx.endpoint->authority);
@@ -351,7 +352,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       if (pump_running_) {
         co_await StopPump();
       }
-      if (may_retry && !received_any && timed_out_ == Wait::kNothing && !client_gone_) {
+      // An HTTP/2 stream the endpoint refused was never processed, whatever came before.
+      if (may_retry && (!received_any || upstream_.refused()) && timed_out_ == Wait::kNothing &&
+          !client_gone_) {
         upstream_.DropConnection();
         continue;
       }
@@ -425,8 +428,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
         upstream_failed = true;
         break;
       }
-      // Trailers (HTTP/1.1 chunked trailers) are for phases; they are not forwarded. Run
-      // before the last piece goes out, so that stopping can still cut the response.
+      // Trailers (HTTP/1.1 chunked trailers) go to the phases before the last piece goes
+      // out, so that stopping can still cut the response; what may be forwarded then goes
+      // with the last piece.
       if (end && !upstream_.response_trailers().empty()) {
         status = RunHook(Hook::kResponseTrailers, 0, at);
         if (status == PhaseStatus::kPending) {
@@ -436,6 +440,8 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
           cut_by_phase = true;
           break;
         }
+        http::RemoveForbiddenTrailers(upstream_.response_trailers());
+        downstream.SetResponseTrailers(upstream_.response_trailers());
       }
       if (!downstream.SendBodyNow(piece, end, ec)) {
         ec = co_await downstream.SendBody(piece, end);
@@ -618,7 +624,8 @@ io::Awaitable<void> Stream::PumpRequestBody() {
     }
     ec = co_await upstream_.SendBody(piece);
   }
-  // Trailers (HTTP/1.1 chunked trailers) are for phases; they are not forwarded.
+  // Trailers go to the phases, then what may be forwarded goes upstream with the end of
+  // the body (when it is chunked).
   if (!ec && end && !stopped && !downstream_->request_trailers().empty()) {
     http::HeaderMap& trailers = downstream_->request_trailers();
     const auto on_trailers = [&](const Phase& p) { return p.OnRequestTrailers(ctx, trailers); };
@@ -628,7 +635,9 @@ io::Awaitable<void> Stream::PumpRequestBody() {
     }
   }
   if (!ec && end && !stopped) {
-    ec = co_await upstream_.EndBody();
+    http::HeaderMap& trailers = downstream_->request_trailers();
+    http::RemoveForbiddenTrailers(trailers);
+    ec = co_await upstream_.EndBody(trailers);
   }
   pump_ok_ = !ec && end && !stopped;
   pump_malformed_ = downstream_->body_malformed();

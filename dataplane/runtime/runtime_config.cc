@@ -59,6 +59,7 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
                                   : kDefaultConnectTimeout;
     cluster.max_idle_connections = source.has_max_idle_connections() ? source.max_idle_connections()
                                                                      : kDefaultMaxIdleConnections;
+    cluster.protocol = source.protocol();
     if (source.has_tls()) {
       auto tls = tls::UpstreamTlsContext::Build(source.tls(),
                                                 absl::StrCat("clusters[", source.name(), "].tls"));
@@ -78,11 +79,16 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
       endpoint.address = {address, static_cast<uint16_t>(ep.port())};
       endpoint.authority = address.is_v6() ? absl::StrCat("[", ep.address(), "]:", ep.port())
                                            : absl::StrCat(ep.address(), ":", ep.port());
-      endpoint.pool_key = upstream::MakePoolKey(
-          {.address = endpoint.authority,
-           .tls = cluster.tls != nullptr,
-           .tls_settings = cluster.tls != nullptr ? cluster.tls->fingerprint() : ""});
+      upstream::PoolKeyParts key{.address = endpoint.authority,
+                                 .tls = cluster.tls != nullptr,
+                                 .tls_settings = cluster.tls != nullptr
+                                                     ? std::string_view(cluster.tls->fingerprint())
+                                                     : std::string_view()};
+      endpoint.pool_key = upstream::MakePoolKey(key);
+      key.protocol = upstream::UpstreamProtocol::kHttp2;
+      endpoint.pool_key_http2 = upstream::MakePoolKey(key);
       compiled->pool_keys_.insert(endpoint.pool_key);
+      compiled->pool_keys_.insert(endpoint.pool_key_http2);
       endpoint.weight = ep.weight() == 0 ? 1 : ep.weight();
     }
     cluster_index[cluster.name] = static_cast<uint32_t>(compiled->clusters_.size() - 1);

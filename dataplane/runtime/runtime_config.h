@@ -26,9 +26,11 @@ struct Endpoint {
   boost::asio::ip::tcp::endpoint address;
   // "ip:port", or "[v6]:port": the endpoint as a Host header value and in logs.
   std::string authority;
-  // The connection pool's key (upstream/pool_key.h): the endpoint plus the connection's
-  // settings. Pools are keyed by it, so pooled connections outlive config swaps.
+  // The connection pool's keys (upstream/pool_key.h): the endpoint plus the connection's
+  // settings, for HTTP/1.1 and for HTTP/2 connections. Pools are keyed by them, so pooled
+  // connections outlive config swaps.
   std::string pool_key;
+  std::string pool_key_http2;
   int64_t weight = 1;
 };
 
@@ -39,6 +41,8 @@ struct Cluster {
   uint32_t max_idle_connections = 64;
   // TLS towards the endpoints (docs/upstream-tls.md); null: plaintext.
   std::shared_ptr<const tls::UpstreamTlsContext> tls;
+  // HTTP1, HTTP2 or MATCH_CLIENT (docs/upstream-http2.md).
+  v1::Cluster::Protocol protocol = v1::Cluster::HTTP1;
 };
 
 class RuntimeConfig {

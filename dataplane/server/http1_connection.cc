@@ -615,9 +615,18 @@ size_t Http1Connection::BodyBuffers(std::string_view piece, bool end,
     }
   }
   if (end && exchange_->chunk_out) {
-    buffers[count++] = net::buffer(http::kLastChunk.data(), http::kLastChunk.size());
+    const std::string_view last_chunk =
+        exchange_->last_chunk.empty() ? http::kLastChunk : exchange_->last_chunk;
+    buffers[count++] = net::buffer(last_chunk.data(), last_chunk.size());
   }
   return count;
+}
+
+void Http1Connection::SetResponseTrailers(const http::HeaderMap& trailers) {
+  // Only a chunked body has a trailer section.
+  if (exchange_->chunk_out && !trailers.empty()) {
+    http::FormatLastChunk(exchange_->last_chunk, trailers);
+  }
 }
 
 bool Http1Connection::SendBodyNow(std::string_view piece, bool end, error_code& ec) {

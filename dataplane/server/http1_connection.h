@@ -71,6 +71,7 @@ class Http1Connection final : public proxy::Downstream,
   http::HeaderMap& request_trailers() override;
   io::Awaitable<error_code> SendInterimHead(int status, http::HeaderMap& headers) override;
   void StartResponse(int status, http::HeaderMap& headers, const http::BodyInfo& body) override;
+  void SetResponseTrailers(const http::HeaderMap& trailers) override;
   io::Awaitable<error_code> SendBody(std::string_view piece, bool end) override;
   bool SendBodyNow(std::string_view piece, bool end, error_code& ec) override;
   io::Awaitable<error_code> SendLocalReply(const http::LocalReply& reply,

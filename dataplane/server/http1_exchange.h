@@ -25,6 +25,8 @@ struct Http1Exchange {
   // The response head, or a local reply, being written.
   std::string out;
   std::string chunk_header;
+  // The last chunk with the response's trailer section; empty: plain kLastChunk.
+  std::string last_chunk;
 
   // The connection's per-request state, here so an idle connection does not carry it.
   http::BodyInfo request_body;
@@ -47,6 +49,7 @@ struct Http1Exchange {
     chunk_out = false;
     response_close = false;
     body_sent_now = 0;
+    last_chunk.clear();
   }
 };
 

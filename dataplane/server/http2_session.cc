@@ -129,6 +129,13 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     out_sent_ += n;
     if (out_sent_ == out_piece_.size()) {
       if (out_end_) {
+        // Trailers end the stream instead of this DATA frame (nghttp2 sends them next).
+        if (response_trailers_ != nullptr) {
+          std::vector<nghttp2_nv> nva = FieldsNv(*response_trailers_);
+          if (nghttp2_submit_trailer(session_.session_, id_, nva.data(), nva.size()) == 0) {
+            *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+          }
+        }
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
         response_complete_ = true;
       }
@@ -195,6 +202,11 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     response_has_body_ = body.has_body;
   }
 
+  void SetResponseTrailers(const http::HeaderMap& trailers) override {
+    // Only after a body: a response without one ends with its HEADERS frame.
+    if (response_has_body_ && !trailers.empty()) response_trailers_ = &trailers;
+  }
+
   io::Awaitable<error_code> SendBody(std::string_view piece, bool end) override {
     if (closed_) co_return net::error::connection_reset;
     if (!submitted_) {
@@ -258,10 +270,19 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     std::vector<nghttp2_nv> nva;
     nva.reserve(headers.size() + 1);
     nva.push_back(Nv(":status", status));
+    AppendFieldsNv(headers, nva);
+    return nva;
+  }
+  std::vector<nghttp2_nv> FieldsNv(const http::HeaderMap& headers) {
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(headers.size());
+    AppendFieldsNv(headers, nva);
+    return nva;
+  }
+  static void AppendFieldsNv(const http::HeaderMap& headers, std::vector<nghttp2_nv>& nva) {
     for (const http::HeaderField& field : headers) {
       if (!IsConnectionSpecific(field.name)) nva.push_back(Nv(field.name, field.value));
     }
-    return nva;
   }
 
   void Submit(std::vector<nghttp2_nv>& nva, bool with_body) {
@@ -312,6 +333,8 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   int response_status_ = 0;
   http::HeaderMap* response_headers_ = nullptr;
   bool response_has_body_ = false;
+  // Sent after the body's last DATA frame when set (SetResponseTrailers).
+  const http::HeaderMap* response_trailers_ = nullptr;
   bool submitted_ = false;
   bool response_complete_ = false;
   bool remote_ended_ = false;

@@ -16,8 +16,9 @@
 namespace switchyard::tls {
 namespace {
 
-// ALPN wire format: the one protocol these connections speak.
+// ALPN wire format: the one protocol a connection speaks.
 constexpr unsigned char kAlpnHttp11[] = "\x08http/1.1";
+constexpr unsigned char kAlpnH2[] = "\x02h2";
 // Intermediates an endpoint may send between its certificate and a trust anchor.
 constexpr int kMaxChainDepth = 10;
 // A CA bundle file (ca_file) may be a whole system bundle: more anchors than inline PEM.
@@ -93,21 +94,21 @@ absl::StatusOr<std::unique_ptr<const UpstreamTlsContext>> UpstreamTlsContext::Bu
   return std::unique_ptr<const UpstreamTlsContext>(std::move(context));
 }
 
-SSL* UpstreamTlsContext::NewSsl(const boost::asio::ip::address& address) const {
+SSL* UpstreamTlsContext::NewSsl(const boost::asio::ip::address& address, bool http2) const {
   SslPtr ssl(SSL_new(ctx_.get()));
   if (ssl == nullptr) {
     ERR_clear_error();
     return nullptr;
   }
-  bool ok = true;
+  bool ok = !http2 || SSL_set_alpn_protos(ssl.get(), kAlpnH2, sizeof kAlpnH2 - 1) == 0;
   if (!server_name_.empty()) {
-    ok = SSL_set_tlsext_host_name(ssl.get(), server_name_.c_str()) == 1;
+    ok = ok && SSL_set_tlsext_host_name(ssl.get(), server_name_.c_str()) == 1;
     // Exact name or a wildcard covering one label; no partial-label wildcards ("a*.b").
     SSL_set_hostflags(ssl.get(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     ok = ok && (!verify_ || SSL_set1_host(ssl.get(), server_name_.c_str()) == 1);
   } else if (verify_) {
     const std::string ip = address.to_string();
-    ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), ip.c_str()) == 1;
+    ok = ok && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), ip.c_str()) == 1;
   }
   if (!ok) {
     ERR_clear_error();

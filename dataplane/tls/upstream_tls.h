@@ -6,8 +6,9 @@
 // endpoint's chain against the configured CA certificates (or the system trust store) and
 // its name: server_name against the DNS subjectAltNames, or without server_name the
 // endpoint's IP address against the IP subjectAltNames. insecure_skip_verify turns all of
-// that off, and Build logs a warning each time it does. ALPN offers "http/1.1" only, so a
-// backend that also speaks HTTP/2 answers in the protocol the proxy sends.
+// that off, and Build logs a warning each time it does. ALPN offers the one protocol the
+// cluster speaks ("http/1.1", or "h2" for HTTP/2), so a backend that speaks both answers in
+// the protocol the proxy sends.
 //
 // Settings are the ones towards clients (key_material.h): TLS 1.2 and 1.3, Mozilla's
 // intermediate suites and groups, no renegotiation.
@@ -35,9 +36,10 @@ class UpstreamTlsContext {
   static absl::StatusOr<std::unique_ptr<const UpstreamTlsContext>> Build(const v1::UpstreamTls& tls,
                                                                          const std::string& path);
 
-  // A connect-state SSL for a connection to `address`, with SNI and the name to verify set;
-  // nullptr when OpenSSL cannot make one (out of memory). The caller owns it.
-  SSL* NewSsl(const boost::asio::ip::address& address) const;
+  // A connect-state SSL for a connection to `address`, with SNI and the name to verify set,
+  // offering ALPN "h2" when `http2` (else "http/1.1"); nullptr when OpenSSL cannot make
+  // one (out of memory). The caller owns it.
+  SSL* NewSsl(const boost::asio::ip::address& address, bool http2 = false) const;
 
   // Equal for two contexts exactly when every setting is (a digest of them all, files by
   // path): connections are pooled by it (upstream/pool_key.h).

@@ -33,12 +33,22 @@ std::shared_ptr<UpstreamConnection> ConnectionPool::Acquire(std::string_view key
   auto it = keys_.find(absl::string_view(key.data(), key.size()));
   if (it == keys_.end()) return nullptr;
   PerKey& per_key = it->second;
-  for (const auto& connection : per_key.multiplexed) {
-    if (connection->active_streams_ < connection->max_streams_) {
+  auto& multiplexed = per_key.multiplexed;
+  for (size_t i = 0; i < multiplexed.size();) {
+    const std::shared_ptr<UpstreamConnection>& connection = multiplexed[i];
+    if (!connection->AcceptsNewStreams()) {
+      // Going away: its open streams finish; once none is left it is closed.
+      if (connection->active_streams_ == 0) {
+        Close(*connection);
+        multiplexed.erase(multiplexed.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+    } else if (connection->active_streams_ < connection->max_streams_) {
       ++connection->active_streams_;
       connection->reused = true;
       return connection;
     }
+    ++i;
   }
   auto& idle = per_key.idle;
   while (!idle.empty()) {
@@ -66,7 +76,7 @@ void ConnectionPool::Release(std::string_view key, std::shared_ptr<UpstreamConne
   if (connection->active_streams_ > 0) --connection->active_streams_;
   connection->idle_since_ = now;
   if (connection->multiplexed()) {
-    if (reusable) return;  // still in the pool's list
+    if (reusable && connection->AcceptsNewStreams()) return;  // still in the pool's list
     auto it = keys_.find(absl::string_view(key.data(), key.size()));
     if (it != keys_.end()) std::erase(it->second.multiplexed, connection);
     if (connection->active_streams_ == 0) Close(*connection);

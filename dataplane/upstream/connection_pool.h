@@ -35,8 +35,9 @@ namespace switchyard::upstream {
 // One connection to an upstream endpoint, with the bytes read from it and not yet used.
 class UpstreamConnection {
  public:
+  // Multiplexed when `max_streams` > 1 (it stays so when the peer lowers its limit later).
   explicit UpstreamConnection(const io::Executor& executor, uint32_t max_streams = 1)
-      : socket(executor), max_streams_(max_streams) {}
+      : socket(executor), multiplexed_(max_streams > 1), max_streams_(max_streams) {}
   virtual ~UpstreamConnection() = default;
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
@@ -47,9 +48,13 @@ class UpstreamConnection {
   // (which consumes what TLS may legitimately send while idle, such as session tickets).
   virtual bool IdleLooksUsable();
 
+  // Whether a multiplexed connection may take another stream (beyond the count): false
+  // once the peer said it goes away (HTTP/2 GOAWAY) or the connection failed.
+  virtual bool AcceptsNewStreams() const { return true; }
+
   uint32_t max_streams() const { return max_streams_; }
   uint32_t active_streams() const { return active_streams_; }
-  bool multiplexed() const { return max_streams_ > 1; }
+  bool multiplexed() const { return multiplexed_; }
 
   io::Socket socket;
   // Set on a TLS connection once its handshake started; declared after `socket`, which it
@@ -60,8 +65,13 @@ class UpstreamConnection {
   // that fails on it before any response byte may be retried on a new connection.
   bool reused = false;
 
+ protected:
+  // The peer's concurrency limit changed (HTTP/2 SETTINGS).
+  void set_max_streams(uint32_t max_streams) { max_streams_ = max_streams; }
+
  private:
   friend class ConnectionPool;
+  const bool multiplexed_;
   uint32_t max_streams_;
   uint32_t active_streams_ = 0;
   time::MonotonicTime idle_since_{};

@@ -18,6 +18,9 @@ std::string MakePoolKey(const PoolKeyParts& parts) {
     case UpstreamProtocol::kHttp1:
       key = "h1 ";
       break;
+    case UpstreamProtocol::kHttp2:
+      key = "h2 ";
+      break;
   }
   key += parts.address;
   if (parts.tls) {

@@ -11,7 +11,7 @@
 
 namespace switchyard::upstream {
 
-enum class UpstreamProtocol { kHttp1 };
+enum class UpstreamProtocol { kHttp1, kHttp2 };
 
 struct PoolKeyParts {
   // "ip:port", or "[v6]:port".

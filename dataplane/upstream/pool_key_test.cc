@@ -16,6 +16,9 @@ TEST(PoolKeyTest, EqualExactlyWhenEverySettingIs) {
   EXPECT_EQ(MakePoolKey(plain), MakePoolKey(PoolKeyParts{.address = "10.0.0.1:80"}));
   EXPECT_NE(MakePoolKey(plain), MakePoolKey(tls));
   EXPECT_NE(MakePoolKey(tls), MakePoolKey(other_settings));
+  PoolKeyParts http2 = plain;
+  http2.protocol = UpstreamProtocol::kHttp2;
+  EXPECT_NE(MakePoolKey(plain), MakePoolKey(http2));
   EXPECT_NE(MakePoolKey(plain), MakePoolKey(PoolKeyParts{.address = "10.0.0.1:81"}));
 }
 

@@ -1,8 +1,11 @@
-// One request's exchange with an upstream endpoint over HTTP/1.1 (Envoy's router
-// "upstream request"): choose the endpoint (again for each retry), take a pooled
-// connection or open one (with a TLS handshake when the cluster has `tls:`), send the head
-// and body, read the response, then give the connection back and report the outcome to
-// the endpoint's state.
+// One request's exchange with an upstream endpoint (Envoy's router "upstream request"):
+// choose the endpoint (again for each retry), take a pooled connection or open one (with a
+// TLS handshake when the cluster has `tls:`), send the head and body, read the response,
+// then give the connection back and report the outcome to the endpoint's state.
+//
+// Over HTTP/1.1 the request has its connection to itself; over HTTP/2 (a cluster's
+// `protocol`, docs/upstream-http2.md) it is one stream of a connection that the worker's
+// requests share (h2_connection.h). The interface is the same either way.
 //
 // The caller (the stream) owns the timing: it arms deadlines and calls Cancel() when one
 // passes, and it decides what a failure means for the client. Operations return error
@@ -17,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "boost/asio/write.hpp"
 #include "dataplane/http/body_info.h"
@@ -29,6 +33,7 @@
 #include "dataplane/time/clock.h"
 #include "dataplane/upstream/connection_pool.h"
 #include "dataplane/upstream/endpoint_store.h"
+#include "dataplane/upstream/h2_connection.h"
 
 namespace switchyard::upstream {
 
@@ -56,9 +61,11 @@ class UpstreamRequest {
   UpstreamRequest& operator=(const UpstreamRequest&) = delete;
 
   // Picks an endpoint of `cluster` in `config` and counts it in flight; ends the accounting
-  // of an earlier pick (as a reset) if one is open.
+  // of an earlier pick (as a reset) if one is open. Also settles the protocol: HTTP/2 for a
+  // cluster that speaks it, or for MATCH_CLIENT when `client_http2`.
   const runtime::Endpoint& ChooseEndpoint(const runtime::RuntimeConfig& config,
-                                          const runtime::Cluster& cluster);
+                                          const runtime::Cluster& cluster, bool client_http2);
+  bool http2() const { return http2_; }
 
   // Takes an idle pooled connection to the chosen endpoint, if there is one. See
   // ConnectionPool::Acquire for `verify_open`.
@@ -70,6 +77,9 @@ class UpstreamRequest {
   io::Awaitable<boost::system::error_code> Connect();
   // Whether the last Connect failed in the TLS handshake rather than in TCP's.
   bool tls_failed() const { return tls_failed_; }
+  // Over HTTP/2: the endpoint never processed the request (its stream was refused, or a
+  // GOAWAY left it out), so it may be sent again whatever its method.
+  bool refused() const { return http2_ && h2_exchange_.refused; }
   bool connected() const { return connection_ != nullptr; }
   // Whether the connection came from the pool (a failure before any response byte may
   // then be retried on a new one).
@@ -82,10 +92,11 @@ class UpstreamRequest {
   bool SendHeadNow(std::string_view method, std::string_view target, const http::HeaderMap& headers,
                    const http::BodyInfo& body, boost::system::error_code& ec);
   io::Awaitable<boost::system::error_code> SendRestOfHead();
-  // Sends a piece of the request body, framed as AsyncSendHead announced; EndBody after the
-  // last piece.
+  // Sends a piece of the request body, framed as SendHeadNow announced; EndBody after the
+  // last piece, with `trailers` in the last chunk of a chunked body (a body of known length
+  // has no trailer section: they are dropped).
   io::Awaitable<boost::system::error_code> SendBody(std::string_view piece);
-  io::Awaitable<boost::system::error_code> EndBody();
+  io::Awaitable<boost::system::error_code> EndBody(const http::HeaderMap& trailers);
 
   // Reads a response head in steps that need no coroutine frame of their own:
   //
@@ -98,9 +109,11 @@ class UpstreamRequest {
   // BeginHead starts a head (again after each 1xx, which the caller relays) and records
   // its fields into `headers`. ParseHead parses what is buffered: true once the head is
   // complete (a 1xx or the final one) or `ec` says why it cannot be.
-  // SWITCHYARD_UPSTREAM_RECEIVE (below) reads once into the connection's buffer.
+  // SWITCHYARD_UPSTREAM_RECEIVE (below) reads once into the connection's buffer, or over
+  // HTTP/2 waits for the stream's news (WaitHttp2).
   void BeginHead(http::HeaderMap& headers, bool head_request);
   bool ParseHead(ResponseHeadInfo& head, boost::system::error_code& ec);
+  io::Awaitable<boost::system::error_code> WaitHttp2();
   // The connection's transport, for SWITCHYARD_UPSTREAM_RECEIVE only.
   io::TlsLayer* connection_tls() const { return connection_->tls.get(); }
   io::Socket& connection_socket() const { return connection_->socket; }
@@ -139,6 +152,16 @@ class UpstreamRequest {
   void Finish(EndpointOutcome outcome, bool reusable, uint32_t max_idle);
 
  private:
+  // Closes and forgets a connection that Connect could not complete.
+  void DropNewConnection();
+  // HTTP/2's side of SendHeadNow, ParseHead and NextBufferedBodyPiece.
+  void AppendHttp2Field(std::string_view name, std::string_view value);
+  bool OpenHttp2Stream(std::string_view method, std::string_view target,
+                       const http::HeaderMap& headers, const http::BodyInfo& body,
+                       boost::system::error_code& ec);
+  bool ParseHttp2Head(ResponseHeadInfo& head, boost::system::error_code& ec);
+  bool NextBufferedHttp2Piece(std::string_view& piece, bool& end, boost::system::error_code& ec);
+
   io::Executor executor_;
   UpstreamServices services_;
   http::ParserLimits limits_;
@@ -146,6 +169,17 @@ class UpstreamRequest {
   const runtime::Endpoint* endpoint_ = nullptr;
   const runtime::Cluster* cluster_ = nullptr;
   bool tls_failed_ = false;
+  // The protocol of this exchange, and the pool key for it.
+  bool http2_ = false;
+  const std::string* pool_key_ = nullptr;
+  // Over HTTP/2: connection_ as what it is, and this request's stream.
+  std::shared_ptr<H2Connection> h2_connection_;
+  H2Exchange h2_exchange_;
+  http::HeaderMap* head_fields_ = nullptr;
+  // The request's fields as nghttp2 takes them (pointing into the request's header map),
+  // and its content-length value.
+  std::vector<nghttp2_nv> h2_fields_;
+  std::string content_length_;
   EndpointState* endpoint_state_ = nullptr;
   std::optional<http::ResponseParser> parser_;
   http::HeaderMap response_trailers_;
@@ -163,11 +197,17 @@ class UpstreamRequest {
 }  // namespace switchyard::upstream
 
 // Reads once from `upstream`'s connection (an UpstreamRequest) into its buffer, through TLS
-// when the connection has it; `ec` is no_buffer_space when the buffer is full. A macro
-// rather than a coroutine: it runs once per response head (io/read_some.h says why). Use
-// inside a coroutine.
-#define SWITCHYARD_UPSTREAM_RECEIVE(upstream, ec)                                              \
-  SWITCHYARD_CONNECTION_READ_SOME((upstream).connection_tls(), (upstream).connection_socket(), \
-                                  (upstream).connection_buffer(), ec)
+// when the connection has it (`ec` is no_buffer_space when the buffer is full); over HTTP/2
+// waits for the stream's news instead. A macro rather than a coroutine: it runs once per
+// response head (io/read_some.h says why). Use inside a coroutine.
+#define SWITCHYARD_UPSTREAM_RECEIVE(upstream, ec)                                                  \
+  do {                                                                                             \
+    if ((upstream).http2()) {                                                                      \
+      (ec) = co_await (upstream).WaitHttp2();                                                      \
+    } else {                                                                                       \
+      SWITCHYARD_CONNECTION_READ_SOME((upstream).connection_tls(), (upstream).connection_socket(), \
+                                      (upstream).connection_buffer(), ec);                         \
+    }                                                                                              \
+  } while (false)
 
 #endif  // SWITCHYARD_DATAPLANE_UPSTREAM_UPSTREAM_REQUEST_H_

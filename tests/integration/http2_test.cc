@@ -10,6 +10,7 @@
 #include "tests/support/h2_frames.h"
 #include "tests/support/http_message.h"
 #include "tests/support/metrics_page.h"
+#include "tests/support/poll.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
 
@@ -112,6 +113,54 @@ TEST_F(Http2Test, LargeBodiesCrossWholeInBothDirections) {
 
 // h2load (nghttp2's load generator) as the client: curl 7.88 cannot multiplex with prior
 // knowledge (its bug #10634), h2load does by design.
+// Chunked trailers from an HTTP/1.1 backend become the HTTP/2 response's trailers: a
+// HEADERS frame after the body that ends the stream (curl's -D writes them after the
+// head), less the fields a trailer section must not carry.
+TEST_F(Http2Test, ResponseTrailersBecomeHttp2Trailers) {
+  ASSERT_NO_FATAL_FAILURE(Start([](BackendExchange& ex) {
+    ex.Send(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n0\r\nX-Checksum: c1\r\nGrpc-Status: 0\r\nContent-Type: text/evil\r\n\r\n");
+  }));
+  const CommandResult r =
+      Curl({"-D", dir_ + "/head", "-o", dir_ + "/body", "-w", "%{http_version} %{response_code}"},
+           {Url("/t")});
+  ASSERT_EQ(r.exit_code, 0) << r.DebugString();
+  EXPECT_EQ(r.stdout_text, "2 200");
+  EXPECT_EQ(ReadFile(dir_ + "/body"), "hello");
+  const std::string head = ReadFile(dir_ + "/head");
+  const size_t blank = head.find("\r\n\r\n");
+  ASSERT_NE(blank, std::string::npos) << head;
+  const std::string trailers = head.substr(blank + 4);
+  EXPECT_NE(trailers.find("x-checksum: c1"), std::string::npos) << head;
+  EXPECT_NE(trailers.find("grpc-status: 0"), std::string::npos) << head;
+  EXPECT_EQ(head.find("text/evil"), std::string::npos) << head;
+}
+
+// An HTTP/2 request's trailers (a second HEADERS frame ending the stream) go upstream in
+// the chunked body's last chunk, less the fields a trailer section must not carry.
+TEST_F(Http2Test, RequestTrailersGoUpstreamInTheLastChunk) {
+  ASSERT_NO_FATAL_FAILURE(Start([](BackendExchange& ex) { ex.Reply(200, ex.ReadBody()); }));
+  RawClient client(proxy_port());
+  ASSERT_TRUE(client.connected());
+  h2::HpackEncoder hpack;
+  std::vector<std::pair<std::string, std::string>> head = h2::Get("/upload");
+  head[0].second = "POST";  // :method
+  client.Send(h2::ClientPreface() +
+              h2::Frame(h2::kHeaders, h2::kEndHeaders, 1, hpack.Encode(head)) +
+              h2::Frame(h2::kData, 0, 1, "abc") +
+              h2::Frame(h2::kHeaders, h2::kEndHeaders | h2::kEndStream, 1,
+                        hpack.Encode({{"x-checksum", "c1"}, {"content-type", "text/evil"}})));
+  ASSERT_TRUE(backend_->WaitForRequests(1, seconds(10)));
+  ASSERT_TRUE(PollUntil([&] { return backend_->completed_request_count() == 1; }));
+  const std::vector<ReceivedRequest> requests = backend_->requests();
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].body, "abc");
+  EXPECT_TRUE(requests[0].chunked);
+  EXPECT_EQ(requests[0].trailers.Joined("x-checksum"), "c1");
+  EXPECT_FALSE(requests[0].trailers.Has("content-type"));
+}
+
 TEST_F(Http2Test, ManyStreamsShareOneConnection) {
   ASSERT_NO_FATAL_FAILURE(
       Start([](BackendExchange& ex) { ex.Reply(200, "stream " + ex.request().target); }));

@@ -104,7 +104,8 @@ class MessageParser::BeastParser final : public MessageParser::Impl,
   }
   void on_field_impl(http::field, boost::beast::string_view name, boost::beast::string_view value,
                      error_code&) override {
-    Msg().headers.Add(ToStd(name), ToStd(value));
+    // Fields after the head are the chunked body's trailer section.
+    (this->is_header_done() ? Msg().trailers : Msg().headers).Add(ToStd(name), ToStd(value));
   }
   void on_header_impl(error_code&) override {
     Msg().chunked = this->chunked();

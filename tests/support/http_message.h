@@ -53,6 +53,8 @@ struct HttpMessage {
   std::string reason;
   int version = 0;  // 10 or 11
   Headers headers;
+  // A chunked body's trailer fields, as received.
+  Headers trailers;
   bool chunked = false;
   std::optional<uint64_t> content_length;
   std::string body;         // empty when a body sink consumed the bytes

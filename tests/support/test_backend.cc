@@ -85,6 +85,7 @@ bool BackendExchange::ReadBodyInto(const std::function<void(std::string_view)>* 
   parser_->message().body.clear();
   request_.body_bytes = m.body_bytes;
   request_.chunk_sizes = m.chunk_sizes;
+  request_.trailers = m.trailers;
   request_.body_complete = parser_->done();
   // Recorded before the handler can respond, so a test that has its response can already
   // see what the backend received.
@@ -345,6 +346,7 @@ void TestBackend::RecordBody(size_t index, const ReceivedRequest& request) {
     r.body = request.body;
     r.body_bytes = request.body_bytes;
     r.chunk_sizes = request.chunk_sizes;
+    r.trailers = request.trailers;
     r.body_complete = request.body_complete;
   }
   cv_.notify_all();
