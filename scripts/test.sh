@@ -53,8 +53,9 @@ read -r -a targets <<<"${SWITCHYARD_TEST_TARGETS:-//...}"
 # flags, admin HTTP), whose code the integration suites run under ASan in the proxy (2b).
 ASAN_TARGETS="//dataplane/... -//dataplane/router/..."
 read -r -a asan_targets <<<"${SWITCHYARD_ASAN_TARGETS:-$ASAN_TARGETS}"
-# help_test only prints --help of every program; it exercises no request path.
-ASAN_PROXY_TARGETS="//tests/integration/... -//tests/integration:help_test"
+# help_test only prints --help of every program; it exercises no request path. The gRPC
+# end-to-end suite joins them: it drives the HTTP/2 paths both ways with the grpc++ client.
+ASAN_PROXY_TARGETS="//tests/integration/... -//tests/integration:help_test //tests/e2e:grpc_test"
 read -r -a asan_proxy_targets <<<"${SWITCHYARD_ASAN_PROXY_TARGETS:-$ASAN_PROXY_TARGETS}"
 # Each unit suite of step 2a runs once, there, under ASan and UBSan, rather than in step 1
 # too: compiling them twice was about a tenth of CI's time. Step 1 leaves them out (those

@@ -299,6 +299,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       // What is left of the call's deadline, so the upstream gives up when the client does.
       ctx.headers.Set("grpc-timeout", http::FormatGrpcTimeout(call_deadline_ - Now()));
     }
+    // gRPC servers require "te: trailers" (RFC 9113 allows it as the one TE value), which
+    // the hop-by-hop rules removed; over HTTP/1.1 it would mean nothing.
+    if (ctx.grpc && upstream_.http2()) ctx.headers.Set("te", "trailers");
 
     if (!upstream_.SendHeadNow(ctx.method, ctx.upstream_target, ctx.headers, request_body, ec)) {
       ec = co_await upstream_.SendRestOfHead();

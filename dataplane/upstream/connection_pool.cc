@@ -18,6 +18,8 @@ bool UpstreamConnection::IdleLooksUsable() {
 ConnectionPool::~ConnectionPool() {
   for (auto& [key, per_key] : keys_) {
     for (auto& connection : per_key.idle) Close(*connection);
+    // A shared connection's reader and writer hold it: closing ends them.
+    for (auto& connection : per_key.multiplexed) Close(*connection);
   }
 }
 

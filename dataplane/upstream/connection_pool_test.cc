@@ -123,5 +123,44 @@ TEST_F(ConnectionPoolTest, MultiplexedConnectionsAreSharedUpToTheirStreams) {
   EXPECT_FALSE(raw->socket.is_open());
 }
 
+// A multiplexed connection that can be told it is going away (an HTTP/2 GOAWAY).
+class GoingAwayConnection : public UpstreamConnection {
+ public:
+  using UpstreamConnection::UpstreamConnection;
+  bool AcceptsNewStreams() const override { return !going_away; }
+  void LowerLimit(uint32_t streams) { set_max_streams(streams); }
+  bool going_away = false;
+};
+
+TEST_F(ConnectionPoolTest, AGoingAwayConnectionTakesNoStreamAndClosesWhenIdle) {
+  ConnectionPool pool(seconds(30));
+  auto connection = std::make_shared<GoingAwayConnection>(io_.get_executor(), 10);
+  GoingAwayConnection* raw = connection.get();
+  connection->socket.open(boost::asio::ip::tcp::v4());
+  pool.AddMultiplexed("k", connection);
+  EXPECT_EQ(pool.Acquire("k", now_, false).get(), raw);  // a second stream
+  raw->going_away = true;
+  EXPECT_EQ(pool.Acquire("k", now_, false), nullptr);
+  // Its streams finish; the last one's release closes it, and the key is empty.
+  pool.Release("k", connection, /*reusable=*/true, 0, now_);
+  EXPECT_TRUE(raw->socket.is_open());
+  pool.Release("k", connection, /*reusable=*/true, 0, now_);
+  EXPECT_FALSE(raw->socket.is_open());
+  EXPECT_EQ(pool.Acquire("k", now_, false), nullptr);
+}
+
+TEST_F(ConnectionPoolTest, APeerLimitBelowTwoKeepsTheConnectionMultiplexed) {
+  ConnectionPool pool(seconds(30));
+  auto connection = std::make_shared<GoingAwayConnection>(io_.get_executor(), 100);
+  connection->socket.open(boost::asio::ip::tcp::v4());
+  pool.AddMultiplexed("k", connection);
+  connection->LowerLimit(1);  // SETTINGS_MAX_CONCURRENT_STREAMS = 1
+  EXPECT_TRUE(connection->multiplexed());
+  EXPECT_EQ(pool.Acquire("k", now_, false), nullptr);  // its one stream is taken
+  pool.Release("k", connection, /*reusable=*/true, 0, now_);
+  EXPECT_EQ(pool.Acquire("k", now_, false), connection);
+  EXPECT_EQ(pool.idle_count(), 0u);  // never among the exclusive idle ones
+}
+
 }  // namespace
 }  // namespace switchyard::upstream

@@ -308,7 +308,10 @@ bool UpstreamRequest::ParseHttp2Head(ResponseHeadInfo& head, error_code& ec) {
   } else if (length_known) {
     head.body = {.has_body = true, .length_known = true, .length = content_length};
   } else if (ex.remote_ended && ex.incoming.empty()) {
-    head.body = {.has_body = true, .length_known = true, .length = 0};
+    // The head ended the stream: no body at all. A gRPC "trailers-only" answer (its status
+    // in the head) must reach an HTTP/2 client the same way, as one HEADERS frame that
+    // ends the stream; an HTTP/1.1 client gets "content-length: 0".
+    head.body = {.has_body = false, .length_known = true, .length = 0};
   } else {
     head.body = {.has_body = true};
   }

@@ -157,7 +157,8 @@ DynamicProxy::DynamicProxy(std::string dir, Options options)
 bool DynamicProxy::Start(std::string* error, bool wait_ready) {
   const std::string ready = dir_ + "/" + options_.node_id + ".ready";
   std::vector<std::string> argv = {
-      RunfilePath("dataplane/switchyard-proxy"),
+      // SWITCHYARD_PROXY_BIN: a sanitized proxy (scripts/test.sh, step 2b).
+      ::switchyard::testing::BinaryPath("SWITCHYARD_PROXY_BIN", "dataplane/switchyard-proxy"),
       "--control_plane=" + options_.control_plane,
       "--node_id=" + options_.node_id,
       "--node_group=e2e",

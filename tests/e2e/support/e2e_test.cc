@@ -19,7 +19,9 @@ std::string SnapshotYaml(const std::vector<RouteSpec>& routes,
   }
   out += "clusters:\n";
   for (const ClusterSpec& c : clusters) {
-    out += "- name: " + c.name + "\n  endpoints:\n";
+    out += "- name: " + c.name + "\n";
+    if (!c.protocol.empty()) out += "  protocol: " + c.protocol + "\n";
+    out += "  endpoints:\n";
     for (uint16_t port : c.ports) {
       out += "  - {address: 127.0.0.1, port: " + std::to_string(port) + "}\n";
     }
@@ -66,7 +68,13 @@ void E2eTest::TearDown() {
   }
   // The entry first, the control plane last, as an operator would.
   if (haproxy_) haproxy_->Stop();
-  for (auto& p : proxies_) p->Stop();
+  for (auto& p : proxies_) {
+    p->Stop();
+    // A sanitized proxy (SWITCHYARD_PROXY_BIN) reports leaks as it exits.
+    const std::string report =
+        ::switchyard::testing::SanitizerReport(p->process().LogTail(1 << 20));
+    EXPECT_TRUE(report.empty()) << p->process().name() << "'s sanitizer reported:\n" << report;
+  }
   if (control_) control_->Stop();
   for (const auto& b : backends_) {
     const std::vector<std::string> errors = b->parse_errors();

@@ -28,6 +28,8 @@ struct RouteSpec {
 struct ClusterSpec {
   std::string name;
   std::vector<uint16_t> ports;
+  // The cluster's `protocol:` (HTTP2, MATCH_CLIENT); empty: the default, HTTP1.
+  std::string protocol;
 };
 std::string SnapshotYaml(const std::vector<RouteSpec>& routes,
                          const std::vector<ClusterSpec>& clusters);
