@@ -1,18 +1,21 @@
 // gRPC through the gateway end to end, with the real grpc++ client and server (the Echo
 // service, tests/support/echo.proto) and a control plane: the four call types, 16 MiB
 // messages, a stream of 10,000 messages, cancellation from either side, deadlines, and
-// calls that stay open while snapshots swap. The client speaks h2c to the proxy, which
-// speaks h2c to the server (cluster protocol HTTP2).
+// calls that stay open while snapshots swap. The client speaks h2c to the proxy (or h2
+// over TLS to --listen_tls, GrpcOverTlsTest), which speaks h2c to the server (cluster
+// protocol HTTP2).
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "dataplane/tls/testing/test_certificates.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "gtest/gtest.h"
 #include "support/echo.grpc.pb.h"
 #include "tests/e2e/support/e2e_test.h"
@@ -32,6 +35,19 @@ using ::switchyard::testing::PollUntil;
 using ::switchyard::testing::Summary;
 using Echo = ::switchyard::testing::Echo;
 
+// `pem` as a YAML block scalar's lines, indented by four spaces.
+std::string Indented(const std::string& pem) {
+  std::string out;
+  size_t start = 0;
+  while (start < pem.size()) {
+    const size_t end = pem.find('\n', start);
+    out += "    " + pem.substr(start, end - start) + "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 class GrpcTest : public E2eTest {
  protected:
   void SetUp() override {
@@ -40,13 +56,25 @@ class GrpcTest : public E2eTest {
     ASSERT_TRUE(StartControlPlane());
     uint64_t version = 0;
     ASSERT_TRUE(Apply(Config(0), &version));
-    ASSERT_TRUE(StartProxies(1, {"--workers=1"}));
+    std::vector<std::string> flags = {"--workers=1"};
+    if (tls_) flags.push_back("--listen_tls=127.0.0.1:0");
+    ASSERT_TRUE(StartProxies(1, flags));
     ASSERT_TRUE(WaitForVersion(version, seconds(10)));
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(kEchoMaxMessageBytes);
     args.SetMaxSendMessageSize(kEchoMaxMessageBytes);
-    stub_ = Echo::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(proxy(0).port()),
-                                                    grpc::InsecureChannelCredentials(), args));
+    if (!tls_) {
+      stub_ =
+          Echo::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(proxy(0).port()),
+                                                  grpc::InsecureChannelCredentials(), args));
+      return;
+    }
+    // The certificate names grpc.test; the channel connects to 127.0.0.1 and checks that.
+    args.SetSslTargetNameOverride("grpc.test");
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ca_.cert_pem;
+    stub_ = Echo::NewStub(grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(proxy(0).tls_port()), grpc::SslCredentials(ssl), args));
   }
 
   // The snapshot: every path to the Echo server over HTTP/2, plus `extra` routes that
@@ -58,19 +86,44 @@ class GrpcTest : public E2eTest {
       routes.push_back({"r" + std::to_string(i), "path: /unused/" + std::to_string(i), "echo"});
     }
     routes.push_back({"all", "prefix: /", "echo"});
-    return SnapshotYaml(routes,
-                        {{.name = "echo", .ports = {server_->port()}, .protocol = "HTTP2"}});
+    std::string yaml =
+        SnapshotYaml(routes, {{.name = "echo", .ports = {server_->port()}, .protocol = "HTTP2"}});
+    if (tls_) {
+      yaml += "certificates:\n- name: grpc\n  domains: [grpc.test]\n  cert_pem: |\n" +
+              Indented(cert_.chain_pem) + "  key_pem: |\n" + Indented(cert_.key_pem);
+    }
+    return yaml;
   }
 
   static void Deadline(grpc::ClientContext& context, std::chrono::milliseconds in) {
     context.set_deadline(std::chrono::system_clock::now() + in);
   }
 
+  // Exercises unary, server-streaming, client-streaming and bidirectional calls.
+  void AllFourCallTypes();
+
+  bool tls_ = false;
+  tls::testing::TestCertificate ca_ = tls::testing::CertificateAuthority();
+  tls::testing::TestCertificate cert_ =
+      tls::testing::IssueCertificate({.common_name = "grpc.test", .dns_names = {"grpc.test"}}, ca_);
   std::unique_ptr<EchoServer> server_;
   std::unique_ptr<Echo::Stub> stub_;
 };
 
-TEST_F(GrpcTest, AllFourCallTypes) {
+class GrpcOverTlsTest : public GrpcTest {
+ protected:
+  void SetUp() override {
+    tls_ = true;
+    GrpcTest::SetUp();
+  }
+};
+
+TEST_F(GrpcTest, AllFourCallTypes) { AllFourCallTypes(); }
+
+// ALPN h2 on --listen_tls, the certificate from the snapshot, the backend still h2c.
+TEST_F(GrpcOverTlsTest, AllFourCallTypes) { AllFourCallTypes(); }
+
+void GrpcTest::AllFourCallTypes() {
   {
     grpc::ClientContext context;
     Deadline(context, seconds(10));
