@@ -114,7 +114,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     ctx.client_identity =
         session_.tls_ != nullptr ? tls::VerifiedClientIdentity(session_.tls_->ssl()) : nullptr;
     ctx.protocol = "HTTP/2";
-    ctx.version = 11;  // upstream requests are HTTP/1.1
+    ctx.version = 11;  // as the HTTP/1.1 head an upstream request may become
     ctx.config = session_.worker_.config();
     http::H2RequestFields fields = Fields();
     return http::H2RequestBuilder::Finish(remote_ended_, fields, exchange_->request_body);

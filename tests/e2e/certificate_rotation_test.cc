@@ -17,25 +17,12 @@ namespace certs = tls::testing;
 using ::switchyard::testing::ServedCommonName;
 using ::switchyard::testing::TlsConnection;
 
-// `pem` indented as a YAML block scalar body.
-std::string Indented(const std::string& pem) {
-  std::string out;
-  size_t start = 0;
-  while (start < pem.size()) {
-    const size_t end = pem.find('\n', start);
-    out += "    " + pem.substr(start, end - start) + "\n";
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 class CertificateRotationTest : public E2eTest {
  protected:
   std::string Config(const certs::TestCertificate& cert) {
     return SnapshotYaml({{"all", "prefix: /", "a"}}, {{"a", {backend_->port()}}}) +
            "certificates:\n- name: api\n  domains: [api.test]\n  cert_pem: |\n" +
-           Indented(cert.chain_pem) + "  key_pem: |\n" + Indented(cert.key_pem);
+           IndentLines(cert.chain_pem, 4) + "  key_pem: |\n" + IndentLines(cert.key_pem, 4);
   }
   certs::TestCertificate Issue(const std::string& cn) {
     return certs::IssueCertificate({.common_name = cn, .dns_names = {"api.test"}}, ca_);

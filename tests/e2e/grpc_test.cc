@@ -35,19 +35,6 @@ using ::switchyard::testing::PollUntil;
 using ::switchyard::testing::Summary;
 using Echo = ::switchyard::testing::Echo;
 
-// `pem` as a YAML block scalar's lines, indented by four spaces.
-std::string Indented(const std::string& pem) {
-  std::string out;
-  size_t start = 0;
-  while (start < pem.size()) {
-    const size_t end = pem.find('\n', start);
-    out += "    " + pem.substr(start, end - start) + "\n";
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 class GrpcTest : public E2eTest {
  protected:
   void SetUp() override {
@@ -90,7 +77,7 @@ class GrpcTest : public E2eTest {
         SnapshotYaml(routes, {{.name = "echo", .ports = {server_->port()}, .protocol = "HTTP2"}});
     if (tls_) {
       yaml += "certificates:\n- name: grpc\n  domains: [grpc.test]\n  cert_pem: |\n" +
-              Indented(cert_.chain_pem) + "  key_pem: |\n" + Indented(cert_.key_pem);
+              IndentLines(cert_.chain_pem, 4) + "  key_pem: |\n" + IndentLines(cert_.key_pem, 4);
     }
     return yaml;
   }

@@ -147,11 +147,19 @@ TEST_F(MetricsTest, UpstreamFailuresAreCountedByClusterAndHow) {
   for (int i = 0; i < 2; ++i) EXPECT_EQ(Get("/reset").status, 502);
   EXPECT_EQ(Get("/slow").status, 504);
 
-  const std::string text = Scrape();
+  std::string text;
   const auto failures = [&](const std::string& cluster, const std::string& reason) {
     return MetricValue(text, "switchyard_upstream_failures_total{cluster=\"" + cluster +
                                  "\",reason=\"" + reason + "\"}");
   };
+  // A request is counted as it ends, just after its answer went out: the client may
+  // read the answer first.
+  EXPECT_TRUE(PollUntil([&] {
+    text = Scrape();
+    return failures("down", "connect_failed") + failures("flaky", "reset") +
+               failures("flaky", "timeout") >=
+           6;
+  })) << text;
   EXPECT_EQ(failures("down", "connect_failed"), 3) << text;
   EXPECT_EQ(failures("down", "reset"), 0);
   EXPECT_EQ(failures("flaky", "reset"), 2);

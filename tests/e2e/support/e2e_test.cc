@@ -29,6 +29,19 @@ std::string SnapshotYaml(const std::vector<RouteSpec>& routes,
   return out;
 }
 
+std::string IndentLines(const std::string& text, int spaces) {
+  const std::string pad(static_cast<size_t>(spaces), ' ');
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find('\n', start);
+    out += pad + text.substr(start, end - start) + "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 void E2eTest::SetUp() {
   dir_ = ::switchyard::testing::MakeTempDir();
   ASSERT_FALSE(dir_.empty()) << "cannot create a temp dir";

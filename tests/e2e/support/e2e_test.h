@@ -34,6 +34,10 @@ struct ClusterSpec {
 std::string SnapshotYaml(const std::vector<RouteSpec>& routes,
                          const std::vector<ClusterSpec>& clusters);
 
+// `text` (a PEM block, say) with every line indented by `spaces`: the body of a YAML block
+// scalar ("cert_pem: |").
+std::string IndentLines(const std::string& text, int spaces);
+
 class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override;
