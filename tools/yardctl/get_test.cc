@@ -54,9 +54,9 @@ TEST_F(GetTest, AllAsTables) {
             "default  all     prefix /              green             15s\n"
             "\n"
             "CLUSTERS\n"
-            "NAME   TLS  ENDPOINTS\n"
-            "blue   -    10.0.0.1:8080*3, 10.0.0.2:8080\n"
-            "green  -    [fd00::5]:8080\n");
+            "NAME   PROTOCOL  TLS  ENDPOINTS\n"
+            "blue   HTTP1     -    10.0.0.1:8080*3, 10.0.0.2:8080\n"
+            "green  HTTP1     -    [fd00::5]:8080\n");
   ASSERT_EQ(server_.get_requests().size(), 1u);
   EXPECT_EQ(server_.get_requests()[0].version(), 0u);
 }
@@ -64,7 +64,7 @@ TEST_F(GetTest, AllAsTables) {
 TEST_F(GetTest, OneResourceTypeAtAStoredVersion) {
   const CliResult result = Run({"get", "clusters", "--version", "7"});
   EXPECT_EQ(result.code, 0) << result.DebugString();
-  EXPECT_THAT(result.out, HasSubstr("CLUSTERS\nNAME   TLS  ENDPOINTS\n"));
+  EXPECT_THAT(result.out, HasSubstr("CLUSTERS\nNAME   PROTOCOL  TLS  ENDPOINTS\n"));
   EXPECT_THAT(result.out, Not(HasSubstr("ROUTES")));
   EXPECT_EQ(server_.get_requests().at(0).version(), 7u);
 

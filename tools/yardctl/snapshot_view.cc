@@ -164,14 +164,15 @@ std::string DescribeUpstreamTls(const v1::Cluster& cluster) {
 }
 
 Table ClusterTable(const v1::Snapshot& snapshot) {
-  Table table({"NAME", "TLS", "ENDPOINTS"});
+  Table table({"NAME", "PROTOCOL", "TLS", "ENDPOINTS"});
   for (const v1::Cluster& cluster : snapshot.clusters()) {
     std::vector<std::string> endpoints;
     endpoints.reserve(cluster.endpoints_size());
     for (const v1::Endpoint& endpoint : cluster.endpoints()) {
       endpoints.push_back(FormatEndpoint(endpoint));
     }
-    table.AddRow({cluster.name(), DescribeUpstreamTls(cluster), JoinCapped(endpoints, ", ")});
+    table.AddRow({cluster.name(), v1::Cluster::Protocol_Name(cluster.protocol()),
+                  DescribeUpstreamTls(cluster), JoinCapped(endpoints, ", ")});
   }
   return table;
 }

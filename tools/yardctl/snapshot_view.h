@@ -18,7 +18,7 @@ inline constexpr int kMaxListedItems = 6;
 Table VirtualHostTable(const switchyard::v1::Snapshot& snapshot);
 // VHOST ROUTE MATCH CLUSTER(S) TIMEOUT, in match order within each virtual host.
 Table RouteTable(const switchyard::v1::Snapshot& snapshot);
-// NAME ENDPOINTS
+// NAME PROTOCOL TLS ENDPOINTS
 Table ClusterTable(const switchyard::v1::Snapshot& snapshot);
 // NAME DOMAINS SOURCE NOT AFTER CLIENT CERTS. SOURCE is "inline" or the cert_file path;
 // NOT AFTER the inline leaf's expiry ("-" for files, which only the proxies read);

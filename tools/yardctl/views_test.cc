@@ -161,9 +161,9 @@ TEST(SnapshotViewTest, Tables) {
             "api      orders  regex /orders/[0-9]+  blue:90,green:10  15s\n"
             "default  all     prefix /              green             15s\n");
   EXPECT_EQ(ClusterTable(snapshot).Render(),
-            "NAME   TLS  ENDPOINTS\n"
-            "blue   -    10.0.0.1:80*3, 10.0.0.2:80\n"
-            "green  -    [::1]:8080\n");
+            "NAME   PROTOCOL  TLS  ENDPOINTS\n"
+            "blue   HTTP1     -    10.0.0.1:80*3, 10.0.0.2:80\n"
+            "green  HTTP1     -    [::1]:8080\n");
 }
 
 TEST(SnapshotViewTest, ClusterTlsIsDescribedAndSkippingVerificationShouted) {
@@ -171,6 +171,7 @@ TEST(SnapshotViewTest, ClusterTlsIsDescribedAndSkippingVerificationShouted) {
     clusters {
       name: "named"
       endpoints { address: "10.0.0.1" port: 443 }
+      protocol: HTTP2
       tls { server_name: "api.internal" client_cert_file: "/c.pem" client_key_file: "/c.key" }
     }
     clusters {
@@ -185,10 +186,10 @@ TEST(SnapshotViewTest, ClusterTlsIsDescribedAndSkippingVerificationShouted) {
     }
   )pb");
   EXPECT_EQ(ClusterTable(snapshot).Render(),
-            "NAME   TLS                                ENDPOINTS\n"
-            "named  verify api.internal + client cert  10.0.0.1:443\n"
-            "by-ip  verify ip                          10.0.0.2:443\n"
-            "lab    INSECURE                           10.0.0.3:443\n");
+            "NAME   PROTOCOL  TLS                                ENDPOINTS\n"
+            "named  HTTP2     verify api.internal + client cert  10.0.0.1:443\n"
+            "by-ip  HTTP1     verify ip                          10.0.0.2:443\n"
+            "lab    HTTP1     INSECURE                           10.0.0.3:443\n");
 }
 
 TEST(SnapshotViewTest, Certificates) {
@@ -233,8 +234,9 @@ TEST(SnapshotViewTest, LongListsAreCut) {
   }
   EXPECT_THAT(
       ClusterTable(snapshot).Render(),
-      HasSubstr("big   -    10.0.0.1:80, 10.0.0.2:80, 10.0.0.3:80, 10.0.0.4:80, 10.0.0.5:80, "
-                "10.0.0.6:80 (+4 more)\n"));
+      HasSubstr(
+          "big   HTTP1     -    10.0.0.1:80, 10.0.0.2:80, 10.0.0.3:80, 10.0.0.4:80, 10.0.0.5:80, "
+          "10.0.0.6:80 (+4 more)\n"));
 }
 
 TEST(SnapshotViewTest, DescribeVersion) {

@@ -146,7 +146,10 @@ class Validator {
         now_(options.now == absl::InfinitePast() ? absl::Now() : options.now) {}
 
   std::vector<std::string> Run() && {
-    for (const v1::Cluster& cluster : snapshot_.clusters()) cluster_names_.insert(cluster.name());
+    for (const v1::Cluster& cluster : snapshot_.clusters()) {
+      cluster_names_.insert(cluster.name());
+      if (cluster.protocol() == v1::Cluster::HTTP2) http2_clusters_.insert(cluster.name());
+    }
     VirtualHosts();
     Clusters();
     Certificates();
@@ -352,6 +355,7 @@ class Validator {
         Error(path, "one of cluster, weighted_clusters must be set");
         break;
     }
+    if (action.websocket()) WebSocketClusters(action, path);
     if (!action.prefix_rewrite().empty()) {
       if (match.path_specifier_case() != v1::RouteMatch::kPrefix) {
         Error(path + ".prefix_rewrite", "only allowed on prefix routes");
@@ -379,6 +383,25 @@ class Validator {
         Error(path + ".idle_timeout", InvalidDuration(idle));
       } else if (Compare(idle, 0) < 0 || Compare(idle, 86400) > 0) {
         Error(path + ".idle_timeout", "must be 0s..24h, got " + FormatDuration(idle));
+      }
+    }
+  }
+
+  // A WebSocket upgrade is an HTTP/1.1 exchange (docs/websocket.md): a cluster that speaks
+  // only HTTP/2 could never answer it with 101.
+  void WebSocketClusters(const v1::RouteAction& action, const std::string& path) {
+    std::vector<std::string> names;
+    if (action.has_weighted_clusters()) {
+      for (const auto& entry : action.weighted_clusters().clusters()) names.push_back(entry.name());
+    } else {
+      names.push_back(action.cluster());
+    }
+    for (const std::string& name : names) {
+      if (http2_clusters_.contains(name)) {
+        Error(path + ".websocket",
+              "cluster " + Quote(name) +
+                  " speaks HTTP/2 (protocol: HTTP2), which has no WebSocket "
+                  "upgrade; use a cluster with protocol HTTP1 or MATCH_CLIENT");
       }
     }
   }
@@ -677,6 +700,7 @@ class Validator {
   const ValidationOptions& options_;
   const absl::Time now_;
   absl::flat_hash_set<std::string> cluster_names_;
+  absl::flat_hash_set<std::string> http2_clusters_;
   std::vector<std::string> errors_;
   bool full_ = false;
 };

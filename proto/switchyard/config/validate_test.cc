@@ -686,5 +686,16 @@ TEST_F(ValidateTest, AnUpstreamClientKeyIsASecret) {
   EXPECT_EQ(tls->client_cert_pem(), "chain");
 }
 
+TEST_F(ValidateTest, AWebSocketRouteNeedsAClusterThatSpeaksHttp1) {
+  Users().mutable_route()->set_websocket(true);  // to "backend"
+  Backend().set_protocol(v1::Cluster::MATCH_CLIENT);
+  EXPECT_THAT(Errors(), IsEmpty());
+  Backend().set_protocol(v1::Cluster::HTTP2);
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].routes[users].route.websocket: cluster "
+                                    "\"backend\" speaks HTTP/2 (protocol: HTTP2), which has no "
+                                    "WebSocket upgrade; use a cluster with protocol HTTP1 or "
+                                    "MATCH_CLIENT"));
+}
+
 }  // namespace
 }  // namespace switchyard::config

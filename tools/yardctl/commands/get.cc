@@ -119,7 +119,7 @@ Command GetCommand() {
           "Shows the current version, or version N. As tables (the default):\n"
           "  vhosts    NAME DOMAINS ROUTES\n"
           "  routes    VHOST ROUTE MATCH CLUSTER(S) TIMEOUT\n"
-          "  clusters  NAME ENDPOINTS\n"
+          "  clusters  NAME PROTOCOL TLS ENDPOINTS\n"
           "  certificates  NAME DOMAINS SOURCE NOT AFTER CLIENT CERTS\n"
           "  all       all of them (the default; certificates only when there are some)\n"
           "MATCH reads \"prefix /users/ [GET,POST] x-tenant=acme !x-debug\": the path rule,\n"
