@@ -192,5 +192,23 @@ TEST_F(UpstreamHttp2Test, ATimedOutRequestResetsOnlyItsStream) {
   EXPECT_EQ(front_->ConnectionPorts().size(), 1u);
 }
 
+TEST_F(UpstreamHttp2Test, AConnectionThatDiesFailsItsStreamsAndTheNextRequestReconnects) {
+  ASSERT_NO_FATAL_FAILURE(Start({}, "HTTP2"));
+  ASSERT_EQ(Get("/warm").status, 200);
+  // Three requests in flight on the shared connection when the backend dies.
+  std::vector<int> statuses(3);
+  std::vector<std::thread> clients;
+  clients.reserve(statuses.size());
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    clients.emplace_back([&, i] { statuses[i] = Get("/slow" + std::to_string(i)).status; });
+  }
+  ASSERT_TRUE(backend_->WaitForRequests(4, seconds(10)));
+  front_->Kill();
+  for (std::thread& t : clients) t.join();
+  for (int status : statuses) EXPECT_EQ(status, 502);
+  // Nothing listens now: a new connection is tried, and refused.
+  EXPECT_EQ(Get("/after").status, 503);
+}
+
 }  // namespace
 }  // namespace switchyard::testing

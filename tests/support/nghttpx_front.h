@@ -48,6 +48,8 @@ class NghttpxFront {
   // Waits until `n` requests are logged; false on timeout.
   bool WaitForRequests(size_t n, Clock::duration timeout) const;
   std::string LogTail() const { return process_.LogTail(); }
+  // Kills nghttpx (SIGKILL): its connections end without GOAWAY, as when a backend dies.
+  void Kill() { process_.Kill(); }
 
  private:
   uint16_t backend_port_;
