@@ -9,6 +9,7 @@
 #include "boost/asio/detached.hpp"
 #include "boost/asio/write.hpp"
 #include "common/log.h"
+#include "dataplane/http/h2_fields.h"
 #include "dataplane/http/h2_request.h"
 #include "dataplane/http/local_reply.h"
 #include "dataplane/http/proxy_headers.h"
@@ -32,22 +33,6 @@ constexpr uint32_t kConnectionWindow = 1024 * 1024;
 constexpr auto kClosingTimeout = std::chrono::seconds(1);
 // Bytes sent to the socket per write at most.
 constexpr size_t kWriteChunk = size_t{64} * 1024;
-
-// Fields HTTP/2 forbids (RFC 9113 8.2.2): never sent to a client.
-bool IsConnectionSpecific(std::string_view name) {
-  return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
-         name == "transfer-encoding" || name == "upgrade";
-}
-
-nghttp2_nv Nv(std::string_view name, std::string_view value) {
-  return nghttp2_nv{
-      .name = reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-      .value = reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
-      .namelen = name.size(),
-      .valuelen = value.size(),
-      .flags = NGHTTP2_NV_FLAG_NONE,
-  };
-}
 
 }  // namespace
 
@@ -131,7 +116,8 @@ class Http2Session::H2Stream final : public proxy::Downstream {
       if (out_end_) {
         // Trailers end the stream instead of this DATA frame (nghttp2 sends them next).
         if (response_trailers_ != nullptr) {
-          std::vector<nghttp2_nv> nva = FieldsNv(*response_trailers_);
+          std::vector<nghttp2_nv> nva;
+          http::AppendHttp2Fields(*response_trailers_, nva);
           if (nghttp2_submit_trailer(session_.session_, id_, nva.data(), nva.size()) == 0) {
             *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
           }
@@ -269,20 +255,9 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   std::vector<nghttp2_nv> ResponseNv(const std::string& status, const http::HeaderMap& headers) {
     std::vector<nghttp2_nv> nva;
     nva.reserve(headers.size() + 1);
-    nva.push_back(Nv(":status", status));
-    AppendFieldsNv(headers, nva);
+    nva.push_back(http::Nv(":status", status));
+    http::AppendHttp2Fields(headers, nva);
     return nva;
-  }
-  std::vector<nghttp2_nv> FieldsNv(const http::HeaderMap& headers) {
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(headers.size());
-    AppendFieldsNv(headers, nva);
-    return nva;
-  }
-  static void AppendFieldsNv(const http::HeaderMap& headers, std::vector<nghttp2_nv>& nva) {
-    for (const http::HeaderField& field : headers) {
-      if (!IsConnectionSpecific(field.name)) nva.push_back(Nv(field.name, field.value));
-    }
   }
 
   void Submit(std::vector<nghttp2_nv>& nva, bool with_body) {

@@ -9,6 +9,7 @@
 #include "boost/asio/detached.hpp"
 #include "boost/asio/error.hpp"
 #include "boost/asio/write.hpp"
+#include "dataplane/http/h2_fields.h"
 #include "dataplane/io/read_some.h"
 #include "dataplane/io/tls_layer.h"
 
@@ -159,12 +160,7 @@ struct H2Connection::Callbacks {
       if (ex->out_end) {
         if (ex->out_trailers != nullptr && !ex->out_trailers->empty()) {
           std::vector<nghttp2_nv> nva;
-          nva.reserve(ex->out_trailers->size());
-          for (const http::HeaderField& field : *ex->out_trailers) {
-            nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(field.name.data())),
-                           reinterpret_cast<uint8_t*>(const_cast<char*>(field.value.data())),
-                           field.name.size(), field.value.size(), NGHTTP2_NV_FLAG_NONE});
-          }
+          http::AppendHttp2Fields(*ex->out_trailers, nva);
           if (nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size()) == 0) {
             *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
           }

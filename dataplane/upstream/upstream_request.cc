@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "boost/asio/write.hpp"
 #include "common/log.h"
+#include "dataplane/http/h2_fields.h"
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/http/serializer.h"
 #include "dataplane/io/read_some.h"
@@ -141,36 +142,27 @@ void UpstreamRequest::DropNewConnection() {
   h2_connection_.reset();
 }
 
-void UpstreamRequest::AppendHttp2Field(std::string_view name, std::string_view value) {
-  h2_fields_.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                        reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                        value.size(), NGHTTP2_NV_FLAG_NONE});
-}
-
 bool UpstreamRequest::OpenHttp2Stream(std::string_view method, std::string_view target,
                                       const http::HeaderMap& headers, const http::BodyInfo& body,
                                       error_code& ec) {
   h2_exchange_.Reset(&response_trailers_);
   h2_fields_.clear();
   const std::string* host = headers.Get("host");
-  AppendHttp2Field(":method", method);
-  AppendHttp2Field(":scheme", cluster_->tls != nullptr ? "https" : "http");
-  AppendHttp2Field(":authority", host != nullptr ? std::string_view(*host) : endpoint_->authority);
-  AppendHttp2Field(":path", target);
+  h2_fields_.push_back(http::Nv(":method", method));
+  h2_fields_.push_back(http::Nv(":scheme", cluster_->tls != nullptr ? "https" : "http"));
+  h2_fields_.push_back(
+      http::Nv(":authority", host != nullptr ? std::string_view(*host) : endpoint_->authority));
+  h2_fields_.push_back(http::Nv(":path", target));
   for (const http::HeaderField& field : headers) {
-    // What HTTP/2 forbids (RFC 9113 8.2.2); the hop-by-hop ones are gone already, and Host
-    // became :authority. TE may only say "trailers", which gRPC needs.
-    const std::string_view name = field.name;
-    if (name == "host" || name == "connection" || name == "keep-alive" ||
-        name == "proxy-connection" || name == "transfer-encoding" || name == "upgrade" ||
-        (name == "te" && field.value != "trailers")) {
-      continue;
+    // Host became :authority; the hop-by-hop fields are gone already, but a WebSocket
+    // route put Upgrade and Connection back.
+    if (field.name != "host" && !http::IsForbiddenInHttp2(field.name, field.value)) {
+      h2_fields_.push_back(http::Nv(field.name, field.value));
     }
-    AppendHttp2Field(name, field.value);
   }
   if (body.has_body && body.length_known) {
     content_length_ = std::to_string(body.length);
-    AppendHttp2Field("content-length", content_length_);
+    h2_fields_.push_back(http::Nv("content-length", content_length_));
   }
   if (!h2_connection_->Open(h2_exchange_, h2_fields_, body.has_body)) {
     // Going away since it was taken: nothing was sent, so the request may go elsewhere.
@@ -316,10 +308,6 @@ bool UpstreamRequest::ParseHttp2Head(ResponseHeadInfo& head, error_code& ec) {
     head.body = {.has_body = true};
   }
   return true;
-}
-
-io::Awaitable<error_code> UpstreamRequest::WaitHttp2() {
-  co_return co_await h2_connection_->WaitReadable(h2_exchange_);
 }
 
 bool UpstreamRequest::NextBufferedHttp2Piece(std::string_view& piece, bool& end, error_code& ec) {

@@ -113,7 +113,10 @@ class UpstreamRequest {
   // HTTP/2 waits for the stream's news (WaitHttp2).
   void BeginHead(http::HeaderMap& headers, bool head_request);
   bool ParseHead(ResponseHeadInfo& head, boost::system::error_code& ec);
-  io::Awaitable<boost::system::error_code> WaitHttp2();
+  // Not a coroutine itself: the connection's wait, without a frame of its own.
+  io::Awaitable<boost::system::error_code> WaitHttp2() {
+    return h2_connection_->WaitReadable(h2_exchange_);
+  }
   // The connection's transport, for SWITCHYARD_UPSTREAM_RECEIVE only.
   io::TlsLayer* connection_tls() const { return connection_->tls.get(); }
   io::Socket& connection_socket() const { return connection_->socket; }
@@ -155,7 +158,6 @@ class UpstreamRequest {
   // Closes and forgets a connection that Connect could not complete.
   void DropNewConnection();
   // HTTP/2's side of SendHeadNow, ParseHead and NextBufferedBodyPiece.
-  void AppendHttp2Field(std::string_view name, std::string_view value);
   bool OpenHttp2Stream(std::string_view method, std::string_view target,
                        const http::HeaderMap& headers, const http::BodyInfo& body,
                        boost::system::error_code& ec);
