@@ -81,6 +81,22 @@ def read_events(bep_path):
         return
 
 
+# CI shows only the tail of the output: each failed case brings the first lines of its
+# first assertion's message, enough to tell which expectation broke and with what values.
+EXCERPT_LINES = 8
+EXCERPT_LINE_CHARS = 240
+
+
+def failure_excerpt(problem):
+    """Returns the first lines of a <failure>/<error> element's message, indented."""
+    text = problem.get("message") or problem.text or ""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    excerpt = [f"    {line[:EXCERPT_LINE_CHARS]}" for line in lines[:EXCERPT_LINES]]
+    if len(lines) > EXCERPT_LINES:
+        excerpt.append(f"    ... ({len(lines) - EXCERPT_LINES} more lines in test.xml)")
+    return excerpt
+
+
 def count_xml(xml_path):
     """Returns (passed, failed, skipped, notes) for one gtest-style XML file."""
     root = ET.parse(xml_path).getroot()
@@ -88,9 +104,13 @@ def count_xml(xml_path):
     notes = []
     for case in root.iter("testcase"):
         name = f"{case.get('classname', '')}.{case.get('name', '')}".strip(".")
-        if case.find("failure") is not None or case.find("error") is not None:
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
             failed += 1
             notes.append(f"  case failed: {name}")
+            notes.extend(failure_excerpt(problem))
         elif (
             case.find("skipped") is not None
             or case.get("result") in ("skipped", "suppressed")

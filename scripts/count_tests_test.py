@@ -63,6 +63,17 @@ class CountTestsTest(unittest.TestCase):
         self.assertIn("FAILED [rerun] //t:t: 1 failed, 0 passed", out)
         self.assertEqual(rc, 1)
 
+    def test_a_failed_case_shows_the_start_of_its_message(self):
+        message = "x.cc:12\nExpected equality of these values:\n" + "".join(
+            f"  line {i}\n" for i in range(20))
+        xml = FAILING_XML.replace('message="boom"', 'message="%s"' % message.replace(
+            "\n", "&#x0A;"))
+        rc, out = self.count(self.write_run("plain", xml, status="FAILED"), "3")
+        at = out.index("  case failed: S.a")
+        self.assertEqual(out[at + 1:at + 3], ["    x.cc:12", "    Expected equality of these values:"])
+        self.assertIn("    ... (14 more lines in test.xml)", out)
+        self.assertEqual(out[-1], "0 passed, 1 failed")
+
     def test_missing_tally_is_a_failure(self):
         rc, out = self.count("--saved", os.path.join(self.dir, "absent.tally"))
         self.assertEqual(out[-1], "0 passed, 1 failed")
