@@ -1,7 +1,9 @@
 #include "dataplane/http/h2_request.h"
 
 #include "absl/strings/numbers.h"
+#include "common/ascii.h"
 #include "dataplane/http/authority.h"
+#include "dataplane/http/websocket.h"
 
 namespace switchyard::http {
 
@@ -33,7 +35,9 @@ H2RequestBuilder::FieldResult H2RequestBuilder::Add(std::string_view name, std::
     out.target = value;
   } else if (name == ":authority") {
     out.authority = value;
-  } else if (name == ":scheme" || name == ":protocol") {
+  } else if (name == ":protocol") {
+    out.protocol = value;
+  } else if (name == ":scheme") {
     // Not forwarded: the upstream request is HTTP/1.1 over its own transport.
   } else if (name == "cookie") {
     // HTTP/2 splits cookies into fields; HTTP/1.1 wants one (RFC 9113 8.2.3). An empty
@@ -59,6 +63,18 @@ bool H2RequestBuilder::Finish(bool end_stream, H2RequestFields& out, BodyInfo& b
   // becomes the Host upstream and decides the virtual host.
   if (out.authority.empty() || !IsValidHostHeader(out.authority)) return false;
   out.headers.Set("host", out.authority);  // :authority wins (RFC 9113 8.3.1)
+  if (out.method == "CONNECT") {
+    out.tunnel_only = true;
+    body = BodyInfo{};
+    if (EqualsIgnoreCase(out.protocol, "websocket")) {
+      out.websocket_upgrade = true;
+      out.method = "GET";
+      // RFC 8441 5: an HTTP/2 client sends no key (the stream already proves it speaks
+      // WebSocket); the upstream's HTTP/1.1 handshake needs one. Any sent is replaced.
+      out.headers.Set("sec-websocket-key", NewWebSocketKey());
+    }
+    return true;
+  }
   body = end_stream ? BodyInfo{} : BodyInfo{.has_body = true};
   if (const std::string* length = out.headers.Get("content-length"); length && !end_stream) {
     uint64_t value = 0;

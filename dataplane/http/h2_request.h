@@ -4,7 +4,9 @@
 // connection-specific fields, no CR, LF or NUL in values, pseudo-headers first and once,
 // te only "trailers", content-length agreeing with the DATA. This adds the gateway's own
 // rules: the head's size limits, the underscore policy, :authority as Host with HTTP/1.1's
-// checks, cookies joined into one field, and the body's framing from content-length.
+// checks, cookies joined into one field, the body's framing from content-length, and
+// CONNECT: a WebSocket's extended CONNECT (RFC 8441) becomes the HTTP/1.1 upgrade GET
+// (docs/websocket.md, "Over HTTP/2").
 //
 // One builder per stream; used on the stream's worker thread.
 #ifndef SWITCHYARD_DATAPLANE_HTTP_H2_REQUEST_H_
@@ -25,8 +27,13 @@ struct H2RequestFields {
   std::string& method;
   std::string& target;     // :path
   std::string& authority;  // :authority, else Host
+  std::string& protocol;   // :protocol (RFC 8441); empty when absent
   HeaderMap& headers;
   HeaderMap& trailers;
+  // Set by Finish for a CONNECT: the stream carries a tunnel and nothing else; and
+  // whether that tunnel is a WebSocket (proxy::RequestContext has both).
+  bool& tunnel_only;
+  bool& websocket_upgrade;
 };
 
 class H2RequestBuilder {
@@ -46,7 +53,10 @@ class H2RequestBuilder {
   // The head is complete (`end_stream`: it ended the stream, so there is no body). False
   // when the request cannot be served: no authority at all, or one that is not a valid
   // HTTP/1.1 Host. Otherwise Host is set from the authority and `body` says how the body
-  // is framed: none, a known length (content-length), or unknown until END_STREAM.
+  // is framed: none, a known length (content-length), or unknown until END_STREAM. A
+  // CONNECT has no body (what follows is the tunnel's); one whose :protocol is
+  // "websocket" becomes a GET with a Sec-WebSocket-Key of the gateway's making, the
+  // HTTP/1.1 handshake an upstream expects.
   static bool Finish(bool end_stream, H2RequestFields& out, BodyInfo& body);
 
  private:

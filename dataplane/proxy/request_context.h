@@ -84,6 +84,11 @@ struct RequestContext {
   // Set by the codec: the client asks to turn the request into a WebSocket tunnel
   // (http::WantsWebSocketUpgrade, and no body). Honoured on routes with `websocket`.
   bool websocket_upgrade = false;
+  // Set by the codec: the request means nothing but a tunnel (HTTP/2's CONNECT, RFC 8441's
+  // extended CONNECT among them), so it is never served as an ordinary request: only a
+  // WebSocket (websocket_upgrade too) on a route with `websocket` is tunnelled, anything
+  // else gets a local reply (docs/websocket.md, "Over HTTP/2").
+  bool tunnel_only = false;
   // Set by the stream before the phases: the request is a gRPC call (its content-type is
   // application/grpc), so the gateway's own replies are gRPC statuses.
   bool grpc = false;
@@ -118,6 +123,7 @@ struct RequestContext {
     config.reset();
     grpc = false;
     websocket_upgrade = false;
+    tunnel_only = false;
     request_id.clear();
     trace_id.clear();
     route = nullptr;

@@ -62,6 +62,19 @@ class PropagateTraceContext final : public Phase {
   }
 };
 
+// An HTTP/2 CONNECT for a TCP tunnel (which has no path to normalize or route), or an
+// extended CONNECT for a protocol other than WebSocket: the gateway is no forward proxy.
+class RefuseConnect final : public Phase {
+ public:
+  std::string_view name() const override { return "refuse_connect"; }
+  PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
+    if (!ctx.tunnel_only || ctx.websocket_upgrade) return PhaseStatus::kContinue;
+    ctx.local_reply = {501, "connect_not_supported",
+                       "the gateway tunnels only WebSocket over CONNECT (RFC 8441)"};
+    return PhaseStatus::kStop;
+  }
+};
+
 class NormalizePath final : public Phase {
  public:
   explicit NormalizePath(http::PathNormalizationOptions options) : options_(options) {}
@@ -140,6 +153,12 @@ class MatchRoute final : public Phase {
     ctx.route = ctx.config->routes().Match(view);
     if (ctx.route == nullptr) {
       ctx.local_reply = {404, "route_not_found", "no route matches this host and path"};
+      return PhaseStatus::kStop;
+    }
+    if (ctx.tunnel_only && !ctx.route->websocket) {
+      // An HTTP/1.1 upgrade elsewhere is served as the GET it also is; an extended CONNECT
+      // has no such reading (its 2xx would say the tunnel is open). As Envoy answers.
+      ctx.local_reply = {403, "websocket_not_enabled", "this route does not accept WebSocket"};
       return PhaseStatus::kStop;
     }
     return PhaseStatus::kContinue;
@@ -268,6 +287,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<AssignRequestId>());
   phases.push_back(std::make_unique<ShedWhenOverloaded>());
   phases.push_back(std::make_unique<PropagateTraceContext>());
+  phases.push_back(std::make_unique<RefuseConnect>());
   phases.push_back(std::make_unique<NormalizePath>(options.paths));
   phases.push_back(std::make_unique<RefuseMisdirected>());
   phases.push_back(std::make_unique<MatchRoute>());

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "dataplane/http/grpc.h"
 #include "dataplane/http/proxy_headers.h"
+#include "dataplane/http/websocket.h"
 
 namespace switchyard::proxy {
 namespace {
@@ -252,7 +253,9 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
 
   const runtime::Cluster& cluster = *ctx.cluster;
   const bool is_head = ctx.method == "HEAD";
-  ctx.endpoint = &upstream_.ChooseEndpoint(*ctx.config, cluster, ctx.protocol == "HTTP/2");
+  // A WebSocket goes upstream as an HTTP/1.1 upgrade, whatever the client spoke.
+  ctx.endpoint = &upstream_.ChooseEndpoint(*ctx.config, cluster,
+                                           ctx.protocol == "HTTP/2" && !ctx.websocket_upgrade);
   // Requests go upstream as HTTP/1.1, which requires Host; an HTTP/1.0 client may have
   // sent none.
   if (!ctx.headers.Has("host")) ctx.headers.Add("host", ctx.endpoint->authority);
@@ -339,10 +342,12 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
       // A 101 accepts a WebSocket upgrade this route tunnels (its Upgrade went upstream);
       // any other 101 was never asked for.
       if (!ec && head.status == 101 && ctx.websocket_upgrade && ctx.route != nullptr &&
-          ctx.route->websocket) {
+          ctx.route->websocket && UpstreamAcceptedOurKey()) {
         break;
       }
-      if (ec || head.status == 101) {
+      // A tunnel-only request's 2xx would tell the client its tunnel is open: an upstream
+      // that served the upgrade as a plain GET gave an invalid answer.
+      if (ec || head.status == 101 || (ctx.tunnel_only && head.status / 100 == 2)) {
         head_failed = true;
         break;
       }
@@ -683,6 +688,13 @@ StreamResult Stream::End(StreamEnd end, bool close) {
   ctx_.record.finish = services_.timing_clock.Now();
   phases_.RunRequestEnd(ctx_);
   return {.close = close};
+}
+
+bool Stream::UpstreamAcceptedOurKey() const {
+  if (!ctx_.tunnel_only) return true;
+  const std::string* key = ctx_.headers.Get("sec-websocket-key");
+  const std::string* accept = response_headers_.Get("sec-websocket-accept");
+  return key != nullptr && accept != nullptr && *accept == http::WebSocketAccept(*key);
 }
 
 http::LocalReply Stream::UpstreamFailure(bool upstream_sent_nothing) const {

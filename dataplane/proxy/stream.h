@@ -123,6 +123,10 @@ class Stream {
   // The one exit: records the end, runs the request-end hooks.
   StreamResult End(StreamEnd end, bool close);
   http::LocalReply UpstreamFailure(bool upstream_sent_nothing) const;
+  // For a WebSocket whose handshake the gateway made (tunnel_only: the client spoke
+  // HTTP/2), whether the upstream's 101 carries the Sec-WebSocket-Accept of our key, as
+  // RFC 6455 4.1 asks a client to check. Other clients check their own.
+  bool UpstreamAcceptedOurKey() const;
 
   io::Executor executor_;
   const PhaseChain& phases_;

@@ -85,7 +85,8 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   bool RejectedHeader() const { return rejected_header_; }
   bool IsFinished() const { return finished_; }
   void MarkFinished() { finished_ = true; }
-  bool ResponseComplete() const { return response_complete_; }
+  // The response's end has gone into a frame, or is queued to (a tunnel's half-close).
+  bool ResponseComplete() const { return response_complete_ || (out_end_ && out_piece_.empty()); }
   bool HasRemoteEnded() const { return remote_ended_; }
 
   // The request head is complete: fills the rest of the context. False when it cannot be
@@ -232,6 +233,41 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     co_return co_await SendPiece(local_body_, /*end=*/true);
   }
 
+  // A WebSocket over HTTP/2 (RFC 8441; docs/websocket.md, "Over HTTP/2"): the upstream's
+  // 101 becomes a 200 that leaves the stream open, and the stream's DATA frames carry the
+  // tunnel both ways, under the same flow control as a body. END_STREAM is the
+  // half-close.
+  io::Awaitable<error_code> AcceptUpgrade(http::HeaderMap& headers) override {
+    if (closed_) co_return net::error::connection_reset;
+    http::PrepareDownstreamResponseHeaders(headers, session_.worker_.options().via);
+    // The key was ours, made for the upstream; an HTTP/2 client has none to check.
+    headers.Remove("sec-websocket-accept");
+    headers.Remove("content-length");
+    response_status_ = 200;
+    response_has_body_ = true;
+    std::vector<nghttp2_nv> nva = ResponseNv("200", headers);
+    Submit(nva, /*with_body=*/true);  // DATA follows as WriteTunnel hands it over
+    co_return error_code{};
+  }
+  io::Awaitable<error_code> ReadTunnel(std::string_view& piece) override {
+    bool end = false;
+    error_code ec = co_await ReadBody(piece, end);
+    if (!ec && end) ec = net::error::eof;
+    co_return ec;
+  }
+  io::Awaitable<error_code> WriteTunnel(std::string_view piece) override {
+    co_return co_await SendPiece(piece, /*end=*/false);
+  }
+  void ShutdownTunnelWrite() override {
+    // An empty last piece: the data provider ends the stream with it. Nobody waits for
+    // it: the stream counts as complete once it is queued (ResponseComplete).
+    out_piece_ = {};
+    out_sent_ = 0;
+    out_end_ = true;
+    nghttp2_session_resume_data(session_.session_, id_);
+    session_.WantWrite();
+  }
+
   void CancelIo() override {
     // Like cancelling a socket: whatever waits now (the body pump's read, the response's
     // write, or both at once) completes with operation_aborted.
@@ -250,9 +286,13 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   // Where the request's fields go.
   http::H2RequestFields Fields() {
     proxy::RequestContext& ctx = Context();
-    return {ctx.method, ctx.target, ctx.authority, ctx.headers, exchange_->request_trailers};
+    return {ctx.method,      ctx.target,           ctx.authority,
+            protocol_,       ctx.headers,          exchange_->request_trailers,
+            ctx.tunnel_only, ctx.websocket_upgrade};
   }
-  std::vector<nghttp2_nv> ResponseNv(const std::string& status, const http::HeaderMap& headers) {
+  // The fields point into `status` and `headers`, which must outlive the submission
+  // (nghttp2 copies them then).
+  std::vector<nghttp2_nv> ResponseNv(std::string_view status, const http::HeaderMap& headers) {
     std::vector<nghttp2_nv> nva;
     nva.reserve(headers.size() + 1);
     nva.push_back(http::Nv(":status", status));
@@ -299,6 +339,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   io::Wakeup readable_;
   io::Wakeup writable_;
   http::H2RequestBuilder builder_{session_.worker_.options().limits};
+  std::string protocol_;  // :protocol (RFC 8441)
   std::string incoming_;  // request data received, not yet handed out
   std::string handed_;    // the piece ReadBody handed out last
   std::string_view out_piece_;
@@ -432,6 +473,8 @@ Http2Session::Http2Session(Worker& worker, io::Socket& socket, io::TlsLayer* tls
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, limits.initial_window_size},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
        static_cast<uint32_t>(worker.options().limits.max_header_bytes)},
+      // WebSocket over HTTP/2 (RFC 8441): clients may send extended CONNECT.
+      {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
   };
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   // The connection's window bounds what all its streams may have buffered here together;

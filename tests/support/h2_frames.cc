@@ -76,6 +76,41 @@ std::string HpackEncoder::Encode(const std::vector<std::pair<std::string, std::s
   return out;
 }
 
+struct HpackDecoder::Impl {
+  nghttp2_hd_inflater* inflater = nullptr;
+};
+
+HpackDecoder::HpackDecoder() : impl_(new Impl) { nghttp2_hd_inflate_new(&impl_->inflater); }
+
+HpackDecoder::~HpackDecoder() {
+  nghttp2_hd_inflate_del(impl_->inflater);
+  delete impl_;
+}
+
+bool HpackDecoder::Decode(std::string_view block,
+                          std::vector<std::pair<std::string, std::string>>& fields) {
+  const auto* in = reinterpret_cast<const uint8_t*>(block.data());
+  size_t left = block.size();
+  for (;;) {
+    nghttp2_nv nv;
+    int flags = 0;
+    const ssize_t used =
+        nghttp2_hd_inflate_hd2(impl_->inflater, &nv, &flags, in, left, /*in_final=*/1);
+    if (used < 0) return false;
+    in += used;
+    left -= static_cast<size_t>(used);
+    if ((flags & NGHTTP2_HD_INFLATE_EMIT) != 0) {
+      fields.emplace_back(std::string(reinterpret_cast<const char*>(nv.name), nv.namelen),
+                          std::string(reinterpret_cast<const char*>(nv.value), nv.valuelen));
+    }
+    if ((flags & NGHTTP2_HD_INFLATE_FINAL) != 0) {
+      nghttp2_hd_inflate_end_headers(impl_->inflater);
+      return true;
+    }
+    if (used == 0 && (flags & NGHTTP2_HD_INFLATE_EMIT) == 0) return false;
+  }
+}
+
 std::vector<std::pair<std::string, std::string>> Get(const std::string& path) {
   return {{":method", "GET"}, {":scheme", "http"}, {":authority", "example.com"}, {":path", path}};
 }
@@ -158,6 +193,14 @@ std::vector<ReceivedFrame> ParseFrames(std::string_view bytes) {
     frames.push_back(std::move(frame));
     at += 9 + length;
   }
+  return frames;
+}
+
+std::vector<ReceivedFrame> TakeFrames(std::string& bytes) {
+  std::vector<ReceivedFrame> frames = ParseFrames(bytes);
+  size_t used = 0;
+  for (const ReceivedFrame& frame : frames) used += 9 + frame.payload.size();
+  bytes.erase(0, used);
   return frames;
 }
 

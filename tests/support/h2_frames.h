@@ -78,6 +78,21 @@ class HpackEncoder {
   Impl* impl_;
 };
 
+// Decodes a peer's header blocks, with a table that lives as long as the decoder.
+class HpackDecoder {
+ public:
+  HpackDecoder();
+  ~HpackDecoder();
+  HpackDecoder(const HpackDecoder&) = delete;
+  HpackDecoder& operator=(const HpackDecoder&) = delete;
+  // The fields of one complete block; false (fields so far kept) when it does not decode.
+  bool Decode(std::string_view block, std::vector<std::pair<std::string, std::string>>& fields);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
 // A GET of `path` with the pseudo-headers a client sends.
 std::vector<std::pair<std::string, std::string>> Get(const std::string& path);
 
@@ -95,6 +110,9 @@ struct ReceivedFrame {
 // The frames in `bytes` (a server's output, after its SETTINGS); a trailing partial frame
 // is ignored.
 std::vector<ReceivedFrame> ParseFrames(std::string_view bytes);
+// The same for bytes that keep arriving: the whole frames are removed from `bytes`, a
+// partial one stays for the next call.
+std::vector<ReceivedFrame> TakeFrames(std::string& bytes);
 
 }  // namespace switchyard::testing::h2
 

@@ -42,7 +42,7 @@ http1_srcs=(tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc
   dataplane/http/header_map.cc dataplane/http/authority.cc)
 proxy_protocol_srcs=(tools/fuzz/proxy_protocol_fuzzer.cc dataplane/server/proxy_protocol.cc)
 http2_srcs=(tools/fuzz/http2_request_fuzzer.cc dataplane/http/h2_request.cc
-  dataplane/http/message_parser.cc dataplane/http/header_map.cc dataplane/http/authority.cc
+  dataplane/http/websocket.cc dataplane/http/message_parser.cc dataplane/http/header_map.cc dataplane/http/authority.cc
   dataplane/http/serializer.cc)
 route_srcs=(tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc
   dataplane/router/domain_index.cc dataplane/router/prefix_tree.cc
@@ -106,7 +106,7 @@ config_libs=$(pkg-config --libs re2 protobuf absl_statusor absl_status absl_stri
   absl_str_format absl_raw_hash_set absl_hash absl_time openssl)
 link http1_request_fuzzer "${http1_srcs[@]}"
 # shellcheck disable=SC2086
-link http2_request_fuzzer "${http2_srcs[@]}" $(pkg-config --libs libnghttp2 absl_strings)
+link http2_request_fuzzer "${http2_srcs[@]}" $(pkg-config --libs libnghttp2 absl_strings) -lcrypto
 # shellcheck disable=SC2086
 link proxy_protocol_fuzzer "${proxy_protocol_srcs[@]}" $(pkg-config --libs absl_strings)
 # shellcheck disable=SC2086  # pkg-config prints one flag per word

@@ -16,7 +16,8 @@
 //  - it has the same method and target, and exactly the fields that were forwarded, each
 //    with the same value: nothing was split, joined or injected on the way;
 //  - Host is the request's authority, and is a valid Host;
-//  - the body framing the builder chose is the one the HTTP/1.1 head announces.
+//  - the body framing the builder chose is the one the HTTP/1.1 head announces;
+//  - a CONNECT has no body; a WebSocket's extended CONNECT became a GET with a key.
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
@@ -63,10 +64,15 @@ struct Request {
   std::string method;
   std::string target;
   std::string authority;
+  std::string protocol;
   HeaderMap headers;
   HeaderMap trailers;
+  bool tunnel_only = false;
+  bool websocket_upgrade = false;
   H2RequestBuilder builder;
-  H2RequestFields Fields() { return {method, target, authority, headers, trailers}; }
+  H2RequestFields Fields() {
+    return {method, target, authority, protocol, headers, trailers, tunnel_only, websocket_upgrade};
+  }
 };
 
 struct Session {
@@ -76,6 +82,12 @@ struct Session {
 
 // The head the proxy would send upstream, parsed back.
 void CheckTranslation(Request& request, const BodyInfo& body) {
+  if (request.tunnel_only) {
+    FUZZ_CHECK(!body.has_body);              // what follows a CONNECT's head is the tunnel's
+    if (!request.websocket_upgrade) return;  // answered 501, never forwarded
+    FUZZ_CHECK(request.method == "GET");
+    FUZZ_CHECK(request.headers.Has("sec-websocket-key"));
+  }
   FUZZ_CHECK(IsValidHostHeader(request.authority));
   const std::string* host = request.headers.Get("host");
   FUZZ_CHECK(host != nullptr && *host == request.authority);
@@ -209,6 +221,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nghttp2_session_server_new2(&h2, callbacks, &session, option);
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(callbacks);
+  // As the proxy announces it: :protocol is then allowed (RFC 8441).
+  const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}};
+  nghttp2_submit_settings(h2, NGHTTP2_FLAG_NONE, settings, 1);
 
   std::string input(kPreface);
   input.append(reinterpret_cast<const char*>(data + 1), size - 1);

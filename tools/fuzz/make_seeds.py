@@ -83,6 +83,14 @@ def http2_seeds():
         "connection_header": h2_request(1, GET + [("connection", "close")]),
         "two_streams": h2_request(1, GET) + h2_request(3, post + [("content-length", "0")]),
         "bad_authority": h2_request(1, GET[:3] + [(":authority", "user@evil.com")]),
+        # RFC 8441: a WebSocket's extended CONNECT, then tunnel data; and a plain CONNECT.
+        "websocket_connect": h2_request(
+            1, [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
+                (":path", "/chat"), (":authority", "chat.example.com"),
+                ("sec-websocket-version", "13")], False) +
+        h2_frame(H2_DATA, END_STREAM, 1, b"\x81\x02hi"),
+        "plain_connect": h2_request(1, [(":method", "CONNECT"),
+                                        (":authority", "example.com:443")], False),
     }
     for name, frames in seeds.items():
         write("tools/fuzz/corpus/http2_request/" + name, b"\x02" + settings + frames)
