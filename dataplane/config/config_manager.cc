@@ -28,6 +28,7 @@ std::set<std::string> CertificateDirectories(const v1::Snapshot& snapshot) {
   for (const v1::Certificate& certificate : snapshot.certificates()) {
     add(certificate.cert_file());
     add(certificate.key_file());
+    add(certificate.ocsp_staple_file());
     add(certificate.client_certificates().ca_file());
   }
   for (const v1::Cluster& cluster : snapshot.clusters()) {

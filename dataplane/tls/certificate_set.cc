@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "dataplane/tls/ocsp_staple.h"
 
 namespace switchyard::tls {
 namespace {
@@ -151,6 +152,23 @@ void LoadClientCertificates(const v1::Certificate& source, const std::string& pa
   }
 }
 
+// Staples the OCSP response in `file` to `ctx`'s handshakes; problems are appended to
+// `errors`.
+void LoadOcspStaple(const std::string& file, const std::string& field, X509* leaf, X509* issuer,
+                    absl::Time now, SSL_CTX* ctx, std::vector<std::string>& errors) {
+  absl::StatusOr<std::string> der = ReadPemFile(file, kMaxOcspResponseBytes);
+  if (!der.ok()) {
+    errors.push_back(absl::StrCat(field, ": ", der.status().message()));
+    return;
+  }
+  absl::StatusOr<OcspStaple> staple = CheckOcspResponse(*std::move(der), leaf, issuer, now);
+  if (!staple.ok()) {
+    errors.push_back(absl::StrCat(field, ": ", staple.status().message(), " (", file, ")"));
+  } else if (!InstallOcspStaple(ctx, *std::move(staple))) {
+    errors.push_back(absl::StrCat(field, ": cannot staple it: ", TakeOpenSslError()));
+  }
+}
+
 // Loads one certificate into `out`; problems are appended to `errors`.
 void Load(const v1::Certificate& source, const std::string& path,
           const CertificateSet::BuildOptions& options, absl::Time now, TicketKeys& ticket_keys,
@@ -189,6 +207,11 @@ void Load(const v1::Certificate& source, const std::string& path,
   if (!UseKeyPair(c, *pair, errors)) return;
   const size_t errors_before = errors.size();
   LoadClientCertificates(source, path, c, errors);
+  if (!source.ocsp_staple_file().empty()) {
+    X509* issuer = pair->chain.size() > 1 ? pair->chain[1].get() : nullptr;
+    LoadOcspStaple(source.ocsp_staple_file(), path + ".ocsp_staple_file", leaf, issuer, now, c,
+                   errors);
+  }
   if (errors.size() != errors_before) return;
   ticket_keys.InstallOn(c);
   out.name = source.name();

@@ -235,6 +235,84 @@ TEST(CertificateSetBuildTest, AMismatchedFilePairNamesTheFields) {
                         dir + "/cert.pem)"));
 }
 
+// OCSP stapling: a CA-issued leaf in files, with a response for it beside them.
+class OcspStapleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ca_ = testing::CertificateAuthority();
+    leaf_ = testing::IssueCertificate({.dns_names = {"ocsp.test"}}, ca_);
+    ASSERT_TRUE(testing::WriteFile(dir_ + "/cert.pem", leaf_.chain_pem).ok());
+    ASSERT_TRUE(testing::WriteFile(dir_ + "/key.pem", leaf_.key_pem).ok());
+  }
+  // The set with `response` as the staple file's contents.
+  absl::StatusOr<std::shared_ptr<const CertificateSet>> Build(const std::string& response) {
+    EXPECT_TRUE(testing::WriteFile(dir_ + "/ocsp.der", response).ok());
+    google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
+    v1::Certificate* c = certificates.Add();
+    c->set_name("api");
+    c->add_domains("ocsp.test");
+    c->set_cert_file(dir_ + "/cert.pem");
+    c->set_key_file(dir_ + "/key.pem");
+    c->set_ocsp_staple_file(dir_ + "/ocsp.der");
+    return CertificateSet::Build(certificates);
+  }
+  std::string RefusalOf(const std::string& response) {
+    auto set = Build(response);
+    EXPECT_FALSE(set.ok());
+    return set.ok() ? "" : std::string(set.status().message());
+  }
+
+  const std::string dir_ = testing::MakeTempDir();
+  TestCertificate ca_;
+  TestCertificate leaf_;
+};
+
+TEST_F(OcspStapleTest, AGoodResponseIsStapledToClientsThatAsk) {
+  const std::string response = testing::OcspResponse(leaf_, ca_);
+  auto set = Build(response);
+  ASSERT_TRUE(set.ok()) << set.status();
+  HandshakeResult asking =
+      Handshake((*set)->NewSsl(), {.server_name = "ocsp.test", .request_ocsp = true});
+  ASSERT_TRUE(asking.ok) << asking.server_error;
+  EXPECT_EQ(asking.ocsp_response, response);
+  HandshakeResult not_asking = Handshake((*set)->NewSsl(), {.server_name = "ocsp.test"});
+  ASSERT_TRUE(not_asking.ok);
+  EXPECT_EQ(not_asking.ocsp_response, "");
+}
+
+TEST_F(OcspStapleTest, AResponseThatGoesStaleIsNoLongerStapled) {
+  auto set = Build(testing::OcspResponse(leaf_, ca_, {.next_update = absl::Seconds(2)}));
+  ASSERT_TRUE(set.ok()) << set.status();
+  absl::SleepFor(absl::Milliseconds(2100));
+  HandshakeResult result =
+      Handshake((*set)->NewSsl(), {.server_name = "ocsp.test", .request_ocsp = true});
+  ASSERT_TRUE(result.ok) << result.server_error;
+  EXPECT_EQ(result.ocsp_response, "");
+}
+
+TEST_F(OcspStapleTest, AResponseAClientWouldRefuseIsRefusedNamingTheField) {
+  const std::string field = "certificates[api].ocsp_staple_file: ";
+  EXPECT_THAT(RefusalOf("not DER"), HasSubstr(field + "is not a DER OCSP response"));
+  const TestCertificate other = testing::IssueCertificate({.dns_names = {"ocsp.test"}}, ca_);
+  EXPECT_THAT(RefusalOf(testing::OcspResponse(other, ca_)),
+              HasSubstr(field + "has no status for this certificate"));
+  EXPECT_THAT(RefusalOf(testing::OcspResponse(leaf_, ca_,
+                                              {.status = testing::OcspOptions::Status::kRevoked})),
+              HasSubstr(field + "says the certificate is revoked, not good"));
+  EXPECT_THAT(RefusalOf(testing::OcspResponse(
+                  leaf_, ca_, {.this_update = absl::Hours(-3), .next_update = absl::Hours(-1)})),
+              HasSubstr(field + "is stale (nextUpdate "));
+  EXPECT_THAT(RefusalOf(testing::OcspResponse(
+                  leaf_, ca_, {.this_update = absl::Hours(1), .next_update = absl::Hours(2)})),
+              HasSubstr(field + "is not valid yet"));
+}
+
+TEST_F(OcspStapleTest, ALeafWithoutItsIssuerInTheChainCannotBeMatched) {
+  ASSERT_TRUE(testing::WriteFile(dir_ + "/cert.pem", leaf_.cert_pem).ok());
+  EXPECT_THAT(RefusalOf(testing::OcspResponse(leaf_, ca_)),
+              HasSubstr("needs the issuer's certificate after the leaf in the chain"));
+}
+
 TEST(CertificateSetBuildTest, AnExpiredCertificateIsRefusedUnlessAlreadyApplied) {
   google::protobuf::RepeatedPtrField<v1::Certificate> certificates;
   *certificates.Add() = Inline("old", testing::Expired({"old.test"}), {"old.test"});

@@ -287,6 +287,44 @@ TEST_F(TlsTest, CertificateFilesRotateForNewConnectionsAndOpenOnesKeepWorking) {
   EXPECT_EQ(open.Get("api.test"), 200);
 }
 
+// OCSP stapling with curl --cert-status, which requires a stapled response, checks its
+// signature against the CA and that it says "good". The staple file is watched like the
+// certificate's: a new response is picked up; one that would fail a client is not.
+TEST_F(TlsTest, AnOcspResponseIsStapledAndFollowsItsFile) {
+  const std::string staple = dir_ + "/api.ocsp.der";
+  ASSERT_TRUE(certs::WriteFile(staple, certs::OcspResponse(api_, ca_)).ok());
+  ASSERT_TRUE(certs::WriteFile(dir_ + "/api.pem", api_.chain_pem).ok());
+  ASSERT_TRUE(certs::WriteFile(dir_ + "/api.key", api_.key_pem).ok());
+  ASSERT_NO_FATAL_FAILURE(Start("- {name: api, domains: [api.test], cert_file: " + dir_ +
+                                "/api.pem, key_file: " + dir_ + "/api.key, ocsp_staple_file: " +
+                                staple + "}\n" + CertificateYaml("shop", {"*.shop.test"}, shop_)));
+  const CommandResult stapled = Curl("api.test", {"--cert-status"});
+  EXPECT_EQ(stapled.exit_code, 0) << stapled.output;
+  EXPECT_EQ(stapled.output, "proto=https|2 200");
+  // A certificate without a staple: a client that insists on one fails.
+  const CommandResult unstapled = Curl("www.shop.test", {"--cert-status", "-o", "/dev/null"});
+  EXPECT_NE(unstapled.exit_code, 0) << unstapled.output;
+
+  // A revoked status written over the file is refused; the good one keeps being stapled.
+  ASSERT_TRUE(
+      certs::WriteFile(
+          staple, certs::OcspResponse(api_, ca_, {.status = certs::OcspOptions::Status::kRevoked}))
+          .ok());
+  EXPECT_TRUE(PollUntil(
+      [&] { return Metric(R"(switchyard_certificate_file_reloads_total{result="failure"})") == 1; },
+      seconds(20)));
+  EXPECT_NE(proxy().StderrContents().find("certificates[api].ocsp_staple_file: says the "
+                                          "certificate is revoked"),
+            std::string::npos);
+  EXPECT_EQ(Curl("api.test", {"--cert-status"}).exit_code, 0);
+  // A fresh good response is taken.
+  ASSERT_TRUE(certs::WriteFile(staple, certs::OcspResponse(api_, ca_)).ok());
+  EXPECT_TRUE(PollUntil(
+      [&] { return Metric(R"(switchyard_certificate_file_reloads_total{result="success"})") == 1; },
+      seconds(20)));
+  EXPECT_EQ(Curl("api.test", {"--cert-status"}).exit_code, 0);
+}
+
 // mTLS towards clients with curl's --cert: "api" requires a certificate from the test CA
 // (read from ca_file) and forwards the identity; "shop" asks for one (CA inline) and
 // forwards nothing. Identity headers a client sends never reach the backend.

@@ -48,6 +48,9 @@ HandshakeResult Handshake(SSL* server_ssl, const ClientOptions& options) {
   if (!options.server_name.empty()) {
     SSL_set_tlsext_host_name(client.get(), options.server_name.c_str());
   }
+  if (options.request_ocsp) {
+    SSL_set_tlsext_status_type(client.get(), TLSEXT_STATUSTYPE_ocsp);
+  }
   if (!options.alpn.empty()) {
     std::string wire;
     for (const std::string& p : options.alpn) {
@@ -135,6 +138,13 @@ HandshakeResult Handshake(SSL* server_ssl, const ClientOptions& options) {
   if (alpn != nullptr) result.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
   result.resumed = SSL_session_reused(client.get()) == 1;
   result.peer_certificate.reset(SSL_get1_peer_certificate(client.get()));
+  const unsigned char* stapled = nullptr;
+  const long stapled_length =  // NOLINT(google-runtime-int): OpenSSL's type
+      SSL_get_tlsext_status_ocsp_resp(client.get(), &stapled);
+  if (stapled != nullptr && stapled_length > 0) {
+    result.ocsp_response.assign(reinterpret_cast<const char*>(stapled),
+                                static_cast<size_t>(stapled_length));
+  }
   result.session.reset(SSL_get1_session(client.get()));
   // A client freed without close_notify marks its session not resumable (OpenSSL treats
   // the connection as possibly cut by an attacker), so close cleanly.

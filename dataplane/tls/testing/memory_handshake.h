@@ -26,6 +26,8 @@ struct ClientOptions {
   // none.
   std::string client_cert_pem;
   std::string client_key_pem;
+  // Ask for the certificate's OCSP status (status_request).
+  bool request_ocsp = false;
 };
 
 struct SslSessionFree {
@@ -46,6 +48,8 @@ struct HandshakeResult {
   std::string alpn;
   bool resumed = false;
   std::unique_ptr<X509, void (*)(X509*)> peer_certificate{nullptr, X509_free};
+  // The OCSP response the server stapled (DER), empty when none.
+  std::string ocsp_response;
   // The client's session after the server's tickets arrived, for a later resumption.
   std::unique_ptr<SSL_SESSION, SslSessionFree> session;
   // The server side, still alive (for CertificateSet::Chosen).

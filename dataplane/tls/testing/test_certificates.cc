@@ -5,6 +5,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -38,6 +39,10 @@ struct Deleter {
   void operator()(X509* p) const { X509_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+  void operator()(OCSP_BASICRESP* p) const { OCSP_BASICRESP_free(p); }
+  void operator()(OCSP_RESPONSE* p) const { OCSP_RESPONSE_free(p); }
+  void operator()(OCSP_CERTID* p) const { OCSP_CERTID_free(p); }
+  void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); }
 };
 template <typename T>
 using Ptr = std::unique_ptr<T, Deleter>;
@@ -171,6 +176,50 @@ TestCertificate CertificateAuthority(std::string common_name) {
 
 TestCertificate IssueCertificate(const CertificateOptions& options, const TestCertificate& issuer) {
   return Make(options, &issuer);
+}
+
+std::string OcspResponse(const TestCertificate& certificate, const TestCertificate& issuer,
+                         const OcspOptions& options) {
+  const auto read_cert = [](const std::string& pem) {
+    Ptr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    Ptr<X509> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    Check(cert != nullptr, "reading a certificate");
+    return cert;
+  };
+  Ptr<X509> leaf = read_cert(certificate.cert_pem);
+  Ptr<X509> ca = read_cert(issuer.cert_pem);
+  Ptr<BIO> key_bio(BIO_new_mem_buf(issuer.key_pem.data(), static_cast<int>(issuer.key_pem.size())));
+  Ptr<EVP_PKEY> ca_key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  Check(ca_key != nullptr, "reading the issuer's key");
+
+  Ptr<OCSP_BASICRESP> basic(OCSP_BASICRESP_new());
+  // OCSP_basic_add1_status copies the id and the times.
+  OCSP_CERTID* id = OCSP_cert_to_id(nullptr, leaf.get(), ca.get());
+  Check(basic != nullptr && id != nullptr, "OCSP_cert_to_id");
+  const time_t now = absl::ToTimeT(absl::Now());
+  Ptr<ASN1_TIME> this_update(
+      ASN1_GENERALIZEDTIME_set(nullptr, now + absl::ToInt64Seconds(options.this_update)));
+  Ptr<ASN1_TIME> next_update(
+      ASN1_GENERALIZEDTIME_set(nullptr, now + absl::ToInt64Seconds(options.next_update)));
+  Ptr<ASN1_TIME> revoked_at(ASN1_GENERALIZEDTIME_set(nullptr, now - 3600));
+  int status = V_OCSP_CERTSTATUS_GOOD;
+  if (options.status == OcspOptions::Status::kRevoked) status = V_OCSP_CERTSTATUS_REVOKED;
+  if (options.status == OcspOptions::Status::kUnknown) status = V_OCSP_CERTSTATUS_UNKNOWN;
+  Check(OCSP_basic_add1_status(basic.get(), id, status, OCSP_REVOKED_STATUS_KEYCOMPROMISE,
+                               status == V_OCSP_CERTSTATUS_REVOKED ? revoked_at.get() : nullptr,
+                               this_update.get(), next_update.get()) != nullptr,
+        "OCSP_basic_add1_status");
+  OCSP_CERTID_free(id);
+  Check(OCSP_basic_sign(basic.get(), ca.get(), ca_key.get(), EVP_sha256(), nullptr, 0) == 1,
+        "OCSP_basic_sign");
+  Ptr<OCSP_RESPONSE> response(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
+  Check(response != nullptr, "OCSP_response_create");
+  unsigned char* der = nullptr;
+  const int length = i2d_OCSP_RESPONSE(response.get(), &der);
+  Check(length > 0, "i2d_OCSP_RESPONSE");
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
 }
 
 absl::Status WriteFile(const std::string& path, std::string_view contents) {

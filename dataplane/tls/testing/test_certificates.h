@@ -56,6 +56,19 @@ TestCertificate CertificateAuthority(std::string common_name = "switchyard test 
 // A certificate signed by `issuer` (a CertificateAuthority); chain_pem is leaf + issuer.
 TestCertificate IssueCertificate(const CertificateOptions& options, const TestCertificate& issuer);
 
+struct OcspOptions {
+  // What the response says of the certificate.
+  enum class Status { kGood, kRevoked, kUnknown } status = Status::kGood;
+  // thisUpdate and nextUpdate, relative to the time of the call.
+  absl::Duration this_update = absl::Minutes(-1);
+  absl::Duration next_update = absl::Hours(1);
+};
+
+// A DER OCSP response for `certificate`, signed by its `issuer` (a CertificateAuthority)
+// as the CA's own responder, as a CA would serve it and `openssl ocsp -respout` saves it.
+std::string OcspResponse(const TestCertificate& certificate, const TestCertificate& issuer,
+                         const OcspOptions& options = {});
+
 // Writes `contents` to `path` (replacing it); for cert_file / key_file tests.
 absl::Status WriteFile(const std::string& path, std::string_view contents);
 

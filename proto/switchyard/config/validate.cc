@@ -545,6 +545,9 @@ class Validator {
       if (certificate.has_client_certificates()) {
         ClientCertificates(certificate.client_certificates(), path + ".client_certificates");
       }
+      if (!certificate.ocsp_staple_file().empty()) {
+        CertificateFile(certificate.ocsp_staple_file(), "ocsp_staple_file", "", path);
+      }
     }
   }
 

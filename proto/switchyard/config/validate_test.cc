@@ -498,6 +498,13 @@ TEST_F(ValidateCertificatesTest, PairsAndPaths) {
           "certificates[nokey].key_file: must be set with cert_file"));
 }
 
+TEST_F(ValidateCertificatesTest, AnOcspStapleFileIsAnAbsolutePath) {
+  AddFiles("stapled", "stapled.test").set_ocsp_staple_file("/etc/ocsp/stapled.der");
+  Add("relative", "relative.test").set_ocsp_staple_file("ocsp.der");
+  EXPECT_THAT(Errors(), ElementsAre("certificates[relative].ocsp_staple_file: must be an absolute "
+                                    "path (the proxy reads it), got \"ocsp.der\""));
+}
+
 TEST_F(ValidateCertificatesTest, ClientCertificates) {
   const tls::testing::TestCertificate ca = tls::testing::CertificateAuthority();
   v1::ClientCertificates* required = Add("required", "r.test").mutable_client_certificates();
