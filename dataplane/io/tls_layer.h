@@ -88,6 +88,9 @@ class TlsLayer {
   enum class Step { kDone, kWantRead, kWantWrite, kEof, kFailed };
   // Classifies the result `ret` of an SSL call.
   Step Classify(int ret);
+  // After a read: appends the records OpenSSL has already read ahead, while `buffer` has
+  // room.
+  void TakeBufferedRecords(boost::beast::flat_buffer& buffer);
   // Waits until the socket is ready for what `step` wants.
   Awaitable<boost::system::error_code> WaitFor(Step step);
   // One SSL_write of the front of `buffers` (small pieces are gathered into one record);

@@ -33,6 +33,9 @@ constexpr uint32_t kConnectionWindow = 1024 * 1024;
 constexpr auto kClosingTimeout = std::chrono::seconds(1);
 // Bytes sent to the socket per write at most.
 constexpr size_t kWriteChunk = size_t{64} * 1024;
+// Response pieces up to this size are copied and queued without waiting (H2Stream::
+// QueueCopy): a small response's stream finishes without a turn of the event loop.
+constexpr size_t kCopyPieceAtMost = size_t{16} * 1024;
 
 }  // namespace
 
@@ -84,9 +87,16 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   // AddHeader refused a field by --headers_with_underscores=reject.
   bool RejectedHeader() const { return rejected_header_; }
   bool IsFinished() const { return finished_; }
-  void MarkFinished() { finished_ = true; }
-  // The response's end has gone into a frame, or is queued to (a tunnel's half-close).
-  bool ResponseComplete() const { return response_complete_ || (out_end_ && out_piece_.empty()); }
+  void MarkFinished(time::MonotonicTime now) {
+    finished_ = true;
+    finished_at_ = now;
+  }
+  // Its coroutine is done but its last piece still waits for the client's window (see
+  // QueueCopy), since `FinishedAt()`.
+  time::MonotonicTime FinishedAt() const { return finished_at_; }
+  // The response's end has gone into a frame, or is queued to (after a copied piece, or a
+  // tunnel's half-close).
+  bool ResponseComplete() const { return response_complete_ || out_end_; }
   bool HasRemoteEnded() const { return remote_ended_; }
 
   // The request head is complete: fills the rest of the context. False when it cannot be
@@ -168,7 +178,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   io::Awaitable<error_code> SendInterimHead(int status, http::HeaderMap& headers) override {
     if (closed_) co_return net::error::connection_reset;
     const std::string code = std::to_string(status);
-    std::vector<nghttp2_nv> nva = ResponseNv(code, headers);
+    std::vector<nghttp2_nv>& nva = ResponseNv(code, headers);
     nghttp2_submit_headers(session_.session_, NGHTTP2_FLAG_NONE, id_, nullptr, nva.data(),
                            nva.size(), nullptr);
     session_.WantWrite();
@@ -198,7 +208,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     if (closed_) co_return net::error::connection_reset;
     if (!submitted_) {
       const std::string code = std::to_string(response_status_);
-      std::vector<nghttp2_nv> nva = ResponseNv(code, *response_headers_);
+      std::vector<nghttp2_nv>& nva = ResponseNv(code, *response_headers_);
       if (!response_has_body_ && end && piece.empty()) {
         response_complete_ = true;
         Submit(nva, /*with_body=*/false);
@@ -206,6 +216,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
       }
       Submit(nva, /*with_body=*/true);
     }
+    if (QueueCopy(piece, end)) co_return error_code{};
     co_return co_await SendPiece(piece, end);
   }
 
@@ -222,13 +233,13 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     const std::string code = std::to_string(status);
     if (local_body_.empty()) {
       // gRPC's trailers-only response: one HEADERS frame that ends the stream.
-      std::vector<nghttp2_nv> nva = ResponseNv(code, headers);
+      std::vector<nghttp2_nv>& nva = ResponseNv(code, headers);
       response_complete_ = true;
       Submit(nva, /*with_body=*/false);
       co_return error_code{};
     }
     headers.Add("content-length", std::to_string(local_body_.size()));
-    std::vector<nghttp2_nv> nva = ResponseNv(code, headers);
+    std::vector<nghttp2_nv>& nva = ResponseNv(code, headers);
     Submit(nva, /*with_body=*/true);
     co_return co_await SendPiece(local_body_, /*end=*/true);
   }
@@ -245,7 +256,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     headers.Remove("content-length");
     response_status_ = 200;
     response_has_body_ = true;
-    std::vector<nghttp2_nv> nva = ResponseNv("200", headers);
+    std::vector<nghttp2_nv>& nva = ResponseNv("200", headers);
     Submit(nva, /*with_body=*/true);  // DATA follows as WriteTunnel hands it over
     co_return error_code{};
   }
@@ -256,13 +267,12 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     co_return ec;
   }
   io::Awaitable<error_code> WriteTunnel(std::string_view piece) override {
+    if (QueueCopy(piece, /*end=*/false)) co_return error_code{};
     co_return co_await SendPiece(piece, /*end=*/false);
   }
   void ShutdownTunnelWrite() override {
-    // An empty last piece: the data provider ends the stream with it. Nobody waits for
-    // it: the stream counts as complete once it is queued (ResponseComplete).
-    out_piece_ = {};
-    out_sent_ = 0;
+    // The data provider ends the stream after what is still queued. Nobody waits for it:
+    // the stream counts as complete once it is queued (ResponseComplete).
     out_end_ = true;
     nghttp2_session_resume_data(session_.session_, id_);
     session_.WantWrite();
@@ -292,9 +302,11 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   }
   // The fields point into `status` and `headers`, which must outlive the submission
   // (nghttp2 copies them then).
-  std::vector<nghttp2_nv> ResponseNv(std::string_view status, const http::HeaderMap& headers) {
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(headers.size() + 1);
+  // In the session's scratch vector, which the next call overwrites: nghttp2 copies the
+  // fields when they are submitted.
+  std::vector<nghttp2_nv>& ResponseNv(std::string_view status, const http::HeaderMap& headers) {
+    std::vector<nghttp2_nv>& nva = session_.nv_scratch_;
+    nva.clear();
     nva.push_back(http::Nv(":status", status));
     http::AppendHttp2Fields(headers, nva);
     return nva;
@@ -314,19 +326,48 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     session_.WantWrite();
   }
 
-  // Hands `piece` to nghttp2 and waits until it has all gone into frames.
-  io::Awaitable<error_code> SendPiece(std::string_view piece, bool end) {
+  // A small piece, when the one before it has gone into frames, is copied and queued
+  // without waiting: the stream goes on (typically to its end) while nghttp2 frames it as
+  // the client's window allows. At most one piece is ever ahead of the window, so
+  // backpressure holds. False when the piece must go through SendPiece.
+  bool QueueCopy(std::string_view piece, bool end) {
+    if (closed_ || piece.size() > kCopyPieceAtMost || out_sent_ < out_piece_.size()) {
+      return false;
+    }
+    out_copy_.assign(piece);
+    Queue(out_copy_, end);
+    return true;
+  }
+  void Queue(std::string_view piece, bool end) {
     out_piece_ = piece;
     out_sent_ = 0;
     out_end_ = end;
     nghttp2_session_resume_data(session_.session_, id_);
     session_.WantWrite();
-    while (out_sent_ < out_piece_.size() || (out_end_ && !response_complete_)) {
+  }
+  // Waits until the piece queued before has gone into frames, then hands `piece` to
+  // nghttp2 and waits until it has too (the caller's memory is framed directly).
+  io::Awaitable<error_code> SendPiece(std::string_view piece, bool end) {
+    bool queued = false;
+    while (!queued || out_sent_ < out_piece_.size() || (out_end_ && !response_complete_)) {
       if (closed_) co_return net::error::connection_reset;
+      if (!queued && out_sent_ == out_piece_.size()) {
+        Queue(piece, end);
+        queued = true;
+        continue;
+      }
       write_waiting_ = true;
       co_await writable_.Wait();
       write_waiting_ = false;
-      if (std::exchange(write_cancelled_, false)) co_return net::error::operation_aborted;
+      if (std::exchange(write_cancelled_, false)) {
+        // Nothing of the caller's may be read once it has its memory back.
+        if (queued) {
+          out_piece_ = {};
+          out_sent_ = 0;
+          out_end_ = false;
+        }
+        co_return net::error::operation_aborted;
+      }
     }
     out_piece_ = {};
     out_sent_ = 0;
@@ -339,10 +380,11 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   io::Wakeup readable_;
   io::Wakeup writable_;
   http::H2RequestBuilder builder_{session_.worker_.options().limits};
-  std::string protocol_;  // :protocol (RFC 8441)
-  std::string incoming_;  // request data received, not yet handed out
-  std::string handed_;    // the piece ReadBody handed out last
-  std::string_view out_piece_;
+  std::string protocol_;        // :protocol (RFC 8441)
+  std::string incoming_;        // request data received, not yet handed out
+  std::string handed_;          // the piece ReadBody handed out last
+  std::string_view out_piece_;  // the piece being framed: the caller's, or out_copy_
+  std::string out_copy_;
   size_t out_sent_ = 0;
   bool out_end_ = false;
   std::string local_body_;
@@ -362,6 +404,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   bool write_waiting_ = false;
   bool write_cancelled_ = false;
   bool finished_ = false;  // its coroutine is done
+  time::MonotonicTime finished_at_{};
 };
 
 // nghttp2's callbacks, as static functions over the session in user_data.
@@ -609,7 +652,7 @@ io::Awaitable<void> Http2Session::ServeStream(H2Stream* stream) {
     }
   }
   if (worker_.closing_connections()) SendGoaway();
-  stream->MarkFinished();
+  stream->MarkFinished(worker_.clock().Now());
   WantWrite();
   --running_streams_;
   MaybeRelease(stream);
@@ -631,7 +674,15 @@ void Http2Session::Sweep(time::MonotonicTime now) {
     return;
   }
   for (auto& [id, stream] : streams_) {
-    if (!stream->IsFinished()) stream->ProxyStream().Sweep(now);
+    if (!stream->IsFinished()) {
+      stream->ProxyStream().Sweep(now);
+    } else if (!stream->IsClosed() &&
+               now - stream->FinishedAt() >= worker_.options().idle_timeout) {
+      // A response handed over whole that a client does not take (its window stays shut)
+      // is held no longer than an idle stream would be.
+      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+      WantWrite();
+    }
   }
   if (streams_.empty() && !goaway_sent_ && now - idle_since_ >= worker_.options().idle_timeout) {
     SendGoaway();  // nghttp2 then wants neither read nor write once it is sent

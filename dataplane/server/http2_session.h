@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "boost/beast/core/flat_buffer.hpp"
@@ -89,6 +90,8 @@ class Http2Session {
   const std::string& client_ip_;
   nghttp2_session* session_ = nullptr;
   absl::flat_hash_map<int32_t, std::unique_ptr<H2Stream>> streams_;
+  // Response fields being submitted (H2Stream::ResponseNv); reused, never held.
+  std::vector<nghttp2_nv> nv_scratch_;
   io::Wakeup writer_wakeup_;
   io::Wakeup done_wakeup_;  // a stream coroutine or the writer ended
   int running_streams_ = 0;

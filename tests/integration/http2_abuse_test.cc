@@ -204,6 +204,24 @@ TEST_F(Http2AbuseTest, AClientThatNeverOpensItsWindowHoldsLittleAndIsCut) {
   ExpectStillServing();
 }
 
+// A small response is handed to the session whole and its stream's work ends there; a
+// client that never lets it through still gets the stream cut after the idle timeout, and
+// the connection then closes as an idle one.
+TEST_F(Http2AbuseTest, ASmallResponseThatTheClientNeverTakesIsCutToo) {
+  Start({"--idle_timeout=1s"});
+  RawClient client = Connect();
+  h2::HpackEncoder hpack;
+  ASSERT_TRUE(client.Send(h2::ClientPreface() + h2::Settings({{0x4 /* INITIAL_WINDOW */, 0}}) +
+                          h2::Frame(h2::kHeaders, h2::kEndHeaders | h2::kEndStream, 1,
+                                    hpack.Encode(h2::Get("/small")))));
+  const std::vector<h2::ReceivedFrame> frames =
+      ReadFramesUntil(client, IsResetOfStream1, seconds(15));
+  ASSERT_FALSE(frames.empty());
+  EXPECT_TRUE(IsResetOfStream1(frames.back())) << "stream 1 was not cut";
+  EXPECT_EQ(frames.back().RstStreamError(), h2::kCancel);
+  EXPECT_TRUE(client.WaitForClose(seconds(15)).closed);
+}
+
 // The same with a request body still arriving (so the stream waits to read and to write
 // at once): the idle timeout must end both waits, not just one of them.
 TEST_F(Http2AbuseTest, AStalledUploadAndAStalledDownloadAreCutTogether) {
