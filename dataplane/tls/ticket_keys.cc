@@ -25,6 +25,16 @@ int CtxIndex() {
 
 void Cleanse(std::array<unsigned char, 32>& bytes) { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 
+// AES-256-CBC, fetched once: EVP_aes_256_cbc() is looked up by name in the provider store
+// at every EVP_EncryptInit_ex (OpenSSL 3's implicit fetch), and a handshake makes a ticket.
+const EVP_CIPHER* TicketCipher() {
+  static const EVP_CIPHER* const kCipher = [] {
+    const EVP_CIPHER* fetched = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+    return fetched != nullptr ? fetched : EVP_aes_256_cbc();
+  }();
+  return kCipher;
+}
+
 }  // namespace
 
 TicketKeys& TicketKeys::Process() {
@@ -124,15 +134,15 @@ int TicketKeys::TicketCallback(SSL* ssl, unsigned char* key_name, unsigned char*
   int result = 1;
   if (encrypt) {
     key = self->CurrentKey();
-    if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(EVP_aes_256_cbc())) != 1) return -1;
+    if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(TicketCipher())) != 1) return -1;
     std::memcpy(key_name, key.name.data(), key.name.size());
-    if (EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.aes_key.data(), iv) != 1) {
+    if (EVP_EncryptInit_ex(cipher, TicketCipher(), nullptr, key.aes_key.data(), iv) != 1) {
       result = -1;
     }
   } else {
     result = self->FindKey(key_name, &key);
     if (result == 0) return 0;  // unknown or retired key: a full handshake
-    if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.aes_key.data(), iv) != 1) {
+    if (EVP_DecryptInit_ex(cipher, TicketCipher(), nullptr, key.aes_key.data(), iv) != 1) {
       result = -1;
     }
   }
