@@ -592,9 +592,14 @@ int Main() {
         server::HandoffClient::Receive(from);
     if (!received.ok()) return Fail(std::string(received.status().message()));
     predecessor = std::move(*received);
-    const size_t inherited = predecessor->listeners().listeners.size();
-    LogInfo("took %zu listening sockets%s from the proxy at %s", inherited,
-            predecessor->listeners().admin >= 0 ? " and its admin socket" : "", from.c_str());
+    const server::HandedListeners& got = predecessor->listeners();
+    const size_t inherited = std::max(got.listeners.size(), got.tls_listeners.size());
+    LogInfo("took %zu listening sockets, %zu TLS listening sockets%s from the proxy at %s",
+            got.listeners.size(), got.tls_listeners.size(),
+            got.admin >= 0 ? " and its admin socket" : "", from.c_str());
+    if (!got.tls_listeners.empty() && listen_tls_flag.empty()) {
+      LogWarning("the predecessor's TLS listeners are closed: --listen_tls is not set");
+    }
     // Every inherited socket needs a worker that accepts on it.
     if (static_cast<size_t>(worker_count) < inherited) {
       LogWarning("--workers=%d raised to %zu, the sockets inherited (restart cold to lower it)",
@@ -648,9 +653,23 @@ int Main() {
       }
       listen = bound;
     }
-    if (!listen_tls_flag.empty()) {
-      // Bound afresh even in a binary upgrade: SO_REUSEPORT lets it share the port with
-      // the predecessor's TLS listener, which takes its queued connections as it drains.
+    std::vector<int>* inherited_tls =
+        predecessor != nullptr ? &predecessor->listeners().tls_listeners : nullptr;
+    if (!listen_tls_flag.empty() && inherited_tls != nullptr &&
+        static_cast<size_t>(i) < inherited_tls->size()) {
+      // The predecessor's own socket, so that the connections in its accept queue are
+      // served rather than reset when it closes its copy.
+      const auto adopted =
+          worker->Adopt(server::ListenerKind::kTls, std::exchange((*inherited_tls)[i], -1), ec);
+      if (ec) return Fail(absl::StrCat("cannot use an inherited TLS listener: ", ec.message()));
+      if (!SameListener(listen_tls, adopted)) {
+        return Fail(absl::StrCat("the inherited TLS listener is on ", EndpointText(adopted),
+                                 " but --listen_tls is ", listen_tls_flag));
+      }
+      listen_tls = adopted;
+    } else if (!listen_tls_flag.empty()) {
+      // No TLS socket to inherit (a cold start, a predecessor without --listen_tls or of
+      // an older version, more workers than it had): SO_REUSEPORT shares the port.
       const auto bound = worker->Listen(server::ListenerKind::kTls, listen_tls, ec);
       if (ec) {
         std::fprintf(stderr, "cannot listen on %s: %s\n", listen_tls_flag.c_str(),
@@ -744,6 +763,9 @@ int Main() {
     server::HandedListeners offered{.admin = admin_server.listener_fd()};
     for (auto& worker : workers) {
       offered.listeners.push_back(worker->listener_fd(server::ListenerKind::kPlain));
+      if (!listen_tls_flag.empty()) {
+        offered.tls_listeners.push_back(worker->listener_fd(server::ListenerKind::kTls));
+      }
     }
     absl::StatusOr<std::unique_ptr<server::HandoffServer>> started =
         server::HandoffServer::Start(path, offered, [&handed_off, &draining] {

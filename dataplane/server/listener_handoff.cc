@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <initializer_list>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -21,7 +23,8 @@
 namespace switchyard::server {
 namespace {
 
-constexpr char kHello[] = "SWITCHYARD-HANDOFF 1";
+constexpr char kHello[] = "SWITCHYARD-HANDOFF ";  // and the version
+constexpr int kVersion = 2;
 constexpr char kStarted[] = "STARTED";
 // Lines of the exchange are short; anything longer is not a successor.
 constexpr size_t kMaxLine = 128;
@@ -108,7 +111,8 @@ absl::StatusOr<std::unique_ptr<HandoffServer>> HandoffServer::Start(
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": give a path of 1 to ", sizeof(address.sun_path) - 1, " bytes"));
   }
-  const size_t count = listeners.listeners.size() + (listeners.admin >= 0 ? 1 : 0);
+  const size_t count =
+      listeners.listeners.size() + listeners.tls_listeners.size() + (listeners.admin >= 0 ? 1 : 0);
   if (count == 0 || count > static_cast<size_t>(kMaxDescriptors)) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": cannot pass ", count, " sockets"));
   }
@@ -188,16 +192,30 @@ bool HandoffServer::ServeOne(int fd) {
     return false;
   }
   std::string line;
-  if (!ReadLine(fd, wake_read_, std::chrono::steady_clock::now() + kHelloTimeout, line) ||
-      line != kHello) {
+  const bool read =
+      ReadLine(fd, wake_read_, std::chrono::steady_clock::now() + kHelloTimeout, line);
+  absl::string_view hello = line;
+  int version = 0;
+  if (!read || !absl::ConsumePrefix(&hello, kHello) || !absl::SimpleAtoi(hello, &version) ||
+      version < 1 || version > kVersion) {
     LogWarning("handoff socket %s: pid %d did not introduce itself as a successor", path_.c_str(),
                peer.pid);
     return false;
   }
   std::vector<int> fds = listeners_.listeners;
+  std::string header =
+      absl::StrCat("LISTENERS ", listeners_.listeners.size(), " ", listeners_.admin >= 0 ? 1 : 0);
+  if (version >= 2) {
+    fds.insert(fds.end(), listeners_.tls_listeners.begin(), listeners_.tls_listeners.end());
+    absl::StrAppend(&header, " ", listeners_.tls_listeners.size());
+  } else if (!listeners_.tls_listeners.empty()) {
+    LogWarning(
+        "handoff: pid %d speaks version 1 and binds its own TLS listeners: TLS "
+        "connections queued on ours when we close them are reset",
+        peer.pid);
+  }
+  header += "\n";
   if (listeners_.admin >= 0) fds.push_back(listeners_.admin);
-  const std::string header = absl::StrCat("LISTENERS ", listeners_.listeners.size(), " ",
-                                          listeners_.admin >= 0 ? 1 : 0, "\n");
   iovec data = {.iov_base = const_cast<char*>(header.data()), .iov_len = header.size()};
   std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
   msghdr message{};
@@ -231,6 +249,17 @@ bool HandoffServer::ServeOne(int fd) {
 
 absl::StatusOr<std::unique_ptr<HandoffClient>> HandoffClient::Receive(
     const std::string& path, std::chrono::milliseconds timeout) {
+  absl::StatusOr<std::unique_ptr<HandoffClient>> client = ReceiveVersion(path, kVersion, timeout);
+  if (!absl::IsFailedPrecondition(client.status())) return client;
+  LogInfo(
+      "handoff: the proxy at %s speaks an older version; asking in version 1 (TLS "
+      "listeners are then bound afresh)",
+      path.c_str());
+  return ReceiveVersion(path, 1, timeout);
+}
+
+absl::StatusOr<std::unique_ptr<HandoffClient>> HandoffClient::ReceiveVersion(
+    const std::string& path, int version, std::chrono::milliseconds timeout) {
   const std::string what = absl::StrCat("--take_listeners_from=", path);
   sockaddr_un address;
   if (!UnixAddress(path, address)) {
@@ -243,7 +272,7 @@ absl::StatusOr<std::unique_ptr<HandoffClient>> HandoffClient::Receive(
     return absl::UnavailableError(absl::StrCat(
         what, ": ", Errno("connect"), " (is the running proxy started with --handoff_socket?)"));
   }
-  if (!SendAll(fd, absl::StrCat(kHello, "\n"))) {
+  if (!SendAll(fd, absl::StrCat(kHello, version, "\n"))) {
     return absl::UnavailableError(absl::StrCat(what, ": ", Errno("send")));
   }
   pollfd ready = {.fd = fd, .events = POLLIN, .revents = 0};
@@ -270,16 +299,23 @@ absl::StatusOr<std::unique_ptr<HandoffClient>> HandoffClient::Receive(
   }
   // From here on the client owns what arrived, and closes it on every failure.
   client->listeners_.listeners = received;
-  if (n <= 0 || (message.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0) {
+  if (n == 0 && received.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": the running proxy hung up on version ", version));
+  }
+  if (n < 0 || (message.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0) {
     return absl::UnavailableError(absl::StrCat(what, ": the running proxy's answer was cut"));
   }
   const absl::string_view header(text, static_cast<size_t>(n));
   const std::vector<absl::string_view> words = absl::StrSplit(absl::StripSuffix(header, "\n"), ' ');
   size_t listeners = 0;
   int admin = 0;
-  if (!absl::EndsWith(header, "\n") || words.size() != 3 || words[0] != "LISTENERS" ||
+  size_t tls = 0;
+  const size_t expected_words = version >= 2 ? 4 : 3;
+  if (!absl::EndsWith(header, "\n") || words.size() != expected_words || words[0] != "LISTENERS" ||
       !absl::SimpleAtoi(words[1], &listeners) || !absl::SimpleAtoi(words[2], &admin) ||
-      (admin != 0 && admin != 1) || listeners + admin != received.size() || listeners == 0) {
+      (expected_words == 4 && !absl::SimpleAtoi(words[3], &tls)) || (admin != 0 && admin != 1) ||
+      listeners + tls + admin != received.size() || listeners == 0) {
     return absl::UnavailableError(
         absl::StrCat(what, ": unexpected answer with ", received.size(), " descriptors"));
   }
@@ -289,17 +325,23 @@ absl::StatusOr<std::unique_ptr<HandoffClient>> HandoffClient::Receive(
           absl::StrCat(what, ": descriptor ", i, " received is ", problem));
     }
   }
+  std::vector<int>& plain = client->listeners_.listeners;
   if (admin == 1) {
-    client->listeners_.admin = received.back();
-    client->listeners_.listeners.pop_back();
+    client->listeners_.admin = plain.back();
+    plain.pop_back();
   }
+  client->listeners_.tls_listeners.assign(plain.begin() + static_cast<std::ptrdiff_t>(listeners),
+                                          plain.end());
+  plain.resize(listeners);
   return client;
 }
 
 HandoffClient::~HandoffClient() {
   ::close(fd_);
-  for (int fd : listeners_.listeners) {
-    if (fd >= 0) ::close(fd);
+  for (const std::vector<int>* fds : {&listeners_.listeners, &listeners_.tls_listeners}) {
+    for (int fd : *fds) {
+      if (fd >= 0) ::close(fd);
+    }
   }
   if (listeners_.admin >= 0) ::close(listeners_.admin);
 }

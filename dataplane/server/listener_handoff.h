@@ -5,9 +5,14 @@
 //
 // The exchange, on a stream socket at --handoff_socket (mode 0600, same user only):
 //
-//   new -> old   "SWITCHYARD-HANDOFF 1\n"
-//   old -> new   "LISTENERS <n> <admin 0|1>\n" with n (+1) descriptors attached
+//   new -> old   "SWITCHYARD-HANDOFF 2\n"
+//   old -> new   "LISTENERS <n> <admin 0|1> <t>\n" with n + t (+1) descriptors attached:
+//                the n plain listeners, the t TLS listeners (--listen_tls), the admin one
 //   new -> old   "STARTED\n"   once its workers accept on them; the old one then drains.
+//
+// Version 1, which an older proxy speaks, had no TLS listeners ("LISTENERS <n> <admin>"):
+// a successor whose version 2 hello is refused asks again in version 1 and binds its TLS
+// port itself, and an older successor's version 1 hello gets a version 1 answer.
 //
 // A successor that hangs up before STARTED (a bad config, a crash) changes nothing: the
 // old process keeps serving and keeps offering its sockets.
@@ -31,8 +36,9 @@ namespace switchyard::server {
 
 // Listening sockets, as descriptors.
 struct HandedListeners {
-  std::vector<int> listeners;  // the client listeners, one per worker of the old process
-  int admin = -1;              // the admin listener; -1 when there is none
+  std::vector<int> listeners;      // the client listeners, one per worker of the old process
+  std::vector<int> tls_listeners;  // --listen_tls, one per worker; empty when there is none
+  int admin = -1;                  // the admin listener; -1 when there is none
 };
 
 // The old process's side: offers its listeners until one successor has taken them.
@@ -75,6 +81,11 @@ class HandoffClient {
   // checked to be a listening TCP socket. Fails with a message naming `path` and the step.
   static absl::StatusOr<std::unique_ptr<HandoffClient>> Receive(
       const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Receive in one version of the exchange; FAILED_PRECONDITION when the old process hung
+  // up without an answer (it does not speak `version`). For Receive, and for tests that
+  // play an older successor.
+  static absl::StatusOr<std::unique_ptr<HandoffClient>> ReceiveVersion(
+      const std::string& path, int version, std::chrono::milliseconds timeout);
   // Closes the connection (the old process then keeps serving, unless Confirm came first)
   // and any descriptor not taken.
   ~HandoffClient();

@@ -16,11 +16,13 @@
 #include <thread>
 #include <vector>
 
+#include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
 #include "tests/support/test_backend.h"
+#include "tests/support/tls_client.h"
 
 namespace switchyard::testing {
 namespace {
@@ -96,8 +98,9 @@ class BinaryUpgradeTest : public ::testing::Test {
     ::rmdir(dir_.c_str());
   }
 
-  // Generation 0 binds; later ones take the previous one's sockets.
-  ProxyProcess& StartGeneration(int generation) {
+  // Generation 0 binds; later ones take the previous one's sockets. With `tls_yaml` (a
+  // certificates: section), each generation listens on --listen_tls too.
+  ProxyProcess& StartGeneration(int generation, const std::string& tls_yaml = "") {
     std::vector<std::string> flags = {"--workers=2", "--handoff_socket=" + socket_path_,
                                       "--via=gen" + std::to_string(generation),
                                       "--admin=127.0.0.1:0"};
@@ -110,8 +113,12 @@ class BinaryUpgradeTest : public ::testing::Test {
                "--listen=127.0.0.1:" + std::to_string(previous.port()),
                "--admin=127.0.0.1:" + std::to_string(previous.admin_port())};
     }
-    proxies_.push_back(
-        std::make_unique<ProxyProcess>(SingleClusterConfig({backend_->port()}), std::move(flags)));
+    if (!tls_yaml.empty()) {
+      flags.push_back("--listen_tls=127.0.0.1:" +
+                      std::to_string(generation > 0 ? proxies_.back()->tls_port() : 0));
+    }
+    proxies_.push_back(std::make_unique<ProxyProcess>(
+        SingleClusterConfig({backend_->port()}) + tls_yaml, std::move(flags)));
     std::string error;
     EXPECT_TRUE(proxies_.back()->Start(&error)) << error;
     return *proxies_.back();
@@ -169,6 +176,64 @@ TEST_F(BinaryUpgradeTest, TwoUpgradesUnderLoadFailNoRequest) {
             << " by generation), " << counts.failed << " failed, " << counts.retried
             << " retried on a closed keep-alive connection, " << counts.connections
             << " connections\n";
+}
+
+// TLS clients, each request on a new connection, see no failure across an upgrade: the
+// successor takes the TLS listening sockets too, so none is closed with connections queued
+// on it. (Before, the successor bound a TLS socket of its own beside the old one; a
+// connection the kernel queued on the old one just before it closed was reset. That race
+// is narrow, so the log line saying the sockets were taken is checked too: without it
+// this test failed 4 runs in 4, with 0 failed requests each time.)
+TEST_F(BinaryUpgradeTest, TlsClientsSeeNoFailureAcrossAnUpgrade) {
+  const tls::testing::TestCertificate cert = tls::testing::SelfSignedFor({"api.test"});
+  const auto block = [](const std::string& pem) {
+    std::string out = "|\n";
+    for (size_t at = 0; at < pem.size();) {
+      const size_t end = pem.find('\n', at);
+      out += "    " + pem.substr(at, end - at) + "\n";
+      at = end == std::string::npos ? pem.size() : end + 1;
+    }
+    return out;
+  };
+  const std::string tls_yaml =
+      "certificates:\n- name: api\n  domains: [\"*\"]\n  cert_pem: " + block(cert.chain_pem) +
+      "  key_pem: " + block(cert.key_pem);
+  ProxyProcess& first = StartGeneration(0, tls_yaml);
+  ASSERT_TRUE(first.started());
+  const uint16_t tls_port = first.tls_port();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> ok{0};
+  std::atomic<uint64_t> failed{0};
+  std::vector<std::thread> clients;
+  clients.reserve(3);
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back([&] {
+      while (!stop.load()) {
+        TlsConnection connection(tls_port, "api.test");
+        if (connection.Connected() && connection.Get("api.test") == 200) {
+          ++ok;
+        } else {
+          ++failed;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(milliseconds(300));
+  ProxyProcess& second = StartGeneration(1, tls_yaml);
+  ASSERT_TRUE(second.started());
+  EXPECT_EQ(second.tls_port(), tls_port);
+  const ExitStatus exit = first.WaitForExit(seconds(30));
+  EXPECT_TRUE(exit.exited && exit.code == 0) << exit.DebugString() << first.StderrTail();
+  const uint64_t ok_before = ok.load();
+  std::this_thread::sleep_for(milliseconds(300));
+  stop.store(true);
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(failed.load(), 0u);
+  EXPECT_GT(ok.load(), ok_before);  // the successor serves TLS
+  EXPECT_NE(second.StderrContents().find("took 2 listening sockets, 2 TLS listening sockets"),
+            std::string::npos)
+      << second.StderrContents();
+  std::cout << "binary upgrade over TLS: " << ok << " requests ok, " << failed << " failed\n";
 }
 
 TEST_F(BinaryUpgradeTest, ASuccessorThatFailsToStartLeavesTheOldOneServing) {
