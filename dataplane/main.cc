@@ -594,9 +594,12 @@ int Main() {
     predecessor = std::move(*received);
     const server::HandedListeners& got = predecessor->listeners();
     const size_t inherited = std::max(got.listeners.size(), got.tls_listeners.size());
-    LogInfo("took %zu listening sockets, %zu TLS listening sockets%s from the proxy at %s",
-            got.listeners.size(), got.tls_listeners.size(),
-            got.admin >= 0 ? " and its admin socket" : "", from.c_str());
+    const std::string tls_sockets =
+        got.tls_listeners.empty()
+            ? std::string()
+            : absl::StrCat(", ", got.tls_listeners.size(), " TLS listening sockets");
+    LogInfo("took %zu listening sockets%s%s from the proxy at %s", got.listeners.size(),
+            tls_sockets.c_str(), got.admin >= 0 ? " and its admin socket" : "", from.c_str());
     if (!got.tls_listeners.empty() && listen_tls_flag.empty()) {
       LogWarning("the predecessor's TLS listeners are closed: --listen_tls is not set");
     }

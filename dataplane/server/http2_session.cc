@@ -97,6 +97,12 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   // The response's end has gone into a frame, or is queued to (after a copied piece, or a
   // tunnel's half-close).
   bool ResponseComplete() const { return response_complete_ || out_end_; }
+  // The response's end has gone into a frame.
+  bool ResponseFramed() const { return response_complete_; }
+  // The request still arrives after a complete response: once the response's last frame
+  // is out, RST_STREAM NO_ERROR tells the client to stop sending (RFC 9113 8.1).
+  void ResetAfterResponse() { reset_after_response_ = true; }
+  bool WantsResetAfterResponse() const { return reset_after_response_; }
   bool HasRemoteEnded() const { return remote_ended_; }
 
   // The request head is complete: fills the rest of the context. False when it cannot be
@@ -241,6 +247,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
     headers.Add("content-length", std::to_string(local_body_.size()));
     std::vector<nghttp2_nv>& nva = ResponseNv(code, headers);
     Submit(nva, /*with_body=*/true);
+    if (QueueCopy(local_body_, /*end=*/true)) co_return error_code{};
     co_return co_await SendPiece(local_body_, /*end=*/true);
   }
 
@@ -300,10 +307,9 @@ class Http2Session::H2Stream final : public proxy::Downstream {
             protocol_,       ctx.headers,          exchange_->request_trailers,
             ctx.tunnel_only, ctx.websocket_upgrade};
   }
-  // The fields point into `status` and `headers`, which must outlive the submission
-  // (nghttp2 copies them then).
-  // In the session's scratch vector, which the next call overwrites: nghttp2 copies the
-  // fields when they are submitted.
+  // The response head as nghttp2 fields, in the session's scratch vector (the next call
+  // overwrites it). They point into `status` and `headers`, which must outlive the
+  // submission; nghttp2 copies them then.
   std::vector<nghttp2_nv>& ResponseNv(std::string_view status, const http::HeaderMap& headers) {
     std::vector<nghttp2_nv>& nva = session_.nv_scratch_;
     nva.clear();
@@ -404,6 +410,7 @@ class Http2Session::H2Stream final : public proxy::Downstream {
   bool write_waiting_ = false;
   bool write_cancelled_ = false;
   bool finished_ = false;  // its coroutine is done
+  bool reset_after_response_ = false;
   time::MonotonicTime finished_at_{};
 };
 
@@ -470,6 +477,17 @@ struct Http2Session::Callbacks {
     return 0;
   }
 
+  static int OnFrameSend(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 ||
+        (frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS)) {
+      return 0;
+    }
+    Http2Session& self = Of(user_data);
+    H2Stream* stream = self.Find(frame->hd.stream_id);
+    if (stream != nullptr && stream->WantsResetAfterResponse()) self.ResetFinishedStream(*stream);
+    return 0;
+  }
+
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                            void* user_data) {
     Http2Session& self = Of(user_data);
@@ -497,6 +515,7 @@ Http2Session::Http2Session(Worker& worker, io::Socket& socket, io::TlsLayer* tls
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Callbacks::OnFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Callbacks::OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Callbacks::OnStreamClose);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &Callbacks::OnFrameSend);
 
   const Http2Options& limits = worker.options().http2;
   nghttp2_option* option = nullptr;
@@ -646,9 +665,14 @@ io::Awaitable<void> Http2Session::ServeStream(H2Stream* stream) {
   // A response that did not end (the stream failed it) or a request still arriving after
   // a complete response: the stream ends here (RFC 9113 8.1).
   if (!stream->IsClosed()) {
-    const uint32_t code = stream->ResponseComplete() ? NGHTTP2_NO_ERROR : NGHTTP2_INTERNAL_ERROR;
-    if (!stream->ResponseComplete() || !stream->HasRemoteEnded()) {
-      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->StreamId(), code);
+    if (!stream->ResponseComplete()) {
+      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->StreamId(),
+                                NGHTTP2_INTERNAL_ERROR);
+    } else if (!stream->HasRemoteEnded()) {
+      // After the response's last frame, not before it: a RST_STREAM sent now would
+      // overtake a last piece still queued (QueueCopy) and discard it.
+      stream->ResetAfterResponse();
+      if (stream->ResponseFramed()) ResetFinishedStream(*stream);
     }
   }
   if (worker_.closing_connections()) SendGoaway();
@@ -657,6 +681,12 @@ io::Awaitable<void> Http2Session::ServeStream(H2Stream* stream) {
   --running_streams_;
   MaybeRelease(stream);
   done_wakeup_.Notify();
+}
+
+void Http2Session::ResetFinishedStream(H2Stream& stream) {
+  if (stream.IsClosed() || stream.HasRemoteEnded()) return;
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.StreamId(), NGHTTP2_NO_ERROR);
+  WantWrite();
 }
 
 void Http2Session::SendGoaway() {

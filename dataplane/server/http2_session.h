@@ -79,6 +79,9 @@ class Http2Session {
   void WantWrite() { writer_wakeup_.Notify(); }
   // Submits GOAWAY once.
   void SendGoaway();
+  // RST_STREAM NO_ERROR for a stream whose response is complete while its request still
+  // arrives; nothing when either side has already ended it.
+  void ResetFinishedStream(H2Stream& stream);
   // Drops a stream once both nghttp2 and its coroutine are done with it.
   void MaybeRelease(H2Stream* stream);
   H2Stream* Find(int32_t stream_id);
