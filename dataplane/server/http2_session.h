@@ -10,9 +10,9 @@
 //
 // Flow control is end to end: request data is given back to the client's window only
 // when the stream has passed it upstream (nghttp2's automatic WINDOW_UPDATE is off), and
-// a response piece is done only when nghttp2 has taken it into a frame, which it does as
-// the client's window allows. So a slow reader on either side holds at most a window of
-// data here.
+// a stream is at most one response piece (a copy of up to 16 KiB, or its own buffer)
+// ahead of what nghttp2 has framed, which it does as the client's window allows. So a slow
+// reader on either side holds at most a window and a piece of data here.
 //
 // Defences set on every session: concurrent streams, header list size and HPACK table
 // bounded; nghttp2's rate limit on streams reset by the client (CVE-2023-44487) and on
