@@ -84,7 +84,10 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
   };
   if (absl::Status status = CheckProxyLimits(snapshot); !status.ok()) return refuse(status);
   const absl::Time start = absl::Now();
-  auto compiled = runtime::RuntimeConfig::Compile(snapshot, current().get());
+  // A cached snapshot was served before the restart: a certificate in it that has expired
+  // since does not stop the proxy from booting on it (the expiry metric tells).
+  auto compiled =
+      runtime::RuntimeConfig::Compile(snapshot, current().get(), /*served_before=*/from_cache);
   if (!compiled.ok()) return refuse(compiled.status());
   const absl::Duration compile_time = absl::Now() - start;
   Serve(*compiled, std::make_shared<const v1::Snapshot>(snapshot), compile_time);

@@ -41,7 +41,9 @@ class ConfigManager {
   explicit ConfigManager(ConfigManagerOptions options);
 
   // Checks, compiles and publishes `snapshot`; saves it to the cache unless
-  // `from_cache`. On error nothing changes and the error names the resource and field.
+  // `from_cache` (which also lets its certificates be past their validity period: they
+  // were served before). On error nothing changes and the error names the resource and
+  // field.
   // Thread-safe; installs are serialized.
   absl::Status Install(const v1::Snapshot& snapshot, bool from_cache = false);
 

@@ -54,9 +54,12 @@ class RuntimeConfig {
   // `previous` is the config being replaced, if any: a certificate it served (same name,
   // same leaf) is not refused for having expired since, so that an expiring certificate
   // does not block every other change (tls::CertificateSet::BuildOptions::previous).
-  // Without it every certificate must be within its validity period.
+  // Without it every certificate must be within its validity period, unless
+  // `served_before`: the snapshot is one this proxy served before it restarted (from the
+  // snapshot cache), so its certificates were all accepted once.
   static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(
-      const v1::Snapshot& snapshot, const RuntimeConfig* previous = nullptr);
+      const v1::Snapshot& snapshot, const RuntimeConfig* previous = nullptr,
+      bool served_before = false);
 
   ~RuntimeConfig();
 

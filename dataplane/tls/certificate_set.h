@@ -86,6 +86,9 @@ class CertificateSet : public std::enable_shared_from_this<CertificateSet> {
     // certificate that expires must not block every later change (its expiry shows in the
     // metric instead). Null: every certificate must be valid at `now`.
     const CertificateSet* previous = nullptr;
+    // Every certificate was served before (the snapshot cache a proxy boots from after a
+    // restart): none is refused for its validity period either.
+    bool served_before = false;
     // When validity is judged; InfinitePast means absl::Now().
     absl::Time now = absl::InfinitePast();
     // The ticket keys installed on every context; null: TicketKeys::Process(). They must
