@@ -560,7 +560,8 @@ int Main() {
                    std::string(snapshot.status().message()).c_str());
       return 1;
     }
-    if (absl::Status installed = manager.Install(*snapshot); !installed.ok()) {
+    if (absl::Status installed = manager.Install(*snapshot, config::ConfigManager::Source::kFile);
+        !installed.ok()) {
       std::fprintf(stderr, "invalid config %s: %s\n", config_path.c_str(),
                    std::string(installed.message()).c_str());
       return 1;
@@ -569,7 +570,7 @@ int Main() {
     auto cached =
         manager_options.cache->Load(absl::GetFlag(FLAGS_snapshot_cache_max_age), absl::Now());
     absl::Status status = cached.status();
-    if (cached.ok()) status = manager.Install(*cached, /*from_cache=*/true);
+    if (cached.ok()) status = manager.Install(*cached, config::ConfigManager::Source::kCache);
     if (status.ok()) {
       LogInfo("booted from cached snapshot version %llu",
               static_cast<unsigned long long>(cached->version()));
@@ -702,8 +703,9 @@ int Main() {
     discovery_options.credentials = *control_plane_credentials;
     discovery_options.server_name = absl::GetFlag(FLAGS_control_plane_server_name);
     discovery = std::make_unique<config::DiscoveryClient>(
-        discovery_options,
-        [&manager](const v1::Snapshot& snapshot) { return manager.Install(snapshot); });
+        discovery_options, [&manager](const v1::Snapshot& snapshot) {
+          return manager.Install(snapshot, config::ConfigManager::Source::kControlPlane);
+        });
   }
 
   std::atomic<bool> draining{false};

@@ -75,7 +75,7 @@ absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const
   return absl::OkStatus();
 }
 
-absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cache) {
+absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, Source source) {
   sync::MutexLock install_lock(&install_mu_);
   const auto refuse = [this](absl::Status status) {
     sync::MutexLock lock(&mu_);
@@ -84,10 +84,13 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
   };
   if (absl::Status status = CheckProxyLimits(snapshot); !status.ok()) return refuse(status);
   const absl::Time start = absl::Now();
-  // A cached snapshot was served before the restart: a certificate in it that has expired
-  // since does not stop the proxy from booting on it (the expiry metric tells).
+  // A certificate that expired after it was accepted (before this proxy restarted, or
+  // before it joined) does not keep the rest of the snapshot from serving: the expiry
+  // metric tells.
   auto compiled =
-      runtime::RuntimeConfig::Compile(snapshot, current().get(), /*served_before=*/from_cache);
+      runtime::RuntimeConfig::Compile(snapshot, current().get(),
+                                      {.served_before = source == Source::kCache,
+                                       .inline_dates_judged = source == Source::kControlPlane});
   if (!compiled.ok()) return refuse(compiled.status());
   const absl::Duration compile_time = absl::Now() - start;
   Serve(*compiled, std::make_shared<const v1::Snapshot>(snapshot), compile_time);
@@ -102,7 +105,7 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, bool from_cach
           static_cast<unsigned long long>(snapshot.version()), snapshot.virtual_hosts_size(),
           snapshot.clusters_size(), absl::FormatDuration(compile_time).c_str());
 
-  if (options_.cache.has_value() && !from_cache) {
+  if (options_.cache.has_value() && source != Source::kCache) {
     // Serving goes on even if the disk is full; only a boot without control plane suffers.
     if (absl::Status saved = options_.cache->Save(snapshot); !saved.ok()) {
       LogWarning("cannot cache snapshot: %s", std::string(saved.message()).c_str());

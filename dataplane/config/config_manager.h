@@ -40,12 +40,23 @@ class ConfigManager {
  public:
   explicit ConfigManager(ConfigManagerOptions options);
 
-  // Checks, compiles and publishes `snapshot`; saves it to the cache unless
-  // `from_cache` (which also lets its certificates be past their validity period: they
-  // were served before). On error nothing changes and the error names the resource and
-  // field.
+  // Where a snapshot comes from, which decides whose judgement of its certificates'
+  // validity periods stands (docs/tls.md, "Expiry"):
+  enum class Source {
+    // --config: every certificate new to this proxy is judged here.
+    kFile,
+    // The control plane, whose validation judged the inline certificates already (with
+    // its own rule for ones applied before they expired); certificate files, which it
+    // cannot read, are judged here.
+    kControlPlane,
+    // The snapshot cache: served before the restart, so none is judged again.
+    kCache,
+  };
+
+  // Checks, compiles and publishes `snapshot`; saves it to the cache unless it came from
+  // there. On error nothing changes and the error names the resource and field.
   // Thread-safe; installs are serialized.
-  absl::Status Install(const v1::Snapshot& snapshot, bool from_cache = false);
+  absl::Status Install(const v1::Snapshot& snapshot, Source source);
 
   // Loads the served snapshot's certificate files again (they changed on disk) and
   // publishes the result: new handshakes get the new certificates, open connections keep

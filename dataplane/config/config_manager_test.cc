@@ -30,22 +30,55 @@ v1::Snapshot WithCertificate(const tls::testing::TestCertificate& cert) {
   return snapshot.ok() ? *snapshot : v1::Snapshot();
 }
 
+using Source = ConfigManager::Source;
+
 // A certificate that expired while the proxy was down must not stop it from booting on
 // the snapshot it served before: everything else in it serves, and the expiry metric
-// tells. A snapshot that is new to the proxy gets no such pass.
+// tells.
 TEST(ConfigManagerTest, TheCachedSnapshotBootsWithACertificateThatHasExpiredSince) {
-  const v1::Snapshot snapshot = WithCertificate(tls::testing::Expired({"api.test"}));
   ConfigManager booting({});
-  const absl::Status booted = booting.Install(snapshot, /*from_cache=*/true);
+  const absl::Status booted =
+      booting.Install(WithCertificate(tls::testing::Expired({"api.test"})), Source::kCache);
   EXPECT_TRUE(booted.ok()) << booted;
   ASSERT_NE(booting.current(), nullptr);
   EXPECT_NE(booting.current()->certificates(), nullptr);
+}
 
+// A proxy that joins (or restarts without a cache) while an applied certificate has
+// expired: the control plane judged the inline one already, and let it through as
+// applied before it expired, so the proxy serves the snapshot too.
+TEST(ConfigManagerTest, AnInlineCertificateTheControlPlaneLetThroughIsNotJudgedAgain) {
+  ConfigManager joining({});
+  const absl::Status joined =
+      joining.Install(WithCertificate(tls::testing::Expired({"api.test"})), Source::kControlPlane);
+  EXPECT_TRUE(joined.ok()) << joined;
+  EXPECT_NE(joining.current(), nullptr);
+}
+
+// What no one judged before is judged here: --config's certificates, and files (which the
+// control plane cannot read) whatever the source.
+TEST(ConfigManagerTest, ExpiredCertificatesNewToTheProxyAreRefused) {
   ConfigManager fresh({});
-  const absl::Status refused = fresh.Install(snapshot);
+  const absl::Status refused =
+      fresh.Install(WithCertificate(tls::testing::Expired({"api.test"})), Source::kFile);
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("certificates[api].cert_pem"), std::string::npos) << refused;
   EXPECT_EQ(fresh.current(), nullptr);
+
+  const std::string dir = tls::testing::MakeTempDir();
+  const tls::testing::TestCertificate expired = tls::testing::Expired({"api.test"});
+  ASSERT_TRUE(tls::testing::WriteFile(dir + "/cert.pem", expired.chain_pem).ok());
+  ASSERT_TRUE(tls::testing::WriteFile(dir + "/key.pem", expired.key_pem).ok());
+  v1::Snapshot with_files = WithCertificate(expired);
+  v1::Certificate& certificate = *with_files.mutable_certificates(0);
+  certificate.clear_cert_pem();
+  certificate.clear_key_pem();
+  certificate.set_cert_file(dir + "/cert.pem");
+  certificate.set_key_file(dir + "/key.pem");
+  const absl::Status from_files = fresh.Install(with_files, Source::kControlPlane);
+  EXPECT_FALSE(from_files.ok());
+  EXPECT_NE(from_files.message().find("certificates[api].cert_file"), std::string::npos)
+      << from_files;
 }
 
 }  // namespace

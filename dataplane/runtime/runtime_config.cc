@@ -39,7 +39,7 @@ int RuntimeConfig::FindCluster(std::string_view name) const {
 }
 
 absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
-    const v1::Snapshot& snapshot, const RuntimeConfig* previous, bool served_before) {
+    const v1::Snapshot& snapshot, const RuntimeConfig* previous, CertificateDates dates) {
   // Validity periods are judged by CertificateSet::Build below, against the certificates
   // actually served, which also covers certificate files.
   if (absl::Status status = config::ValidateSnapshot(snapshot, {.check_validity_period = false});
@@ -106,7 +106,8 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   auto certificates = tls::CertificateSet::Build(
       snapshot.certificates(),
       {.previous = previous != nullptr ? previous->certificates_.get() : nullptr,
-       .served_before = served_before});
+       .served_before = dates.served_before,
+       .inline_dates_judged = dates.inline_dates_judged});
   if (!certificates.ok()) return certificates.status();
   compiled->certificates_ = *std::move(certificates);
   return std::shared_ptr<const RuntimeConfig>(std::move(compiled));

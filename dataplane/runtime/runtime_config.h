@@ -45,6 +45,13 @@ struct Cluster {
   v1::Cluster::Protocol protocol = v1::Cluster::HTTP1;
 };
 
+// Which certificates' validity periods were judged before RuntimeConfig::Compile sees
+// them (tls::CertificateSet::BuildOptions has the same two).
+struct CertificateDates {
+  bool served_before = false;
+  bool inline_dates_judged = false;
+};
+
 class RuntimeConfig {
  public:
   // Validates `snapshot` with the shared validation library and compiles it, loading its
@@ -54,12 +61,11 @@ class RuntimeConfig {
   // `previous` is the config being replaced, if any: a certificate it served (same name,
   // same leaf) is not refused for having expired since, so that an expiring certificate
   // does not block every other change (tls::CertificateSet::BuildOptions::previous).
-  // Without it every certificate must be within its validity period, unless
-  // `served_before`: the snapshot is one this proxy served before it restarted (from the
-  // snapshot cache), so its certificates were all accepted once.
+  // Without it every certificate must be within its validity period, but for those that
+  // `dates` says were judged already.
   static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(
       const v1::Snapshot& snapshot, const RuntimeConfig* previous = nullptr,
-      bool served_before = false);
+      CertificateDates dates = {});
 
   ~RuntimeConfig();
 

@@ -62,7 +62,9 @@ TEST(WorkerSwapTest, SwapsUnderLoadOnFourWorkersFailNoRequest) {
   };
 
   config::ConfigManager manager({});
-  ASSERT_TRUE(manager.Install(RouteAllTo(1, port_of(1))).ok());
+  ASSERT_TRUE(
+      manager.Install(RouteAllTo(1, port_of(1)), config::ConfigManager::Source::kControlPlane)
+          .ok());
   const ServerOptions options;
   const proxy::PhaseChain phases(proxy::PhaseChain::StandardPhases({}));
   std::vector<std::unique_ptr<Worker>> workers;
@@ -117,7 +119,10 @@ TEST(WorkerSwapTest, SwapsUnderLoadOnFourWorkersFailNoRequest) {
   });
 
   for (uint64_t version = 2; version <= kSwaps + 1; ++version) {
-    ASSERT_TRUE(manager.Install(RouteAllTo(version, port_of(version))).ok());
+    ASSERT_TRUE(manager
+                    .Install(RouteAllTo(version, port_of(version)),
+                             config::ConfigManager::Source::kControlPlane)
+                    .ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const int served_during_swaps = served.load();

@@ -186,7 +186,8 @@ void Load(const v1::Certificate& source, const std::string& path,
   if (!pair.has_value()) return;
   X509* leaf = pair->chain.front().get();
   if (const std::string problem = config::ValidityProblem(leaf, now); !problem.empty()) {
-    bool applied = options.served_before;
+    bool applied =
+        options.served_before || (options.inline_dates_judged && source.cert_file().empty());
     if (!applied && options.previous != nullptr) {
       for (const auto& previous : options.previous->certificates()) {
         if (previous->name == source.name() && X509_cmp(previous->leaf.get(), leaf) == 0) {

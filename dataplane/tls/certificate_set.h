@@ -89,6 +89,10 @@ class CertificateSet : public std::enable_shared_from_this<CertificateSet> {
     // Every certificate was served before (the snapshot cache a proxy boots from after a
     // restart): none is refused for its validity period either.
     bool served_before = false;
+    // The inline certificates' validity periods were judged already, by the control
+    // plane's validation (which lets through those applied before they expired): only
+    // certificates from files are judged here.
+    bool inline_dates_judged = false;
     // When validity is judged; InfinitePast means absl::Now().
     absl::Time now = absl::InfinitePast();
     // The ticket keys installed on every context; null: TicketKeys::Process(). They must
