@@ -111,7 +111,8 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   }
   out.Family("switchyard_upstream_failures_total", "counter",
              "Requests the upstream failed, by cluster and how: connect_failed (refused or "
-             "the connect timeout), timeout (the route's), reset, protocol_error.");
+             "the connect timeout), tls_failed (the TLS handshake), timeout (the route's), "
+             "reset, protocol_error.");
   for (const auto& [name, stats] : clusters) {
     for (size_t i = 0; i < kUpstreamFailures.size(); ++i) {
       out.Sample("switchyard_upstream_failures_total",

@@ -52,8 +52,9 @@ struct RouteDurationStats {
 
 // Requests that ended with the upstream failing them: the local-reply codes (stream.cc)
 // and the label values /metrics gives them.
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kUpstreamFailures = {{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kUpstreamFailures = {{
     {"upstream_connect_failed", "connect_failed"},  // refused, or the connect timeout
+    {"upstream_tls_failed", "tls_failed"},          // the TLS handshake (cluster tls:)
     {"upstream_timeout", "timeout"},                // the route's timeout
     {"upstream_reset", "reset"},                    // closed before a response head
     {"upstream_protocol_error", "protocol_error"},  // an invalid response

@@ -14,6 +14,7 @@
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_message.h"
+#include "tests/support/metrics_page.h"
 #include "tests/support/poll.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
@@ -58,7 +59,7 @@ class UpstreamTlsTest : public ProxyTest {
         "clusters:\n"
         "- {name: c, endpoints: [{address: 127.0.0.1, port: " +
         std::to_string(front_->port()) + "}], tls: {" + tls_yaml + "}}\n";
-    ASSERT_TRUE(StartProxy(config));
+    ASSERT_TRUE(StartProxy(config, {"--admin=127.0.0.1:0"}));
   }
   std::string TrustTheCa() { return "ca_pem: " + Quoted(ca_.cert_pem); }
 
@@ -133,6 +134,14 @@ TEST_F(UpstreamTlsTest, ANameTheCertificateDoesNotCarryIsRefused) {
   EXPECT_NE(r.body.find("upstream_tls_failed"), std::string::npos) << r.body;
   EXPECT_EQ(backend_->request_count(), 0u);
   ExpectHandshakeFailureLogged("certificate verify failed");
+  // Counted as the cluster's failure of its own kind (a request is counted just after
+  // its answer is sent: polled).
+  EXPECT_TRUE(PollUntil([&] {
+    RawClient admin(proxy().admin_port());
+    return MetricValue(admin.RoundTrip(SimpleGet("/metrics", "admin")).body,
+                       R"(switchyard_upstream_failures_total{cluster="c",reason="tls_failed"})") ==
+           1;
+  }));
 }
 
 TEST_F(UpstreamTlsTest, AChainFromAnotherCaIsRefused) {
