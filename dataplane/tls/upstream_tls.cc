@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "dataplane/tls/client_sessions.h"
 
 namespace switchyard::tls {
 namespace {
@@ -87,6 +88,9 @@ absl::StatusOr<std::unique_ptr<const UpstreamTlsContext>> UpstreamTlsContext::Bu
                                               errors);
     if (pair.has_value()) UseKeyPair(c, *pair, errors);
   }
+  if (!KeepClientSessions(c)) {
+    errors.push_back(absl::StrCat(path, ": cannot keep sessions: ", TakeOpenSslError()));
+  }
   if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
   context->ctx_ = *std::move(ctx);
   context->server_name_ = tls.server_name();
@@ -114,6 +118,9 @@ SSL* UpstreamTlsContext::NewSsl(const boost::asio::ip::address& address, bool ht
     ERR_clear_error();
     return nullptr;
   }
+  // Sessions per address and protocol: one negotiated with ALPN h2 is not offered to an
+  // HTTP/1.1 connection.
+  ResumeClientSession(ssl.get(), absl::StrCat(address.to_string(), http2 ? " h2" : " http/1.1"));
   SSL_set_connect_state(ssl.get());
   return ssl.release();
 }

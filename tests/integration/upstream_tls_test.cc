@@ -13,11 +13,13 @@
 #include "absl/strings/str_replace.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
 #include "tests/support/http_message.h"
 #include "tests/support/metrics_page.h"
 #include "tests/support/poll.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/socket.h"
 #include "tests/support/tls_front.h"
 
 namespace switchyard::testing {
@@ -124,6 +126,49 @@ TEST_F(UpstreamTlsTest, ABackendClosingAPooledConnectionCostsNoRequest) {
   EXPECT_EQ(r.body, "got 3 bytes");
   EXPECT_EQ(Get("/again").status, 200);
   EXPECT_EQ(front_->handshakes().size(), 2u);
+}
+
+// A new connection to an endpoint resumes the session of the one before (the backend's
+// TLS 1.3 ticket): no certificate chain, no signature, no key exchange to verify again.
+// The backend is OpenSSL's own server, `openssl s_server -www`: it answers each request
+// with a page that says whether the session was "New" or "Reused", and closes, so each
+// request opens a connection.
+TEST_F(UpstreamTlsTest, ANewConnectionResumesTheLastSession) {
+  const std::string dir = MakeTempDir("s_server");
+  ASSERT_TRUE(certs::WriteFile(dir + "/cert.pem", backend_cert_.chain_pem).ok());
+  ASSERT_TRUE(certs::WriteFile(dir + "/key.pem", backend_cert_.key_pem).ok());
+  uint16_t port = 0;
+  {
+    Listener probe;  // a free port, let go just before s_server takes it
+    port = probe.port();
+  }
+  ChildProcess server("openssl s_server");
+  std::string error;
+  ASSERT_TRUE(
+      server.Start({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port),
+                    "-cert", dir + "/cert.pem", "-key", dir + "/key.pem", "-www", "-quiet"},
+                   dir + "/s_server.log", &error))
+      << error;
+  ASSERT_EQ(server.WaitUntilReady(
+                [&] { return Socket::Connect(port, std::chrono::milliseconds(200)).valid(); },
+                std::chrono::seconds(10)),
+            ChildProcess::WaitResult::kReady);
+  ASSERT_TRUE(StartProxy(
+      "virtual_hosts:\n"
+      "- {name: vh, domains: [\"*\"], routes: [{name: r, match: {prefix: /}, route: {cluster: "
+      "c}}]}\n"
+      "clusters:\n"
+      "- {name: c, endpoints: [{address: 127.0.0.1, port: " +
+      std::to_string(port) + "}], tls: {server_name: backend.test, " + TrustTheCa() + "}}\n"));
+  std::vector<std::string> sessions;
+  for (int i = 0; i < 3; ++i) {
+    const Response r = Get("/");
+    EXPECT_EQ(r.status, 200) << r.DebugString();
+    sessions.push_back(r.body.find("Reused, TLSv1.3") != std::string::npos ? "reused"
+                       : r.body.find("New, TLSv1.3") != std::string::npos  ? "new"
+                                                                           : "?");
+  }
+  EXPECT_EQ(sessions, (std::vector<std::string>{"new", "reused", "reused"}));
 }
 
 TEST_F(UpstreamTlsTest, ANameTheCertificateDoesNotCarryIsRefused) {
