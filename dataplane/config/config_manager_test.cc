@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "absl/strings/str_replace.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
 #include "proto/switchyard/config/loader.h"
@@ -11,23 +10,20 @@
 namespace switchyard::config {
 namespace {
 
-// `pem` as a YAML block scalar under a key at 2 spaces.
-std::string Block(const std::string& pem) {
-  return "|\n    " +
-         absl::StrReplaceAll(pem.substr(0, pem.find_last_not_of('\n') + 1), {{"\n", "\n    "}}) +
-         "\n";
-}
-
 v1::Snapshot WithCertificate(const tls::testing::TestCertificate& cert) {
-  const std::string yaml =
+  absl::StatusOr<v1::Snapshot> snapshot = ParseSnapshot(
       "virtual_hosts: [{name: v, domains: ['*'], routes: [{name: r, match: {prefix: /}, "
       "route: {cluster: c}}]}]\n"
-      "clusters: [{name: c, endpoints: [{address: 127.0.0.1, port: 9}]}]\n"
-      "certificates:\n- name: api\n  domains: [api.test]\n  cert_pem: " +
-      Block(cert.chain_pem) + "  key_pem: " + Block(cert.key_pem);
-  absl::StatusOr<v1::Snapshot> snapshot = ParseSnapshot(yaml, "test");
+      "clusters: [{name: c, endpoints: [{address: 127.0.0.1, port: 9}]}]\n",
+      "test");
   EXPECT_TRUE(snapshot.ok()) << snapshot.status();
-  return snapshot.ok() ? *snapshot : v1::Snapshot();
+  if (!snapshot.ok()) return v1::Snapshot();
+  v1::Certificate& certificate = *snapshot->add_certificates();
+  certificate.set_name("api");
+  certificate.add_domains("api.test");
+  certificate.set_cert_pem(cert.chain_pem);
+  certificate.set_key_pem(cert.key_pem);
+  return *snapshot;
 }
 
 using Source = ConfigManager::Source;

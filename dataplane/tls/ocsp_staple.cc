@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "proto/switchyard/config/certificate_pem.h"
 
 namespace switchyard::tls {
 namespace {
@@ -26,12 +27,6 @@ struct BasicFree {
 struct CertIdFree {
   void operator()(OCSP_CERTID* id) const { OCSP_CERTID_free(id); }
 };
-
-absl::Time ToTime(const ASN1_GENERALIZEDTIME* time) {
-  struct tm parts {};
-  if (ASN1_TIME_to_tm(time, &parts) != 1) return absl::InfinitePast();
-  return absl::FromTM(parts, absl::UTCTimeZone());
-}
 
 // The context's staple lives in its ex_data and is freed with it.
 // NOLINTNEXTLINE(google-runtime-int): OpenSSL's CRYPTO_EX_free signature.
@@ -102,7 +97,7 @@ absl::StatusOr<OcspStaple> CheckOcspResponse(std::string der, X509* leaf, X509* 
     return absl::InvalidArgumentError(
         absl::StrCat("says the certificate is ", OCSP_cert_status_str(status), ", not good"));
   }
-  const absl::Time this_time = ToTime(this_update);
+  const absl::Time this_time = config::ToTime(this_update);
   if (this_time > now + absl::Seconds(kAllowedSkewSeconds)) {
     return absl::InvalidArgumentError(
         absl::StrCat("is not valid yet (thisUpdate ",
@@ -110,7 +105,7 @@ absl::StatusOr<OcspStaple> CheckOcspResponse(std::string der, X509* leaf, X509* 
   }
   OcspStaple staple;
   if (next_update != nullptr) {
-    staple.next_update = ToTime(next_update);
+    staple.next_update = config::ToTime(next_update);
     if (staple.next_update <= now) {
       return absl::InvalidArgumentError(
           absl::StrCat("is stale (nextUpdate ",

@@ -18,6 +18,7 @@
 
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
+#include "tests/support/certificate_yaml.h"
 #include "tests/support/proxy_process.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
@@ -186,18 +187,7 @@ TEST_F(BinaryUpgradeTest, TwoUpgradesUnderLoadFailNoRequest) {
 // this test failed 4 runs in 4, with 0 failed requests each time.)
 TEST_F(BinaryUpgradeTest, TlsClientsSeeNoFailureAcrossAnUpgrade) {
   const tls::testing::TestCertificate cert = tls::testing::SelfSignedFor({"api.test"});
-  const auto block = [](const std::string& pem) {
-    std::string out = "|\n";
-    for (size_t at = 0; at < pem.size();) {
-      const size_t end = pem.find('\n', at);
-      out += "    " + pem.substr(at, end - at) + "\n";
-      at = end == std::string::npos ? pem.size() : end + 1;
-    }
-    return out;
-  };
-  const std::string tls_yaml =
-      "certificates:\n- name: api\n  domains: [\"*\"]\n  cert_pem: " + block(cert.chain_pem) +
-      "  key_pem: " + block(cert.key_pem);
+  const std::string tls_yaml = "certificates:\n" + CertificateYaml("api", {"*"}, cert);
   ProxyProcess& first = StartGeneration(0, tls_yaml);
   ASSERT_TRUE(first.started());
   const uint16_t tls_port = first.tls_port();

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_replace.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
+#include "tests/support/certificate_yaml.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_message.h"
 #include "tests/support/metrics_page.h"
@@ -31,23 +31,6 @@ namespace {
 
 using std::chrono::seconds;
 namespace certs = tls::testing;
-
-// `pem` as a YAML block scalar under a key at `indent` spaces.
-std::string YamlBlock(const std::string& pem, int indent) {
-  const std::string pad(indent, ' ');
-  return "|\n" + pad +
-         absl::StrReplaceAll(pem.substr(0, pem.find_last_not_of('\n') + 1), {{"\n", "\n" + pad}}) +
-         "\n";
-}
-
-std::string CertificateYaml(const std::string& name, const std::vector<std::string>& domains,
-                            const certs::TestCertificate& cert) {
-  std::string list;
-  for (const std::string& d : domains) list += (list.empty() ? "\"" : ", \"") + d + "\"";
-  return "- name: " + name + "\n  domains: [" + list +
-         "]\n  cert_pem: " + YamlBlock(cert.chain_pem, 4) +
-         "  key_pem: " + YamlBlock(cert.key_pem, 4);
-}
 
 class TlsTest : public ProxyTest {
  protected:

@@ -43,13 +43,13 @@ std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
+}  // namespace
+
 absl::Time ToTime(const ASN1_TIME* t) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return absl::InfinitePast();
   return absl::FromTM(tm, absl::UTCTimeZone());
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<X509Ptr>> ParseCertificateChain(std::string_view pem,
                                                            size_t max_certificates) {

@@ -51,6 +51,10 @@ absl::StatusOr<EvpPkeyPtr> ParsePrivateKey(std::string_view pem);
 // Whether `key` is the private key of `leaf`'s public key.
 bool KeyMatchesCertificate(X509* leaf, EVP_PKEY* key);
 
+// An ASN.1 time (a certificate's validity bounds, an OCSP response's thisUpdate) as
+// absl::Time; InfinitePast when it is missing or does not parse.
+absl::Time ToTime(const ASN1_TIME* t);
+
 absl::Time NotBefore(const X509* cert);
 absl::Time NotAfter(const X509* cert);
 
