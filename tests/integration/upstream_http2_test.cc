@@ -19,6 +19,7 @@
 #include "tests/support/nghttpx_front.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/socket.h"
 
 namespace switchyard::testing {
 namespace {
@@ -206,7 +207,10 @@ TEST_F(UpstreamHttp2Test, AConnectionThatDiesFailsItsStreamsAndTheNextRequestRec
   front_->Kill();
   for (std::thread& t : clients) t.join();
   for (int status : statuses) EXPECT_EQ(status, 502);
-  // Nothing listens now: a new connection is tried, and refused.
+  // Nothing listens now: a new connection is tried, and refused. The port is held so that no
+  // other server (of a test running beside this one) and no outgoing connection takes it.
+  const RefusingPort held(front_->port());
+  ASSERT_TRUE(held.ok()) << "port " << front_->port() << " was taken after nghttpx died";
   EXPECT_EQ(Get("/after").status, 503);
 }
 

@@ -245,6 +245,15 @@ RefusingPort::RefusingPort() : socket_(NewTcpSocket()) {
   port_ = LocalPort(socket_.fd());
 }
 
+RefusingPort::RefusingPort(uint16_t port) : socket_(NewTcpSocket()) {
+  // The port's old connections may linger in TIME_WAIT; SO_REUSEADDR lets the bind past them
+  // but still fails while any other socket is bound to the port.
+  int one = 1;
+  ::setsockopt(socket_.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr = Loopback(port);
+  if (::bind(socket_.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) port_ = port;
+}
+
 BlackholeListener::BlackholeListener() : listener_(/*backlog=*/0) {
   // With backlog 0 the kernel queues one completed connection; the second filler makes
   // sure the queue counts as full even if the first raced with the listen() call.

@@ -105,6 +105,11 @@ class Listener {
 class RefusingPort {
  public:
   RefusingPort();
+  // Claims a given port that a server has just let go (one that a killed server listened on,
+  // say), so that neither another test's server nor an outgoing connection's ephemeral port
+  // can take it. ok() is false when someone else holds it already.
+  explicit RefusingPort(uint16_t port);
+  bool ok() const { return port_ != 0; }
   uint16_t port() const { return port_; }
 
  private:
