@@ -81,7 +81,7 @@ class RecordRing {
   // stores do not take the line from a consumer reading read_ (and back). Padding rather
   // than alignas(64): an over-aligned object is one that every allocation path (stack
   // frames under ASan's fake stack, say) must honour.
-  char apart_[64] = {};
+  [[maybe_unused]] char apart_[64] = {};
   std::atomic<uint64_t> read_{0};  // stored by the consumer only
 };
 

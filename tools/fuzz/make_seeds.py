@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the binary seed corpora of the protobuf-input fuzzers (snapshot_delta,
 discovery_response) from text-format messages, with Debian's protoc, and of the HTTP/2
-fuzzer (http2_request) from frames built here. Run from the repository root after
+fuzzers (http2_request, http2_session) from frames built here. Run from the repository root after
 changing the seeds below: python3 tools/fuzz/make_seeds.py"""
 import os
 import subprocess
@@ -54,7 +54,7 @@ def h2_headers(fields):
     return out
 
 
-H2_DATA, H2_HEADERS, H2_SETTINGS = 0, 1, 4
+H2_DATA, H2_HEADERS, H2_RST_STREAM, H2_SETTINGS, H2_PING, H2_GOAWAY, H2_WINDOW_UPDATE = 0, 1, 3, 4, 6, 7, 8
 END_STREAM, END_HEADERS = 0x1, 0x4
 GET = [(":method", "GET"), (":scheme", "http"), (":path", "/a?b=c"), (":authority", "example.com")]
 
@@ -93,10 +93,63 @@ def http2_seeds():
                                         (":authority", "example.com:443")], False),
     }
     for name, frames in seeds.items():
-        write("tools/fuzz/corpus/http2_request/" + name, b"\x02" + settings + frames)
+        for target in ("http2_request", "http2_session"):
+            write("tools/fuzz/corpus/%s/%s" % (target, name), b"\x02" + settings + frames)
     # Byte by byte with tight limits and underscores refused.
-    write("tools/fuzz/corpus/http2_request/tight_bytewise",
-          bytes([0x0D]) + settings + seeds["underscore"])
+    for target in ("http2_request", "http2_session"):
+        write("tools/fuzz/corpus/%s/tight_bytewise" % target,
+              bytes([0x0D]) + settings + seeds["underscore"])
+    http2_session_seeds(settings, post)
+
+
+def rst_stream(stream, code):
+    return h2_frame(H2_RST_STREAM, 0, stream, code.to_bytes(4, "big"))
+
+
+def window_update(stream, increment):
+    return h2_frame(H2_WINDOW_UPDATE, 0, stream, increment.to_bytes(4, "big"))
+
+
+def http2_session_seeds(settings, post):
+    """What only a whole session reaches: upstream responses, flow control, resets, the
+    tight worker's limits (control byte bit 0), and writes split small (bits 3-7)."""
+    get = lambda path: [(":method", "GET"), (":scheme", "http"), (":path", path),
+                        (":authority", "example.com")]
+    body = b"0123456789" * 10
+    seeds = {
+        # 100 KiB back: more than the default window, so it needs the WINDOW_UPDATEs.
+        "big_response": h2_request(1, get("/big")) + window_update(0, 1 << 20) +
+        window_update(1, 1 << 20),
+        "big_response_no_window": h2_request(1, get("/big")),
+        "echo_in_pieces": h2_request(1, post + [("content-length", str(len(body)))], False) +
+        h2_frame(H2_DATA, 0, 1, body[:40]) + h2_frame(H2_DATA, END_STREAM, 1, body[40:]),
+        "upstream_down": h2_request(1, get("/down")),
+        "reset_mid_request": h2_request(1, post, False) + h2_frame(H2_DATA, 0, 1, b"part") +
+        rst_stream(1, 8),
+        # The client leaves with the body unfinished: the upstream exchange must be let go.
+        "left_mid_body": h2_request(1, post + [("content-length", "100")], False) +
+        h2_frame(H2_DATA, 0, 1, body[:10]),
+        "reset_mid_response": h2_request(1, get("/big")) + rst_stream(1, 8) +
+        h2_request(3, get("/after")),
+        "zero_window_then_open": h2_frame(H2_SETTINGS, 0, 0, (4).to_bytes(2, "big") +
+                                          (0).to_bytes(4, "big")) +
+        h2_request(1, get("/x")) + window_update(1, 100),
+        "client_goaway": h2_request(1, get("/a")) + h2_frame(H2_GOAWAY, 0, 0, bytes(8)),
+        "three_streams": b"".join(h2_request(i, get("/s%d" % i)) for i in (1, 3, 5)),
+        "ping": h2_frame(H2_PING, 0, 0, b"12345678") + h2_request(1, get("/p")),
+    }
+    for name, frames in seeds.items():
+        write("tools/fuzz/corpus/http2_session/" + name, b"\x02" + settings + frames)
+    # The tight worker: a body beyond its 16-byte window, streams beyond its 2, and rapid
+    # resets beyond its burst of 4; the last written 7 bytes at a time.
+    tight = {
+        "tight_window_overrun": h2_request(1, post, False) + h2_frame(H2_DATA, END_STREAM, 1, body),
+        "tight_streams": b"".join(h2_request(i, get("/t")) for i in (1, 3, 5, 7)),
+        "tight_rapid_reset": b"".join(h2_request(i, get("/r"), False) + rst_stream(i, 8)
+                                      for i in range(1, 20, 2)),
+    }
+    for name, frames in tight.items():
+        write("tools/fuzz/corpus/http2_session/" + name, bytes([0x01 | (7 << 3)]) + settings + frames)
 
 
 def main():
