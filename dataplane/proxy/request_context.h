@@ -22,6 +22,10 @@ struct ServedCertificate;  // dataplane/tls/certificate_set.h
 struct ClientIdentity;     // dataplane/tls/client_identity.h
 }  // namespace switchyard::tls
 
+namespace switchyard::auth {
+struct Consumer;  // dataplane/auth/auth_config.h
+}  // namespace switchyard::auth
+
 namespace switchyard::proxy {
 
 class PhaseWaiter;
@@ -100,6 +104,12 @@ struct RequestContext {
   const router::Route* route = nullptr;
   const runtime::Cluster* cluster = nullptr;
   std::string upstream_target;
+  // Who the auth phase authenticated; null when the route's policy needs no credential
+  // or there is none.
+  const auth::Consumer* consumer = nullptr;
+  // The target as the access log shows it when it differs from `target`: with a
+  // credential in the query redacted. Empty: `target`.
+  std::string logged_target;
   // Set by the phase (or the stream) that stops the request.
   http::LocalReply local_reply;
   // Phases' own per-request state.
@@ -129,6 +139,8 @@ struct RequestContext {
     route = nullptr;
     cluster = nullptr;
     upstream_target.clear();
+    consumer = nullptr;
+    logged_target.clear();
     local_reply.status = 0;
     local_reply.error = {};
     local_reply.message.clear();

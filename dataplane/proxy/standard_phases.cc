@@ -1,5 +1,6 @@
-// The gateway's own phases, in order: request id, overload, trace context, path normalization,
-// route, header changes, choose cluster; and metrics and the access log, which only have a
+// The gateway's own phases, in order: request id, overload, trace context, refuse CONNECT,
+// path normalization, refuse misdirected, route, auth (auth_phase.h), header changes,
+// choose cluster; and metrics and the access log, which only have a
 // request-end hook.
 #include <algorithm>
 #include <chrono>
@@ -8,6 +9,7 @@
 
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/http/trace_context.h"
+#include "dataplane/proxy/auth_phase.h"
 #include "dataplane/proxy/phase.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/tls/certificate_set.h"
@@ -263,7 +265,7 @@ class WriteAccessLog final : public Phase {
         .protocol = ctx.protocol,
         .method = ctx.method,
         .authority = ctx.authority,
-        .path = ctx.target,
+        .path = ctx.logged_target.empty() ? ctx.target : ctx.logged_target,
         .status = record.status,
         .reason = record.local_reply_error,
         .route = name_of(ctx.route),
@@ -291,6 +293,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<NormalizePath>(options.paths));
   phases.push_back(std::make_unique<RefuseMisdirected>());
   phases.push_back(std::make_unique<MatchRoute>());
+  phases.push_back(MakeAuthPhase());
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());
   if (options.metrics) phases.push_back(std::make_unique<RecordMetrics>());

@@ -149,7 +149,10 @@ void Stream::StartCallDeadline() {
   const std::optional<std::chrono::nanoseconds> timeout = http::ParseGrpcTimeout(*value);
   if (!timeout.has_value()) {
     // As gRPC servers do: a malformed value sets no deadline (and is not forwarded).
-    LogDebug("gRPC call %s: ignoring a malformed grpc-timeout", ctx_.target.c_str());
+    // The path only: a query may carry a credential (docs/auth.md), and logs never do.
+    const std::string_view path = std::string_view(ctx_.target).substr(0, ctx_.target.find('?'));
+    LogDebug("gRPC call %.*s: ignoring a malformed grpc-timeout", static_cast<int>(path.size()),
+             path.data());
     ctx_.headers.Remove("grpc-timeout");
     return;
   }

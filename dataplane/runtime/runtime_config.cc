@@ -96,11 +96,25 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   auto routes = router::RouteTable::Build(snapshot, cluster_index);
   if (!routes.ok()) return routes.status();
   compiled->routes_ = std::move(*routes);
+  auto auth = auth::AuthConfig::Build(snapshot);
+  if (!auth.ok()) return auth.status();
+  compiled->auth_ = *std::move(auth);
   for (const v1::VirtualHost& vhost : snapshot.virtual_hosts()) {
     for (const v1::Route& route : vhost.routes()) {
       compiled->route_list_.push_back(RouteResourceName(vhost.name(), route.name()));
       compiled->route_names_.insert(compiled->route_list_.back());
       compiled->route_duration_histograms_.push_back(route.metrics().duration_histogram());
+      const std::string& policy = route.skip_auth()              ? std::string()
+                                  : !route.auth_policy().empty() ? route.auth_policy()
+                                                                 : vhost.auth_policy();
+      const int index = policy.empty() ? -1 : compiled->auth_->FindPolicy(policy);
+      if (!policy.empty() && index < 0) {
+        // Validation refuses a missing policy, so this means the two disagree.
+        return absl::InvalidArgumentError(absl::StrCat("virtual_hosts[", vhost.name(), "].routes[",
+                                                       route.name(), "].auth_policy: no policy \"",
+                                                       policy, "\""));
+      }
+      compiled->route_auth_policies_.push_back(index);
     }
   }
   auto certificates = tls::CertificateSet::Build(

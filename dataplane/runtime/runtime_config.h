@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "boost/asio/ip/tcp.hpp"
+#include "dataplane/auth/auth_config.h"
 #include "dataplane/router/route_table.h"
 #include "dataplane/tls/certificate_set.h"
 #include "dataplane/tls/upstream_tls.h"
@@ -96,6 +97,14 @@ class RuntimeConfig {
   // snapshot has none. Shared so that a listener can keep serving a set across swaps
   // that leave the certificates alone.
   const std::shared_ptr<const tls::CertificateSet>& certificates() const { return certificates_; }
+  // The snapshot's consumers and auth policies (docs/auth.md).
+  const auth::AuthConfig& auth() const { return *auth_; }
+  // The auth policy requests on `route` must pass (its own, else its virtual host's), or
+  // null when it has none or skips auth.
+  const auth::Policy* auth_policy(const router::Route& route) const {
+    const int index = route_auth_policies_[route.index];
+    return index < 0 ? nullptr : &auth_->policy(index);
+  }
   // Whether the route "virtual_host/route" (runtime::RouteResourceName) exists.
   bool HasRoute(std::string_view route_resource_name) const {
     return route_names_.contains(
@@ -112,6 +121,8 @@ class RuntimeConfig {
   absl::flat_hash_set<std::string> route_names_;
   std::vector<std::string> route_list_;
   std::vector<bool> route_duration_histograms_;  // by Route::index
+  std::vector<int> route_auth_policies_;         // by Route::index: a policy of auth_, or -1
+  std::unique_ptr<const auth::AuthConfig> auth_;
   std::unique_ptr<const router::RouteTable> routes_;
   std::vector<Cluster> clusters_;
   std::shared_ptr<const tls::CertificateSet> certificates_;

@@ -1,0 +1,277 @@
+#include "dataplane/auth/auth_config.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace switchyard::auth {
+namespace {
+
+using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+
+Digest Sha256(std::string_view bytes) {
+  Digest digest;
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
+  return digest;
+}
+
+// 64 hex digits to 32 bytes; false when they are not that.
+bool HexToDigest(std::string_view hex, std::string& out) {
+  if (hex.size() != size_t{2} * SHA256_DIGEST_LENGTH) return false;
+  out.clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int value = 0;
+    for (const char c : hex.substr(i, 2)) {
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        value |= c - 'a' + 10;
+      } else {
+        return false;
+      }
+    }
+    out.push_back(static_cast<char>(value));
+  }
+  return true;
+}
+
+std::vector<std::string> Copy(const google::protobuf::RepeatedPtrField<std::string>& list) {
+  return {list.begin(), list.end()};
+}
+
+template <typename T, typename Pred>
+bool AnyOf(const std::vector<T>& list, Pred&& pred) {
+  return std::any_of(list.begin(), list.end(), pred);
+}
+
+bool Holds(const Condition& when, const AuthRequest& request, const Consumer* consumer) {
+  if (!when.consumers.empty() &&
+      (consumer == nullptr ||
+       !AnyOf(when.consumers, [&](const std::string& name) { return name == consumer->name; }))) {
+    return false;
+  }
+  if (!when.groups.empty() &&
+      (consumer == nullptr || !AnyOf(when.groups, [&](const std::string& group) {
+         return std::find(consumer->groups.begin(), consumer->groups.end(), group) !=
+                consumer->groups.end();
+       }))) {
+    return false;
+  }
+  if (!when.methods.empty() &&
+      !AnyOf(when.methods, [&](const std::string& method) { return method == request.method; })) {
+    return false;
+  }
+  if (!when.path_prefixes.empty()) {
+    const std::string_view path = request.target.substr(0, request.target.find('?'));
+    if (!AnyOf(when.path_prefixes,
+               [&](const std::string& prefix) { return path.starts_with(prefix); })) {
+      return false;
+    }
+  }
+  if (!when.client_ips.empty()) {
+    const std::optional<IpAddress> client = IpAddress::Parse(request.client_ip);
+    if (!client.has_value() ||
+        !AnyOf(when.client_ips, [&](const IpRange& range) { return range.Contains(*client); })) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<Condition> CompileCondition(const v1::AuthCondition& source,
+                                           const std::string& where) {
+  Condition when{.consumers = Copy(source.consumers()),
+                 .groups = Copy(source.groups()),
+                 .methods = Copy(source.methods()),
+                 .path_prefixes = Copy(source.path_prefixes())};
+  for (int i = 0; i < source.client_ips_size(); ++i) {
+    std::optional<IpRange> range = IpRange::Parse(source.client_ips(i));
+    if (!range.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".client_ips[", i, "]: not an address range"));
+    }
+    when.client_ips.push_back(*range);
+  }
+  return when;
+}
+
+absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
+  Policy policy;
+  policy.name = source.name();
+  if (source.has_api_key()) {
+    policy.has_api_key = true;
+    policy.api_key = {.header = absl::AsciiStrToLower(source.api_key().header()),
+                      .query = source.api_key().query(),
+                      .hide_credentials = source.api_key().hide_credentials()};
+    policy.challenge =
+        policy.api_key.header.empty()
+            ? absl::StrCat("ApiKey realm=\"switchyard\", query=\"", policy.api_key.query, "\"")
+            : absl::StrCat("ApiKey realm=\"switchyard\", header=\"", policy.api_key.header, "\"");
+  }
+  for (int i = 0; i < source.rules_size(); ++i) {
+    const v1::AuthRule& rule = source.rules(i);
+    const std::string where = absl::StrCat("auth_policies[", source.name(), "].rules[", i, "]");
+    absl::StatusOr<Condition> when =
+        CompileCondition(rule.has_allow() ? rule.allow() : rule.deny(),
+                         where + (rule.has_allow() ? ".allow" : ".deny"));
+    if (!when.ok()) return when.status();
+    policy.rules.push_back({.allow = rule.has_allow(), .when = *std::move(when)});
+  }
+  switch (source.default_action()) {
+    case v1::AuthPolicy::ALLOW:
+      policy.allow_by_default = true;
+      break;
+    case v1::AuthPolicy::DENY:
+      policy.allow_by_default = false;
+      break;
+    default:
+      policy.allow_by_default = source.rules().empty();
+      break;
+  }
+  return policy;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<const AuthConfig>> AuthConfig::Build(const v1::Snapshot& snapshot) {
+  std::unique_ptr<AuthConfig> config(new AuthConfig());
+  std::string digest;
+  for (const v1::Consumer& source : snapshot.consumers()) {
+    auto consumer = std::make_unique<Consumer>();
+    consumer->name = source.name();
+    consumer->groups = Copy(source.groups());
+    consumer->groups_header = absl::StrJoin(consumer->groups, ",");
+    for (const v1::ApiKey& key : source.api_keys()) {
+      if (!HexToDigest(key.sha256(), digest) ||
+          !config->by_key_digest_.emplace(digest, consumer.get()).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("consumers[", source.name(), "].api_keys[", key.name(),
+                         "].sha256: not 64 lowercase hex digits, or used twice"));
+      }
+    }
+    config->consumers_.push_back(std::move(consumer));
+  }
+  for (const v1::AuthPolicy& source : snapshot.auth_policies()) {
+    absl::StatusOr<Policy> policy = CompilePolicy(source);
+    if (!policy.ok()) return policy.status();
+    config->policy_index_[source.name()] = static_cast<int>(config->policies_.size());
+    config->policies_.push_back(*std::move(policy));
+  }
+  return config;
+}
+
+int AuthConfig::FindPolicy(std::string_view name) const {
+  const auto it = policy_index_.find(absl::string_view(name.data(), name.size()));
+  return it == policy_index_.end() ? -1 : it->second;
+}
+
+const Consumer* AuthConfig::FindByApiKey(std::string_view key) const {
+  const Digest digest = Sha256(key);
+  const auto it = by_key_digest_.find(
+      absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  if (it == by_key_digest_.end()) return nullptr;
+  // The map found the entry by an equal digest already; compare again in constant time so
+  // that no early-exit comparison of secret-derived bytes is the last word.
+  if (CRYPTO_memcmp(it->first.data(), digest.data(), digest.size()) != 0) return nullptr;
+  return it->second;
+}
+
+AuthResult AuthConfig::Check(const Policy& policy, const AuthRequest& request) const {
+  AuthResult result;
+  if (policy.has_api_key) {
+    std::string_view key;
+    if (!policy.api_key.header.empty()) {
+      if (const std::string* value = request.headers->Get(policy.api_key.header)) key = *value;
+    } else {
+      key = FindQueryParameter(request.target, policy.api_key.query);
+    }
+    if (key.empty()) return {.outcome = AuthOutcome::kMissingCredential};
+    result.consumer = FindByApiKey(key);
+    if (result.consumer == nullptr) return {.outcome = AuthOutcome::kInvalidCredential};
+  }
+  for (const Rule& rule : policy.rules) {
+    if (Holds(rule.when, request, result.consumer)) {
+      result.outcome = rule.allow ? AuthOutcome::kAllowed : AuthOutcome::kDenied;
+      return result;
+    }
+  }
+  result.outcome = policy.allow_by_default ? AuthOutcome::kAllowed : AuthOutcome::kDenied;
+  return result;
+}
+
+namespace {
+
+// Calls `visit(begin, end, value)` for each parameter of the query named `name`, with the
+// parameter's offsets in `target` (without its separator) and its raw value.
+template <typename Visit>
+void ForEachParameter(std::string_view target, std::string_view name, Visit&& visit) {
+  const size_t question = target.find('?');
+  if (question == std::string_view::npos) return;
+  size_t begin = question + 1;
+  while (begin <= target.size()) {
+    size_t end = target.find('&', begin);
+    if (end == std::string_view::npos) end = target.size();
+    const std::string_view parameter = target.substr(begin, end - begin);
+    const size_t equals = parameter.find('=');
+    if (parameter.substr(0, equals) == name) {
+      const std::string_view value =
+          equals == std::string_view::npos ? std::string_view() : parameter.substr(equals + 1);
+      if (!visit(begin, end, value)) return;
+    }
+    begin = end + 1;
+  }
+}
+
+}  // namespace
+
+std::string_view FindQueryParameter(std::string_view target, std::string_view name) {
+  std::string_view found;
+  ForEachParameter(target, name, [&](size_t, size_t, std::string_view value) {
+    found = value;
+    return false;
+  });
+  return found;
+}
+
+void RemoveQueryParameter(std::string& target, std::string_view name) {
+  std::string out;
+  const size_t question = target.find('?');
+  if (question == std::string::npos) return;
+  size_t kept_from = 0;
+  bool removed = false;
+  ForEachParameter(target, name, [&](size_t begin, size_t end, std::string_view) {
+    out.append(target, kept_from, begin - kept_from);
+    kept_from = end + 1;  // the parameter and the '&' after it
+    removed = true;
+    return true;
+  });
+  if (!removed) return;
+  if (kept_from < target.size()) out.append(target, kept_from, std::string::npos);
+  // A '&' or '?' left dangling at the end by the last removal.
+  while (!out.empty() && (out.back() == '&' || out.back() == '?')) out.pop_back();
+  target = std::move(out);
+}
+
+std::string RedactQueryParameter(std::string_view target, std::string_view name) {
+  std::string out;
+  size_t copied = 0;
+  ForEachParameter(target, name, [&](size_t begin, size_t end, std::string_view) {
+    out.append(target.substr(copied, begin - copied));
+    out.append(name);
+    out.append("=[redacted]");
+    copied = end;
+    return true;
+  });
+  out.append(target.substr(copied));
+  return out;
+}
+
+}  // namespace switchyard::auth

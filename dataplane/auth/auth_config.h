@@ -1,0 +1,118 @@
+// A snapshot's consumers and auth policies compiled for the request path (docs/auth.md):
+// API keys indexed by their SHA-256, rules with their address ranges parsed. Built once
+// per snapshot off the request path, then shared read-only by every worker with the rest
+// of the RuntimeConfig, so a route and the policy it was published with swap together.
+#ifndef SWITCHYARD_DATAPLANE_AUTH_AUTH_CONFIG_H_
+#define SWITCHYARD_DATAPLANE_AUTH_AUTH_CONFIG_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "dataplane/auth/ip_range.h"
+#include "dataplane/http/header_map.h"
+#include "switchyard/v1/snapshot.pb.h"
+
+namespace switchyard::auth {
+
+struct Consumer {
+  std::string name;
+  std::vector<std::string> groups;
+  // The groups as sent upstream in x-switchyard-consumer-groups: "a,b".
+  std::string groups_header;
+};
+
+// Holds when every non-empty list holds; a list holds when one of its entries does.
+struct Condition {
+  std::vector<std::string> consumers;
+  std::vector<std::string> groups;
+  std::vector<std::string> methods;
+  std::vector<std::string> path_prefixes;
+  std::vector<IpRange> client_ips;
+};
+
+struct Rule {
+  bool allow = false;
+  Condition when;
+};
+
+struct ApiKeySource {
+  std::string header;  // lower case; empty when the key is a query parameter
+  std::string query;
+  bool hide_credentials = false;
+};
+
+struct Policy {
+  std::string name;
+  bool has_api_key = false;
+  ApiKeySource api_key;
+  std::vector<Rule> rules;
+  bool allow_by_default = true;
+  // The WWW-Authenticate value of this policy's 401s, e.g.
+  // `ApiKey realm="switchyard", header="x-api-key"`.
+  std::string challenge;
+};
+
+// What a policy looks at.
+struct AuthRequest {
+  std::string_view method;
+  std::string_view target;     // path (normalized) and query
+  std::string_view client_ip;  // an address literal
+  const http::HeaderMap* headers = nullptr;
+};
+
+enum class AuthOutcome {
+  kAllowed,
+  kMissingCredential,  // 401: the policy needs a credential the request does not carry
+  kInvalidCredential,  // 401: it carries one that authenticates nobody
+  kDenied,             // 403: a rule (or the default) denies it
+};
+
+struct AuthResult {
+  AuthOutcome outcome = AuthOutcome::kAllowed;
+  // Who the credential authenticated; null when the policy needs none.
+  const Consumer* consumer = nullptr;
+};
+
+class AuthConfig {
+ public:
+  // Compiles the snapshot's consumers and auth policies; the snapshot has passed
+  // validation, so an error here means the two disagree, and names the resource and field.
+  static absl::StatusOr<std::unique_ptr<const AuthConfig>> Build(const v1::Snapshot& snapshot);
+
+  // The index of the policy named `name`, or -1.
+  int FindPolicy(std::string_view name) const;
+  const Policy& policy(int index) const { return policies_[static_cast<size_t>(index)]; }
+
+  // Runs `policy` on `request`: its credential, then its rules.
+  AuthResult Check(const Policy& policy, const AuthRequest& request) const;
+
+  // The consumer whose API key `key` is, or null. The key is hashed (SHA-256) and the
+  // digest looked up, so the time taken does not depend on how much of a stored key the
+  // presented one shares (docs/auth.md, "API keys").
+  const Consumer* FindByApiKey(std::string_view key) const;
+
+ private:
+  AuthConfig() = default;
+
+  std::vector<std::unique_ptr<Consumer>> consumers_;                 // stable addresses
+  absl::flat_hash_map<std::string, const Consumer*> by_key_digest_;  // raw 32-byte digests
+  std::vector<Policy> policies_;
+  absl::flat_hash_map<std::string, int> policy_index_;
+};
+
+// The raw value of query parameter `name` in `target` (path and query), not decoded;
+// empty when absent. A parameter given several times: the first.
+std::string_view FindQueryParameter(std::string_view target, std::string_view name);
+// `target` without every occurrence of query parameter `name` (and without the "?" when
+// nothing is left).
+void RemoveQueryParameter(std::string& target, std::string_view name);
+// `target` with the value of every occurrence of `name` replaced by "[redacted]".
+std::string RedactQueryParameter(std::string_view target, std::string_view name);
+
+}  // namespace switchyard::auth
+
+#endif  // SWITCHYARD_DATAPLANE_AUTH_AUTH_CONFIG_H_

@@ -1,0 +1,23 @@
+// The "auth" phase (docs/auth.md): after routing, the route's auth policy (its own or its
+// virtual host's) decides. Missing or unknown credentials get 401 with WWW-Authenticate, a
+// request the rules deny gets 403, each with its reason code in the local reply and the
+// access log, never the credential. An allowed request goes upstream with the consumer in
+// x-switchyard-consumer (and x-switchyard-consumer-groups).
+//
+// On every routed request, policy or not: request headers whose names start with
+// x-switchyard- are removed first. Those names are the gateway's, so a client cannot
+// claim an identity the gateway did not verify.
+#ifndef SWITCHYARD_DATAPLANE_PROXY_AUTH_PHASE_H_
+#define SWITCHYARD_DATAPLANE_PROXY_AUTH_PHASE_H_
+
+#include <memory>
+
+#include "dataplane/proxy/phase.h"
+
+namespace switchyard::proxy {
+
+std::unique_ptr<const Phase> MakeAuthPhase();
+
+}  // namespace switchyard::proxy
+
+#endif  // SWITCHYARD_DATAPLANE_PROXY_AUTH_PHASE_H_
