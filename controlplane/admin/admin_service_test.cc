@@ -251,6 +251,28 @@ TEST_F(AdminServiceTest, DiffAgainstCurrentAndOlderVersions) {
   EXPECT_EQ(missing.error_message(), "version 42 does not exist; latest is 2");
 }
 
+TEST_F(AdminServiceTest, DiffListsConsumersAndAuthPolicies) {
+  auto base = MakeSnapshot(1);
+  base.add_consumers()->set_name("acme");
+  ASSERT_EQ(server_.Apply(base), 1u);
+  auto candidate = base;
+  candidate.mutable_consumers(0)->add_groups("partners");
+  auto* policy = candidate.add_auth_policies();
+  policy->set_name("partners-only");
+  policy->add_rules()->mutable_allow()->add_groups("partners");
+  switchyard::v1::DiffRequest request;
+  *request.mutable_snapshot() = candidate;
+  switchyard::v1::DiffResponse diff;
+  ASSERT_TRUE(server_.admin().Diff(Ctx().get(), request, &diff).ok());
+  ASSERT_EQ(diff.changes_size(), 2);
+  EXPECT_EQ(diff.changes(0).resource_type(), "consumer");
+  EXPECT_EQ(diff.changes(0).name(), "acme");
+  EXPECT_EQ(diff.changes(0).kind(), ResourceChange::CHANGED);
+  EXPECT_EQ(diff.changes(1).resource_type(), "auth_policy");
+  EXPECT_EQ(diff.changes(1).name(), "partners-only");
+  EXPECT_EQ(diff.changes(1).kind(), ResourceChange::ADDED);
+}
+
 TEST_F(AdminServiceTest, DiffWithNothingStoredAddsEverything) {
   switchyard::v1::DiffRequest request;
   *request.mutable_snapshot() = MakeSnapshot(1);

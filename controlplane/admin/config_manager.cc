@@ -253,6 +253,8 @@ absl::StatusOr<switchyard::v1::DiffResponse> ConfigManager::Diff(
   AddChanges(diff.virtual_hosts, "virtual_host", response);
   AddChanges(diff.clusters, "cluster", response);
   AddChanges(diff.certificates, "certificate", response);
+  AddChanges(diff.consumers, "consumer", response);
+  AddChanges(diff.auth_policies, "auth_policy", response);
   return response;
 }
 

@@ -100,13 +100,17 @@ bool SameList(const google::protobuf::RepeatedPtrField<Resource>& a,
 
 bool SameContent(const switchyard::v1::Snapshot& a, const switchyard::v1::Snapshot& b) {
   return SameList(a.virtual_hosts(), b.virtual_hosts()) && SameList(a.clusters(), b.clusters()) &&
-         SameList(a.certificates(), b.certificates());
+         SameList(a.certificates(), b.certificates()) && SameList(a.consumers(), b.consumers()) &&
+         SameList(a.auth_policies(), b.auth_policies());
 }
 
 SnapshotDiff DiffSnapshots(const switchyard::v1::Snapshot& from,
                            const switchyard::v1::Snapshot& to) {
-  return {Compare(from.virtual_hosts(), to.virtual_hosts()),
-          Compare(from.clusters(), to.clusters()), Compare(from.certificates(), to.certificates())};
+  return {.virtual_hosts = Compare(from.virtual_hosts(), to.virtual_hosts()),
+          .clusters = Compare(from.clusters(), to.clusters()),
+          .certificates = Compare(from.certificates(), to.certificates()),
+          .consumers = Compare(from.consumers(), to.consumers()),
+          .auth_policies = Compare(from.auth_policies(), to.auth_policies())};
 }
 
 std::optional<switchyard::v1::SnapshotDelta> MakeDelta(const switchyard::v1::Snapshot& base,
@@ -118,7 +122,11 @@ std::optional<switchyard::v1::SnapshotDelta> MakeDelta(const switchyard::v1::Sna
       !FillDelta(base.clusters(), target.clusters(), *delta.mutable_clusters(),
                  *delta.mutable_removed_clusters()) ||
       !FillDelta(base.certificates(), target.certificates(), *delta.mutable_certificates(),
-                 *delta.mutable_removed_certificates())) {
+                 *delta.mutable_removed_certificates()) ||
+      !FillDelta(base.consumers(), target.consumers(), *delta.mutable_consumers(),
+                 *delta.mutable_removed_consumers()) ||
+      !FillDelta(base.auth_policies(), target.auth_policies(), *delta.mutable_auth_policies(),
+                 *delta.mutable_removed_auth_policies())) {
     return std::nullopt;
   }
   return delta;

@@ -1,9 +1,10 @@
 // Resource-level comparison of two snapshots: what `yardctl diff` shows, and the
 // SnapshotDelta a proxy gets instead of a whole snapshot once tables are large.
 //
-// Resources are virtual hosts, clusters and certificates, matched by name; a resource is CHANGED
-// when any field differs (compared as deterministic protobuf encodings). Routes travel inside their
-// virtual host, so a changed route changes its virtual host.
+// Resources are virtual hosts, clusters, certificates, consumers and auth policies, matched by
+// name; a resource is CHANGED when any field differs (compared as deterministic protobuf
+// encodings). Routes travel inside their virtual host, so a changed route (its auth_policy or
+// skip_auth too) changes its virtual host, as does a changed VirtualHost.auth_policy.
 //
 // Pure functions: thread-safe, no allocation beyond their results.
 #ifndef SWITCHYARD_CONTROLPLANE_DIFF_SNAPSHOT_DIFF_H_
@@ -30,7 +31,12 @@ struct SnapshotDiff {
   ResourceChanges virtual_hosts;
   ResourceChanges clusters;
   ResourceChanges certificates;
-  bool empty() const { return virtual_hosts.empty() && clusters.empty() && certificates.empty(); }
+  ResourceChanges consumers;
+  ResourceChanges auth_policies;
+  bool empty() const {
+    return virtual_hosts.empty() && clusters.empty() && certificates.empty() && consumers.empty() &&
+           auth_policies.empty();
+  }
 };
 
 // True when the two snapshots hold the same resources in the same order; the version

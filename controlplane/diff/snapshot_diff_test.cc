@@ -155,5 +155,115 @@ TEST(MakeDeltaTest, ReorderedResourcesNeedTheWholeSnapshot) {
   EXPECT_FALSE(MakeDelta(base, moved_back).has_value());
 }
 
+void AddConsumer(Snapshot& s, const std::string& name, const std::string& group) {
+  auto* c = s.add_consumers();
+  c->set_name(name);
+  c->add_groups(group);
+  auto* key = c->add_api_keys();
+  key->set_name("k1");
+  key->set_sha256(std::string(64, name[0] == 'a' ? 'a' : 'b'));
+}
+
+void AddPolicy(Snapshot& s, const std::string& name, const std::string& header) {
+  auto* p = s.add_auth_policies();
+  p->set_name(name);
+  p->mutable_api_key()->set_header(header);
+}
+
+// Consumers and auth policies are resources of their own, like certificates: a revoked
+// key or a tightened policy is stored, shown and sent without touching anything else.
+TEST(AuthResourcesTest, ConsumerAndPolicyChangesAreSeenDiffedAndDelivered) {
+  Snapshot base, target;
+  AddCluster(base, "c");
+  AddConsumer(base, "acme", "partners");
+  AddConsumer(base, "globex", "partners");
+  AddPolicy(base, "partners-only", "x-api-key");
+  AddPolicy(base, "legacy", "x-key");
+  base.set_version(7);
+  AddCluster(target, "c");
+  AddConsumer(target, "acme", "gold");  // changed
+  AddConsumer(target, "globex", "partners");
+  AddConsumer(target, "initech", "partners");  // added
+  AddPolicy(target, "partners-only", "x-api-key");
+  // "legacy" removed
+  EXPECT_FALSE(SameContent(base, target));
+
+  const SnapshotDiff diff = DiffSnapshots(base, target);
+  EXPECT_THAT(diff.consumers.changed, ElementsAre("acme"));
+  EXPECT_THAT(diff.consumers.added, ElementsAre("initech"));
+  EXPECT_THAT(diff.consumers.removed, IsEmpty());
+  EXPECT_THAT(diff.auth_policies.removed, ElementsAre("legacy"));
+  EXPECT_THAT(diff.auth_policies.added, IsEmpty());
+  EXPECT_THAT(diff.auth_policies.changed, IsEmpty());
+  EXPECT_TRUE(diff.clusters.empty());
+  EXPECT_TRUE(diff.virtual_hosts.empty());
+  EXPECT_TRUE(diff.certificates.empty());
+  EXPECT_FALSE(diff.empty());
+
+  auto delta = MakeDelta(base, target);
+  ASSERT_TRUE(delta.has_value());
+  ASSERT_EQ(delta->consumers_size(), 2);
+  EXPECT_EQ(delta->consumers(0).name(), "acme");
+  EXPECT_EQ(delta->consumers(1).name(), "initech");
+  EXPECT_THAT(delta->removed_consumers(), IsEmpty());
+  EXPECT_EQ(delta->auth_policies_size(), 0);
+  EXPECT_THAT(delta->removed_auth_policies(), ElementsAre("legacy"));
+  EXPECT_EQ(delta->clusters_size(), 0);
+  target.set_version(8);
+  auto applied = config::ApplyDelta(base, *delta, 8);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*applied, target));
+}
+
+TEST(AuthResourcesTest, AChangedPolicyAndARemovedConsumer) {
+  Snapshot base, target;
+  AddConsumer(base, "acme", "partners");
+  AddConsumer(base, "globex", "partners");
+  AddPolicy(base, "p", "x-api-key");
+  AddConsumer(target, "acme", "partners");
+  AddPolicy(target, "p", "x-other-key");
+  const SnapshotDiff diff = DiffSnapshots(base, target);
+  EXPECT_THAT(diff.consumers.removed, ElementsAre("globex"));
+  EXPECT_THAT(diff.auth_policies.changed, ElementsAre("p"));
+  auto delta = MakeDelta(base, target);
+  ASSERT_TRUE(delta.has_value());
+  EXPECT_THAT(delta->removed_consumers(), ElementsAre("globex"));
+  ASSERT_EQ(delta->auth_policies_size(), 1);
+  EXPECT_EQ(delta->auth_policies(0).api_key().header(), "x-other-key");
+
+  Snapshot reordered;  // consumers reordered: the whole snapshot goes
+  AddConsumer(reordered, "globex", "partners");
+  AddConsumer(reordered, "acme", "partners");
+  AddPolicy(reordered, "p", "x-api-key");
+  EXPECT_FALSE(MakeDelta(base, reordered).has_value());
+}
+
+TEST(AuthResourcesTest, AnUnchangedSnapshotHasAnEmptyDiffAndDelta) {
+  Snapshot base;
+  AddCluster(base, "c");
+  AddVhost(base, "api", "api.example.com");
+  base.mutable_virtual_hosts(0)->set_auth_policy("p");
+  AddConsumer(base, "acme", "partners");
+  (*base.mutable_consumers(0)->mutable_metadata())["owner"] = "team-a";
+  (*base.mutable_consumers(0)->mutable_metadata())["plan"] = "gold";
+  AddPolicy(base, "p", "x-api-key");
+  base.set_version(3);
+  Snapshot same = base;
+  same.set_version(4);
+  EXPECT_TRUE(SameContent(base, same));
+  EXPECT_TRUE(DiffSnapshots(base, same).empty());
+  auto delta = MakeDelta(base, same);
+  ASSERT_TRUE(delta.has_value());
+  EXPECT_EQ(delta->consumers_size() + delta->removed_consumers_size() +
+                delta->auth_policies_size() + delta->removed_auth_policies_size(),
+            0);
+
+  // A virtual host's policy (and a route's) travel with the virtual host.
+  same.mutable_virtual_hosts(0)->set_auth_policy("other");
+  const SnapshotDiff diff = DiffSnapshots(base, same);
+  EXPECT_THAT(diff.virtual_hosts.changed, ElementsAre("api"));
+  EXPECT_TRUE(diff.auth_policies.empty());
+}
+
 }  // namespace
 }  // namespace switchyard::controlplane

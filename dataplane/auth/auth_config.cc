@@ -5,11 +5,15 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/ascii.h"
+#include "switchyard/config/duration.h"
 
 namespace switchyard::auth {
 namespace {
@@ -52,7 +56,8 @@ bool AnyOf(const std::vector<T>& list, Pred&& pred) {
   return std::any_of(list.begin(), list.end(), pred);
 }
 
-bool Holds(const Condition& when, const AuthRequest& request, const Consumer* consumer) {
+bool Holds(const Condition& when, const AuthRequest& request, const AuthResult& identity) {
+  const Consumer* consumer = identity.consumer;
   if (!when.consumers.empty() &&
       (consumer == nullptr ||
        !AnyOf(when.consumers, [&](const std::string& name) { return name == consumer->name; }))) {
@@ -83,6 +88,11 @@ bool Holds(const Condition& when, const AuthRequest& request, const Consumer* co
       return false;
     }
   }
+  for (const ClaimRule& rule : when.claims) {
+    const nlohmann::json* claim =
+        identity.claims != nullptr ? FindClaim(*identity.claims, rule.path) : nullptr;
+    if (claim == nullptr || !ClaimMatches(*claim, rule.values)) return false;
+  }
   return true;
 }
 
@@ -100,7 +110,61 @@ absl::StatusOr<Condition> CompileCondition(const v1::AuthCondition& source,
     }
     when.client_ips.push_back(*range);
   }
+  for (const v1::ClaimMatch& claim : source.claims()) {
+    when.claims.push_back({.path = claim.name(), .values = Copy(claim.values())});
+  }
   return when;
+}
+
+// SHA-256 of every setting, each length-prefixed, cut to 64 bits.
+uint64_t Fingerprint(const JwtIssuer& issuer, const std::string& jwks) {
+  std::string all;
+  const auto add = [&](std::string_view part) {
+    const uint64_t size = part.size();
+    all.append(reinterpret_cast<const char*>(&size), sizeof(size));
+    all.append(part);
+  };
+  add(issuer.issuer);
+  for (const std::string& audience : issuer.audiences) add(audience);
+  add(std::string(1, static_cast<char>(issuer.algorithms)));
+  add(std::to_string(issuer.clock_skew_seconds));
+  add(jwks);
+  const Digest digest = Sha256(all);
+  uint64_t out = 0;
+  std::memcpy(&out, digest.data(), sizeof(out));
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const JwtIssuer>> CompileJwt(const v1::JwtAuth& source,
+                                                            const std::string& where) {
+  auto issuer = std::make_shared<JwtIssuer>();
+  issuer->issuer = source.issuer();
+  issuer->audiences = Copy(source.audiences());
+  if (!source.algorithms().empty()) {
+    issuer->algorithms = 0;
+    for (const std::string& name : source.algorithms()) {
+      issuer->algorithms |= JwtAlgorithmNamed(name);
+    }
+  }
+  absl::StatusOr<std::vector<config::Jwk>> keys = config::ParseJwks(source.jwks());
+  if (!keys.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".jwks: ", keys.status().message()));
+  }
+  issuer->keys = *std::move(keys);
+  if (source.has_clock_skew()) {
+    issuer->clock_skew_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                     config::ToMillisRoundedUp(source.clock_skew()))
+                                     .count();
+  }
+  issuer->header = absl::AsciiStrToLower(source.header());
+  issuer->cookie = source.cookie();
+  issuer->hide_credentials = source.hide_credentials();
+  for (const v1::ClaimHeader& claim : source.forward_claims()) {
+    issuer->forward_claims.push_back(
+        {.claim = claim.claim(), .header = absl::AsciiStrToLower(claim.header())});
+  }
+  issuer->fingerprint = Fingerprint(*issuer, source.jwks());
+  return issuer;
 }
 
 absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
@@ -111,10 +175,17 @@ absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
     policy.api_key = {.header = absl::AsciiStrToLower(source.api_key().header()),
                       .query = source.api_key().query(),
                       .hide_credentials = source.api_key().hide_credentials()};
-    policy.challenge =
+    policy.challenges.push_back(
         policy.api_key.header.empty()
             ? absl::StrCat("ApiKey realm=\"switchyard\", query=\"", policy.api_key.query, "\"")
-            : absl::StrCat("ApiKey realm=\"switchyard\", header=\"", policy.api_key.header, "\"");
+            : absl::StrCat("ApiKey realm=\"switchyard\", header=\"", policy.api_key.header, "\""));
+  }
+  if (source.has_jwt()) {
+    absl::StatusOr<std::shared_ptr<const JwtIssuer>> jwt =
+        CompileJwt(source.jwt(), absl::StrCat("auth_policies[", source.name(), "].jwt"));
+    if (!jwt.ok()) return jwt.status();
+    policy.jwt = *std::move(jwt);
+    policy.challenges.push_back("Bearer realm=\"switchyard\"");
   }
   for (int i = 0; i < source.rules_size(); ++i) {
     const v1::AuthRule& rule = source.rules(i);
@@ -184,8 +255,37 @@ const Consumer* AuthConfig::FindByApiKey(std::string_view key) const {
   return it->second;
 }
 
+namespace {
+
+AuthResult Refuse(AuthOutcome outcome, std::string_view reason, std::string_view message) {
+  return {.outcome = outcome, .reason = reason, .message = message};
+}
+
+// The token's verification, from the worker's cache when it has it.
+JwtError CheckToken(const JwtIssuer& issuer, std::string_view token, const AuthRequest& request,
+                    std::shared_ptr<const nlohmann::json>& claims) {
+  const VerifiedJwt* verified =
+      request.tokens != nullptr ? request.tokens->Find(issuer.fingerprint, token) : nullptr;
+  VerifiedJwt fresh;
+  if (verified == nullptr) {
+    const JwtError error = VerifyJwt(issuer, token, fresh);
+    if (error != JwtError::kNone) return error;
+    verified = &fresh;
+  }
+  const JwtError error = CheckJwtTimes(issuer, *verified, request.now);
+  if (error != JwtError::kNone) return error;
+  claims = verified->claims;
+  if (verified == &fresh && request.tokens != nullptr) {
+    request.tokens->Insert(issuer.fingerprint, token, std::move(fresh));
+  }
+  return JwtError::kNone;
+}
+
+}  // namespace
+
 AuthResult AuthConfig::Check(const Policy& policy, const AuthRequest& request) const {
   AuthResult result;
+  bool presented = false;
   if (policy.has_api_key) {
     std::string_view key;
     if (!policy.api_key.header.empty()) {
@@ -193,17 +293,45 @@ AuthResult AuthConfig::Check(const Policy& policy, const AuthRequest& request) c
     } else {
       key = FindQueryParameter(request.target, policy.api_key.query);
     }
-    if (key.empty()) return {.outcome = AuthOutcome::kMissingCredential};
-    result.consumer = FindByApiKey(key);
-    if (result.consumer == nullptr) return {.outcome = AuthOutcome::kInvalidCredential};
-  }
-  for (const Rule& rule : policy.rules) {
-    if (Holds(rule.when, request, result.consumer)) {
-      result.outcome = rule.allow ? AuthOutcome::kAllowed : AuthOutcome::kDenied;
-      return result;
+    if (!key.empty()) {
+      presented = true;
+      result.consumer = FindByApiKey(key);
+      if (result.consumer == nullptr) {
+        return Refuse(AuthOutcome::kInvalidCredential, "invalid_credential",
+                      "the API key is not valid");
+      }
     }
   }
-  result.outcome = policy.allow_by_default ? AuthOutcome::kAllowed : AuthOutcome::kDenied;
+  if (policy.jwt != nullptr) {
+    const std::string_view token = FindToken(*policy.jwt, *request.headers);
+    if (!token.empty()) {
+      presented = true;
+      const JwtError error = CheckToken(*policy.jwt, token, request, result.claims);
+      if (error != JwtError::kNone) {
+        const std::string_view reason = error == JwtError::kExpired       ? "token_expired"
+                                        : error == JwtError::kNotYetValid ? "token_not_yet_valid"
+                                                                          : "invalid_token";
+        return Refuse(AuthOutcome::kInvalidCredential, reason, JwtErrorMessage(error));
+      }
+    }
+  }
+  if (!presented && (policy.has_api_key || policy.jwt != nullptr)) {
+    return Refuse(AuthOutcome::kMissingCredential, "missing_credential",
+                  "this route needs a credential");
+  }
+  bool allow = policy.allow_by_default;
+  for (const Rule& rule : policy.rules) {
+    if (Holds(rule.when, request, result)) {
+      allow = rule.allow;
+      break;
+    }
+  }
+  if (!allow) {
+    // Who was denied stays in the result.
+    result.outcome = AuthOutcome::kDenied;
+    result.reason = "access_denied";
+    result.message = "the route's auth policy does not allow this";
+  }
   return result;
 }
 
@@ -272,6 +400,74 @@ std::string RedactQueryParameter(std::string_view target, std::string_view name)
   });
   out.append(target.substr(copied));
   return out;
+}
+
+namespace {
+
+// "Bearer <token>" (the scheme case-insensitive), or the whole value when `required` is off.
+std::string_view AfterBearer(std::string_view value, bool required) {
+  constexpr std::string_view kBearer = "bearer ";
+  if (value.size() > kBearer.size() && EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+    value.remove_prefix(kBearer.size());
+  } else if (required) {
+    return {};
+  }
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return value;
+}
+
+// Calls `visit(pair)` for each "name=value" pair of every Cookie field; stops when it
+// returns false.
+template <typename Visit>
+void ForEachCookie(const http::HeaderMap& headers, Visit&& visit) {
+  for (const http::HeaderField& field : headers) {
+    if (!EqualsIgnoreCase(field.name, "cookie")) continue;
+    std::string_view rest = field.value;
+    while (!rest.empty()) {
+      const size_t end = std::min(rest.find(';'), rest.size());
+      std::string_view pair = rest.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      if (!visit(pair)) return;
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view FindToken(const JwtIssuer& issuer, const http::HeaderMap& headers) {
+  if (!issuer.cookie.empty()) {
+    std::string_view token;
+    ForEachCookie(headers, [&](std::string_view pair) {
+      const size_t equals = pair.find('=');
+      if (equals == std::string_view::npos || pair.substr(0, equals) != issuer.cookie) return true;
+      token = pair.substr(equals + 1);
+      return false;
+    });
+    return token;
+  }
+  const std::string* value = headers.Get(issuer.header.empty() ? "authorization" : issuer.header);
+  if (value == nullptr) return {};
+  return AfterBearer(*value, /*required=*/issuer.header.empty());
+}
+
+void RemoveToken(const JwtIssuer& issuer, http::HeaderMap& headers) {
+  if (issuer.cookie.empty()) {
+    headers.Remove(issuer.header.empty() ? "authorization" : issuer.header);
+    return;
+  }
+  std::string kept;
+  ForEachCookie(headers, [&](std::string_view pair) {
+    const size_t equals = pair.find('=');
+    if (!pair.empty() && pair.substr(0, equals) != issuer.cookie) {
+      if (!kept.empty()) kept += "; ";
+      kept.append(pair);
+    }
+    return true;
+  });
+  headers.Remove("cookie");
+  if (!kept.empty()) headers.Add("cookie", kept);
 }
 
 }  // namespace switchyard::auth

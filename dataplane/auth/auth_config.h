@@ -13,6 +13,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "dataplane/auth/ip_range.h"
+#include "dataplane/auth/jwt.h"
+#include "dataplane/auth/token_cache.h"
 #include "dataplane/http/header_map.h"
 #include "switchyard/v1/snapshot.pb.h"
 
@@ -25,13 +27,20 @@ struct Consumer {
   std::string groups_header;
 };
 
-// Holds when every non-empty list holds; a list holds when one of its entries does.
+struct ClaimRule {
+  std::string path;  // dotted
+  std::vector<std::string> values;
+};
+
+// Holds when every non-empty list holds; a list holds when one of its entries does (but
+// `claims`, whose every entry must hold).
 struct Condition {
   std::vector<std::string> consumers;
   std::vector<std::string> groups;
   std::vector<std::string> methods;
   std::vector<std::string> path_prefixes;
   std::vector<IpRange> client_ips;
+  std::vector<ClaimRule> claims;
 };
 
 struct Rule {
@@ -49,11 +58,13 @@ struct Policy {
   std::string name;
   bool has_api_key = false;
   ApiKeySource api_key;
+  // Null when the policy takes no JWT.
+  std::shared_ptr<const JwtIssuer> jwt;
   std::vector<Rule> rules;
   bool allow_by_default = true;
-  // The WWW-Authenticate value of this policy's 401s, e.g.
-  // `ApiKey realm="switchyard", header="x-api-key"`.
-  std::string challenge;
+  // The WWW-Authenticate values of this policy's 401s, one per credential, e.g.
+  // `ApiKey realm="switchyard", header="x-api-key"` and `Bearer realm="switchyard"`.
+  std::vector<std::string> challenges;
 };
 
 // What a policy looks at.
@@ -62,19 +73,28 @@ struct AuthRequest {
   std::string_view target;     // path (normalized) and query
   std::string_view client_ip;  // an address literal
   const http::HeaderMap* headers = nullptr;
+  // Unix seconds, for a JWT's exp and nbf.
+  int64_t now = 0;
+  // The worker's verified tokens; null: every token is verified afresh.
+  TokenCache* tokens = nullptr;
 };
 
 enum class AuthOutcome {
   kAllowed,
   kMissingCredential,  // 401: the policy needs a credential the request does not carry
-  kInvalidCredential,  // 401: it carries one that authenticates nobody
+  kInvalidCredential,  // 401: it carries one that is not valid
   kDenied,             // 403: a rule (or the default) denies it
 };
 
 struct AuthResult {
   AuthOutcome outcome = AuthOutcome::kAllowed;
-  // Who the credential authenticated; null when the policy needs none.
+  // For a refusal: the local reply's error code ("invalid_token") and message.
+  std::string_view reason;
+  std::string_view message;
+  // Who the API key authenticated; null without one.
   const Consumer* consumer = nullptr;
+  // The verified token's claims; null without one.
+  std::shared_ptr<const nlohmann::json> claims;
 };
 
 class AuthConfig {
@@ -87,7 +107,7 @@ class AuthConfig {
   int FindPolicy(std::string_view name) const;
   const Policy& policy(int index) const { return policies_[static_cast<size_t>(index)]; }
 
-  // Runs `policy` on `request`: its credential, then its rules.
+  // Runs `policy` on `request`: its credentials, then its rules.
   AuthResult Check(const Policy& policy, const AuthRequest& request) const;
 
   // The consumer whose API key `key` is, or null. The key is hashed (SHA-256) and the
@@ -112,6 +132,11 @@ std::string_view FindQueryParameter(std::string_view target, std::string_view na
 void RemoveQueryParameter(std::string& target, std::string_view name);
 // `target` with the value of every occurrence of `name` replaced by "[redacted]".
 std::string RedactQueryParameter(std::string_view target, std::string_view name);
+
+// The token where `issuer` says it is, or empty.
+std::string_view FindToken(const JwtIssuer& issuer, const http::HeaderMap& headers);
+// Removes the token from the request (hide_credentials).
+void RemoveToken(const JwtIssuer& issuer, http::HeaderMap& headers);
 
 }  // namespace switchyard::auth
 

@@ -123,9 +123,9 @@ TEST_F(AuthConfigTest, RulesInOrderThenTheDefault) {
 }
 
 TEST_F(AuthConfigTest, ChallengeNamesWhereTheKeyGoes) {
-  EXPECT_EQ(config_->policy(config_->FindPolicy("partners-only")).challenge,
+  EXPECT_EQ(config_->policy(config_->FindPolicy("partners-only")).challenges[0],
             "ApiKey realm=\"switchyard\", header=\"x-api-key\"");
-  EXPECT_EQ(config_->policy(config_->FindPolicy("by-query")).challenge,
+  EXPECT_EQ(config_->policy(config_->FindPolicy("by-query")).challenges[0],
             "ApiKey realm=\"switchyard\", query=\"api_key\"");
   EXPECT_EQ(config_->FindPolicy("nope"), -1);
 }

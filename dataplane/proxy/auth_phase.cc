@@ -1,5 +1,7 @@
 #include "dataplane/proxy/auth_phase.h"
 
+#include <chrono>
+#include <cstdint>
 #include <string_view>
 
 #include "common/ascii.h"
@@ -11,6 +13,40 @@ namespace switchyard::proxy {
 namespace {
 
 constexpr std::string_view kOwnedHeaderPrefix = "x-switchyard-";
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A claim may hold any character; one that would not be a valid field value (CR, LF, NUL
+// and other controls) is not forwarded rather than altered.
+bool IsFieldValue(std::string_view value) {
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return false;
+  }
+  return true;
+}
+
+void AddIfFieldValue(http::HeaderMap& headers, std::string_view name, std::string_view value) {
+  if (IsFieldValue(value)) headers.Add(name, value);
+}
+
+// x-switchyard-subject and the issuer's forward_claims.
+void ForwardClaims(const auth::JwtIssuer& issuer, const nlohmann::json& claims,
+                   http::HeaderMap& headers) {
+  if (const nlohmann::json* subject = auth::FindClaim(claims, "sub");
+      subject != nullptr && subject->is_string()) {
+    AddIfFieldValue(headers, "x-switchyard-subject", subject->get_ref<const std::string&>());
+  }
+  for (const auth::ClaimHeader& forward : issuer.forward_claims) {
+    if (const nlohmann::json* claim = auth::FindClaim(claims, forward.claim)) {
+      AddIfFieldValue(headers, forward.header, auth::ClaimHeaderValue(*claim));
+    }
+  }
+}
 
 class CheckAuth final : public Phase {
  public:
@@ -31,24 +67,22 @@ class CheckAuth final : public Phase {
       // The access log shows the path and query: never with the key in it.
       ctx.logged_target = auth::RedactQueryParameter(ctx.target, key.query);
     }
-    const auth::AuthResult result = ctx.config->auth().Check(*policy, {.method = ctx.method,
-                                                                       .target = ctx.target,
-                                                                       .client_ip = ctx.client_ip,
-                                                                       .headers = &ctx.headers});
-    switch (result.outcome) {
-      case auth::AuthOutcome::kMissingCredential:
-        ctx.local_reply = {401, "missing_credential", "this route needs an API key"};
-        ctx.local_reply.headers.Add("www-authenticate", policy->challenge);
-        return PhaseStatus::kStop;
-      case auth::AuthOutcome::kInvalidCredential:
-        ctx.local_reply = {401, "invalid_credential", "the API key is not valid"};
-        ctx.local_reply.headers.Add("www-authenticate", policy->challenge);
-        return PhaseStatus::kStop;
-      case auth::AuthOutcome::kDenied:
-        ctx.local_reply = {403, "access_denied", "the route's auth policy does not allow this"};
-        return PhaseStatus::kStop;
-      case auth::AuthOutcome::kAllowed:
-        break;
+    const auth::AuthResult result =
+        ctx.config->auth().Check(*policy, {.method = ctx.method,
+                                           .target = ctx.target,
+                                           .client_ip = ctx.client_ip,
+                                           .headers = &ctx.headers,
+                                           .now = policy->jwt != nullptr ? UnixNow() : 0,
+                                           .tokens = &ctx.services->tokens});
+    if (result.outcome != auth::AuthOutcome::kAllowed) {
+      const bool unauthenticated = result.outcome != auth::AuthOutcome::kDenied;
+      ctx.local_reply = {unauthenticated ? 401 : 403, result.reason, std::string(result.message)};
+      if (unauthenticated) {
+        for (const std::string& challenge : policy->challenges) {
+          ctx.local_reply.headers.Add("www-authenticate", challenge);
+        }
+      }
+      return PhaseStatus::kStop;
     }
     ctx.consumer = result.consumer;
     if (result.consumer != nullptr) {
@@ -57,12 +91,16 @@ class CheckAuth final : public Phase {
         ctx.headers.Add("x-switchyard-consumer-groups", result.consumer->groups_header);
       }
     }
+    if (result.claims != nullptr) ForwardClaims(*policy->jwt, *result.claims, ctx.headers);
     if (policy->has_api_key && key.hide_credentials) {
       if (key_in_query) {
         auth::RemoveQueryParameter(ctx.target, key.query);
       } else {
         ctx.headers.Remove(key.header);
       }
+    }
+    if (policy->jwt != nullptr && policy->jwt->hide_credentials) {
+      auth::RemoveToken(*policy->jwt, ctx.headers);
     }
     return PhaseStatus::kContinue;
   }

@@ -1,8 +1,9 @@
 // The "auth" phase (docs/auth.md): after routing, the route's auth policy (its own or its
-// virtual host's) decides. Missing or unknown credentials get 401 with WWW-Authenticate, a
-// request the rules deny gets 403, each with its reason code in the local reply and the
-// access log, never the credential. An allowed request goes upstream with the consumer in
-// x-switchyard-consumer (and x-switchyard-consumer-groups).
+// virtual host's) decides. A missing or invalid credential (API key or JWT) gets 401 with
+// WWW-Authenticate, a request the rules deny gets 403, each with its reason code in the
+// local reply and the access log, never the credential. An allowed request goes upstream
+// with the identity: x-switchyard-consumer (and -groups) for an API key,
+// x-switchyard-subject and the policy's forward_claims for a JWT.
 //
 // On every routed request, policy or not: request headers whose names start with
 // x-switchyard- are removed first. Those names are the gateway's, so a client cannot

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "dataplane/access_log/access_log_writer.h"
+#include "dataplane/auth/token_cache.h"
 #include "dataplane/http/request_id.h"
 #include "dataplane/metrics/worker_metrics.h"
 #include "dataplane/overload/overload.h"
@@ -37,6 +38,9 @@ struct WorkerServices {
   upstream::EndpointStore endpoints;
   // Idle upstream connections, keyed by endpoint and connection settings.
   upstream::ConnectionPool pool;
+  // JSON Web Tokens this worker verified (docs/auth.md); they outlive swaps that keep
+  // their issuer.
+  auth::TokenCache tokens;
   // Whatever later features keep per route or cluster across swaps.
   runtime::ResourceStore resources;
   // Request and connection counts, read by /metrics from the admin thread.

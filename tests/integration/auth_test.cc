@@ -1,7 +1,8 @@
 // Authentication and authorization at the edge (docs/auth.md), through the real proxy:
-// API keys in a header or the query, rules, a virtual host's default policy and a public
-// route, the identity passed upstream and spoofed identity removed, credentials hidden
-// from the upstream and from the access log, and gRPC's statuses for 401 and 403.
+// API keys in a header or the query, JWTs of each algorithm and each way to be wrong,
+// rules (on claims too), a virtual host's default policy and a public route, the identity
+// passed upstream and spoofed identity removed, credentials hidden from the upstream and
+// from the access log, and gRPC's statuses for 401 and 403.
 #include <openssl/sha.h>
 
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "dataplane/auth/testing/test_tokens.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_message.h"
@@ -204,6 +206,136 @@ TEST_F(AuthTest, RulesByClientAddress) {
   EXPECT_EQ(Send("/anything").status, 200);
   EXPECT_TRUE(IsLocalReply(RoundTrip("DELETE /anything HTTP/1.1\r\nHost: a\r\n\r\n"), 403,
                            {"access_denied"}));
+}
+
+class JwtAuthTest : public AuthTest {
+ protected:
+  using Json = nlohmann::json;
+
+  void SetUp() override {
+    AuthTest::SetUp();
+    keys_ = {auth::testing::MakeKey("RS256", "rs"), auth::testing::MakeKey("PS256", "ps"),
+             auth::testing::MakeKey("ES256", "es"), auth::testing::MakeKey("EdDSA", "ed")};
+  }
+
+  // Policy "jwt" with the four keys inline; `extra` goes into its jwt block; routes /admin
+  // (admins only, by claim) and / (any valid token).
+  std::string JwtConfig(const std::string& extra = "") {
+    const Json jwks = auth::testing::Jwks(keys_);
+    return Config(
+        "  - name: jwt\n"
+        "    jwt: {issuer: \"https://id.example.com\", audiences: [api], jwks: " +
+            jwks.dump() + extra +
+            ", forward_claims: [{claim: org.tier, header: x-switchyard-tier}]}\n"
+            "  - name: admins\n"
+            "    jwt: {issuer: \"https://id.example.com\", jwks: " +
+            jwks.dump() +
+            "}\n"
+            "    rules: [{allow: {claims: [{name: roles, values: [admin]}]}}]",
+        "      - {name: admin, match: {prefix: /admin}, route: {cluster: b}, auth_policy: "
+        "admins}\n"
+        "      - {name: all, match: {prefix: /}, route: {cluster: b}, auth_policy: jwt}\n");
+  }
+
+  static Json Claims(int64_t expires_in = 300) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    return {{"iss", "https://id.example.com"}, {"aud", "api"},     {"sub", "user-7"},
+            {"exp", now + expires_in},         {"roles", {"dev"}}, {"org", {{"tier", "gold"}}}};
+  }
+
+  Response WithToken(const std::string& path, const std::string& token) {
+    return Send(path, "Authorization: Bearer " + token + "\r\n");
+  }
+
+  std::vector<auth::testing::TestKey> keys_;
+};
+
+TEST_F(JwtAuthTest, EachAlgorithmAuthenticatesAndClaimsGoUpstream) {
+  ASSERT_TRUE(StartProxy(JwtConfig()));
+  for (const auth::testing::TestKey& key : keys_) {
+    SCOPED_TRACE(key.alg);
+    const Response r = WithToken("/orders", auth::testing::SignJwt(key, Claims()));
+    ASSERT_EQ(r.status, 200) << r.DebugString();
+    const ReceivedRequest seen = backend_->requests().back();
+    EXPECT_EQ(seen.headers.Joined("x-switchyard-subject"), "user-7");
+    EXPECT_EQ(seen.headers.Joined("x-switchyard-tier"), "gold");
+  }
+  // Again: the second time from the worker's cache, with the same result.
+  const Response again = WithToken("/orders", auth::testing::SignJwt(keys_[0], Claims()));
+  EXPECT_EQ(again.status, 200);
+
+  const Response missing = Send("/orders");
+  EXPECT_TRUE(IsLocalReply(missing, 401, {"missing_credential"})) << missing.DebugString();
+  EXPECT_EQ(missing.headers.Joined("www-authenticate"), "Bearer realm=\"switchyard\"");
+  // Another scheme is not a token.
+  EXPECT_TRUE(IsLocalReply(Send("/orders", "Authorization: Basic dXNlcjpwYXNz\r\n"), 401,
+                           {"missing_credential"}));
+}
+
+TEST_F(JwtAuthTest, EachWayATokenIsWrongIs401) {
+  ASSERT_TRUE(StartProxy(JwtConfig(), {"--max_request_headers_bytes=262144"}));
+  const auth::testing::TestKey& rs = keys_[0];
+  Json wrong_issuer = Claims();
+  wrong_issuer["iss"] = "https://evil.example.com";
+  Json wrong_audience = Claims();
+  wrong_audience["aud"] = "other-api";
+  const int64_t now = Claims()["exp"].get<int64_t>() - 300;
+  Json not_yet = Claims();
+  not_yet["nbf"] = now + 3600;
+  Json huge = Claims();
+  huge["padding"] = std::string(size_t{100} * 1024, 'x');
+  std::string bad_signature = auth::testing::SignJwt(rs, Claims());
+  bad_signature[bad_signature.size() - 5] ^= 1;
+  const struct {
+    const char* what;
+    std::string token;
+    const char* error;
+  } cases[] = {
+      {"expired", auth::testing::SignJwt(rs, Claims(-120)), "token_expired"},
+      {"not yet valid", auth::testing::SignJwt(rs, not_yet), "token_not_yet_valid"},
+      {"wrong issuer", auth::testing::SignJwt(rs, wrong_issuer), "invalid_token"},
+      {"wrong audience", auth::testing::SignJwt(rs, wrong_audience), "invalid_token"},
+      {"bad signature", bad_signature, "invalid_token"},
+      {"alg none", auth::testing::UnsignedJwt(Claims()), "invalid_token"},
+      {"HS256 keyed with the RSA public key",
+       auth::testing::Hs256Jwt(auth::testing::PublicKeyPem(rs), "rs", Claims()), "invalid_token"},
+      {"unknown kid",
+       auth::testing::SignJwtWithHeader(auth::testing::MakeKey("RS256", "stranger"),
+                                        {{"alg", "RS256"}, {"kid", "stranger"}}, Claims()),
+       "invalid_token"},
+      {"100 KB token", auth::testing::SignJwt(rs, huge), "invalid_token"},
+      {"garbage", "not.a.token", "invalid_token"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    const Response r = WithToken("/orders", c.token);
+    EXPECT_TRUE(IsLocalReply(r, 401, {c.error})) << r.DebugString();
+    EXPECT_EQ(r.body.find(c.token.substr(0, 40)), std::string::npos)
+        << "the reply echoes the token";
+  }
+  EXPECT_EQ(backend_->request_count(), 0u);
+}
+
+TEST_F(JwtAuthTest, RulesOnClaims) {
+  ASSERT_TRUE(StartProxy(JwtConfig()));
+  Json admin = Claims();
+  admin["roles"] = {"dev", "admin"};
+  EXPECT_EQ(WithToken("/admin/users", auth::testing::SignJwt(keys_[2], admin)).status, 200);
+  EXPECT_TRUE(IsLocalReply(WithToken("/admin/users", auth::testing::SignJwt(keys_[2], Claims())),
+                           403, {"access_denied"}));
+}
+
+TEST_F(JwtAuthTest, TokenFromACookieHiddenFromTheUpstream) {
+  ASSERT_TRUE(StartProxy(JwtConfig(", cookie: session, hide_credentials: true")));
+  const std::string token = auth::testing::SignJwt(keys_[3], Claims());
+  EXPECT_TRUE(IsLocalReply(WithToken("/orders", token), 401, {"missing_credential"}));
+  const Response r = Send("/orders", "Cookie: theme=dark; session=" + token + "; lang=en\r\n");
+  ASSERT_EQ(r.status, 200) << r.DebugString();
+  const ReceivedRequest seen = backend_->requests().back();
+  EXPECT_EQ(seen.headers.Joined("cookie"), "theme=dark; lang=en");
+  EXPECT_EQ(seen.headers.Joined("x-switchyard-subject"), "user-7");
 }
 
 // The example of docs/auth.md and the README, as shipped.

@@ -58,6 +58,7 @@ route_srcs=(tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc
 # of discovery responses.
 config_srcs=(proto/switchyard/config/validate.cc proto/switchyard/config/syntax.cc
   proto/switchyard/config/duration.cc proto/switchyard/config/certificate_pem.cc
+  proto/switchyard/config/jwks.cc
   "${snapshot_pb[@]}")
 loader_srcs=(tools/fuzz/snapshot_loader_fuzzer.cc proto/switchyard/config/loader.cc
   proto/switchyard/config/yaml_json.cc "${config_srcs[@]}")
@@ -69,8 +70,8 @@ response_srcs=(tools/fuzz/discovery_response_fuzzer.cc dataplane/config/response
 
 # The session glue runs on a whole worker: the data plane but for main.cc and the control
 # stream's client, the validation library, and the test suite's backend and frame codec.
-mapfile -t dataplane_srcs < <(cd dataplane && find access_log http io metrics overload proxy \
-  router runtime server tls upstream -maxdepth 1 -name '*.cc' ! -name '*_test.cc' |
+mapfile -t dataplane_srcs < <(cd dataplane && find access_log auth http io metrics overload \
+  proxy router runtime server tls upstream -maxdepth 1 -name '*.cc' ! -name '*_test.cc' |
   sed 's|^|dataplane/|' | sort)
 session_srcs=(tools/fuzz/http2_session_fuzzer.cc "${dataplane_srcs[@]}"
   common/json_escape.cc common/log.cc common/metrics/histogram.cc

@@ -1,5 +1,6 @@
 // End to end: the real yardctl binary (fork/exec) against the real switchyard-control
 // binary on 127.0.0.1, each test with a fresh control plane and database.
+#include "common/sha256.h"
 #include "controlplane/testing/control_plane_process.h"
 #include "controlplane/testing/in_process.h"
 #include "gmock/gmock.h"
@@ -18,10 +19,14 @@ using ::switchyard::controlplane::testing::ControlPlaneProcess;
 using ::switchyard::controlplane::testing::FakeProxy;
 using ::switchyard::testing::CommandResult;
 using ::switchyard::testing::PollUntil;
+using ::switchyard::testing::ReadFile;
 using ::switchyard::testing::RunCommand;
 using ::switchyard::testing::RunfilePath;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::kValidYaml;
+using ::testing::MatchesRegex;
+using ::testing::Not;
 using ::testing::StartsWith;
 using testing::WriteTempFile;
 
@@ -37,6 +42,28 @@ std::string SplitChanged() {
 std::string ClusterAdded() {
   return std::string(kValidYaml) +
          "  - name: audit\n    endpoints: [{address: 10.0.0.9, port: 9000}]\n";
+}
+
+const std::string kAcmeOldKeyHash = Sha256Hex("acme-old-key");
+const std::string kBobKeyHash = Sha256Hex("bob-key");
+
+// kValidYaml plus two consumers with one API key each.
+std::string WithConsumers() {
+  return std::string(kValidYaml) + "consumers:\n" +
+         "  - name: acme\n    groups: [partners]\n    metadata: {owner: team-a}\n" +
+         "    api_keys: [{name: k1, sha256: " + kAcmeOldKeyHash + "}]\n" +
+         "  - name: bob\n    api_keys: [{name: main, sha256: " + kBobKeyHash + "}]\n";
+}
+
+// (name, sha256) of each of a consumer's keys.
+std::vector<std::pair<std::string, std::string>> Keys(const v1::Snapshot& snapshot,
+                                                      const std::string& consumer) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const v1::Consumer& c : snapshot.consumers()) {
+    if (c.name() != consumer) continue;
+    for (const v1::ApiKey& key : c.api_keys()) keys.emplace_back(key.name(), key.sha256());
+  }
+  return keys;
 }
 
 class EndToEndTest : public ::testing::Test {
@@ -65,6 +92,32 @@ class EndToEndTest : public ::testing::Test {
     ASSERT_EQ(result.exit_code, 0) << result.DebugString() << "\ncontrol plane:\n"
                                    << cp_.StderrTail();
     ASSERT_EQ(result.stdout_text, "applied: version " + std::to_string(expected) + "\n");
+  }
+
+  // The current version as a proxy receives it: hashes and all, as stored.
+  v1::Snapshot ProxyView() {
+    FakeProxy proxy(grpc::CreateChannel(cp_.target(), grpc::InsecureChannelCredentials()),
+                    "keys-check", 0);
+    std::optional<v1::DiscoveryResponse> response = proxy.Read();
+    if (!response.has_value() || !response->has_snapshot()) {
+      ADD_FAILURE() << "no snapshot for a new proxy";
+      return {};
+    }
+    return response->snapshot();
+  }
+
+  // `get -o yaml` and `get -o json` applied back store nothing new.
+  void ExpectGetRoundTripsAsNoChange(uint64_t version) {
+    const std::string no_change =
+        "no change (version " + std::to_string(version) + " already has this content)\n";
+    for (const char* format : {"yaml", "json"}) {
+      const CommandResult exported = Yardctl({"get", "-o", format});
+      ASSERT_EQ(exported.exit_code, 0) << exported.DebugString();
+      const CommandResult again = Yardctl(
+          {"apply", "-f", WriteTempFile(std::string("exported.") + format, exported.stdout_text)});
+      EXPECT_EQ(again.exit_code, 0) << again.DebugString();
+      EXPECT_EQ(again.stdout_text, no_change) << format;
+    }
   }
 
   ControlPlaneProcess cp_;
@@ -114,6 +167,89 @@ TEST_F(EndToEndTest, ApplyThenGetYamlRoundTripsAsNoChange) {
   const CommandResult history = Yardctl({"history", "-o", "json"});
   ASSERT_EQ(history.exit_code, 0) << history.DebugString();
   EXPECT_EQ(nlohmann::json::parse(history.stdout_text)["versions"].size(), 1u);
+}
+
+// Key hashes are redacted by get; applying its output back keeps them (the control plane
+// restores each "[redacted]"), so the round trip is still "no change".
+TEST_F(EndToEndTest, GetYamlWithConsumersRoundTripsAsNoChange) {
+  ApplyOk(WithConsumers(), 1, "consumers");
+  const CommandResult yaml = Yardctl({"get", "-o", "yaml"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.DebugString();
+  EXPECT_THAT(yaml.stdout_text, HasSubstr("sha256: \"[redacted]\""));
+  EXPECT_THAT(yaml.stdout_text, Not(HasSubstr(kAcmeOldKeyHash)));
+  ExpectGetRoundTripsAsNoChange(1);
+
+  const v1::Snapshot stored = ProxyView();
+  EXPECT_THAT(Keys(stored, "acme"), ElementsAre(std::make_pair("k1", kAcmeOldKeyHash)));
+  EXPECT_THAT(Keys(stored, "bob"), ElementsAre(std::make_pair("main", kBobKeyHash)));
+  const CommandResult history = Yardctl({"history", "-o", "json"});
+  EXPECT_EQ(nlohmann::json::parse(history.stdout_text)["versions"].size(), 1u)
+      << history.stdout_text;
+}
+
+TEST_F(EndToEndTest, KeysCreateStoresOnlyTheHashAndRevokeRemovesIt) {
+  ApplyOk(WithConsumers(), 1, "consumers");
+  CommandResult result = Yardctl({"consumers"});
+  EXPECT_EQ(result.exit_code, 0) << result.DebugString();
+  EXPECT_EQ(result.stdout_text,
+            "NAME  GROUPS    KEYS\n"
+            "acme  partners  k1\n"
+            "bob   -         main\n");
+
+  const CommandResult created = Yardctl({"keys", "create", "acme"});
+  ASSERT_EQ(created.exit_code, 0) << created.DebugString() << "\ncontrol plane:\n"
+                                  << cp_.StderrTail();
+  ASSERT_THAT(created.stdout_text, MatchesRegex("sy_[A-Za-z0-9_-]{43}\n"));
+  const std::string key = created.stdout_text.substr(0, created.stdout_text.size() - 1);
+  const std::string hash = Sha256Hex(key);
+  const std::string name = "key-" + hash.substr(0, 8);
+  EXPECT_THAT(created.stderr_text,
+              HasSubstr("created API key '" + name + "' of consumer 'acme' in version 2;"));
+  EXPECT_THAT(created.stderr_text, HasSubstr("cannot be shown again"));
+
+  // Stored: the hash, next to the hashes that were there; the key itself nowhere, not
+  // even in the database files.
+  v1::Snapshot stored = ProxyView();
+  EXPECT_THAT(Keys(stored, "acme"),
+              ElementsAre(std::make_pair("k1", kAcmeOldKeyHash), std::make_pair(name, hash)));
+  EXPECT_THAT(Keys(stored, "bob"), ElementsAre(std::make_pair("main", kBobKeyHash)));
+  EXPECT_THAT(stored.SerializeAsString(), Not(HasSubstr(key)));
+  for (const std::string& file : {cp_.db_path(), cp_.db_path() + "-wal"}) {
+    EXPECT_THAT(ReadFile(file), Not(HasSubstr(key))) << file;
+  }
+
+  // Shown: names only, and the round trip keeps every hash.
+  result = Yardctl({"keys", "list", "acme"});
+  EXPECT_EQ(result.exit_code, 0) << result.DebugString();
+  EXPECT_EQ(result.stdout_text, "NAME\nk1\n" + name + "\n");
+  result = Yardctl({"get", "-o", "yaml"});
+  EXPECT_THAT(result.stdout_text, Not(HasSubstr(hash)));
+  EXPECT_THAT(result.stdout_text, HasSubstr("name: " + name));
+  ExpectGetRoundTripsAsNoChange(2);
+
+  result = Yardctl({"keys", "revoke", "acme", "k1"});
+  EXPECT_EQ(result.exit_code, 0) << result.DebugString();
+  EXPECT_EQ(result.stdout_text, "revoked API key 'k1' of consumer 'acme': version 3\n");
+  stored = ProxyView();
+  EXPECT_THAT(Keys(stored, "acme"), ElementsAre(std::make_pair(name, hash)));
+  EXPECT_THAT(Keys(stored, "bob"), ElementsAre(std::make_pair("main", kBobKeyHash)));
+
+  // Unknown names change nothing.
+  result = Yardctl({"keys", "revoke", "acme", "k1"});
+  EXPECT_EQ(result.exit_code, 1) << result.DebugString();
+  EXPECT_THAT(result.stderr_text, HasSubstr("consumer \"acme\" has no key \"k1\" in version 3"));
+  result = Yardctl({"keys", "create", "carol"});
+  EXPECT_EQ(result.exit_code, 1) << result.DebugString();
+  EXPECT_EQ(result.stdout_text, "");
+  EXPECT_THAT(result.stderr_text, HasSubstr("no consumer \"carol\" in version 3"));
+
+  result = Yardctl({"history", "-o", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.DebugString();
+  const nlohmann::json history = nlohmann::json::parse(result.stdout_text);
+  ASSERT_EQ(history["versions"].size(), 3u);
+  EXPECT_EQ(history["versions"][0]["message"], "revoke API key k1 of consumer acme");
+  EXPECT_EQ(history["versions"][1]["message"], "create API key " + name + " of consumer acme");
+  EXPECT_EQ(history["versions"][1]["author"].get<std::string>().rfind("e2e@", 0), 0u);
 }
 
 TEST_F(EndToEndTest, DryRunStoresNothing) {

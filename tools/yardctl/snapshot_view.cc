@@ -150,6 +150,18 @@ Table CertificateTable(const v1::Snapshot& snapshot) {
   return table;
 }
 
+Table ConsumerTable(const v1::Snapshot& snapshot) {
+  Table table({"NAME", "GROUPS", "KEYS"});
+  for (const v1::Consumer& consumer : snapshot.consumers()) {
+    std::vector<std::string> groups(consumer.groups().begin(), consumer.groups().end());
+    std::vector<std::string> keys;
+    keys.reserve(consumer.api_keys_size());
+    for (const v1::ApiKey& key : consumer.api_keys()) keys.push_back(key.name());
+    table.AddRow({consumer.name(), JoinCapped(groups, ","), JoinCapped(keys, ",")});
+  }
+  return table;
+}
+
 // How a cluster's connections are secured, in a few words: "-" (plaintext), "verify NAME"
 // or "verify ip" (the name checked in the certificate), "INSECURE" (no verification at
 // all, shouted), with "+ client cert" for mTLS.

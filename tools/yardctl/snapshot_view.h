@@ -25,6 +25,8 @@ Table ClusterTable(const switchyard::v1::Snapshot& snapshot);
 // CLIENT CERTS the mode ("-" when OFF), with "+forward" when the identity goes upstream.
 // The default certificate's name is marked "(default)".
 Table CertificateTable(const switchyard::v1::Snapshot& snapshot);
+// NAME GROUPS KEYS: KEYS are the names of the consumer's API keys, never their hashes.
+Table ConsumerTable(const switchyard::v1::Snapshot& snapshot);
 
 // One route's match in one line: the path rule, then methods in brackets, then header
 // rules: "prefix /users/ [GET,POST] x-tenant=acme !x-debug". Header rules read

@@ -63,8 +63,8 @@ absl::Status CheckArguments(const Command& command, const ParsedArgs& args) {
 
 const std::vector<Command>& AllCommands() {
   static const auto* const kCommands = new std::vector<Command>{
-      ValidateCommand(), DiffCommand(),     ApplyCommand(),  GetCommand(),
-      HistoryCommand(),  RollbackCommand(), StatusCommand(), TokensCommand(),
+      ValidateCommand(), DiffCommand(),    ApplyCommand(),    GetCommand(),    ConsumersCommand(),
+      KeysCommand(),     HistoryCommand(), RollbackCommand(), StatusCommand(), TokensCommand(),
   };
   return *kCommands;
 }

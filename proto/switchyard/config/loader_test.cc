@@ -102,6 +102,95 @@ TEST(ParseSnapshotTest, ReadsEveryKindOfField) {
   EXPECT_FALSE(s->clusters(1).has_max_idle_connections());
 }
 
+constexpr const char* kAuthYaml = R"yaml(
+consumers:
+  - name: acme
+    groups: [partners]
+    metadata: {owner: team-a}
+    api_keys: [{name: k1, sha256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}]
+auth_policies:
+  - name: partners-only
+    api_key: {header: x-api-key}
+    rules: [{allow: {groups: [partners]}}]
+virtual_hosts:
+  - name: api
+    domains: ["*"]
+    auth_policy: partners-only
+    routes:
+      - {name: health, match: {path: /health}, route: {cluster: b}, skip_auth: true}
+      - {name: all, match: {prefix: /}, route: {cluster: b}, auth_policy: partners-only}
+clusters: [{name: b, endpoints: [{address: 127.0.0.1, port: 8080}]}]
+)yaml";
+
+TEST(ParseSnapshotTest, ReadsConsumersAndAuthPolicies) {
+  absl::StatusOr<v1::Snapshot> s = ParseSnapshot(kAuthYaml, "auth.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->consumers_size(), 1);
+  const v1::Consumer& acme = s->consumers(0);
+  EXPECT_EQ(acme.name(), "acme");
+  EXPECT_THAT(acme.groups(), ::testing::ElementsAre("partners"));
+  ASSERT_EQ(acme.metadata_size(), 1);
+  EXPECT_EQ(acme.metadata().at("owner"), "team-a");
+  ASSERT_EQ(acme.api_keys_size(), 1);
+  EXPECT_EQ(acme.api_keys(0).name(), "k1");
+  EXPECT_EQ(acme.api_keys(0).sha256(),
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+
+  ASSERT_EQ(s->auth_policies_size(), 1);
+  const v1::AuthPolicy& policy = s->auth_policies(0);
+  EXPECT_EQ(policy.name(), "partners-only");
+  ASSERT_TRUE(policy.has_api_key());
+  EXPECT_EQ(policy.api_key().header(), "x-api-key");
+  EXPECT_EQ(policy.api_key().query(), "");
+  EXPECT_FALSE(policy.api_key().hide_credentials());
+  ASSERT_EQ(policy.rules_size(), 1);
+  ASSERT_TRUE(policy.rules(0).has_allow());
+  EXPECT_FALSE(policy.rules(0).has_deny());
+  EXPECT_THAT(policy.rules(0).allow().groups(), ::testing::ElementsAre("partners"));
+  EXPECT_EQ(policy.default_action(), v1::AuthPolicy::ACTION_UNSPECIFIED);
+
+  ASSERT_EQ(s->virtual_hosts_size(), 1);
+  const v1::VirtualHost& vh = s->virtual_hosts(0);
+  EXPECT_EQ(vh.auth_policy(), "partners-only");
+  ASSERT_EQ(vh.routes_size(), 2);
+  EXPECT_EQ(vh.routes(0).name(), "health");
+  EXPECT_TRUE(vh.routes(0).skip_auth());
+  EXPECT_EQ(vh.routes(0).auth_policy(), "");
+  EXPECT_EQ(vh.routes(1).name(), "all");
+  EXPECT_FALSE(vh.routes(1).skip_auth());
+  EXPECT_EQ(vh.routes(1).auth_policy(), "partners-only");
+
+  // And back: what `yardctl get -o yaml` writes reads as the same snapshot.
+  const std::string yaml = SnapshotToYaml(*s);
+  ASSERT_FALSE(yaml.empty());
+  absl::StatusOr<v1::Snapshot> again = ParseSnapshot(yaml, "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << yaml;
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*again, *s)) << yaml;
+}
+
+TEST(ParseSnapshotTest, ReadsAuthEnumsAndQueryKeys) {
+  absl::StatusOr<v1::Snapshot> s = ParseSnapshot(R"yaml(
+auth_policies:
+  - name: office
+    api_key: {query: api_key, hide_credentials: true}
+    rules:
+      - deny: {client_ips: [10.0.0.0/8], methods: [DELETE], path_prefixes: [/admin/]}
+      - allow: {consumers: [acme]}
+    default_action: DENY
+)yaml",
+                                                 "office.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const v1::AuthPolicy& policy = s->auth_policies(0);
+  EXPECT_EQ(policy.api_key().query(), "api_key");
+  EXPECT_TRUE(policy.api_key().hide_credentials());
+  EXPECT_EQ(policy.default_action(), v1::AuthPolicy::DENY);
+  ASSERT_TRUE(policy.rules(0).has_deny());
+  EXPECT_THAT(policy.rules(0).deny().client_ips(), ::testing::ElementsAre("10.0.0.0/8"));
+  EXPECT_THAT(policy.rules(0).deny().methods(), ::testing::ElementsAre("DELETE"));
+  EXPECT_THAT(policy.rules(0).deny().path_prefixes(), ::testing::ElementsAre("/admin/"));
+  EXPECT_THAT(policy.rules(1).allow().consumers(), ::testing::ElementsAre("acme"));
+}
+
 TEST(ParseSnapshotTest, ReadsJsonWithJsonNames) {
   absl::StatusOr<v1::Snapshot> s = ParseSnapshot(R"json({
     "version": "18446744073709551615",

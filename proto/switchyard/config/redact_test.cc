@@ -107,5 +107,71 @@ TEST(RedactTest, SnapshotsDeclareTheirSecretsThroughTheSameOption) {
   EXPECT_TRUE(Equal(copy, snapshot));
 }
 
+// An API key's hash is a secret (snapshot.proto): shown redacted, and kept on apply by
+// the key's name within its consumer.
+TEST(RedactTest, ApiKeyHashesAreRedactedAndRestoredByKeyName) {
+  const std::string h1(64, 'a');
+  const std::string h2(64, 'b');
+  v1::Snapshot stored;
+  v1::Consumer* acme = stored.add_consumers();
+  acme->set_name("acme");
+  acme->add_groups("partners");
+  (*acme->mutable_metadata())["owner"] = "team-a";
+  v1::ApiKey* k1 = acme->add_api_keys();
+  k1->set_name("k1");
+  k1->set_sha256(h1);
+  v1::ApiKey* k2 = acme->add_api_keys();
+  k2->set_name("k2");
+  k2->set_sha256(h2);
+
+  v1::Snapshot shown = stored;
+  EXPECT_EQ(RedactSecrets(shown), 2);
+  EXPECT_EQ(shown.consumers(0).api_keys(0).sha256(), kRedacted);
+  EXPECT_EQ(shown.consumers(0).api_keys(1).sha256(), kRedacted);
+  EXPECT_EQ(shown.consumers(0).api_keys(0).name(), "k1");
+  EXPECT_EQ(shown.consumers(0).groups(0), "partners");
+  EXPECT_EQ(shown.consumers(0).metadata().at("owner"), "team-a");
+  const std::string text = shown.DebugString();
+  EXPECT_EQ(text.find(h1), std::string::npos) << text;
+  EXPECT_EQ(text.find(h2), std::string::npos) << text;
+
+  ASSERT_TRUE(RestoreRedacted(shown, stored).ok());
+  EXPECT_TRUE(Equal(shown, stored)) << shown.DebugString();
+
+  // Matched by name, not position: reordered keys get their own hashes back.
+  v1::Snapshot reordered = stored;
+  reordered.mutable_consumers(0)->mutable_api_keys()->SwapElements(0, 1);
+  RedactSecrets(reordered);
+  ASSERT_TRUE(RestoreRedacted(reordered, stored).ok());
+  EXPECT_EQ(reordered.consumers(0).api_keys(0).name(), "k2");
+  EXPECT_EQ(reordered.consumers(0).api_keys(0).sha256(), h2);
+  EXPECT_EQ(reordered.consumers(0).api_keys(1).sha256(), h1);
+}
+
+TEST(RedactTest, ARenamedApiKeyWithARedactedHashIsRefused) {
+  v1::Snapshot stored;
+  v1::Consumer* acme = stored.add_consumers();
+  acme->set_name("acme");
+  v1::ApiKey* k1 = acme->add_api_keys();
+  k1->set_name("k1");
+  k1->set_sha256(std::string(64, 'a'));
+
+  v1::Snapshot incoming = stored;
+  RedactSecrets(incoming);
+  incoming.mutable_consumers(0)->mutable_api_keys(0)->set_name("k1-renamed");
+  const absl::Status status = RestoreRedacted(incoming, stored);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              HasSubstr("consumers[acme].api_keys[k1-renamed].sha256 is [redacted] but no stored "
+                        "value is there to keep"));
+
+  // Nor can a key move to another consumer under its redacted hash.
+  incoming = stored;
+  RedactSecrets(incoming);
+  incoming.mutable_consumers(0)->set_name("globex");
+  EXPECT_THAT(RestoreRedacted(incoming, stored).message(),
+              HasSubstr("consumers[globex].api_keys[k1].sha256"));
+}
+
 }  // namespace
 }  // namespace switchyard::config

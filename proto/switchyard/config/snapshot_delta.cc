@@ -69,6 +69,16 @@ absl::StatusOr<v1::Snapshot> ApplyDelta(const v1::Snapshot& base, const v1::Snap
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = Merge("consumer", *result.mutable_consumers(), delta.consumers(),
+                             delta.removed_consumers());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Merge("auth policy", *result.mutable_auth_policies(), delta.auth_policies(),
+                             delta.removed_auth_policies());
+      !s.ok()) {
+    return s;
+  }
   result.set_version(version);
   return result;
 }

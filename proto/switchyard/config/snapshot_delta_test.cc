@@ -50,5 +50,50 @@ TEST(ApplyDeltaTest, RemovingAnUnknownResourceIsRefused) {
   EXPECT_EQ(ApplyDelta(Base(), delta, 5).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(ApplyDeltaTest, MergesConsumersAndAuthPolicies) {
+  v1::Snapshot base = Base();
+  for (const char* name : {"acme", "globex", "initech"}) base.add_consumers()->set_name(name);
+  for (const char* name : {"open", "partners"}) base.add_auth_policies()->set_name(name);
+
+  v1::SnapshotDelta delta;
+  delta.set_base_version(4);
+  v1::Consumer* acme = delta.add_consumers();
+  acme->set_name("acme");
+  acme->add_groups("partners");
+  delta.add_consumers()->set_name("umbrella");
+  delta.add_removed_consumers("globex");
+  v1::AuthPolicy* partners = delta.add_auth_policies();
+  partners->set_name("partners");
+  partners->mutable_api_key()->set_header("x-api-key");
+  delta.add_auth_policies()->set_name("office");
+  delta.add_removed_auth_policies("open");
+
+  auto result = ApplyDelta(base, delta, 5);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->consumers_size(), 3);
+  EXPECT_EQ(result->consumers(0).name(), "acme");
+  ASSERT_EQ(result->consumers(0).groups_size(), 1);
+  EXPECT_EQ(result->consumers(0).groups(0), "partners");
+  EXPECT_EQ(result->consumers(1).name(), "initech");
+  EXPECT_EQ(result->consumers(2).name(), "umbrella");
+  ASSERT_EQ(result->auth_policies_size(), 2);
+  EXPECT_EQ(result->auth_policies(0).name(), "partners");
+  EXPECT_EQ(result->auth_policies(0).api_key().header(), "x-api-key");
+  EXPECT_EQ(result->auth_policies(1).name(), "office");
+  EXPECT_EQ(result->clusters_size(), 3);  // untouched kinds stay as they were
+
+  v1::SnapshotDelta unknown;
+  unknown.set_base_version(4);
+  unknown.add_removed_consumers("nobody");
+  auto refused = ApplyDelta(base, unknown, 5);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("consumer"), absl::string_view::npos);
+  unknown.clear_removed_consumers();
+  unknown.add_removed_auth_policies("nothing");
+  refused = ApplyDelta(base, unknown, 5);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("auth policy"), absl::string_view::npos);
+}
+
 }  // namespace
 }  // namespace switchyard::config

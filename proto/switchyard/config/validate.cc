@@ -1,5 +1,7 @@
 #include "switchyard/config/validate.h"
 
+#include <arpa/inet.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -8,13 +10,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/ascii.h"
 #include "re2/re2.h"
 #include "switchyard/config/certificate_pem.h"
 #include "switchyard/config/duration.h"
+#include "switchyard/config/jwks.h"
 #include "switchyard/config/redact.h"
 #include "switchyard/config/syntax.h"
 
@@ -117,6 +122,84 @@ std::string NameProblem(std::string_view name) {
   return "";
 }
 
+// The problem with an ApiKey.sha256, or "". The value is a secret (a hash of a weak key
+// would let anyone who reads it guess the key, and a mistake here is often the key
+// itself), so messages never quote it.
+std::string Sha256Problem(const std::string& hash) {
+  constexpr std::string_view kWant =
+      "must be 64 lowercase hex digits (the SHA-256 of the key; uppercase is not accepted)";
+  if (hash == kRedacted) {
+    return absl::StrCat(ToAbsl(kWant), ", got \"", kRedacted,
+                        "\", which only an apply to the control plane replaces with the stored "
+                        "hash");
+  }
+  if (hash.size() != 64) return absl::StrCat(ToAbsl(kWant), ", got ", hash.size(), " characters");
+  for (size_t i = 0; i < hash.size(); ++i) {
+    const char c = hash[i];
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) continue;
+    return absl::StrCat(ToAbsl(kWant), ", got ",
+                        c >= 'A' && c <= 'F' ? "an uppercase digit" : "a character that is not hex",
+                        " at offset ", i);
+  }
+  return "";
+}
+
+// RFC 3986 unreserved: ALPHA DIGIT "-" "." "_" "~".
+bool IsUnreservedUrlCharacter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+// "" when `value` is an IPv4 or IPv6 address, or a CIDR range of one with no bits set after
+// the prefix (so that what is written is what is matched).
+std::string ClientIpProblem(std::string_view value) {
+  if (value.empty()) return "must not be empty";
+  const auto not_an_address = [value] {
+    return Quote(value) +
+           " is not an IP address or CIDR range (such as \"10.0.0.0/8\" or \"2001:db8::/32\")";
+  };
+  // inet_pton needs a terminated string; an embedded NUL must not cut the text short.
+  if (value.size() > 64 || value.find('\0') != std::string_view::npos) return not_an_address();
+  const size_t slash = value.find('/');
+  const std::string address(value.substr(0, slash));
+  unsigned char bytes[16] = {};
+  int family = AF_INET;
+  size_t bits = 32;
+  if (inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
+    family = AF_INET6;
+    bits = 128;
+  } else if (inet_pton(AF_INET, address.c_str(), bytes) != 1) {
+    return not_an_address();
+  }
+  if (slash == std::string_view::npos) return "";
+  const std::string_view length = value.substr(slash + 1);
+  size_t prefix = 0;
+  bool number = !length.empty() && length.size() <= 3;
+  for (char c : length) {
+    if (c < '0' || c > '9') {
+      number = false;
+      break;
+    }
+    prefix = prefix * 10 + static_cast<size_t>(c - '0');
+  }
+  if (!number || prefix > bits) {
+    return absl::StrCat(Quote(value), ": the prefix length of an ",
+                        family == AF_INET ? "IPv4" : "IPv6", " range must be 0..", bits);
+  }
+  bool host_bits = false;
+  for (size_t bit = prefix; bit < bits; ++bit) {
+    const auto mask = static_cast<unsigned char>(0x80U >> (bit % 8));
+    if ((bytes[bit / 8] & mask) != 0) {
+      host_bits = true;
+      bytes[bit / 8] &= static_cast<unsigned char>(~mask);
+    }
+  }
+  if (!host_bits) return "";
+  char network[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family, bytes, network, sizeof network);
+  return absl::StrCat(Quote(value), " has bits set after the prefix; write ", network, "/", prefix);
+}
+
 // How each element of a named list appears in paths: its name when valid and first of
 // its kind, else its index, so that every path points at exactly one element.
 struct Labels {
@@ -150,9 +233,17 @@ class Validator {
       cluster_names_.insert(cluster.name());
       if (cluster.protocol() == v1::Cluster::HTTP2) http2_clusters_.insert(cluster.name());
     }
+    for (const v1::Consumer& consumer : snapshot_.consumers()) {
+      consumer_names_.insert(consumer.name());
+    }
+    for (const v1::AuthPolicy& policy : snapshot_.auth_policies()) {
+      auth_policy_names_.insert(policy.name());
+    }
     VirtualHosts();
     Clusters();
     Certificates();
+    Consumers();
+    AuthPolicies();
     return std::move(errors_);
   }
 
@@ -202,6 +293,9 @@ class Validator {
       const std::string path = "virtual_hosts[" + labels.label[i] + "]";
       Name(path, "virtual_hosts", labels, i, vhosts[i].name());
       Domains(vhosts[i].domains(), kMaxDomainsPerVirtualHost, path, domain_owner);
+      if (!vhosts[i].auth_policy().empty()) {
+        AuthPolicyReference(vhosts[i].auth_policy(), path + ".auth_policy");
+      }
       if (check_routes) Routes(vhosts[i], path);
     }
   }
@@ -255,7 +349,15 @@ class Validator {
                 absl::StrCat("must be between 0 and 1, got ", rate));
         }
       }
+      if (!route.auth_policy().empty()) {
+        if (route.skip_auth()) Error(route_path, "set either auth_policy or skip_auth, not both");
+        AuthPolicyReference(route.auth_policy(), route_path + ".auth_policy");
+      }
     }
+  }
+
+  void AuthPolicyReference(const std::string& name, const std::string& path) {
+    if (!auth_policy_names_.contains(name)) Error(path, "unknown auth policy " + Quote(name));
   }
 
   void Match(const v1::RouteMatch& match, const std::string& path) {
@@ -275,17 +377,18 @@ class Validator {
         Error(path, "exactly one of prefix, path, regex must be set");
         break;
     }
-    Methods(match, path + ".methods");
+    Methods(match.methods(), kMaxMethodsPerRoute, path + ".methods");
     Headers(match, path + ".headers");
   }
 
-  void Methods(const v1::RouteMatch& match, const std::string& path) {
-    if (static_cast<size_t>(match.methods_size()) > kMaxMethodsPerRoute) {
-      Error(path, TooMany(match.methods_size(), kMaxMethodsPerRoute));
+  void Methods(const google::protobuf::RepeatedPtrField<std::string>& methods, size_t max,
+               const std::string& path) {
+    if (static_cast<size_t>(methods.size()) > max) {
+      Error(path, TooMany(methods.size(), max));
       return;
     }
-    for (int i = 0; i < match.methods_size(); ++i) {
-      const std::string& method = match.methods(i);
+    for (int i = 0; i < methods.size(); ++i) {
+      const std::string& method = methods[i];
       const std::string field = absl::StrCat(path, "[", i, "]");
       if (method.empty()) {
         Error(field, "must not be empty");
@@ -293,7 +396,7 @@ class Validator {
         Error(field, Quote(method) + " is not an upper-case method token");
       } else {
         for (int j = 0; j < i; ++j) {
-          if (match.methods(j) == method) {
+          if (methods[j] == method) {
             Error(field, "duplicate " + Quote(method));
             break;
           }
@@ -551,6 +654,251 @@ class Validator {
     }
   }
 
+  void Consumers() {
+    const auto& consumers = snapshot_.consumers();
+    if (static_cast<size_t>(consumers.size()) > kMaxConsumers) {
+      Error("consumers", TooMany(consumers.size(), kMaxConsumers));
+      return;
+    }
+    const Labels labels = MakeLabels(consumers);
+    // sha256 -> path of the key that has it: a key must identify one consumer.
+    absl::flat_hash_map<std::string, std::string> hash_owner;
+    for (int i = 0; i < consumers.size() && !full_; ++i) {
+      const v1::Consumer& consumer = consumers[i];
+      const std::string path = "consumers[" + labels.label[i] + "]";
+      Name(path, "consumers", labels, i, consumer.name());
+      Groups(consumer.groups(), path + ".groups");
+      if (consumer.metadata().contains("")) Error(path + ".metadata", "keys must not be empty");
+      ApiKeys(consumer, path, hash_owner);
+    }
+  }
+
+  void Groups(const google::protobuf::RepeatedPtrField<std::string>& groups,
+              const std::string& path) {
+    if (static_cast<size_t>(groups.size()) > kMaxGroupsPerConsumer) {
+      Error(path, TooMany(groups.size(), kMaxGroupsPerConsumer));
+      return;
+    }
+    for (int i = 0; i < groups.size(); ++i) {
+      const std::string field = absl::StrCat(path, "[", i, "]");
+      if (const std::string problem = NameProblem(groups[i]); !problem.empty()) {
+        Error(field, problem);
+        continue;
+      }
+      for (int j = 0; j < i; ++j) {
+        if (groups[j] == groups[i]) {
+          Error(field, "duplicate " + Quote(groups[i]));
+          break;
+        }
+      }
+    }
+  }
+
+  void ApiKeys(const v1::Consumer& consumer, const std::string& path,
+               absl::flat_hash_map<std::string, std::string>& hash_owner) {
+    const auto& keys = consumer.api_keys();
+    if (static_cast<size_t>(keys.size()) > kMaxApiKeysPerConsumer) {
+      Error(path + ".api_keys", TooMany(keys.size(), kMaxApiKeysPerConsumer));
+      return;
+    }
+    const Labels labels = MakeLabels(keys);
+    for (int i = 0; i < keys.size() && !full_; ++i) {
+      const v1::ApiKey& key = keys[i];
+      const std::string key_path = path + ".api_keys[" + labels.label[i] + "]";
+      Name(key_path, path + ".api_keys", labels, i, key.name());
+      // The control plane restores the stored hash, then validates it itself.
+      if (key.sha256() == kRedacted && options_.redacted_keys_from_server) continue;
+      if (const std::string problem = Sha256Problem(key.sha256()); !problem.empty()) {
+        Error(key_path + ".sha256", problem);
+        continue;
+      }
+      const auto [owner, inserted] = hash_owner.emplace(key.sha256(), key_path);
+      if (!inserted) {
+        Error(key_path + ".sha256", "duplicate key hash, already used by " + owner->second +
+                                        "; a key must belong to one consumer only");
+      }
+    }
+  }
+
+  void AuthPolicies() {
+    const auto& policies = snapshot_.auth_policies();
+    if (static_cast<size_t>(policies.size()) > kMaxAuthPolicies) {
+      Error("auth_policies", TooMany(policies.size(), kMaxAuthPolicies));
+      return;
+    }
+    const Labels labels = MakeLabels(policies);
+    for (int i = 0; i < policies.size() && !full_; ++i) {
+      const v1::AuthPolicy& policy = policies[i];
+      const std::string path = "auth_policies[" + labels.label[i] + "]";
+      Name(path, "auth_policies", labels, i, policy.name());
+      if (!policy.has_api_key() && !policy.has_jwt() && policy.rules().empty()) {
+        Error(path, "a policy needs a credential or rules: set api_key, jwt or rules");
+      }
+      if (policy.has_api_key()) ApiKeyAuth(policy.api_key(), path + ".api_key");
+      if (policy.has_jwt()) JwtAuth(policy.jwt(), path + ".jwt");
+      Rules(policy, path + ".rules");
+      if (!v1::AuthPolicy::Action_IsValid(policy.default_action())) {
+        Error(path + ".default_action",
+              absl::StrCat("unknown value ", policy.default_action(),
+                           "; must be ACTION_UNSPECIFIED, ALLOW or DENY"));
+      }
+    }
+  }
+
+  void ApiKeyAuth(const v1::ApiKeyAuth& auth, const std::string& path) {
+    const std::string& header = auth.header();
+    const std::string& query = auth.query();
+    if (header.empty() == query.empty()) {
+      Error(path, header.empty()
+                      ? "set exactly one of header or query: where requests carry the key"
+                      : "set exactly one of header or query, not both");
+      return;
+    }
+    if (!header.empty()) {
+      if (header.size() > kMaxHeaderNameLength) {
+        Error(path + ".header", absl::StrCat("must be at most ", kMaxHeaderNameLength,
+                                             " characters, got ", header.size()));
+      } else if (!IsHttpToken(header)) {
+        Error(path + ".header", Quote(header) + " is not a valid header name");
+      }
+      return;
+    }
+    if (query.size() > kMaxHeaderNameLength) {
+      Error(path + ".query", absl::StrCat("must be at most ", kMaxHeaderNameLength,
+                                          " characters, got ", query.size()));
+      return;
+    }
+    for (char c : query) {
+      if (!IsUnreservedUrlCharacter(c)) {
+        Error(path + ".query", Quote(query) +
+                                   " is not a query parameter name of unreserved URL characters "
+                                   "(A-Z a-z 0-9 - . _ ~)");
+        return;
+      }
+    }
+  }
+
+  void JwtAuth(const v1::JwtAuth& jwt, const std::string& path) {
+    if (jwt.issuer().empty()) {
+      Error(path + ".issuer", "must not be empty: the \"iss\" tokens must carry");
+    }
+    for (int i = 0; i < jwt.audiences_size(); ++i) {
+      if (jwt.audiences(i).empty()) {
+        Error(absl::StrCat(path, ".audiences[", i, "]"), "must not be empty");
+      }
+    }
+    for (int i = 0; i < jwt.algorithms_size(); ++i) {
+      const std::string& name = jwt.algorithms(i);
+      if (name != "RS256" && name != "PS256" && name != "ES256" && name != "EdDSA") {
+        Error(absl::StrCat(path, ".algorithms[", i, "]"),
+              Quote(name) + " is not accepted; use RS256, PS256, ES256 or EdDSA (\"none\" and " +
+                  "the HMAC algorithms never are)");
+      }
+    }
+    if (jwt.jwks().empty()) {
+      Error(path + ".jwks", "must be set: the issuer's public keys as a JWKS document");
+    } else if (absl::StatusOr<std::vector<Jwk>> keys = ParseJwks(jwt.jwks()); !keys.ok()) {
+      Error(path + ".jwks", std::string(keys.status().message()));
+    }
+    if (!jwt.header().empty() && !jwt.cookie().empty()) {
+      Error(path, "set at most one of header or cookie: where requests carry the token");
+    }
+    if (!jwt.header().empty() && !IsHttpToken(jwt.header())) {
+      Error(path + ".header", Quote(jwt.header()) + " is not a valid header name");
+    }
+    if (!jwt.cookie().empty() && !IsHttpToken(jwt.cookie())) {
+      Error(path + ".cookie", Quote(jwt.cookie()) + " is not a valid cookie name");
+    }
+    if (jwt.has_clock_skew()) {
+      const Duration& skew = jwt.clock_skew();
+      if (!IsValidDuration(skew)) {
+        Error(path + ".clock_skew", InvalidDuration(skew));
+      } else if (Compare(skew, 0) < 0 || Compare(skew, 600) > 0) {
+        Error(path + ".clock_skew", "must be >= 0s and <= 600s, got " + FormatDuration(skew));
+      }
+    }
+    for (int i = 0; i < jwt.forward_claims_size(); ++i) {
+      const v1::ClaimHeader& forward = jwt.forward_claims(i);
+      const std::string field = absl::StrCat(path, ".forward_claims[", i, "]");
+      if (forward.claim().empty()) Error(field + ".claim", "must not be empty");
+      const std::string header = absl::AsciiStrToLower(forward.header());
+      if (!IsHttpToken(header) || !absl::StartsWith(header, "x-switchyard-")) {
+        Error(field + ".header", Quote(forward.header()) +
+                                     " must be a header name starting with x-switchyard- (the "
+                                     "names the gateway owns, which clients cannot send)");
+      }
+    }
+  }
+
+  void Rules(const v1::AuthPolicy& policy, const std::string& path) {
+    const auto& rules = policy.rules();
+    if (static_cast<size_t>(rules.size()) > kMaxRulesPerAuthPolicy) {
+      Error(path, TooMany(rules.size(), kMaxRulesPerAuthPolicy));
+      return;
+    }
+    for (int i = 0; i < rules.size() && !full_; ++i) {
+      const v1::AuthRule& rule = rules[i];
+      const std::string field = absl::StrCat(path, "[", i, "]");
+      if (rule.has_allow() == rule.has_deny()) {
+        Error(field, "set exactly one of allow or deny");
+        continue;
+      }
+      const v1::AuthCondition& condition = rule.has_allow() ? rule.allow() : rule.deny();
+      const std::string condition_path = field + (rule.has_allow() ? ".allow" : ".deny");
+      Condition(condition, condition_path);
+      if (!condition.claims().empty() && !policy.has_jwt()) {
+        Error(condition_path + ".claims", "the policy has no jwt: no request would have claims");
+      }
+    }
+  }
+
+  // Every list may be empty; an empty condition always holds.
+  void Condition(const v1::AuthCondition& condition, const std::string& path) {
+    const auto too_long = [&](const google::protobuf::RepeatedPtrField<std::string>& list,
+                              const std::string& field) {
+      if (static_cast<size_t>(list.size()) <= kMaxAuthConditionValues) return false;
+      Error(field, TooMany(list.size(), kMaxAuthConditionValues));
+      return true;
+    };
+    const std::string consumers = path + ".consumers";
+    if (!too_long(condition.consumers(), consumers)) {
+      for (int i = 0; i < condition.consumers_size(); ++i) {
+        const std::string& name = condition.consumers(i);
+        const std::string field = absl::StrCat(consumers, "[", i, "]");
+        if (name.empty()) {
+          Error(field, "must not be empty");
+        } else if (!consumer_names_.contains(name)) {
+          Error(field, "unknown consumer " + Quote(name));
+        }
+      }
+    }
+    const std::string groups = path + ".groups";
+    if (!too_long(condition.groups(), groups)) {
+      for (int i = 0; i < condition.groups_size(); ++i) {
+        ErrorIf(absl::StrCat(groups, "[", i, "]"), NameProblem(condition.groups(i)));
+      }
+    }
+    Methods(condition.methods(), kMaxAuthConditionValues, path + ".methods");
+    const std::string prefixes = path + ".path_prefixes";
+    if (!too_long(condition.path_prefixes(), prefixes)) {
+      for (int i = 0; i < condition.path_prefixes_size(); ++i) {
+        ErrorIf(absl::StrCat(prefixes, "[", i, "]"), PathProblem(condition.path_prefixes(i)));
+      }
+    }
+    for (int i = 0; i < condition.claims_size(); ++i) {
+      const v1::ClaimMatch& claim = condition.claims(i);
+      const std::string field = absl::StrCat(path, ".claims[", i, "]");
+      if (claim.name().empty()) Error(field + ".name", "must not be empty");
+      if (claim.values().empty()) Error(field + ".values", "must list at least one value");
+    }
+    const std::string client_ips = path + ".client_ips";
+    if (!too_long(condition.client_ips(), client_ips)) {
+      for (int i = 0; i < condition.client_ips_size(); ++i) {
+        ErrorIf(absl::StrCat(client_ips, "[", i, "]"), ClientIpProblem(condition.client_ips(i)));
+      }
+    }
+  }
+
   void ClientCertificates(const v1::ClientCertificates& client, const std::string& path) {
     const bool has_pem = !client.ca_pem().empty();
     const bool has_file = !client.ca_file().empty();
@@ -704,6 +1052,8 @@ class Validator {
   const absl::Time now_;
   absl::flat_hash_set<std::string> cluster_names_;
   absl::flat_hash_set<std::string> http2_clusters_;
+  absl::flat_hash_set<std::string> consumer_names_;
+  absl::flat_hash_set<std::string> auth_policy_names_;
   std::vector<std::string> errors_;
   bool full_ = false;
 };

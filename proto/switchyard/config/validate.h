@@ -35,6 +35,19 @@
 //   block other changes; client_certificates: mode OFF sets nothing else, OPTIONAL and
 //   REQUIRED set exactly one of ca_pem (parses, at most kMaxClientCaCertificates
 //   certificates) and ca_file (an absolute path, like cert_file);
+// - consumers (docs/auth.md): names as above, unique among consumers; groups have the
+//   name syntax and appear once per consumer; metadata keys are not empty; api_keys have
+//   names as above, unique within their consumer, and a sha256 of exactly 64 lowercase
+//   hex digits that no other key of the snapshot has. A sha256 is a secret: messages
+//   never quote it;
+// - auth policies: names as above, unique among policies; a credential (api_key, jwt),
+//   rules, or both; api_key sets exactly one of header (a token) and query (unreserved
+//   URL characters: ALPHA DIGIT - . _ ~); each rule sets exactly one of allow and deny;
+//   in a condition, consumers name consumers of the snapshot, groups have the name
+//   syntax, methods are upper-case tokens, path_prefixes are paths as above, and
+//   client_ips are IPv4 or IPv6 addresses or CIDR ranges with no bits set after the
+//   prefix. The auth_policy of a virtual host or route names a policy of the snapshot; a
+//   route does not set both auth_policy and skip_auth;
 // - the size limits below, so that a hostile or runaway config cannot exhaust the memory
 //   or CPU of every proxy it reaches. A list over its limit is reported once and its
 //   elements are not checked further.
@@ -70,6 +83,13 @@ inline constexpr size_t kMaxHeaderValueLength = 8'192;
 inline constexpr size_t kMaxCertificates = 1'000;
 inline constexpr size_t kMaxDomainsPerCertificate = 1'000;
 inline constexpr size_t kMaxCertificatePathLength = 4'096;
+inline constexpr size_t kMaxConsumers = 100'000;
+inline constexpr size_t kMaxGroupsPerConsumer = 100;
+inline constexpr size_t kMaxApiKeysPerConsumer = 100;
+inline constexpr size_t kMaxAuthPolicies = 10'000;
+inline constexpr size_t kMaxRulesPerAuthPolicy = 1'000;
+// Per list of an AuthCondition (consumers, groups, methods, path_prefixes, client_ips).
+inline constexpr size_t kMaxAuthConditionValues = 1'000;
 inline constexpr size_t kMaxErrors = 1'000;
 
 struct ValidationOptions {
@@ -85,15 +105,15 @@ struct ValidationOptions {
   // The time the validity period is judged at; InfinitePast means absl::Now().
   absl::Time now = absl::InfinitePast();
   // True where the snapshot goes to the control plane next (yardctl apply and diff): a
-  // key_pem of "[redacted]" (what `yardctl get` shows) stands for the stored key, which
-  // the control plane puts back and checks, so it is not reported here. False (yardctl
-  // validate, the control plane itself, the proxy): it is an error, since nothing else can
-  // check it.
+  // key_pem or ApiKey.sha256 of "[redacted]" (what `yardctl get` shows) stands for the
+  // stored value, which the control plane puts back and checks, so it is not reported
+  // here. False (yardctl validate, the control plane itself, the proxy): it is an error,
+  // since nothing else can check it.
   bool redacted_keys_from_server = false;
 };
 
 // Every problem found, in snapshot order (virtual hosts with their routes, then clusters,
-// then certificates); empty when the snapshot is valid.
+// certificates, consumers and auth policies); empty when the snapshot is valid.
 std::vector<std::string> ValidationErrors(const switchyard::v1::Snapshot& snapshot,
                                           const ValidationOptions& options = {});
 

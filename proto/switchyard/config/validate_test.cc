@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
+#include "dataplane/auth/testing/test_tokens.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -13,9 +15,11 @@
 namespace switchyard::config {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::StartsWith;
 
 constexpr const char* kValid = R"yaml(
 virtual_hosts:
@@ -702,6 +706,360 @@ TEST_F(ValidateTest, AWebSocketRouteNeedsAClusterThatSpeaksHttp1) {
                                     "\"backend\" speaks HTTP/2 (protocol: HTTP2), which has no "
                                     "WebSocket upgrade; use a cluster with protocol HTTP1 or "
                                     "MATCH_CLIENT"));
+}
+
+// Consumers and auth policies (docs/auth.md).
+constexpr const char* kHashA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+constexpr const char* kHashB = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr const char* kHashC = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+constexpr const char* kValidAuth = R"yaml(
+virtual_hosts:
+  - name: api
+    domains: ["*"]
+    auth_policy: partners-only
+    routes:
+      - {name: health, match: {path: /health}, route: {cluster: b}, skip_auth: true}
+      - {name: admin, match: {prefix: /admin/}, route: {cluster: b}, auth_policy: office}
+      - {name: all, match: {prefix: /}, route: {cluster: b}}
+clusters: [{name: b, endpoints: [{address: 127.0.0.1, port: 8080}]}]
+consumers:
+  - name: acme
+    groups: [partners, gold]
+    metadata: {owner: team-a, plan: ""}
+    api_keys:
+      - {name: k1, sha256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
+      - {name: k2, sha256: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+  - name: globex
+    api_keys:
+      - {name: k1, sha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+auth_policies:
+  - name: partners-only
+    api_key: {header: x-api-key, hide_credentials: true}
+    rules:
+      - deny: {consumers: [globex], methods: [DELETE]}
+      - allow: {groups: [partners]}
+  - name: office
+    api_key: {query: api_key}
+    rules:
+      - allow:
+          consumers: [acme]
+          methods: [GET, M-SEARCH]
+          path_prefixes: [/admin/]
+          client_ips: [10.0.0.0/8, 192.168.1.7, "2001:db8::/32", "::1", 0.0.0.0/0, "::/0"]
+      - deny: {}
+    default_action: ALLOW
+  - name: rules-only
+    rules: [{allow: {client_ips: [127.0.0.1/32]}}]
+)yaml";
+
+class ValidateAuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<v1::Snapshot> parsed = ParseSnapshot(kValidAuth, "auth.yaml");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    s_ = *std::move(parsed);
+  }
+
+  v1::VirtualHost& Api() { return *s_.mutable_virtual_hosts(0); }
+  v1::Consumer& Acme() { return *s_.mutable_consumers(0); }
+  v1::Consumer& Globex() { return *s_.mutable_consumers(1); }
+  v1::AuthPolicy& Partners() { return *s_.mutable_auth_policies(0); }
+  v1::AuthPolicy& Office() { return *s_.mutable_auth_policies(1); }
+  v1::AuthCondition& OfficeAllow() { return *Office().mutable_rules(0)->mutable_allow(); }
+  std::vector<std::string> Errors(const ValidationOptions& options = {}) const {
+    return ValidationErrors(s_, options);
+  }
+
+  v1::Snapshot s_;
+};
+
+TEST_F(ValidateAuthTest, ValidConsumersAndPoliciesHaveNoErrors) {
+  EXPECT_THAT(Errors(), IsEmpty());
+  EXPECT_TRUE(ValidateSnapshot(s_).ok());
+}
+
+TEST_F(ValidateAuthTest, ConsumerNames) {
+  Acme().set_name("");
+  Globex().set_name("acme");  // acme itself has no valid name now, so this one is first
+  s_.add_consumers()->set_name("a b");
+  s_.add_consumers()->set_name("acme");
+  // The consumer named by the deny rule is gone.
+  EXPECT_THAT(Errors(),
+              ElementsAre("consumers[0].name: must not be empty",
+                          "consumers[2].name: \"a b\" must match [A-Za-z0-9_.-]+",
+                          "consumers[3].name: duplicate \"acme\", already used by consumers[acme]",
+                          "auth_policies[partners-only].rules[0].deny.consumers[0]: unknown "
+                          "consumer \"globex\""));
+}
+
+TEST_F(ValidateAuthTest, GroupsAndMetadata) {
+  Acme().add_groups("partners");
+  Acme().add_groups("");
+  Globex().add_groups("no/slash");
+  (*Globex().mutable_metadata())[""] = "x";
+  EXPECT_THAT(Errors(), ElementsAre("consumers[acme].groups[2]: duplicate \"partners\"",
+                                    "consumers[acme].groups[3]: must not be empty",
+                                    "consumers[globex].groups[0]: \"no/slash\" must match "
+                                    "[A-Za-z0-9_.-]+",
+                                    "consumers[globex].metadata: keys must not be empty"));
+}
+
+TEST_F(ValidateAuthTest, ApiKeyNames) {
+  Acme().mutable_api_keys(1)->set_name("k1");
+  Globex().mutable_api_keys(0)->set_name("");
+  v1::ApiKey* key = Globex().add_api_keys();
+  key->set_name("k1");  // the same name as another consumer's key is fine
+  key->set_sha256(kHashC);
+  key->mutable_sha256()->back() = 'c';
+  EXPECT_THAT(Errors(),
+              ElementsAre("consumers[acme].api_keys[1].name: duplicate \"k1\", already used by "
+                          "consumers[acme].api_keys[k1]",
+                          "consumers[globex].api_keys[0].name: must not be empty"));
+}
+
+TEST_F(ValidateAuthTest, Sha256IsSixtyFourLowercaseHexDigits) {
+  std::string upper = kHashA;
+  upper[10] = 'A';
+  Acme().mutable_api_keys(0)->set_sha256(upper);
+  Acme().mutable_api_keys(1)->set_sha256("the-key-itself");
+  std::string not_hex = kHashC;
+  not_hex[63] = 'g';
+  Globex().mutable_api_keys(0)->set_sha256(not_hex);
+  const std::string want =
+      ": must be 64 lowercase hex digits (the SHA-256 of the key; uppercase is not accepted), "
+      "got ";
+  const std::vector<std::string> errors = Errors();
+  EXPECT_THAT(errors, ElementsAre("consumers[acme].api_keys[k1].sha256" + want +
+                                      "an uppercase digit at offset 10",
+                                  "consumers[acme].api_keys[k2].sha256" + want + "14 characters",
+                                  "consumers[globex].api_keys[k1].sha256" + want +
+                                      "a character that is not hex at offset 63"));
+  // The value is a secret: never quoted.
+  for (const std::string& e : errors) {
+    EXPECT_EQ(e.find("the-key-itself"), std::string::npos) << e;
+    EXPECT_EQ(e.find(not_hex), std::string::npos) << e;
+  }
+  Acme().mutable_api_keys(0)->clear_sha256();
+  EXPECT_THAT(Errors(), Contains("consumers[acme].api_keys[k1].sha256" + want + "0 characters"));
+}
+
+TEST_F(ValidateAuthTest, ARedactedSha256IsNotAHash) {
+  RedactSecrets(s_);
+  ASSERT_EQ(Acme().api_keys(0).sha256(), kRedacted);
+  // Offline (and on the control plane, after RestoreRedacted) a marker left means nothing
+  // was restored; on its way to the control plane it stands for the stored hash.
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("consumers[acme].api_keys[k1].sha256: must be 64 lowercase hex digits (the "
+                  "SHA-256 of the key; uppercase is not accepted), got \"[redacted]\", which only "
+                  "an apply to the control plane replaces with the stored hash",
+                  HasSubstr("consumers[acme].api_keys[k2].sha256: must be"),
+                  HasSubstr("consumers[globex].api_keys[k1].sha256: must be")));
+  EXPECT_THAT(Errors({.redacted_keys_from_server = true}), IsEmpty());
+}
+
+TEST_F(ValidateAuthTest, AKeyHashBelongsToOneKeyOnly) {
+  Globex().mutable_api_keys(0)->set_sha256(kHashB);
+  Acme().mutable_api_keys(0)->set_sha256(kHashB);
+  EXPECT_THAT(Errors(),
+              ElementsAre("consumers[acme].api_keys[k2].sha256: duplicate key hash, already used "
+                          "by consumers[acme].api_keys[k1]; a key must belong to one consumer "
+                          "only",
+                          "consumers[globex].api_keys[k1].sha256: duplicate key hash, already "
+                          "used by consumers[acme].api_keys[k1]; a key must belong to one "
+                          "consumer only"));
+}
+
+TEST_F(ValidateAuthTest, PolicyNamesAndEmptyPolicies) {
+  Office().set_name("partners-only");
+  s_.mutable_auth_policies(2)->clear_rules();
+  s_.add_auth_policies()->set_name("bad name");
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(
+          // The admin route names "office", which is gone.
+          "virtual_hosts[api].routes[admin].auth_policy: unknown auth policy \"office\"",
+          "auth_policies[1].name: duplicate \"partners-only\", already used by "
+          "auth_policies[partners-only]",
+          "auth_policies[rules-only]: a policy needs a credential or rules: set api_key, jwt or "
+          "rules",
+          "auth_policies[3].name: \"bad name\" must match [A-Za-z0-9_.-]+",
+          "auth_policies[3]: a policy needs a credential or rules: set api_key, jwt or rules"));
+}
+
+TEST_F(ValidateAuthTest, ApiKeyCredential) {
+  Partners().mutable_api_key()->set_query("key");
+  Office().mutable_api_key()->clear_query();
+  s_.mutable_auth_policies(2)->mutable_api_key()->set_header("x api key");
+  EXPECT_THAT(Errors(), ElementsAre("auth_policies[partners-only].api_key: set exactly one of "
+                                    "header or query, not both",
+                                    "auth_policies[office].api_key: set exactly one of header or "
+                                    "query: where requests carry the key",
+                                    "auth_policies[rules-only].api_key.header: \"x api key\" is "
+                                    "not a valid header name"));
+  Partners().mutable_api_key()->clear_query();
+  Partners().mutable_api_key()->set_header("X-Key:");
+  Office().mutable_api_key()->set_query("a=b");
+  s_.mutable_auth_policies(2)->mutable_api_key()->set_header("X-Api-Key_2.~!#$%&'*+^`|");
+  EXPECT_THAT(Errors(), ElementsAre("auth_policies[partners-only].api_key.header: \"X-Key:\" is "
+                                    "not a valid header name",
+                                    "auth_policies[office].api_key.query: \"a=b\" is not a query "
+                                    "parameter name of unreserved URL characters (A-Z a-z 0-9 - "
+                                    ". _ ~)"));
+  Partners().mutable_api_key()->set_header("x-key");
+  Office().mutable_api_key()->set_query("Api-Key_2.~");
+  EXPECT_THAT(Errors(), IsEmpty());
+}
+
+TEST_F(ValidateAuthTest, JwtCredential) {
+  v1::JwtAuth& jwt = *Partners().mutable_jwt();
+  jwt.set_issuer("https://id.example.com");
+  jwt.set_jwks(auth::testing::Jwks({auth::testing::MakeKey("ES256", "k")}));
+  jwt.add_algorithms("ES256");
+  jwt.add_forward_claims()->set_claim("email");
+  jwt.mutable_forward_claims(0)->set_header("X-Switchyard-Email");
+  Partners().mutable_rules(1)->mutable_allow()->add_claims()->set_name("roles");
+  Partners().mutable_rules(1)->mutable_allow()->mutable_claims(0)->add_values("admin");
+  ASSERT_THAT(Errors(), IsEmpty());
+
+  jwt.clear_issuer();
+  jwt.add_algorithms("none");
+  jwt.add_algorithms("HS256");
+  jwt.set_jwks(R"({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})");
+  jwt.set_header("x-token");
+  jwt.set_cookie("bad cookie");
+  jwt.mutable_clock_skew()->set_seconds(3600);
+  jwt.mutable_forward_claims(0)->set_header("x-email");
+  Partners().mutable_rules(1)->mutable_allow()->mutable_claims(0)->clear_values();
+  Office().mutable_rules(0)->mutable_allow()->add_claims()->set_name("sub");
+  Office().mutable_rules(0)->mutable_allow()->mutable_claims(0)->add_values("me");
+  const std::string p = "auth_policies[partners-only]";
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(p + ".jwt.issuer: must not be empty: the \"iss\" tokens must carry",
+                  p + ".jwt.algorithms[1]: \"none\" is not accepted; use RS256, PS256, ES256 or "
+                      "EdDSA (\"none\" and the HMAC algorithms never are)",
+                  p + ".jwt.algorithms[2]: \"HS256\" is not accepted; use RS256, PS256, ES256 "
+                      "or EdDSA (\"none\" and the HMAC algorithms never are)",
+                  p + ".jwt.jwks: keys[0]: a symmetric (\"oct\") key: a JWKS here holds public "
+                      "keys only",
+                  p + ".jwt: set at most one of header or cookie: where requests carry the token",
+                  p + ".jwt.cookie: \"bad cookie\" is not a valid cookie name",
+                  p + ".jwt.clock_skew: must be >= 0s and <= 600s, got 3600s",
+                  p + ".jwt.forward_claims[0].header: \"x-email\" must be a header name "
+                      "starting with x-switchyard- (the names the gateway owns, which clients "
+                      "cannot send)",
+                  p + ".rules[1].allow.claims[0].values: must list at least one value",
+                  "auth_policies[office].rules[0].allow.claims: the policy has no jwt: no "
+                  "request would have claims"));
+  jwt.set_jwks("{not json");
+  EXPECT_THAT(Errors(), Contains(p + ".jwt.jwks: not JSON"));
+  jwt.clear_jwks();
+  EXPECT_THAT(Errors(),
+              Contains(p + ".jwt.jwks: must be set: the issuer's public keys as a JWKS document"));
+}
+
+TEST_F(ValidateAuthTest, EachRuleIsAllowOrDeny) {
+  Partners().add_rules();
+  v1::AuthRule* both = Partners().add_rules();
+  both->mutable_allow();
+  both->mutable_deny();
+  EXPECT_THAT(Errors(),
+              ElementsAre("auth_policies[partners-only].rules[2]: set exactly one of allow or deny",
+                          "auth_policies[partners-only].rules[3]: set exactly one of allow or "
+                          "deny"));
+}
+
+TEST_F(ValidateAuthTest, Conditions) {
+  OfficeAllow().add_consumers("ghost");
+  OfficeAllow().add_consumers("");
+  OfficeAllow().add_groups("a b");
+  OfficeAllow().add_methods("get");
+  OfficeAllow().add_path_prefixes("admin");
+  const std::string path = "auth_policies[office].rules[0].allow";
+  EXPECT_THAT(Errors(), ElementsAre(path + ".consumers[1]: unknown consumer \"ghost\"",
+                                    path + ".consumers[2]: must not be empty",
+                                    path + ".groups[0]: \"a b\" must match [A-Za-z0-9_.-]+",
+                                    path + ".methods[2]: \"get\" is not an upper-case method token",
+                                    path + ".path_prefixes[1]: must start with \"/\", got "
+                                           "\"admin\""));
+}
+
+TEST_F(ValidateAuthTest, ClientIps) {
+  OfficeAllow().clear_client_ips();
+  for (const char* ip :
+       {"10.0.0.1/8", "2001:db8::1/32", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x",
+        "10.0.0", "[::1]", "example.com", "", "1.2.3.4/32", "fe80::1/128", "255.255.255.255/1"}) {
+    OfficeAllow().add_client_ips(ip);
+  }
+  const std::string path = "auth_policies[office].rules[0].allow.client_ips";
+  const std::string not_an_address =
+      " is not an IP address or CIDR range (such as \"10.0.0.0/8\" or \"2001:db8::/32\")";
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(
+          path + "[0]: \"10.0.0.1/8\" has bits set after the prefix; write 10.0.0.0/8",
+          path + "[1]: \"2001:db8::1/32\" has bits set after the prefix; write 2001:db8::/32",
+          path + "[2]: \"10.0.0.0/33\": the prefix length of an IPv4 range must be 0..32",
+          path + "[3]: \"::/129\": the prefix length of an IPv6 range must be 0..128",
+          path + "[4]: \"10.0.0.0/\": the prefix length of an IPv4 range must be 0..32",
+          path + "[5]: \"10.0.0.0/x\": the prefix length of an IPv4 range must be 0..32",
+          path + "[6]: \"10.0.0\"" + not_an_address, path + "[7]: \"[::1]\"" + not_an_address,
+          path + "[8]: \"example.com\"" + not_an_address, path + "[9]: must not be empty",
+          path + "[12]: \"255.255.255.255/1\" has bits set after the prefix; write 128.0.0.0/1"));
+}
+
+TEST_F(ValidateAuthTest, AnEmptyConditionAlwaysHolds) {
+  *Partners().mutable_rules(1)->mutable_allow() = v1::AuthCondition();
+  ASSERT_TRUE(Partners().rules(1).has_allow());
+  EXPECT_THAT(Errors(), IsEmpty());
+}
+
+TEST_F(ValidateAuthTest, PolicyReferencesFromVirtualHostsAndRoutes) {
+  Api().set_auth_policy("nope");
+  Api().mutable_routes(1)->set_auth_policy("missing");
+  Api().mutable_routes(0)->set_auth_policy("office");  // with skip_auth
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("virtual_hosts[api].auth_policy: unknown auth policy \"nope\"",
+                  "virtual_hosts[api].routes[health]: set either auth_policy or skip_auth, not "
+                  "both",
+                  "virtual_hosts[api].routes[admin].auth_policy: unknown auth policy \"missing\""));
+}
+
+TEST_F(ValidateAuthTest, DefaultActionMustBeKnown) {
+  Partners().set_default_action(static_cast<v1::AuthPolicy::Action>(7));
+  EXPECT_THAT(Errors(), ElementsAre("auth_policies[partners-only].default_action: unknown value "
+                                    "7; must be ACTION_UNSPECIFIED, ALLOW or DENY"));
+}
+
+TEST_F(ValidateAuthTest, OversizedListsAreReportedOnce) {
+  for (size_t i = Acme().groups_size(); i <= kMaxGroupsPerConsumer; ++i) {
+    Acme().add_groups("g" + std::to_string(i));
+  }
+  for (size_t i = Globex().api_keys_size(); i <= kMaxApiKeysPerConsumer; ++i) {
+    Globex().add_api_keys();
+  }
+  for (size_t i = 0; i <= kMaxAuthConditionValues; ++i) OfficeAllow().add_client_ips("bad");
+  EXPECT_THAT(Errors(), ElementsAre("consumers[acme].groups: too many (101, at most 100)",
+                                    "consumers[globex].api_keys: too many (101, at most 100)",
+                                    "auth_policies[office].rules[0].allow.client_ips: too many "
+                                    "(1007, at most 1000)"));
+}
+
+TEST_F(ValidateAuthTest, ErrorsComeInSnapshotOrderAndStatusJoinsThemAll) {
+  s_.mutable_auth_policies(2)->clear_rules();
+  Acme().mutable_api_keys(0)->set_sha256("x");
+  s_.mutable_clusters(0)->mutable_endpoints(0)->set_port(0);
+  Api().mutable_routes(2)->set_auth_policy("nope");
+  const std::vector<std::string> errors = Errors();
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_THAT(errors[0], StartsWith("virtual_hosts[api].routes[all].auth_policy:"));
+  EXPECT_THAT(errors[1], StartsWith("clusters[b].endpoints[0].port:"));
+  EXPECT_THAT(errors[2], StartsWith("consumers[acme].api_keys[k1].sha256:"));
+  EXPECT_THAT(errors[3], StartsWith("auth_policies[rules-only]:"));
+  EXPECT_EQ(ValidateSnapshot(s_).message(), absl::StrJoin(errors, "; "));
 }
 
 }  // namespace

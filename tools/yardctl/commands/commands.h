@@ -11,6 +11,8 @@ Command ValidateCommand();
 Command DiffCommand();
 Command ApplyCommand();
 Command GetCommand();
+Command ConsumersCommand();
+Command KeysCommand();
 Command HistoryCommand();
 Command RollbackCommand();
 Command StatusCommand();
