@@ -88,6 +88,13 @@ bool Holds(const Condition& when, const AuthRequest& request, const AuthResult& 
       return false;
     }
   }
+  if (!when.client_cert_subjects.empty() &&
+      (request.client_identity == nullptr ||
+       !AnyOf(when.client_cert_subjects, [&](const std::string& subject) {
+         return subject == request.client_identity->subject;
+       }))) {
+    return false;
+  }
   for (const ClaimRule& rule : when.claims) {
     const nlohmann::json* claim =
         identity.claims != nullptr ? FindClaim(*identity.claims, rule.path) : nullptr;
@@ -113,6 +120,7 @@ absl::StatusOr<Condition> CompileCondition(const v1::AuthCondition& source,
   for (const v1::ClaimMatch& claim : source.claims()) {
     when.claims.push_back({.path = claim.name(), .values = Copy(claim.values())});
   }
+  when.client_cert_subjects = Copy(source.client_cert_subjects());
   return when;
 }
 
@@ -187,6 +195,10 @@ absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
     policy.jwt = *std::move(jwt);
     policy.challenges.push_back("Bearer realm=\"switchyard\"");
   }
+  if (source.has_client_certificate()) {
+    policy.client_certificate = true;
+    policy.certificate_requires_consumer = source.client_certificate().require_consumer();
+  }
   for (int i = 0; i < source.rules_size(); ++i) {
     const v1::AuthRule& rule = source.rules(i);
     const std::string where = absl::StrCat("auth_policies[", source.name(), "].rules[", i, "]");
@@ -226,6 +238,12 @@ absl::StatusOr<std::unique_ptr<const AuthConfig>> AuthConfig::Build(const v1::Sn
         return absl::InvalidArgumentError(
             absl::StrCat("consumers[", source.name(), "].api_keys[", key.name(),
                          "].sha256: not 64 lowercase hex digits, or used twice"));
+      }
+    }
+    for (const std::string& subject : source.certificate_subjects()) {
+      if (!config->by_certificate_subject_.emplace(subject, consumer.get()).second) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "consumers[", source.name(), "].certificate_subjects: a subject used twice"));
       }
     }
     config->consumers_.push_back(std::move(consumer));
@@ -315,7 +333,18 @@ AuthResult AuthConfig::Check(const Policy& policy, const AuthRequest& request) c
       }
     }
   }
-  if (!presented && (policy.has_api_key || policy.jwt != nullptr)) {
+  if (policy.client_certificate && request.client_identity != nullptr) {
+    presented = true;
+    if (result.consumer == nullptr) {
+      const auto it = by_certificate_subject_.find(request.client_identity->subject);
+      if (it != by_certificate_subject_.end()) result.consumer = it->second;
+    }
+    if (result.consumer == nullptr && policy.certificate_requires_consumer) {
+      return Refuse(AuthOutcome::kInvalidCredential, "unknown_client_certificate",
+                    "the client certificate names no consumer");
+    }
+  }
+  if (!presented && (policy.has_api_key || policy.jwt != nullptr || policy.client_certificate)) {
     return Refuse(AuthOutcome::kMissingCredential, "missing_credential",
                   "this route needs a credential");
   }

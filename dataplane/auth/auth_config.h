@@ -16,6 +16,7 @@
 #include "dataplane/auth/jwt.h"
 #include "dataplane/auth/token_cache.h"
 #include "dataplane/http/header_map.h"
+#include "dataplane/tls/client_identity.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::auth {
@@ -41,6 +42,7 @@ struct Condition {
   std::vector<std::string> path_prefixes;
   std::vector<IpRange> client_ips;
   std::vector<ClaimRule> claims;
+  std::vector<std::string> client_cert_subjects;
 };
 
 struct Rule {
@@ -60,6 +62,10 @@ struct Policy {
   ApiKeySource api_key;
   // Null when the policy takes no JWT.
   std::shared_ptr<const JwtIssuer> jwt;
+  // A verified client certificate counts as a credential.
+  bool client_certificate = false;
+  // ... and must name a consumer (Consumer.certificate_subjects).
+  bool certificate_requires_consumer = false;
   std::vector<Rule> rules;
   bool allow_by_default = true;
   // The WWW-Authenticate values of this policy's 401s, one per credential, e.g.
@@ -73,6 +79,8 @@ struct AuthRequest {
   std::string_view target;     // path (normalized) and query
   std::string_view client_ip;  // an address literal
   const http::HeaderMap* headers = nullptr;
+  // The client certificate the connection verified, or null.
+  const tls::ClientIdentity* client_identity = nullptr;
   // Unix seconds, for a JWT's exp and nbf.
   int64_t now = 0;
   // The worker's verified tokens; null: every token is verified afresh.
@@ -91,7 +99,7 @@ struct AuthResult {
   // For a refusal: the local reply's error code ("invalid_token") and message.
   std::string_view reason;
   std::string_view message;
-  // Who the API key authenticated; null without one.
+  // Who the API key (or the client certificate) authenticated; null without one.
   const Consumer* consumer = nullptr;
   // The verified token's claims; null without one.
   std::shared_ptr<const nlohmann::json> claims;
@@ -120,6 +128,7 @@ class AuthConfig {
 
   std::vector<std::unique_ptr<Consumer>> consumers_;                 // stable addresses
   absl::flat_hash_map<std::string, const Consumer*> by_key_digest_;  // raw 32-byte digests
+  absl::flat_hash_map<std::string, const Consumer*> by_certificate_subject_;
   std::vector<Policy> policies_;
   absl::flat_hash_map<std::string, int> policy_index_;
 };

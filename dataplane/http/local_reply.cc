@@ -44,6 +44,11 @@ int BuildLocalReply(const LocalReply& reply, std::string_view request_id, LocalR
     AddCommonHeaders(reply, request_id, headers);
     return 200;
   }
+  if (reply.status == 204) {
+    // An answer rather than an error (a CORS preflight's): 204 has no content.
+    AddCommonHeaders(reply, request_id, headers);
+    return 204;
+  }
   nlohmann::json json = {
       {"status", reply.status},
       {"error", std::string(reply.error)},
@@ -64,7 +69,8 @@ void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_vie
   std::string text;
   const int status = BuildLocalReply(reply, request_id, format, headers, text);
   ResponseFraming framing;
-  framing.framing = BodyFraming::kContentLength;
+  // RFC 9110 8.6: no Content-Length on a 204.
+  framing.framing = status == 204 ? BodyFraming::kNone : BodyFraming::kContentLength;
   framing.content_length = text.size();
   framing.close = close;
   AppendResponseHead(out, status, headers, framing);

@@ -37,14 +37,15 @@ enum class LocalReplyFormat {
 // The reply's status, headers and body for codecs that frame them their own way
 // (HTTP/2). kJson: status reply.status; content-type, the marker header, x-request-id,
 // then reply.headers (no framing); body
-// {"status":N,"error":"...","message":"...","request_id":"..."}. kGrpc: status 200;
+// {"status":N,"error":"...","message":"...","request_id":"..."}; but a 204 (a CORS
+// preflight's answer, docs/cors.md) has neither body nor content-type. kGrpc: status 200;
 // content-type application/grpc, grpc-status, grpc-message (the message, percent-encoded
 // as gRPC requires), the marker header, x-request-id, then reply.headers; empty body.
 int BuildLocalReply(const LocalReply& reply, std::string_view request_id, LocalReplyFormat format,
                     HeaderMap& headers, std::string& body);
 
-// Appends the whole response, HTTP/1.1: status line, the headers above, content-length,
-// "connection: close" when `close`, and the body.
+// Appends the whole response, HTTP/1.1: status line, the headers above, content-length
+// (none on a 204), "connection: close" when `close`, and the body.
 void AppendLocalReply(std::string& out, const LocalReply& reply, std::string_view request_id,
                       LocalReplyFormat format, bool close);
 

@@ -59,5 +59,23 @@ TEST(LocalReplyTest, AGrpcReplyIsTrailersOnly) {
   EXPECT_NE(out.find("\r\ncontent-length: 0\r\n"), std::string::npos) << out;
 }
 
+TEST(LocalReplyTest, A204HasNoBodyAndNoLength) {
+  LocalReply reply{204, "cors_preflight", "answered by the gateway"};
+  reply.headers.Add("access-control-allow-origin", "https://app.example.com");
+  HeaderMap headers;
+  std::string body = "left over";
+  EXPECT_EQ(BuildLocalReply(reply, "req-4", LocalReplyFormat::kJson, headers, body), 204);
+  EXPECT_TRUE(body.empty());
+  EXPECT_FALSE(headers.Has("content-type"));
+  EXPECT_EQ(*headers.Get("access-control-allow-origin"), "https://app.example.com");
+  EXPECT_TRUE(headers.Has(kLocalReplyHeader));
+
+  std::string out;
+  AppendLocalReply(out, reply, "req-4", LocalReplyFormat::kJson, /*close=*/false);
+  EXPECT_EQ(out.rfind("HTTP/1.1 204 ", 0), 0u) << out;
+  EXPECT_EQ(out.find("content-length"), std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.size() - 4), "\r\n\r\n") << out;
+}
+
 }  // namespace
 }  // namespace switchyard::http

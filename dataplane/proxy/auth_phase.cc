@@ -72,6 +72,7 @@ class CheckAuth final : public Phase {
                                            .target = ctx.target,
                                            .client_ip = ctx.client_ip,
                                            .headers = &ctx.headers,
+                                           .client_identity = ctx.client_identity,
                                            .now = policy->jwt != nullptr ? UnixNow() : 0,
                                            .tokens = &ctx.services->tokens});
     if (result.outcome != auth::AuthOutcome::kAllowed) {

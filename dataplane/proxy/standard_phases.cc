@@ -1,6 +1,6 @@
 // The gateway's own phases, in order: request id, overload, trace context, refuse CONNECT,
-// path normalization, refuse misdirected, route, auth (auth_phase.h), header changes,
-// choose cluster; and metrics and the access log, which only have a
+// path normalization, refuse misdirected, route, cors (cors_phase.h), auth (auth_phase.h),
+// header changes, choose cluster; and metrics and the access log, which only have a
 // request-end hook.
 #include <algorithm>
 #include <chrono>
@@ -10,6 +10,7 @@
 #include "dataplane/http/proxy_headers.h"
 #include "dataplane/http/trace_context.h"
 #include "dataplane/proxy/auth_phase.h"
+#include "dataplane/proxy/cors_phase.h"
 #include "dataplane/proxy/phase.h"
 #include "dataplane/proxy/phase_chain.h"
 #include "dataplane/tls/certificate_set.h"
@@ -293,6 +294,8 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<NormalizePath>(options.paths));
   phases.push_back(std::make_unique<RefuseMisdirected>());
   phases.push_back(std::make_unique<MatchRoute>());
+  // Before auth: a preflight carries no credential and must not get 401.
+  phases.push_back(MakeCorsPhase());
   phases.push_back(MakeAuthPhase());
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());

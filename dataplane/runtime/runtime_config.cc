@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "dataplane/runtime/resource_store.h"
 #include "dataplane/upstream/pool_key.h"
 #include "switchyard/config/duration.h"
@@ -21,6 +23,40 @@ constexpr std::chrono::milliseconds kDefaultConnectTimeout{1000};
 // connections idle past --upstream_idle_timeout: a small fixed count made 1,000 busy
 // clients open and close ~1,000 upstream connections a second.
 constexpr uint32_t kDefaultMaxIdleConnections = 1024;
+
+// A validated, non-empty v1::CorsPolicy for the cors phase.
+CorsPolicy CompileCors(const v1::CorsPolicy& source) {
+  CorsPolicy cors;
+  for (const std::string& origin : source.allow_origins()) {
+    if (origin == "*") {
+      cors.any_origin = true;
+      continue;
+    }
+    std::string lower = absl::AsciiStrToLower(origin);
+    // Validation allows "*" only as a whole first label: "scheme://*.domain[:port]".
+    const size_t star = lower.find("://*.");
+    if (star == std::string::npos) {
+      cors.origins.push_back(std::move(lower));
+    } else {
+      cors.origin_suffixes.emplace_back(lower.substr(0, star + 3), lower.substr(star + 4));
+    }
+  }
+  for (const std::string& method : source.allow_methods()) {
+    if (method == "*") cors.any_method = true;
+    cors.methods.push_back(method);
+  }
+  for (const std::string& header : source.allow_headers()) {
+    if (header == "*") cors.any_header = true;
+    cors.headers.push_back(absl::AsciiStrToLower(header));
+  }
+  cors.allow_credentials = source.allow_credentials();
+  cors.allow_methods = absl::StrJoin(source.allow_methods(), ", ");
+  cors.allow_headers = absl::StrJoin(source.allow_headers(), ", ");
+  cors.expose_headers = absl::StrJoin(source.expose_headers(), ", ");
+  // Whole seconds: a fraction is dropped.
+  if (source.has_max_age()) cors.max_age = absl::StrCat(source.max_age().seconds());
+  return cors;
+}
 
 }  // namespace
 
@@ -99,7 +135,14 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   auto auth = auth::AuthConfig::Build(snapshot);
   if (!auth.ok()) return auth.status();
   compiled->auth_ = *std::move(auth);
+  // An empty policy (no origins) is no policy: on a route it turns the virtual host's off.
+  const auto add_cors = [&compiled](const v1::CorsPolicy& source) {
+    if (source.allow_origins().empty()) return -1;
+    compiled->cors_policies_.push_back(CompileCors(source));
+    return static_cast<int>(compiled->cors_policies_.size() - 1);
+  };
   for (const v1::VirtualHost& vhost : snapshot.virtual_hosts()) {
+    const int vhost_cors = vhost.has_cors() ? add_cors(vhost.cors()) : -1;
     for (const v1::Route& route : vhost.routes()) {
       compiled->route_list_.push_back(RouteResourceName(vhost.name(), route.name()));
       compiled->route_names_.insert(compiled->route_list_.back());
@@ -115,6 +158,8 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
                                                        policy, "\""));
       }
       compiled->route_auth_policies_.push_back(index);
+      compiled->route_cors_policies_.push_back(route.has_cors() ? add_cors(route.cors())
+                                                                : vhost_cors);
     }
   }
   auto certificates = tls::CertificateSet::Build(

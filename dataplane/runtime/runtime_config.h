@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -44,6 +45,31 @@ struct Cluster {
   std::shared_ptr<const tls::UpstreamTlsContext> tls;
   // HTTP1, HTTP2 or MATCH_CLIENT (docs/upstream-http2.md).
   v1::Cluster::Protocol protocol = v1::Cluster::HTTP1;
+};
+
+// A virtual host's or route's CORS policy (v1::CorsPolicy) compiled for the cors phase
+// (dataplane/proxy/cors_phase.h, docs/cors.md).
+struct CorsPolicy {
+  // "*" was listed: any origin.
+  bool any_origin = false;
+  // Exact origins, lower case: "https://app.example.com".
+  std::vector<std::string> origins;
+  // "https://*.example.com:8443" as {"https://", ".example.com:8443"}, lower case: an
+  // origin that starts with the first and ends with the second, with a host label or more
+  // between them.
+  std::vector<std::pair<std::string, std::string>> origin_suffixes;
+  // As configured (upper case); any_method when "*" was listed.
+  std::vector<std::string> methods;
+  bool any_method = false;
+  // Lower case; any_header when "*" was listed.
+  std::vector<std::string> headers;
+  bool any_header = false;
+  bool allow_credentials = false;
+  // The response headers' values, comma-separated; empty: the header is not sent.
+  std::string allow_methods;   // Access-Control-Allow-Methods
+  std::string allow_headers;   // Access-Control-Allow-Headers
+  std::string expose_headers;  // Access-Control-Expose-Headers
+  std::string max_age;         // Access-Control-Max-Age, in seconds
 };
 
 // Which certificates' validity periods were judged before RuntimeConfig::Compile sees
@@ -105,6 +131,12 @@ class RuntimeConfig {
     const int index = route_auth_policies_[route.index];
     return index < 0 ? nullptr : &auth_->policy(index);
   }
+  // The CORS policy of `route` (its own, else its virtual host's), or null when it has
+  // none (docs/cors.md).
+  const CorsPolicy* cors_policy(const router::Route& route) const {
+    const int index = route_cors_policies_[route.index];
+    return index < 0 ? nullptr : &cors_policies_[index];
+  }
   // Whether the route "virtual_host/route" (runtime::RouteResourceName) exists.
   bool HasRoute(std::string_view route_resource_name) const {
     return route_names_.contains(
@@ -123,6 +155,8 @@ class RuntimeConfig {
   std::vector<bool> route_duration_histograms_;  // by Route::index
   std::vector<int> route_auth_policies_;         // by Route::index: a policy of auth_, or -1
   std::unique_ptr<const auth::AuthConfig> auth_;
+  std::vector<int> route_cors_policies_;  // by Route::index: a policy of cors_policies_, or -1
+  std::vector<CorsPolicy> cors_policies_;
   std::unique_ptr<const router::RouteTable> routes_;
   std::vector<Cluster> clusters_;
   std::shared_ptr<const tls::CertificateSet> certificates_;

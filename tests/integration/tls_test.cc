@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
 #include "tests/support/certificate_yaml.h"
@@ -377,6 +378,63 @@ TEST_F(TlsTest, ClientCertificatesAreVerifiedAndTheIdentityGoesUpstream) {
                     {{"Host", "example.com"}, {"X-Switchyard-Client-Cert-Subject", "CN=admin"}}))
                 .body,
             "subject= dns= uri= sha256=0");
+}
+
+// A verified client certificate as the credential of an auth policy (docs/auth.md): it
+// names a consumer by its subject, and rules can match the subject itself.
+TEST_F(TlsTest, AClientCertificateIsACredentialOfAnAuthPolicy) {
+  const certs::TestCertificate partner =
+      certs::IssueCertificate({.common_name = "partner", .client = true}, ca_);
+  const certs::TestCertificate other =
+      certs::IssueCertificate({.common_name = "other", .client = true}, ca_);
+  for (const auto& [name, cert] : {std::pair{"partner", &partner}, {"other", &other}}) {
+    ASSERT_TRUE(certs::WriteFile(dir_ + "/" + name + ".pem", cert->cert_pem).ok());
+    ASSERT_TRUE(certs::WriteFile(dir_ + "/" + name + ".key", cert->key_pem).ok());
+  }
+  backend_ = &AddBackend("b", [](BackendExchange& ex) {
+    ex.Reply(200, "consumer=" + ex.request().headers.Joined("x-switchyard-consumer"));
+  });
+  const std::string config = absl::StrCat(
+      R"(
+consumers:
+  - {name: partner-co, groups: [partners], certificate_subjects: ["CN=partner"]}
+auth_policies:
+  - name: mtls
+    client_certificate: {require_consumer: true}
+    rules: [{allow: {groups: [partners]}}]
+  - name: by-subject
+    client_certificate: {}
+    rules: [{allow: {client_cert_subjects: ["CN=other"]}}]
+virtual_hosts:
+  - name: api
+    domains: ["*"]
+    routes:
+      - {name: subject, match: {prefix: /subject}, route: {cluster: b}, auth_policy: by-subject}
+      - {name: all, match: {prefix: /}, route: {cluster: b}, auth_policy: mtls}
+clusters:
+  - {name: b, endpoints: [{address: 127.0.0.1, port: )",
+      backend_->port(), "}]}\ncertificates:\n", CertificateYaml("api", {"api.test"}, api_),
+      "  client_certificates:\n    mode: OPTIONAL\n    ca_pem: ", YamlBlock(ca_.cert_pem, 6));
+  ASSERT_TRUE(StartProxy(config, {"--admin=127.0.0.1:0", "--listen_tls=127.0.0.1:0"}));
+  const auto as = [&](const std::string& name) {
+    return std::vector<std::string>{"--cert", dir_ + "/" + name + ".pem", "--key",
+                                    dir_ + "/" + name + ".key"};
+  };
+  const auto status_of = [](const CommandResult& r) {
+    return r.stdout_text.substr(r.stdout_text.rfind(' ') + 1);
+  };
+  EXPECT_EQ(status_of(Curl("api.test", {"-o", "/dev/null"})), "401");
+  const CommandResult ok = Curl("api.test", as("partner"));
+  ASSERT_EQ(ok.exit_code, 0) << ok.DebugString();
+  EXPECT_EQ(ok.stdout_text, "consumer=partner-co|2 200");
+  // Verified, but no consumer lists it: this policy wants one.
+  const CommandResult unknown = Curl("api.test", as("other"));
+  EXPECT_EQ(status_of(unknown), "401") << unknown.DebugString();
+  EXPECT_NE(unknown.stdout_text.find("unknown_client_certificate"), std::string::npos);
+  // By subject, consumer or not.
+  EXPECT_EQ(Curl("api.test", as("other"), "/subject").stdout_text, "consumer=|2 200");
+  EXPECT_EQ(status_of(Curl("api.test", as("partner"), "/subject")), "403");
+  EXPECT_EQ(status_of(Curl("api.test", {"-o", "/dev/null"}, "/subject")), "401");
 }
 
 TEST_F(TlsTest, TheExpiryOfEachCertificateIsExported) {

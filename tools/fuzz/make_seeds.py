@@ -3,8 +3,11 @@
 discovery_response) from text-format messages, with Debian's protoc, and of the HTTP/2
 fuzzers (http2_request, http2_session) from frames built here. Run from the repository root after
 changing the seeds below: python3 tools/fuzz/make_seeds.py"""
+import base64
+import json
 import os
 import subprocess
+import tempfile
 
 PROTO = "proto/switchyard/v1/discovery.proto"
 
@@ -152,8 +155,86 @@ def http2_session_seeds(settings, post):
         write("tools/fuzz/corpus/http2_session/" + name, bytes([0x01 | (7 << 3)]) + settings + frames)
 
 
+KEYS = "tools/fuzz/jwt_keys/"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def openssl(args, data=b""):
+    return subprocess.run(["openssl"] + args, input=data, capture_output=True, check=True).stdout
+
+
+def der_to_raw(der):
+    """An ECDSA signature from DER (SEQUENCE of two INTEGERs) to JWS's r || s."""
+    assert der[0] == 0x30
+    at = 2 if der[1] < 0x80 else 3
+    out = b""
+    for _ in range(2):
+        assert der[at] == 0x02
+        length = der[at + 1]
+        out += der[at + 2:at + 2 + length].lstrip(b"\x00").rjust(32, b"\x00")
+        at += 2 + length
+    return out
+
+
+def sign(alg, data):
+    if alg == "RS256":
+        return openssl(["dgst", "-sha256", "-sign", KEYS + "rsa.pem"], data)
+    if alg == "PS256":
+        return openssl(["dgst", "-sha256", "-sign", KEYS + "rsa.pem", "-sigopt",
+                        "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"], data)
+    if alg == "ES256":
+        return der_to_raw(openssl(["dgst", "-sha256", "-sign", KEYS + "ec.pem"], data))
+    with tempfile.NamedTemporaryFile() as f:  # Ed25519 signs the message itself
+        f.write(data)
+        f.flush()
+        return openssl(["pkeyutl", "-sign", "-inkey", KEYS + "ed25519.pem", "-rawin", "-in", f.name])
+
+
+def jwt(header, claims, alg=None):
+    signing = b64u(json.dumps(header).encode()) + b"." + b64u(json.dumps(claims).encode())
+    signature = sign(alg or header["alg"], signing) if (alg or header["alg"]) in (
+        "RS256", "PS256", "ES256", "EdDSA") else b""
+    return signing + b"." + b64u(signature)
+
+
+def public_jwks():
+    modulus = openssl(["rsa", "-pubin", "-in", KEYS + "rsa.pub.pem", "-modulus", "-noout"])
+    n = bytes.fromhex(modulus.decode().strip().split("=")[1])
+    ec = openssl(["pkey", "-pubin", "-in", KEYS + "ec.pub.pem", "-outform", "DER"])[-64:]
+    ed = openssl(["pkey", "-pubin", "-in", KEYS + "ed25519.pub.pem", "-outform", "DER"])[-32:]
+    return {"keys": [
+        {"kty": "RSA", "kid": "rsa", "n": b64u(n).decode(), "e": "AQAB"},
+        {"kty": "EC", "crv": "P-256", "kid": "ec", "x": b64u(ec[:32]).decode(),
+         "y": b64u(ec[32:]).decode()},
+        {"kty": "OKP", "crv": "Ed25519", "kid": "ed", "x": b64u(ed).decode()}]}
+
+
+def jwt_seeds():
+    """Control byte 0x00: a token; 0x01: a JWKS (see the fuzzer)."""
+    claims = {"iss": "https://fuzz.example", "aud": ["api", "other"], "sub": "user-7",
+              "exp": 4102444800, "nbf": 1700000000, "roles": ["admin", "dev"],
+              "org": {"tier": "gold", "seats": 12}, "email": "a@example.com"}
+    kids = {"RS256": "rsa", "PS256": "rsa", "ES256": "ec", "EdDSA": "ed"}
+    out = "tools/fuzz/corpus/jwt/"
+    for alg, kid in kids.items():
+        write(out + "valid_" + alg, b"\x00" + jwt({"alg": alg, "kid": kid, "typ": "JWT"}, claims))
+    write(out + "no_kid", b"\x00" + jwt({"alg": "ES256"}, claims))
+    write(out + "expired", b"\x00" + jwt({"alg": "EdDSA", "kid": "ed"}, dict(claims, exp=1000)))
+    write(out + "wrong_issuer", b"\x00" + jwt({"alg": "EdDSA", "kid": "ed"},
+                                              dict(claims, iss="https://evil.example")))
+    write(out + "alg_none", b"\x00" + jwt({"alg": "none"}, claims))
+    write(out + "hs256", b"\x00" + jwt({"alg": "HS256", "kid": "rsa"}, claims, alg="HS256") + b"AAAA")
+    write(out + "crit", b"\x00" + jwt({"alg": "EdDSA", "kid": "ed", "crit": ["exp"]}, claims))
+    write(out + "jwks", b"\x01" + json.dumps(public_jwks()).encode())
+    write(out + "jwks_oct", b"\x01" + json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}).encode())
+
+
 def main():
     http2_seeds()
+    jwt_seeds()
     base = encode("Snapshot", BASE)
     assert len(base) < 256
     for name, delta in DELTAS.items():

@@ -45,27 +45,6 @@ std::string BnParam(EVP_PKEY* key, const char* name, int pad_to = 0) {
   return out;
 }
 
-Json PublicJwk(const std::string& alg, EVP_PKEY* key) {
-  if (alg == "RS256" || alg == "PS256") {
-    return {{"kty", "RSA"},
-            {"n", Base64Url(BnParam(key, OSSL_PKEY_PARAM_RSA_N))},
-            {"e", Base64Url(BnParam(key, OSSL_PKEY_PARAM_RSA_E))}};
-  }
-  if (alg == "ES256") {
-    return {{"kty", "EC"},
-            {"crv", "P-256"},
-            {"x", Base64Url(BnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, 32))},
-            {"y", Base64Url(BnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, 32))}};
-  }
-  std::string raw(32, '\0');
-  size_t length = raw.size();
-  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &length) !=
-      1) {
-    Die("EVP_PKEY_get_raw_public_key");
-  }
-  return {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", Base64Url(raw)}};
-}
-
 std::string Sign(const TestKey& key, std::string_view input) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pkey_ctx = nullptr;
@@ -98,6 +77,27 @@ std::string Sign(const TestKey& key, std::string_view input) {
 }
 
 }  // namespace
+
+Json PublicJwk(const std::string& alg, EVP_PKEY* key) {
+  if (alg == "RS256" || alg == "PS256") {
+    return {{"kty", "RSA"},
+            {"n", Base64Url(BnParam(key, OSSL_PKEY_PARAM_RSA_N))},
+            {"e", Base64Url(BnParam(key, OSSL_PKEY_PARAM_RSA_E))}};
+  }
+  if (alg == "ES256") {
+    return {{"kty", "EC"},
+            {"crv", "P-256"},
+            {"x", Base64Url(BnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, 32))},
+            {"y", Base64Url(BnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, 32))}};
+  }
+  std::string raw(32, '\0');
+  size_t length = raw.size();
+  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &length) !=
+      1) {
+    Die("EVP_PKEY_get_raw_public_key");
+  }
+  return {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", Base64Url(raw)}};
+}
 
 std::string Base64Url(std::string_view bytes) {
   std::string out;

@@ -24,6 +24,8 @@ struct TestKey {
 // The key of `alg` named `kid` (RSA 2048 for RS256 and PS256): generated on first use, the
 // same key for the same two names for the rest of the process.
 TestKey MakeKey(const std::string& alg, const std::string& kid);
+// The public half of `key` as a JWK (without kid, alg or use), for `alg`'s key type.
+nlohmann::json PublicJwk(const std::string& alg, EVP_PKEY* key);
 // {"keys": [...]} of the keys' public halves.
 std::string Jwks(const std::vector<TestKey>& keys);
 

@@ -31,6 +31,9 @@ using google::protobuf::Duration;
 constexpr size_t kMaxQuotedBytes = 64;
 constexpr uint32_t kMaxWeight = 10'000;
 constexpr uint32_t kMaxIdleConnections = 10'000;
+// Each list of a CorsPolicy (docs/cors.md).
+constexpr size_t kMaxCorsValues = 100;
+constexpr int64_t kMaxCorsMaxAgeSeconds = 86'400;
 
 // Values are quoted so that empty strings and spaces show, escaped so that control
 // characters cannot forge log lines, and cut so that a hostile 1 MB name does not become
@@ -200,6 +203,43 @@ std::string ClientIpProblem(std::string_view value) {
   return absl::StrCat(Quote(value), " has bits set after the prefix; write ", network, "/", prefix);
 }
 
+// "" when `origin` may be one of CorsPolicy.allow_origins: "*", scheme://host[:port], or
+// scheme://*.domain[:port]. What browsers send in Origin has no path, so an entry with one
+// (even a trailing "/") could never match.
+std::string OriginProblem(std::string_view origin) {
+  constexpr std::string_view kSyntax =
+      "an origin is \"*\" or scheme://host[:port], such as \"https://app.example.com\"";
+  if (origin == "*") return "";
+  if (origin == "null") {
+    return "\"null\" cannot be allowed: it is the origin of sandboxed and local documents, "
+           "which any page can create";
+  }
+  const size_t separator = origin.find("://");
+  const std::string_view scheme = origin.substr(0, separator);
+  bool scheme_ok = separator != std::string_view::npos && !scheme.empty() &&
+                   absl::ascii_isalpha(static_cast<unsigned char>(scheme[0]));
+  for (size_t i = 0; scheme_ok && i < scheme.size(); ++i) {
+    const char c = scheme[i];
+    scheme_ok =
+        absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+  }
+  if (!scheme_ok) return absl::StrCat(Quote(origin), " is not an origin: ", ToAbsl(kSyntax));
+  std::string authority(origin.substr(separator + 3));
+  if (authority.find_first_of("/?#") != std::string::npos) {
+    return absl::StrCat(Quote(origin), " has a path: ", ToAbsl(kSyntax),
+                        ", with nothing after the host and port (not even \"/\")");
+  }
+  // "*.example.com" is checked as a host name with some first label.
+  if (authority.size() > 2 && authority[0] == '*' && authority[1] == '.') authority[0] = 'x';
+  if (authority.find('*') != std::string::npos) {
+    return Quote(origin) + ": \"*\" may only be a whole first label (\"https://*.example.com\")";
+  }
+  if (const std::string problem = HostProblem(authority); !problem.empty()) {
+    return absl::StrCat(Quote(origin), " has an invalid host: ", problem);
+  }
+  return "";
+}
+
 // How each element of a named list appears in paths: its name when valid and first of
 // its kind, else its index, so that every path points at exactly one element.
 struct Labels {
@@ -296,6 +336,7 @@ class Validator {
       if (!vhosts[i].auth_policy().empty()) {
         AuthPolicyReference(vhosts[i].auth_policy(), path + ".auth_policy");
       }
+      if (vhosts[i].has_cors()) Cors(vhosts[i].cors(), path + ".cors");
       if (check_routes) Routes(vhosts[i], path);
     }
   }
@@ -353,11 +394,97 @@ class Validator {
         if (route.skip_auth()) Error(route_path, "set either auth_policy or skip_auth, not both");
         AuthPolicyReference(route.auth_policy(), route_path + ".auth_policy");
       }
+      if (route.has_cors()) Cors(route.cors(), route_path + ".cors");
     }
   }
 
   void AuthPolicyReference(const std::string& name, const std::string& path) {
     if (!auth_policy_names_.contains(name)) Error(path, "unknown auth policy " + Quote(name));
+  }
+
+  // A virtual host's or route's CORS policy (docs/cors.md). An empty one means no CORS.
+  void Cors(const v1::CorsPolicy& cors, const std::string& path) {
+    const bool sets_something = !cors.allow_methods().empty() || !cors.allow_headers().empty() ||
+                                !cors.expose_headers().empty() || cors.allow_credentials() ||
+                                cors.has_max_age();
+    const auto& origins = cors.allow_origins();
+    if (origins.empty()) {
+      if (sets_something) {
+        Error(path + ".allow_origins",
+              "must list at least one origin: a policy without origins allows nothing (an "
+              "empty policy, cors: {}, turns CORS off)");
+      }
+      return;
+    }
+    // Browsers refuse "*" in Access-Control-Allow-Origin, -Methods, -Headers and
+    // -Expose-Headers of a response that allows credentials.
+    const auto no_wildcard = [&](const std::string& field) {
+      Error(field,
+            "\"*\" cannot be used with allow_credentials: browsers refuse a wildcard on "
+            "a credentialed request; list the values");
+    };
+    const std::string origins_path = path + ".allow_origins";
+    if (static_cast<size_t>(origins.size()) > kMaxCorsValues) {
+      Error(origins_path, TooMany(origins.size(), kMaxCorsValues));
+    } else {
+      for (int i = 0; i < origins.size(); ++i) {
+        const std::string field = absl::StrCat(origins_path, "[", i, "]");
+        if (const std::string problem = OriginProblem(origins[i]); !problem.empty()) {
+          Error(field, problem);
+        } else if (origins[i] == "*" && cors.allow_credentials()) {
+          no_wildcard(field);
+        } else {
+          for (int j = 0; j < i; ++j) {
+            if (EqualsIgnoreCase(origins[j], origins[i])) {
+              Error(field, "duplicate " + Quote(origins[i]));
+              break;
+            }
+          }
+        }
+      }
+    }
+    Methods(cors.allow_methods(), kMaxCorsValues, path + ".allow_methods");
+    for (int i = 0; i < cors.allow_methods_size(); ++i) {
+      if (cors.allow_methods(i) == "*" && cors.allow_credentials()) {
+        no_wildcard(absl::StrCat(path, ".allow_methods[", i, "]"));
+      }
+    }
+    const auto header_names = [&](const google::protobuf::RepeatedPtrField<std::string>& names,
+                                  const std::string& list_path) {
+      if (static_cast<size_t>(names.size()) > kMaxCorsValues) {
+        Error(list_path, TooMany(names.size(), kMaxCorsValues));
+        return;
+      }
+      for (int i = 0; i < names.size(); ++i) {
+        const std::string& name = names[i];
+        const std::string field = absl::StrCat(list_path, "[", i, "]");
+        if (name.size() > kMaxHeaderNameLength) {
+          Error(field, absl::StrCat("must be at most ", kMaxHeaderNameLength, " characters, got ",
+                                    name.size()));
+        } else if (!IsHttpToken(name)) {
+          Error(field, Quote(name) + " is not a valid header name");
+        } else if (name == "*" && cors.allow_credentials()) {
+          no_wildcard(field);
+        } else {
+          for (int j = 0; j < i; ++j) {
+            if (EqualsIgnoreCase(names[j], name)) {
+              Error(field, "duplicate " + Quote(name));
+              break;
+            }
+          }
+        }
+      }
+    };
+    header_names(cors.allow_headers(), path + ".allow_headers");
+    header_names(cors.expose_headers(), path + ".expose_headers");
+    if (cors.has_max_age()) {
+      const Duration& max_age = cors.max_age();
+      if (!IsValidDuration(max_age)) {
+        Error(path + ".max_age", InvalidDuration(max_age));
+      } else if (Compare(max_age, 0) < 0 || Compare(max_age, kMaxCorsMaxAgeSeconds) > 0) {
+        Error(path + ".max_age", "must be 0s..86400s, got " + FormatDuration(max_age));
+      }
+    }
   }
 
   void Match(const v1::RouteMatch& match, const std::string& path) {
@@ -663,6 +790,8 @@ class Validator {
     const Labels labels = MakeLabels(consumers);
     // sha256 -> path of the key that has it: a key must identify one consumer.
     absl::flat_hash_map<std::string, std::string> hash_owner;
+    // Certificate subject -> where it is listed, for the same reason.
+    absl::flat_hash_map<std::string, std::string> subject_owner;
     for (int i = 0; i < consumers.size() && !full_; ++i) {
       const v1::Consumer& consumer = consumers[i];
       const std::string path = "consumers[" + labels.label[i] + "]";
@@ -670,6 +799,19 @@ class Validator {
       Groups(consumer.groups(), path + ".groups");
       if (consumer.metadata().contains("")) Error(path + ".metadata", "keys must not be empty");
       ApiKeys(consumer, path, hash_owner);
+      for (int j = 0; j < consumer.certificate_subjects_size(); ++j) {
+        const std::string field = absl::StrCat(path, ".certificate_subjects[", j, "]");
+        const std::string& subject = consumer.certificate_subjects(j);
+        if (subject.empty()) {
+          Error(field, "must not be empty");
+          continue;
+        }
+        const auto [owner, inserted] = subject_owner.emplace(subject, field);
+        if (!inserted) {
+          Error(field, "duplicate " + Quote(subject) + ", already used by " + owner->second +
+                           "; a certificate must name one consumer only");
+        }
+      }
     }
   }
 
@@ -731,8 +873,11 @@ class Validator {
       const v1::AuthPolicy& policy = policies[i];
       const std::string path = "auth_policies[" + labels.label[i] + "]";
       Name(path, "auth_policies", labels, i, policy.name());
-      if (!policy.has_api_key() && !policy.has_jwt() && policy.rules().empty()) {
-        Error(path, "a policy needs a credential or rules: set api_key, jwt or rules");
+      if (!policy.has_api_key() && !policy.has_jwt() && !policy.has_client_certificate() &&
+          policy.rules().empty()) {
+        Error(path,
+              "a policy needs a credential or rules: set api_key, jwt, client_certificate or "
+              "rules");
       }
       if (policy.has_api_key()) ApiKeyAuth(policy.api_key(), path + ".api_key");
       if (policy.has_jwt()) JwtAuth(policy.jwt(), path + ".jwt");
@@ -883,6 +1028,11 @@ class Validator {
     if (!too_long(condition.path_prefixes(), prefixes)) {
       for (int i = 0; i < condition.path_prefixes_size(); ++i) {
         ErrorIf(absl::StrCat(prefixes, "[", i, "]"), PathProblem(condition.path_prefixes(i)));
+      }
+    }
+    for (int i = 0; i < condition.client_cert_subjects_size(); ++i) {
+      if (condition.client_cert_subjects(i).empty()) {
+        Error(absl::StrCat(path, ".client_cert_subjects[", i, "]"), "must not be empty");
       }
     }
     for (int i = 0; i < condition.claims_size(); ++i) {

@@ -882,10 +882,11 @@ TEST_F(ValidateAuthTest, PolicyNamesAndEmptyPolicies) {
           "virtual_hosts[api].routes[admin].auth_policy: unknown auth policy \"office\"",
           "auth_policies[1].name: duplicate \"partners-only\", already used by "
           "auth_policies[partners-only]",
-          "auth_policies[rules-only]: a policy needs a credential or rules: set api_key, jwt or "
-          "rules",
+          "auth_policies[rules-only]: a policy needs a credential or rules: set api_key, jwt, "
+          "client_certificate or rules",
           "auth_policies[3].name: \"bad name\" must match [A-Za-z0-9_.-]+",
-          "auth_policies[3]: a policy needs a credential or rules: set api_key, jwt or rules"));
+          "auth_policies[3]: a policy needs a credential or rules: set api_key, jwt, "
+          "client_certificate or rules"));
 }
 
 TEST_F(ValidateAuthTest, ApiKeyCredential) {
@@ -958,6 +959,25 @@ TEST_F(ValidateAuthTest, JwtCredential) {
   jwt.clear_jwks();
   EXPECT_THAT(Errors(),
               Contains(p + ".jwt.jwks: must be set: the issuer's public keys as a JWKS document"));
+}
+
+TEST_F(ValidateAuthTest, ClientCertificateCredential) {
+  v1::AuthPolicy& mtls = *s_.add_auth_policies();
+  mtls.set_name("mtls");
+  mtls.mutable_client_certificate();
+  Acme().add_certificate_subjects("CN=acme,O=Acme");
+  ASSERT_THAT(Errors(), IsEmpty());
+  Globex().add_certificate_subjects("CN=acme,O=Acme");
+  Globex().add_certificate_subjects("");
+  mtls.add_rules()->mutable_allow()->add_client_cert_subjects("");
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre("consumers[globex].certificate_subjects[0]: duplicate \"CN=acme,O=Acme\", "
+                  "already used by consumers[acme].certificate_subjects[0]; a certificate "
+                  "must name one consumer only",
+                  "consumers[globex].certificate_subjects[1]: must not be empty",
+                  "auth_policies[mtls].rules[0].allow.client_cert_subjects[0]: must not be "
+                  "empty"));
 }
 
 TEST_F(ValidateAuthTest, EachRuleIsAllowOrDeny) {
@@ -1060,6 +1080,141 @@ TEST_F(ValidateAuthTest, ErrorsComeInSnapshotOrderAndStatusJoinsThemAll) {
   EXPECT_THAT(errors[2], StartsWith("consumers[acme].api_keys[k1].sha256:"));
   EXPECT_THAT(errors[3], StartsWith("auth_policies[rules-only]:"));
   EXPECT_EQ(ValidateSnapshot(s_).message(), absl::StrJoin(errors, "; "));
+}
+
+// CORS (docs/cors.md): origins, the wildcard with credentials, methods, headers, max_age.
+
+TEST_F(ValidateTest, ValidCorsPoliciesHaveNoErrors) {
+  v1::CorsPolicy& vhost = *Api().mutable_cors();
+  for (const char* origin :
+       {"https://app.example.com", "http://localhost:3000", "https://*.example.com",
+        "HTTPS://Other.example.org:8443", "http://[::1]:8080", "app+x://10.0.0.1"}) {
+    vhost.add_allow_origins(origin);
+  }
+  vhost.add_allow_methods("PUT");
+  vhost.add_allow_methods("DELETE");
+  vhost.add_allow_headers("content-type");
+  vhost.add_allow_headers("X-Api-Key");
+  vhost.add_expose_headers("x-request-id");
+  vhost.set_allow_credentials(true);
+  vhost.mutable_max_age()->set_seconds(86400);
+  Users().mutable_cors();  // empty: CORS off on this route
+  v1::CorsPolicy& open = *Exact().mutable_cors();
+  open.add_allow_origins("*");
+  open.add_allow_methods("*");
+  open.add_allow_headers("*");
+  open.add_expose_headers("*");
+  open.mutable_max_age()->set_seconds(0);
+  EXPECT_THAT(Errors(), IsEmpty());
+}
+
+TEST_F(ValidateTest, CorsOrigins) {
+  v1::CorsPolicy& cors = *Api().mutable_cors();
+  for (const char* origin :
+       {"https://app.example.com", "HTTPS://APP.EXAMPLE.COM", "https://app.example.com/",
+        "app.example.com", "null", "https://*", "https://a.*.example.com",
+        "https://app.example.com:0", "*", "1http://x"}) {
+    cors.add_allow_origins(origin);
+  }
+  cors.set_allow_credentials(true);
+  const std::string at = "virtual_hosts[api].cors.allow_origins";
+  const std::string syntax =
+      "an origin is \"*\" or scheme://host[:port], such as \"https://app.example.com\"";
+  EXPECT_THAT(
+      Errors(),
+      ElementsAre(at + "[1]: duplicate \"HTTPS://APP.EXAMPLE.COM\"",
+                  at + "[2]: \"https://app.example.com/\" has a path: " + syntax +
+                      ", with nothing after the host and port (not even \"/\")",
+                  at + "[3]: \"app.example.com\" is not an origin: " + syntax,
+                  at + "[4]: \"null\" cannot be allowed: it is the origin of sandboxed and local "
+                       "documents, which any page can create",
+                  at + "[5]: \"https://*\": \"*\" may only be a whole first label "
+                       "(\"https://*.example.com\")",
+                  at + "[6]: \"https://a.*.example.com\": \"*\" may only be a whole first label "
+                       "(\"https://*.example.com\")",
+                  at + "[7]: \"https://app.example.com:0\" has an invalid host: port must be "
+                       "1..65535",
+                  at + "[8]: \"*\" cannot be used with allow_credentials: browsers refuse a "
+                       "wildcard on a credentialed request; list the values",
+                  at + "[9]: \"1http://x\" is not an origin: " + syntax));
+}
+
+TEST_F(ValidateTest, CorsMethodsHeadersAndMaxAge) {
+  v1::CorsPolicy& cors = *Users().mutable_cors();
+  cors.add_allow_origins("https://app.example.com");
+  cors.set_allow_credentials(true);
+  cors.add_allow_methods("get");
+  cors.add_allow_methods("*");
+  cors.add_allow_headers("x y");
+  cors.add_allow_headers("*");
+  cors.add_allow_headers("X-Api-Key");
+  cors.add_allow_headers("x-api-key");
+  cors.add_expose_headers("*");
+  cors.mutable_max_age()->set_seconds(86401);
+  const std::string at = "virtual_hosts[api].routes[users].cors";
+  const std::string wildcard =
+      ": \"*\" cannot be used with allow_credentials: browsers refuse a wildcard on a "
+      "credentialed request; list the values";
+  EXPECT_THAT(Errors(),
+              ElementsAre(at + ".allow_methods[0]: \"get\" is not an upper-case method token",
+                          at + ".allow_methods[1]" + wildcard,
+                          at + ".allow_headers[0]: \"x y\" is not a valid header name",
+                          at + ".allow_headers[1]" + wildcard,
+                          at + ".allow_headers[3]: duplicate \"x-api-key\"",
+                          at + ".expose_headers[0]" + wildcard,
+                          at + ".max_age: must be 0s..86400s, got 86401s"));
+
+  cors.clear_allow_methods();
+  cors.clear_allow_headers();
+  cors.clear_expose_headers();
+  cors.mutable_max_age()->set_seconds(-1);
+  EXPECT_THAT(Errors(), ElementsAre(at + ".max_age: must be 0s..86400s, got -1s"));
+  cors.mutable_max_age()->set_nanos(500);
+  EXPECT_THAT(Errors(), ElementsAre(HasSubstr(at + ".max_age: invalid duration")));
+}
+
+TEST_F(ValidateTest, ACorsPolicyThatSetsSomethingListsOrigins) {
+  Users().mutable_cors()->add_allow_methods("PUT");
+  Exact().mutable_cors()->set_allow_credentials(true);
+  Re().mutable_cors();  // empty: fine
+  EXPECT_THAT(Errors(),
+              ElementsAre("virtual_hosts[api].routes[users].cors.allow_origins: must list at least "
+                          "one origin: a policy without origins allows nothing (an empty policy, "
+                          "cors: {}, turns CORS off)",
+                          "virtual_hosts[api].routes[exact].cors.allow_origins: must list at least "
+                          "one origin: a policy without origins allows nothing (an empty policy, "
+                          "cors: {}, turns CORS off)"));
+}
+
+TEST_F(ValidateTest, OversizedCorsListsAreReportedOnce) {
+  v1::CorsPolicy& cors = *Api().mutable_cors();
+  for (int i = 0; i <= 100; ++i) {
+    cors.add_allow_origins("bad");
+    cors.add_allow_headers("x y");
+  }
+  EXPECT_THAT(Errors(), ElementsAre("virtual_hosts[api].cors.allow_origins: too many (101, at most "
+                                    "100)",
+                                    "virtual_hosts[api].cors.allow_headers: too many (101, at most "
+                                    "100)"));
+}
+
+TEST_F(ValidateTest, CorsLoadsFromYaml) {
+  absl::StatusOr<v1::Snapshot> parsed = ParseSnapshot(R"yaml(
+virtual_hosts:
+  - name: api
+    domains: ["*"]
+    cors: {allow_origins: ["https://app.example.com"], allow_methods: [PUT], max_age: 600s,
+           allow_credentials: true}
+    routes:
+      - {name: all, match: {prefix: /}, route: {cluster: b}, cors: {}}
+clusters:
+  - {name: b, endpoints: [{address: 127.0.0.1, port: 1}]}
+)yaml",
+                                                      "cors.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(ValidationErrors(*parsed), IsEmpty());
+  EXPECT_EQ(parsed->virtual_hosts(0).cors().max_age().seconds(), 600);
+  EXPECT_TRUE(parsed->virtual_hosts(0).routes(0).has_cors());
 }
 
 }  // namespace
