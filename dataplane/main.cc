@@ -138,6 +138,10 @@ ABSL_FLAG(bool, merge_slashes, false,
 ABSL_FLAG(std::string, path_with_escaped_slashes, "reject",
           "%2F and %5C in request paths: keep (forward encoded), reject (400) or decode.");
 ABSL_FLAG(std::string, via, "", "If set, add 'Via: 1.1 <via>' to requests and responses.");
+ABSL_FLAG(int, xff_trusted_hops, 0,
+          "Auth rules' client_ips see the Nth address from the right of X-Forwarded-For as "
+          "received (N proxies in front that each append one, and that clients cannot "
+          "bypass); 0: the peer's address, or the PROXY protocol's. At most 10.");
 ABSL_FLAG(absl::Duration, drain_grace_period, absl::Seconds(5),
           "On SIGTERM or POST /drain: how long to keep accepting while /ready says 503, so "
           "load balancers stop sending here first. Longer than their health-check interval "
@@ -220,6 +224,10 @@ std::optional<server::ServerOptions> ServerOptionsFromFlags(std::string& error) 
     error =
         "limits and timeouts must be positive (header bytes >= 1024, request line >= 64; "
         "drain durations may be 0)";
+    return std::nullopt;
+  }
+  if (const int hops = absl::GetFlag(FLAGS_xff_trusted_hops); hops < 0 || hops > 10) {
+    error = absl::StrCat("--xff_trusted_hops must be 0..10, got ", hops);
     return std::nullopt;
   }
   options.http2.max_concurrent_streams = absl::GetFlag(FLAGS_http2_max_concurrent_streams);
@@ -628,8 +636,10 @@ int Main() {
     access_log = std::move(*opened);
   }
 
-  const proxy::PhaseChain phases(
-      proxy::PhaseChain::StandardPhases({.via = options->via, .paths = options->paths}));
+  const proxy::PhaseChain phases(proxy::PhaseChain::StandardPhases(
+      {.via = options->via,
+       .paths = options->paths,
+       .xff_trusted_hops = absl::GetFlag(FLAGS_xff_trusted_hops)}));
   Workers workers;
   std::vector<config::ConfigSink*> worker_pointers;
   for (int i = 0; i < worker_count; ++i) {

@@ -1,23 +1,14 @@
 #include "dataplane/auth/auth_config.h"
 
-#include <openssl/sha.h>
-
 #include <string>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "gtest/gtest.h"
 #include "switchyard/config/loader.h"
 
 namespace switchyard::auth {
 namespace {
-
-std::string Sha256Hex(const std::string& key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
 
 std::unique_ptr<const AuthConfig> Build(const std::string& yaml) {
   absl::StatusOr<v1::Snapshot> snapshot = config::ParseSnapshot(yaml, "auth.yaml");

@@ -99,7 +99,10 @@ bool VerifySignature(const config::Jwk& key, uint8_t algorithm, std::string_view
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (ctx == nullptr) return false;
   EVP_PKEY_CTX* pkey_ctx = nullptr;
-  const EVP_MD* digest = algorithm == kEdDsa ? nullptr : EVP_sha256();
+  // Fetched once: EVP_sha256() would make OpenSSL 3 look the implementation up again on
+  // every verification.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  const EVP_MD* digest = algorithm == kEdDsa ? nullptr : kSha256;
   if (EVP_DigestVerifyInit(ctx.get(), &pkey_ctx, digest, nullptr, key.key.get()) != 1) {
     return false;
   }
@@ -108,7 +111,7 @@ bool VerifySignature(const config::Jwk& key, uint8_t algorithm, std::string_view
     // RFC 7518 3.5: MGF1 with SHA-256, salt as long as the hash.
     if (EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
         EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_ctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(pkey_ctx, EVP_sha256()) != 1) {
+        EVP_PKEY_CTX_set_rsa_mgf1_md(pkey_ctx, kSha256) != 1) {
       return false;
     }
   } else if (algorithm == kEs256) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "common/ascii.h"
 #include "dataplane/auth/auth_config.h"
@@ -50,6 +51,7 @@ void ForwardClaims(const auth::JwtIssuer& issuer, const nlohmann::json& claims,
 
 class CheckAuth final : public Phase {
  public:
+  explicit CheckAuth(int xff_trusted_hops) : xff_trusted_hops_(xff_trusted_hops) {}
   std::string_view name() const override { return "auth"; }
 
   PhaseStatus OnRequestHeaders(RequestContext& ctx) const override {
@@ -67,14 +69,16 @@ class CheckAuth final : public Phase {
       // The access log shows the path and query: never with the key in it.
       ctx.logged_target = auth::RedactQueryParameter(ctx.target, key.query);
     }
-    const auth::AuthResult result =
-        ctx.config->auth().Check(*policy, {.method = ctx.method,
-                                           .target = ctx.target,
-                                           .client_ip = ctx.client_ip,
-                                           .headers = &ctx.headers,
-                                           .client_identity = ctx.client_identity,
-                                           .now = policy->jwt != nullptr ? UnixNow() : 0,
-                                           .tokens = &ctx.services->tokens});
+    const auth::AuthResult result = ctx.config->auth().Check(
+        *policy,
+        {.method = ctx.method,
+         .target = ctx.target,
+         .client_ip = xff_trusted_hops_ > 0 ? ForwardedClientAddress(ctx.headers, xff_trusted_hops_)
+                                            : ctx.client_ip,
+         .headers = &ctx.headers,
+         .client_identity = ctx.client_identity,
+         .now = policy->jwt != nullptr ? UnixNow() : 0,
+         .tokens = &ctx.services->tokens});
     if (result.outcome != auth::AuthOutcome::kAllowed) {
       const bool unauthenticated = result.outcome != auth::AuthOutcome::kDenied;
       ctx.local_reply = {unauthenticated ? 401 : 403, result.reason, std::string(result.message)};
@@ -105,10 +109,42 @@ class CheckAuth final : public Phase {
     }
     return PhaseStatus::kContinue;
   }
+
+ private:
+  const int xff_trusted_hops_;
 };
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 }  // namespace
 
-std::unique_ptr<const Phase> MakeAuthPhase() { return std::make_unique<CheckAuth>(); }
+std::string_view ForwardedClientAddress(const http::HeaderMap& headers, int hops) {
+  // Walks the fields from the last, and each field's list from its end.
+  std::vector<std::string_view> fields;
+  for (const http::HeaderField& field : headers) {
+    if (EqualsIgnoreCase(field.name, "x-forwarded-for")) fields.push_back(field.value);
+  }
+  int seen = 0;
+  for (auto field = fields.rbegin(); field != fields.rend(); ++field) {
+    std::string_view rest = *field;
+    while (true) {
+      const size_t comma = rest.rfind(',');
+      const std::string_view entry =
+          Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+      if (!entry.empty() && ++seen == hops) return entry;
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(0, comma);
+    }
+  }
+  return {};
+}
+
+std::unique_ptr<const Phase> MakeAuthPhase(int xff_trusted_hops) {
+  return std::make_unique<CheckAuth>(xff_trusted_hops);
+}
 
 }  // namespace switchyard::proxy

@@ -12,12 +12,21 @@
 #define SWITCHYARD_DATAPLANE_PROXY_AUTH_PHASE_H_
 
 #include <memory>
+#include <string_view>
 
+#include "dataplane/http/header_map.h"
 #include "dataplane/proxy/phase.h"
 
 namespace switchyard::proxy {
 
-std::unique_ptr<const Phase> MakeAuthPhase();
+// `xff_trusted_hops`: StandardPhaseOptions::xff_trusted_hops.
+std::unique_ptr<const Phase> MakeAuthPhase(int xff_trusted_hops = 0);
+
+// The address `hops` from the right of the X-Forwarded-For fields in `headers` (all of
+// them, in order, as one comma-separated list), or empty when there are fewer addresses:
+// then the request did not come through the trusted proxies, and rules on addresses hold
+// for no one.
+std::string_view ForwardedClientAddress(const http::HeaderMap& headers, int hops);
 
 }  // namespace switchyard::proxy
 

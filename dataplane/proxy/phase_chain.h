@@ -21,6 +21,10 @@ struct StandardPhaseOptions {
   std::string via;
   // How request paths are normalized before routing and forwarding.
   http::PathNormalizationOptions paths;
+  // Auth rules' client address: 0, the peer's (or the PROXY protocol's); N, the Nth
+  // address from the right of X-Forwarded-For as received, when N proxies the operator
+  // trusts each appended one (--xff_trusted_hops; docs/auth.md).
+  int xff_trusted_hops = 0;
   // false leaves the metrics phase out (tools/bench/observability_cost measures its cost
   // this way; the proxy always counts).
   bool metrics = true;

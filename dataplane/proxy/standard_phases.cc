@@ -296,7 +296,7 @@ std::vector<std::unique_ptr<const Phase>> PhaseChain::StandardPhases(
   phases.push_back(std::make_unique<MatchRoute>());
   // Before auth: a preflight carries no credential and must not get 401.
   phases.push_back(MakeCorsPhase());
-  phases.push_back(MakeAuthPhase());
+  phases.push_back(MakeAuthPhase(options.xff_trusted_hops));
   phases.push_back(std::make_unique<TransformHeaders>(options.via));
   phases.push_back(std::make_unique<ChooseCluster>());
   if (options.metrics) phases.push_back(std::make_unique<RecordMetrics>());

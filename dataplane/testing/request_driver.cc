@@ -52,11 +52,12 @@ bool RequestDriver::ServeOne(const proxy::PhaseChain& chain, std::string* failur
   ctx.services = &services_;
   ctx.client_ip = "192.0.2.10";
   ctx.method.assign("GET");
-  ctx.target.assign("/api/v1/users/12345?expand=profile,settings");
+  ctx.target.assign(target_);
   ctx.authority.assign("api.example.com");
   ctx.headers.Add("host", "api.example.com");
   ctx.headers.Add("user-agent", "curl/7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1");
   ctx.headers.Add("x-forwarded-for", "198.51.100.7");
+  if (!extra_name_.empty()) ctx.headers.Add(extra_name_, extra_value_);
   ctx.config = config_;
   ctx.record.start = services_.timing_clock.Now();
   size_t at = 0;

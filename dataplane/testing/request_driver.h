@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "dataplane/http/header_map.h"
@@ -32,6 +33,14 @@ class RequestDriver {
   // stopped it or no cluster was chosen. Storage is reused from request to request.
   bool ServeOne(const proxy::PhaseChain& chain, std::string* failure = nullptr);
 
+  // From the next request on: this target instead, and these headers besides the
+  // driver's own (a credential, say). The strings must outlive the requests.
+  void set_target(std::string_view target) { target_ = target; }
+  void set_extra_header(std::string_view name, std::string_view value) {
+    extra_name_ = name;
+    extra_value_ = value;
+  }
+
   const proxy::RequestContext& context() const { return ctx_; }
 
  private:
@@ -39,6 +48,9 @@ class RequestDriver {
   proxy::WorkerServices& services_;
   proxy::RequestContext ctx_;
   http::HeaderMap response_headers_;
+  std::string_view target_ = "/api/v1/users/12345?expand=profile,settings";
+  std::string_view extra_name_;
+  std::string_view extra_value_;
 };
 
 }  // namespace switchyard::testing

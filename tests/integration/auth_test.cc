@@ -3,13 +3,12 @@
 // rules (on claims too), a virtual host's default policy and a public route, the identity
 // passed upstream and spoofed identity removed, credentials hidden from the upstream and
 // from the access log, and gRPC's statuses for 401 and 403.
-#include <openssl/sha.h>
 
 #include <string>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "dataplane/auth/testing/test_tokens.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
@@ -24,13 +23,6 @@ using std::chrono::seconds;
 
 constexpr char kAcmeKey[] = "sy_acme-partner-key-0123456789abcdef";
 constexpr char kBobKey[] = "sy_bob-key-fedcba9876543210";
-
-std::string Sha256Hex(std::string_view key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
 
 class AuthTest : public ProxyTest {
  protected:
@@ -348,6 +340,22 @@ TEST_F(AuthTest, TheShippedExampleWorks) {
   EXPECT_TRUE(IsLocalReply(Send("/orders"), 401, {"missing_credential"}));
   EXPECT_EQ(Send("/orders", "x-api-key: sy_example-acme-key\r\n").status, 200);
   EXPECT_EQ(backend_->requests().back().headers.Joined("x-switchyard-consumer"), "acme");
+}
+
+// Behind N trusted proxies, rules see the Nth address from the right of X-Forwarded-For.
+TEST_F(AuthTest, RulesSeeTheForwardedClientBehindTrustedProxies) {
+  ASSERT_TRUE(StartProxy(
+      Config("  - {name: office, rules: [{allow: {client_ips: [203.0.113.0/24]}}]}",
+             "      - {name: all, match: {prefix: /}, route: {cluster: b}, auth_policy: office}\n"),
+      {"--xff_trusted_hops=2"}));
+  // The client, then the two trusted proxies' own appends.
+  EXPECT_EQ(Send("/x", "X-Forwarded-For: 198.51.100.1, 203.0.113.5, 10.0.0.1\r\n").status, 200);
+  // A client that forged the list leftmost gains nothing.
+  EXPECT_TRUE(IsLocalReply(Send("/x", "X-Forwarded-For: 203.0.113.5, 198.51.100.1, 10.0.0.1\r\n"),
+                           403, {"access_denied"}));
+  // Not through both proxies: no client address, no allow.
+  EXPECT_TRUE(IsLocalReply(Send("/x", "X-Forwarded-For: 203.0.113.5\r\n"), 403, {"access_denied"}));
+  EXPECT_TRUE(IsLocalReply(Send("/x"), 403, {"access_denied"}));
 }
 
 // A gRPC client gets gRPC's statuses for the gateway's 401 and 403 (docs/grpc.md).

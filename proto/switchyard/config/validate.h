@@ -39,15 +39,21 @@
 //   name syntax and appear once per consumer; metadata keys are not empty; api_keys have
 //   names as above, unique within their consumer, and a sha256 of exactly 64 lowercase
 //   hex digits that no other key of the snapshot has. A sha256 is a secret: messages
-//   never quote it;
-// - auth policies: names as above, unique among policies; a credential (api_key, jwt),
-//   rules, or both; api_key sets exactly one of header (a token) and query (unreserved
-//   URL characters: ALPHA DIGIT - . _ ~); each rule sets exactly one of allow and deny;
-//   in a condition, consumers name consumers of the snapshot, groups have the name
-//   syntax, methods are upper-case tokens, path_prefixes are paths as above, and
-//   client_ips are IPv4 or IPv6 addresses or CIDR ranges with no bits set after the
-//   prefix. The auth_policy of a virtual host or route names a policy of the snapshot; a
-//   route does not set both auth_policy and skip_auth;
+//   never quote it. certificate_subjects are not empty and name one consumer each;
+// - auth policies: names as above, unique among policies; a credential (api_key, jwt,
+//   client_certificate), rules, or both; api_key sets exactly one of header (a token) and
+//   query (unreserved URL characters: ALPHA DIGIT - . _ ~); jwt has an issuer, algorithms
+//   among RS256, PS256, ES256 and EdDSA, a JWKS that parses (jwks.h), at most one of
+//   header and cookie (tokens), a clock_skew of 0 to 600 s, and forward_claims whose
+//   headers start with x-switchyard-; each rule sets exactly one of allow and deny; in a
+//   condition, consumers name consumers of the snapshot, groups have the name syntax,
+//   methods are upper-case tokens, path_prefixes are paths as above, client_ips are IPv4
+//   or IPv6 addresses or CIDR ranges with no bits set after the prefix, claims have a
+//   name and values (and only in a policy with jwt), client_cert_subjects are not empty.
+//   The auth_policy of a virtual host or route names a policy of the snapshot; a route
+//   does not set both auth_policy and skip_auth;
+// - cors (docs/cors.md): origins are "*" or scheme://host[:port] (a "*." label allowed),
+//   "*" never with allow_credentials; methods and headers are tokens; max_age 0..86400 s;
 // - the size limits below, so that a hostile or runaway config cannot exhaust the memory
 //   or CPU of every proxy it reaches. A list over its limit is reported once and its
 //   elements are not checked further.
