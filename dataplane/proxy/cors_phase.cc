@@ -146,6 +146,24 @@ class Cors final : public Phase {
     return PhaseStatus::kStop;
   }
 
+  // The gateway's own answers (a 401, a 503) get what an upstream response would: a page
+  // can then read them. Not the preflight answers, which have theirs.
+  void OnLocalReply(const RequestContext& ctx, http::LocalReply& reply) const override {
+    if (ctx.route == nullptr || reply.error == "cors_preflight" ||
+        reply.error == "cors_forbidden") {
+      return;
+    }
+    const runtime::CorsPolicy* policy = ctx.config->cors_policy(*ctx.route);
+    if (policy == nullptr) return;
+    AddVaryOrigin(reply.headers);
+    const std::string* origin = ctx.headers.Get("origin");
+    if (origin == nullptr || !CorsOriginAllowed(*policy, *origin)) return;
+    AddAllowOrigin(*policy, *origin, reply.headers);
+    if (!policy->expose_headers.empty()) {
+      reply.headers.Add("access-control-expose-headers", policy->expose_headers);
+    }
+  }
+
   PhaseStatus OnResponseHeaders(RequestContext& ctx, ResponseHead& head) const override {
     if (ctx.route == nullptr) return PhaseStatus::kContinue;
     const runtime::CorsPolicy* policy = ctx.config->cors_policy(*ctx.route);

@@ -74,6 +74,11 @@ class Phase {
                                          http::HeaderMap& /*trailers*/) const {
     return PhaseStatus::kContinue;
   }
+  // The gateway is about to send one of its own answers (`reply`, from any phase or the
+  // stream) instead of an upstream response: a phase may add headers that every response
+  // of the request should carry (CORS adds its own, so that a page can read a 401). Runs
+  // on every phase, in order; it cannot stop anything.
+  virtual void OnLocalReply(const RequestContext& /*ctx*/, http::LocalReply& /*reply*/) const {}
   // The request ended, however it ended (ctx.record says how). Runs exactly once per
   // request on every phase, including phases whose earlier hooks never ran.
   virtual void OnRequestEnd(const RequestContext& /*ctx*/) const {}

@@ -58,6 +58,9 @@ class PhaseChain {
   }
 
   // The request-end hook on every phase.
+  void RunLocalReply(const RequestContext& ctx, http::LocalReply& reply) const {
+    for (const auto& phase : phases_) phase->OnLocalReply(ctx, reply);
+  }
   void RunRequestEnd(const RequestContext& ctx) const {
     for (const auto& phase : phases_) phase->OnRequestEnd(ctx);
   }

@@ -670,8 +670,12 @@ io::Awaitable<void> Stream::StopPump() {
   co_await pump_done_->async_wait(io::AwaitInto(ignored));
 }
 
-io::Awaitable<StreamResult> Stream::ReplyAndEnd(const http::LocalReply& reply, bool close) {
+io::Awaitable<StreamResult> Stream::ReplyAndEnd(const http::LocalReply& answer, bool close) {
   RequestContext& ctx = ctx_;
+  // Sent from ctx.local_reply, so that phases can add to it (OnLocalReply).
+  if (&answer != &ctx.local_reply) ctx.local_reply = answer;
+  http::LocalReply& reply = ctx.local_reply;
+  phases_.RunLocalReply(ctx, reply);
   if (ctx.request_id.empty()) services_.request_ids.Next(ctx.request_id);
   ctx.record.status = reply.status;
   ctx.record.local_reply_error = reply.error;

@@ -104,6 +104,14 @@ TEST_F(CorsTest, AProtectedRoutesPreflightIsNot401ButItsRequestsStillNeedTheKey)
       RoundTrip(Get("/orders", absl::StrCat("Origin: ", kApp, "\r\n")));
   EXPECT_TRUE(IsLocalReply(unauthenticated, 401, {"missing_credential"}))
       << unauthenticated.DebugString();
+  // The gateway's own answer carries the CORS headers too, so the page can read the 401.
+  EXPECT_EQ(unauthenticated.headers.Joined("access-control-allow-origin"), kApp);
+  EXPECT_EQ(unauthenticated.headers.Joined("access-control-allow-credentials"), "true");
+  EXPECT_EQ(unauthenticated.headers.Joined("vary"), "Origin");
+  // Not for an origin the policy does not allow.
+  const Response stranger = RoundTrip(Get("/orders", "Origin: https://evil.example.com\r\n"));
+  EXPECT_EQ(stranger.status, 401);
+  EXPECT_FALSE(stranger.headers.Has("access-control-allow-origin"));
 
   const Response ok =
       RoundTrip(Get("/orders", absl::StrCat("Origin: ", kApp, "\r\nx-api-key: test\r\n")));
