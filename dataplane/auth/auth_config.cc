@@ -82,9 +82,10 @@ bool Holds(const Condition& when, const AuthRequest& request, const AuthResult& 
     }
   }
   if (!when.client_ips.empty()) {
-    const std::optional<IpAddress> client = IpAddress::Parse(request.client_ip);
-    if (!client.has_value() ||
-        !AnyOf(when.client_ips, [&](const IpRange& range) { return range.Contains(*client); })) {
+    const std::optional<config::IpAddress> client = config::IpAddress::Parse(request.client_ip);
+    if (!client.has_value() || !AnyOf(when.client_ips, [&](const config::IpRange& range) {
+          return range.Contains(*client);
+        })) {
       return false;
     }
   }
@@ -110,7 +111,7 @@ absl::StatusOr<Condition> CompileCondition(const v1::AuthCondition& source,
                  .methods = Copy(source.methods()),
                  .path_prefixes = Copy(source.path_prefixes())};
   for (int i = 0; i < source.client_ips_size(); ++i) {
-    std::optional<IpRange> range = IpRange::Parse(source.client_ips(i));
+    std::optional<config::IpRange> range = config::IpRange::Parse(source.client_ips(i));
     if (!range.has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ".client_ips[", i, "]: not an address range"));

@@ -12,11 +12,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "dataplane/auth/ip_range.h"
 #include "dataplane/auth/jwt.h"
 #include "dataplane/auth/token_cache.h"
 #include "dataplane/http/header_map.h"
 #include "dataplane/tls/client_identity.h"
+#include "switchyard/config/ip_range.h"
 #include "switchyard/v1/snapshot.pb.h"
 
 namespace switchyard::auth {
@@ -40,7 +40,7 @@ struct Condition {
   std::vector<std::string> groups;
   std::vector<std::string> methods;
   std::vector<std::string> path_prefixes;
-  std::vector<IpRange> client_ips;
+  std::vector<config::IpRange> client_ips;
   std::vector<ClaimRule> claims;
   std::vector<std::string> client_cert_subjects;
 };

@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <string_view>
-#include <vector>
 
 #include "common/ascii.h"
 #include "dataplane/auth/auth_config.h"
@@ -124,13 +124,11 @@ std::string_view Trim(std::string_view s) {
 
 std::string_view ForwardedClientAddress(const http::HeaderMap& headers, int hops) {
   // Walks the fields from the last, and each field's list from its end.
-  std::vector<std::string_view> fields;
-  for (const http::HeaderField& field : headers) {
-    if (EqualsIgnoreCase(field.name, "x-forwarded-for")) fields.push_back(field.value);
-  }
   int seen = 0;
-  for (auto field = fields.rbegin(); field != fields.rend(); ++field) {
-    std::string_view rest = *field;
+  for (auto field = std::make_reverse_iterator(headers.end());
+       field != std::make_reverse_iterator(headers.begin()); ++field) {
+    if (!EqualsIgnoreCase(field->name, "x-forwarded-for")) continue;
+    std::string_view rest = field->value;
     while (true) {
       const size_t comma = rest.rfind(',');
       const std::string_view entry =

@@ -58,7 +58,7 @@ route_srcs=(tools/fuzz/route_match_fuzzer.cc dataplane/router/route_table.cc
 # of discovery responses.
 config_srcs=(proto/switchyard/config/validate.cc proto/switchyard/config/syntax.cc
   proto/switchyard/config/duration.cc proto/switchyard/config/certificate_pem.cc
-  proto/switchyard/config/jwks.cc
+  proto/switchyard/config/jwks.cc proto/switchyard/config/ip_range.cc
   "${snapshot_pb[@]}")
 loader_srcs=(tools/fuzz/snapshot_loader_fuzzer.cc proto/switchyard/config/loader.cc
   proto/switchyard/config/yaml_json.cc "${config_srcs[@]}")

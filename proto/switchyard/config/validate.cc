@@ -19,6 +19,7 @@
 #include "re2/re2.h"
 #include "switchyard/config/certificate_pem.h"
 #include "switchyard/config/duration.h"
+#include "switchyard/config/ip_range.h"
 #include "switchyard/config/jwks.h"
 #include "switchyard/config/redact.h"
 #include "switchyard/config/syntax.h"
@@ -157,50 +158,9 @@ bool IsUnreservedUrlCharacter(char c) {
 // the prefix (so that what is written is what is matched).
 std::string ClientIpProblem(std::string_view value) {
   if (value.empty()) return "must not be empty";
-  const auto not_an_address = [value] {
-    return Quote(value) +
-           " is not an IP address or CIDR range (such as \"10.0.0.0/8\" or \"2001:db8::/32\")";
-  };
-  // inet_pton needs a terminated string; an embedded NUL must not cut the text short.
-  if (value.size() > 64 || value.find('\0') != std::string_view::npos) return not_an_address();
-  const size_t slash = value.find('/');
-  const std::string address(value.substr(0, slash));
-  unsigned char bytes[16] = {};
-  int family = AF_INET;
-  size_t bits = 32;
-  if (inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
-    family = AF_INET6;
-    bits = 128;
-  } else if (inet_pton(AF_INET, address.c_str(), bytes) != 1) {
-    return not_an_address();
-  }
-  if (slash == std::string_view::npos) return "";
-  const std::string_view length = value.substr(slash + 1);
-  size_t prefix = 0;
-  bool number = !length.empty() && length.size() <= 3;
-  for (char c : length) {
-    if (c < '0' || c > '9') {
-      number = false;
-      break;
-    }
-    prefix = prefix * 10 + static_cast<size_t>(c - '0');
-  }
-  if (!number || prefix > bits) {
-    return absl::StrCat(Quote(value), ": the prefix length of an ",
-                        family == AF_INET ? "IPv4" : "IPv6", " range must be 0..", bits);
-  }
-  bool host_bits = false;
-  for (size_t bit = prefix; bit < bits; ++bit) {
-    const auto mask = static_cast<unsigned char>(0x80U >> (bit % 8));
-    if ((bytes[bit / 8] & mask) != 0) {
-      host_bits = true;
-      bytes[bit / 8] &= static_cast<unsigned char>(~mask);
-    }
-  }
-  if (!host_bits) return "";
-  char network[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family, bytes, network, sizeof network);
-  return absl::StrCat(Quote(value), " has bits set after the prefix; write ", network, "/", prefix);
+  std::string problem;
+  if (IpRange::Parse(value, &problem).has_value()) return "";
+  return Quote(value) + problem;
 }
 
 // "" when `origin` may be one of CorsPolicy.allow_origins: "*", scheme://host[:port], or

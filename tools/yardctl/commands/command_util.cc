@@ -158,6 +158,24 @@ ExitCode ReportNotFound(CommandContext& context, const absl::Status& status,
               {std::string(hint)});
 }
 
+ExitCode GetVersion(CommandContext& context, std::optional<uint64_t> version,
+                    absl::StatusOr<v1::GetResponse>& response) {
+  v1::GetRequest request;
+  request.set_version(version.value_or(0));
+  response = context.client().Get(request);
+  if (response.ok()) return ExitCode::kOk;
+  if (response.status().code() != absl::StatusCode::kNotFound) {
+    return ReportRpcError(context, response.status());
+  }
+  if (version.value_or(0) != 0) {
+    return ReportNotFound(context, response.status(),
+                          absl::StrCat("version ", *version, " does not exist"),
+                          "Run `yardctl history` to list the stored versions.");
+  }
+  return ReportNotFound(context, response.status(), "no version has been stored yet",
+                        "Store one with `yardctl apply -f FILE`.");
+}
+
 absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args,
                                                const std::vector<OutputFormat>& allowed) {
   std::optional<std::string> value = args.Get("output");

@@ -6,6 +6,7 @@
 #ifndef SWITCHYARD_TOOLS_YARDCTL_COMMANDS_COMMAND_UTIL_H_
 #define SWITCHYARD_TOOLS_YARDCTL_COMMANDS_COMMAND_UTIL_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,12 @@ enum class OutputFormat { kTable, kYaml, kJson };
 absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args,
                                                const std::vector<OutputFormat>& allowed);
 FlagSpec OutputFlag(const std::vector<OutputFormat>& allowed);
+
+// Reads `version` (nullopt or 0: the current one) into `response`. A failure is reported
+// (NOT_FOUND: that version does not exist, or none has been stored, with what to run) and
+// its exit code returned; kOk otherwise.
+ExitCode GetVersion(CommandContext& context, std::optional<uint64_t> version,
+                    absl::StatusOr<v1::GetResponse>& response);
 
 // The value of an optional version flag ("--version"), or nullopt when absent.
 absl::StatusOr<std::optional<uint64_t>> OptionalVersionFlag(const ParsedArgs& args,

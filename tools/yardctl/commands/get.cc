@@ -57,20 +57,9 @@ ExitCode RunGet(const ParsedArgs& args, CommandContext& context) {
                 "resource name, and select parts with a tool such as jq or yq");
   }
 
-  v1::GetRequest request;
-  request.set_version(version->value_or(0));
-  absl::StatusOr<v1::GetResponse> response = context.client().Get(request);
-  if (!response.ok()) {
-    if (response.status().code() == absl::StatusCode::kNotFound) {
-      if (version->has_value() && **version != 0) {
-        return ReportNotFound(context, response.status(),
-                              absl::StrCat("version ", **version, " does not exist"),
-                              "Run `yardctl history` to list the stored versions.");
-      }
-      return ReportNotFound(context, response.status(), "no version has been stored yet",
-                            "Store one with `yardctl apply -f FILE`.");
-    }
-    return ReportRpcError(context, response.status());
+  absl::StatusOr<v1::GetResponse> response;
+  if (const ExitCode got = GetVersion(context, *version, response); got != ExitCode::kOk) {
+    return got;
   }
 
   const v1::Snapshot& snapshot = response->snapshot();

@@ -1,22 +1,19 @@
-#include "dataplane/auth/ip_range.h"
+#include "switchyard/config/ip_range.h"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 #include <cstring>
 #include <string>
+#include <utility>
 
-namespace switchyard::auth {
+namespace switchyard::config {
 namespace {
 
 constexpr std::array<uint8_t, 12> kV4MappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-// Whether bits at and after `from` are zero, over `total` bits.
-bool TailIsZero(const std::array<uint8_t, 16>& bytes, int from, int total) {
-  for (int bit = from; bit < total; ++bit) {
-    if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0) return false;
-  }
-  return true;
+void Say(std::string* problem, std::string text) {
+  if (problem != nullptr) *problem = std::move(text);
 }
 
 }  // namespace
@@ -25,6 +22,8 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
   char buffer[INET6_ADDRSTRLEN] = {};
   std::memcpy(buffer, text.data(), text.size());
+  // An embedded NUL would cut the text short for inet_pton.
+  if (std::strlen(buffer) != text.size()) return std::nullopt;
   IpAddress address;
   if (inet_pton(AF_INET, buffer, address.bytes.data()) == 1) return address;
   if (inet_pton(AF_INET6, buffer, address.bytes.data()) != 1) return std::nullopt;
@@ -37,10 +36,14 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   return address;
 }
 
-std::optional<IpRange> IpRange::Parse(std::string_view text) {
+std::optional<IpRange> IpRange::Parse(std::string_view text, std::string* problem) {
   const size_t slash = text.find('/');
   const std::optional<IpAddress> address = IpAddress::Parse(text.substr(0, slash));
-  if (!address.has_value()) return std::nullopt;
+  if (!address.has_value()) {
+    Say(problem,
+        " is not an IP address or CIDR range (such as \"10.0.0.0/8\" or \"2001:db8::/32\")");
+    return std::nullopt;
+  }
   const int bits = address->v6 ? 128 : 32;
   IpRange range;
   range.network_ = *address;
@@ -51,11 +54,29 @@ std::optional<IpRange> IpRange::Parse(std::string_view text) {
     const auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), value);
     if (length.empty() || ec != std::errc() || end != length.data() + length.size() || value < 0 ||
         value > bits) {
+      Say(problem, std::string(": the prefix length of an ") + (address->v6 ? "IPv6" : "IPv4") +
+                       " range must be 0.." + std::to_string(bits));
       return std::nullopt;
     }
     range.prefix_length_ = value;
   }
-  if (!TailIsZero(range.network_.bytes, range.prefix_length_, bits)) return std::nullopt;
+  // Bits after the prefix would make the range mean something other than it says.
+  IpAddress network = *address;
+  bool host_bits = false;
+  for (int bit = range.prefix_length_; bit < bits; ++bit) {
+    const auto mask = static_cast<uint8_t>(0x80U >> (bit % 8));
+    if ((network.bytes[bit / 8] & mask) != 0) {
+      host_bits = true;
+      network.bytes[bit / 8] &= static_cast<uint8_t>(~mask);
+    }
+  }
+  if (host_bits) {
+    char text_form[INET6_ADDRSTRLEN] = {};
+    inet_ntop(network.v6 ? AF_INET6 : AF_INET, network.bytes.data(), text_form, sizeof text_form);
+    Say(problem, std::string(" has bits set after the prefix; write ") + text_form + "/" +
+                     std::to_string(range.prefix_length_));
+    return std::nullopt;
+  }
   return range;
 }
 
@@ -69,4 +90,4 @@ bool IpRange::Contains(const IpAddress& address) const {
   return (address.bytes[whole] & mask) == network_.bytes[whole];
 }
 
-}  // namespace switchyard::auth
+}  // namespace switchyard::config

@@ -1,10 +1,10 @@
-#include "dataplane/auth/ip_range.h"
+#include "switchyard/config/ip_range.h"
 
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace switchyard::auth {
+namespace switchyard::config {
 namespace {
 
 bool In(const std::string& range, const std::string& address) {
@@ -45,4 +45,4 @@ TEST(IpRangeTest, RefusesWhatIsNotARange) {
 }
 
 }  // namespace
-}  // namespace switchyard::auth
+}  // namespace switchyard::config
