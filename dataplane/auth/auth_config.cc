@@ -209,6 +209,17 @@ absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
     if (!when.ok()) return when.status();
     policy.rules.push_back({.allow = rule.has_allow(), .when = *std::move(when)});
   }
+  if (source.has_ext_authz()) {
+    const v1::ExtAuthz& ext = source.ext_authz();
+    auto compiled = std::make_unique<ExtAuthzConfig>();
+    compiled->cluster = ext.cluster();
+    if (ext.has_timeout()) compiled->timeout = config::ToMillisRoundedUp(ext.timeout());
+    compiled->failure_mode_allow = ext.failure_mode_allow();
+    compiled->context_extensions.assign(ext.context_extensions().begin(),
+                                        ext.context_extensions().end());
+    std::sort(compiled->context_extensions.begin(), compiled->context_extensions.end());
+    policy.ext_authz = std::move(compiled);
+  }
   switch (source.default_action()) {
     case v1::AuthPolicy::ALLOW:
       policy.allow_by_default = true;

@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "dataplane/auth/ext_authz.h"
 #include "dataplane/auth/jwt.h"
 #include "dataplane/auth/token_cache.h"
 #include "dataplane/http/header_map.h"
@@ -68,6 +69,8 @@ struct Policy {
   bool certificate_requires_consumer = false;
   std::vector<Rule> rules;
   bool allow_by_default = true;
+  // Asked last, about requests the rest allowed; null when the policy has none.
+  std::unique_ptr<const ExtAuthzConfig> ext_authz;
   // The WWW-Authenticate values of this policy's 401s, one per credential, e.g.
   // `ApiKey realm="switchyard", header="x-api-key"` and `Bearer realm="switchyard"`.
   std::vector<std::string> challenges;

@@ -53,6 +53,7 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   uint64_t connections_total_http2 = 0;
   std::array<uint64_t, kConnectionRefusals.size()> connections_refused{};
   std::array<uint64_t, kTlsHandshakeResults.size()> tls_handshakes{};
+  std::array<uint64_t, kExtAuthzResults.size()> ext_authz_checks{};
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
   for (const auto& worker : workers) {
@@ -83,6 +84,9 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
     }
     for (size_t i = 0; i < tls_handshakes.size(); ++i) {
       tls_handshakes[i] += totals.tls_handshakes[i].value();
+    }
+    for (size_t i = 0; i < ext_authz_checks.size(); ++i) {
+      ext_authz_checks[i] += totals.ext_authz_checks[i].value();
     }
     bytes_received += totals.request_body_bytes.value();
     bytes_sent += totals.response_body_bytes.value();
@@ -162,6 +166,14 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
   for (size_t i = 0; i < tls_handshakes.size(); ++i) {
     out.Sample("switchyard_downstream_tls_handshakes_total", {{"result", kTlsHandshakeResults[i]}},
                tls_handshakes[i]);
+  }
+  out.Family("switchyard_ext_authz_checks_total", "counter",
+             "External authorization checks by result: allowed, denied, and the checks that "
+             "got no usable answer (refused, timed out, an error status, a malformed answer), "
+             "let through by failure_mode_allow (failed_open) or refused (failed_closed).");
+  for (size_t i = 0; i < ext_authz_checks.size(); ++i) {
+    out.Sample("switchyard_ext_authz_checks_total", {{"result", kExtAuthzResults[i]}},
+               ext_authz_checks[i]);
   }
   out.Family("switchyard_downstream_body_bytes_total", "counter",
              "Request body bytes received from clients and response body bytes relayed to "

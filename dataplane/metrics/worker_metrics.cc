@@ -149,6 +149,10 @@ void WorkerMetrics::TlsHandshake(TlsHandshakeResult result) {
   totals_->tls_handshakes[static_cast<size_t>(result)].Add();
 }
 
+void WorkerMetrics::ExtAuthzCheck(ExtAuthzResult result) {
+  totals_->ext_authz_checks[static_cast<size_t>(result)].Add();
+}
+
 void WorkerMetrics::ConnectionRefused(ConnectionRefusal reason) {
   totals_->connections_refused[static_cast<size_t>(reason)].Add();
 }

@@ -81,6 +81,16 @@ enum class TlsHandshakeResult : uint8_t {
 inline constexpr std::array<std::string_view, 3> kTlsHandshakeResults = {
     "failure", "success", "client_certificate_refused"};
 
+// How an external authorization check ended (docs/auth.md, "External authorization").
+enum class ExtAuthzResult : uint8_t {
+  kAllowed = 0,
+  kDenied = 1,
+  kFailedOpen = 2,    // no usable answer; the policy's failure_mode_allow let it through
+  kFailedClosed = 3,  // no usable answer; refused
+};
+inline constexpr std::array<std::string_view, 4> kExtAuthzResults = {
+    "allowed", "denied", "failed_open", "failed_closed"};
+
 // Not per label: one of each per worker.
 struct WorkerTotals {
   Histogram request_duration;  // from the first byte of the request to its end
@@ -91,6 +101,8 @@ struct WorkerTotals {
   std::array<Counter, kConnectionRefusals.size()> connections_refused;
   // TLS handshakes on --listen_tls, by TlsHandshakeResult.
   std::array<Counter, kTlsHandshakeResults.size()> tls_handshakes;
+  // External authorization checks, by ExtAuthzResult.
+  std::array<Counter, kExtAuthzResults.size()> ext_authz_checks;
   Counter request_body_bytes;
   Counter response_body_bytes;
   // Requests that matched no route (their status classes).
@@ -143,6 +155,7 @@ class WorkerMetrics {
   void ConnectionRefused(ConnectionRefusal reason);
   // A TLS handshake on --listen_tls ended, completed or not.
   void TlsHandshake(TlsHandshakeResult result);
+  void ExtAuthzCheck(ExtAuthzResult result);
 
   // Any thread.
   std::shared_ptr<const WorkerView> view() const;

@@ -7,6 +7,7 @@
 
 #include "common/ascii.h"
 #include "dataplane/auth/auth_config.h"
+#include "dataplane/proxy/ext_authz_check.h"
 #include "dataplane/proxy/request_context.h"
 #include "dataplane/runtime/runtime_config.h"
 
@@ -107,6 +108,9 @@ class CheckAuth final : public Phase {
     if (policy->jwt != nullptr && policy->jwt->hide_credentials) {
       auth::RemoveToken(*policy->jwt, ctx.headers);
     }
+    // Last, so that the service sees the identity and the request as they would go
+    // upstream.
+    if (policy->ext_authz != nullptr) return StartExtAuthzCheck(ctx, *policy->ext_authz);
     return PhaseStatus::kContinue;
   }
 

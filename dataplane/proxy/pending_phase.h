@@ -44,6 +44,11 @@ class PendingPhase final : public PhaseWaiter {
     co_return result;
   }
 
+  // Lets a phase's own deadline (ResumeHandle::SetCancel) pass; the stream's sweep.
+  void Sweep(time::MonotonicTime now) {
+    if (handle_ != nullptr) handle_->Expire(now);
+  }
+
   // Ends a wait without a result; a later Resume from the phase does nothing.
   void Abort() {
     if (handle_ != nullptr) {

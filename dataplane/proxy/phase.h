@@ -19,11 +19,14 @@
 #ifndef SWITCHYARD_DATAPLANE_PROXY_PHASE_H_
 #define SWITCHYARD_DATAPLANE_PROXY_PHASE_H_
 
+#include <functional>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include "dataplane/http/header_map.h"
 #include "dataplane/proxy/request_context.h"
+#include "dataplane/time/clock.h"
 
 namespace switchyard::proxy {
 
@@ -112,11 +115,38 @@ class ResumeHandle {
   // False once the request has ended (or Resume was called): the phase may drop its work.
   bool waiting() const { return waiter_ != nullptr; }
 
-  // The stream calls this at the request's end.
-  void Detach() { waiter_ = nullptr; }
+  // For a phase whose wait is work of its own (a call to another service): how to stop
+  // that work. `cancel` runs once, on the worker's thread, when `deadline` (the worker's
+  // clock) passes while the request still waits, or when the request stops waiting first
+  // (the stream's own deadline, the client gone, the worker stopping). The work then ends
+  // and the phase resumes as it decides (a failure mode), or, when the request is gone,
+  // just finishes. Call ClearCancel before whatever `cancel` refers to goes away.
+  void SetCancel(time::MonotonicTime deadline, std::function<void()> cancel) {
+    cancel_deadline_ = deadline;
+    cancel_ = std::move(cancel);
+  }
+  void ClearCancel() { cancel_ = nullptr; }
+
+  // The stream calls these: from its sweep, and at the request's end.
+  void Expire(time::MonotonicTime now) {
+    if (cancel_ != nullptr && now >= cancel_deadline_) RunCancel();
+  }
+  void Detach() {
+    waiter_ = nullptr;
+    RunCancel();
+  }
 
  private:
+  void RunCancel() {
+    if (cancel_ == nullptr) return;
+    std::function<void()> cancel = std::move(cancel_);
+    cancel_ = nullptr;
+    cancel();
+  }
+
   PhaseWaiter* waiter_;
+  time::MonotonicTime cancel_deadline_ = time::MonotonicTime::max();
+  std::function<void()> cancel_;
 };
 
 // For a hook about to return kPending: the handle to resume the request with. One

@@ -12,6 +12,7 @@
 
 #include "dataplane/http/header_map.h"
 #include "dataplane/http/local_reply.h"
+#include "dataplane/io/io_types.h"
 #include "dataplane/proxy/phase_slots.h"
 #include "dataplane/proxy/worker_services.h"
 #include "dataplane/runtime/runtime_config.h"
@@ -84,6 +85,9 @@ struct RequestContext {
   std::shared_ptr<const runtime::RuntimeConfig> config;
   // The worker's services; never null while the request runs.
   WorkerServices* services = nullptr;
+  // The worker's executor, for a phase that starts work of its own (a call to an external
+  // authorization service); never null while the request runs.
+  const io::Executor* executor = nullptr;
 
   // Set by the codec: the client asks to turn the request into a WebSocket tunnel
   // (http::WantsWebSocketUpgrade, and no body). Honoured on routes with `websocket`.

@@ -54,16 +54,20 @@ Stream::Stream(const io::Executor& executor, const PhaseChain& phases, WorkerSer
       main_wait_(executor),
       pump_wait_(executor) {
   ctx_.services = &services_;
+  ctx_.executor = &executor_;
 }
 
 void Stream::Reset() {
   ctx_.Reset();
   ctx_.services = &services_;
+  ctx_.executor = &executor_;
   downstream_ = nullptr;
   ExpectNothing();
 }
 
 void Stream::Sweep(time::MonotonicTime now) {
+  main_wait_.Sweep(now);
+  pump_wait_.Sweep(now);
   if (call_deadline_ <= now) {
     OnCallDeadline();
     return;
@@ -187,9 +191,12 @@ io::Awaitable<PhaseStatus> Stream::CompletePending(Hook hook, size_t at) {
   const Wait previous_wait = wait_;
   const time::MonotonicTime previous_deadline = deadline_;
   for (;;) {
-    // A pending phase is bounded by the route's timeout once a route is known, else by
-    // the idle timeout.
-    Expect(Wait::kPhase, ctx_.route != nullptr ? route_timeout_ : options_.idle_timeout);
+    // A pending phase is bounded by the route's timeout once a route with one is known
+    // (read from the route: a request-head phase runs before route_timeout_ is set), else
+    // by the idle timeout; never unbounded.
+    Expect(Wait::kPhase, ctx_.route != nullptr && ctx_.route->timeout.count() > 0
+                             ? time::Duration(ctx_.route->timeout)
+                             : options_.idle_timeout);
     const std::optional<PhaseStatus> resumed = co_await main_wait_.Wait();
     wait_ = previous_wait;
     deadline_ = previous_deadline;
@@ -208,6 +215,7 @@ io::Awaitable<StreamResult> Stream::Run(Downstream& downstream) {
   RequestContext& ctx = ctx_;
   downstream_ = &downstream;
   ctx.services = &services_;
+  ctx.executor = &executor_;
   ctx.record.start = services_.timing_clock.Now();
   timed_out_ = Wait::kNothing;
   client_gone_ = false;

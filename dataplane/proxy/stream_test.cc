@@ -200,11 +200,11 @@ virtual_hosts:
     domains: ["*"]
     routes:
       - {name: app, match: {prefix: /app/}, route: {cluster: app, timeout: 2s)" +
-                             route_options_ + R"(}}
+                             route_options_ + "}" + route_extra_ + R"(}
 clusters:
   - name: app
     endpoints: [{address: 127.0.0.1, port: )" +
-                             std::to_string(port) + "}]\n";
+                             std::to_string(port) + "}]\n" + extra_yaml_;
     auto snapshot = config::ParseSnapshot(yaml, "test.yaml");
     EXPECT_TRUE(snapshot.ok()) << snapshot.status();
     auto compiled = runtime::RuntimeConfig::Compile(*snapshot);
@@ -261,6 +261,9 @@ clusters:
   FakeDownstream downstream_;
   std::optional<StreamResult> result_;
   std::string route_options_;
+  // Fields of the route after its action, and more of the snapshot after its clusters.
+  std::string route_extra_;
+  std::string extra_yaml_;
   io::Acceptor acceptor_;
 };
 
@@ -413,6 +416,84 @@ TEST_F(StreamTest, APendingPhaseTimesOutOnTheSimulatedClock) {
   EXPECT_FALSE(observed_.handle->waiting());
   observed_.handle->Resume(PhaseStatus::kContinue);  // too late: nothing happens
   EXPECT_EQ(observed_.ends, 1);
+}
+
+// The route's auth policy asks an authorization service (a cluster on `port`) with
+// ext_authz `options`.
+std::string ExtAuthzPolicy(uint16_t port, const std::string& options) {
+  return "  - {name: authz, protocol: HTTP2, endpoints: [{address: 127.0.0.1, port: " +
+         std::to_string(port) +
+         "}]}\n"
+         "auth_policies:\n"
+         "  - {name: opa, ext_authz: {cluster: authz, " +
+         options + "}}\n";
+}
+
+TEST_F(StreamTest, AnExternalAuthorizationCheckTimesOutOnTheSimulatedClock) {
+  // The service accepts the connection and never answers.
+  io::Acceptor silent(io_.get_executor(), {net::ip::make_address("127.0.0.1"), 0});
+  io::Socket held(io_.get_executor());
+  silent.async_accept(held, [](boost::system::error_code) {});
+  route_extra_ = ", auth_policy: opa";
+  extra_yaml_ = ExtAuthzPolicy(silent.local_endpoint().port(), "timeout: 0.5s");
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunIdle();
+  Advance(milliseconds(400));
+  RunIdle();  // nothing happens before the check's deadline
+  EXPECT_FALSE(result_.has_value());
+  Advance(milliseconds(200));
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->status, 403);
+  EXPECT_EQ(downstream_.local_reply->error, "ext_authz_error");
+  EXPECT_EQ(
+      services_.metrics.view()
+          ->totals->ext_authz_checks[static_cast<size_t>(metrics::ExtAuthzResult::kFailedClosed)]
+          .value(),
+      1u);
+}
+
+TEST_F(StreamTest, AnExternalAuthorizationTimeoutFailsOpenWhenThePolicySaysSo) {
+  io::Acceptor silent(io_.get_executor(), {net::ip::make_address("127.0.0.1"), 0});
+  io::Socket held(io_.get_executor());
+  silent.async_accept(held, [](boost::system::error_code) {});
+  Upstream upstream(acceptor_);
+  upstream.response = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+  route_extra_ = ", auth_policy: opa";
+  extra_yaml_ =
+      ExtAuthzPolicy(silent.local_endpoint().port(), "timeout: 0.5s, failure_mode_allow: true");
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunIdle();
+  EXPECT_FALSE(upstream.accepted);
+  Advance(milliseconds(600));
+  RunUntilEnded();
+  EXPECT_EQ(downstream_.response_status, 200);
+  EXPECT_EQ(downstream_.response_body, "ok");
+}
+
+TEST_F(StreamTest, ARequestThatEndsFirstCancelsItsExternalAuthorizationCheck) {
+  io::Acceptor silent(io_.get_executor(), {net::ip::make_address("127.0.0.1"), 0});
+  io::Socket held(io_.get_executor());
+  silent.async_accept(held, [](boost::system::error_code) {});
+  route_extra_ = ", auth_policy: opa";
+  extra_yaml_ = ExtAuthzPolicy(silent.local_endpoint().port(), "timeout: 5s");
+  Start("/app/x", acceptor_.local_endpoint().port());
+  RunIdle();
+  // The route's 2s bounds the whole wait: the phase times out first, and the check is
+  // cancelled with it (its call does not outlive the request).
+  Advance(milliseconds(2100));
+  RunUntilEnded();
+  ASSERT_TRUE(downstream_.local_reply.has_value());
+  EXPECT_EQ(downstream_.local_reply->error, "phase_timeout");
+  RunIdle();
+  EXPECT_EQ(
+      services_.metrics.view()
+          ->totals->ext_authz_checks[static_cast<size_t>(metrics::ExtAuthzResult::kFailedClosed)]
+          .value(),
+      0u);
+  // The call ended: its endpoint has nothing in flight.
+  const auto& cluster = stream_->context().config->clusters()[1];
+  EXPECT_EQ(services_.endpoints.Find("authz", cluster.endpoints[0].pool_key)->in_flight, 0u);
 }
 
 TEST_F(StreamTest, ConnectFailureIsA503AndCountsForTheEndpoint) {

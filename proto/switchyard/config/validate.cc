@@ -834,13 +834,14 @@ class Validator {
       const std::string path = "auth_policies[" + labels.label[i] + "]";
       Name(path, "auth_policies", labels, i, policy.name());
       if (!policy.has_api_key() && !policy.has_jwt() && !policy.has_client_certificate() &&
-          policy.rules().empty()) {
+          !policy.has_ext_authz() && policy.rules().empty()) {
         Error(path,
-              "a policy needs a credential or rules: set api_key, jwt, client_certificate or "
-              "rules");
+              "a policy needs a credential, rules or an authorization service: set api_key, "
+              "jwt, client_certificate, rules or ext_authz");
       }
       if (policy.has_api_key()) ApiKeyAuth(policy.api_key(), path + ".api_key");
       if (policy.has_jwt()) JwtAuth(policy.jwt(), path + ".jwt");
+      if (policy.has_ext_authz()) ExtAuthz(policy.ext_authz(), path + ".ext_authz");
       Rules(policy, path + ".rules");
       if (!v1::AuthPolicy::Action_IsValid(policy.default_action())) {
         Error(path + ".default_action",
@@ -879,6 +880,35 @@ class Validator {
                                    " is not a query parameter name of unreserved URL characters "
                                    "(A-Z a-z 0-9 - . _ ~)");
         return;
+      }
+    }
+  }
+
+  void ExtAuthz(const v1::ExtAuthz& ext_authz, const std::string& path) {
+    if (ClusterReference(ext_authz.cluster(), path + ".cluster") &&
+        !http2_clusters_.contains(ext_authz.cluster())) {
+      Error(path + ".cluster", "cluster " + Quote(ext_authz.cluster()) +
+                                   " must have protocol: HTTP2: the authorization service "
+                                   "speaks gRPC");
+    }
+    if (ext_authz.has_timeout()) {
+      const Duration& timeout = ext_authz.timeout();
+      if (!IsValidDuration(timeout)) {
+        Error(path + ".timeout", InvalidDuration(timeout));
+      } else if (Compare(timeout, 0) <= 0 || Compare(timeout, 10) > 0) {
+        Error(path + ".timeout", "must be > 0s and <= 10s, got " + FormatDuration(timeout));
+      }
+    }
+    if (static_cast<size_t>(ext_authz.context_extensions_size()) > kMaxContextExtensions) {
+      Error(path + ".context_extensions",
+            TooMany(ext_authz.context_extensions_size(), kMaxContextExtensions));
+    }
+    for (const auto& [key, value] : ext_authz.context_extensions()) {
+      if (key.empty() || key.size() > kMaxContextExtensionLength ||
+          value.size() > kMaxContextExtensionLength) {
+        Error(absl::StrCat(path, ".context_extensions[", Quote(key), "]"),
+              absl::StrCat("keys must be 1 to ", kMaxContextExtensionLength,
+                           " bytes and values at most ", kMaxContextExtensionLength));
       }
     }
   }

@@ -96,6 +96,9 @@ inline constexpr size_t kMaxAuthPolicies = 10'000;
 inline constexpr size_t kMaxRulesPerAuthPolicy = 1'000;
 // Per list of an AuthCondition (consumers, groups, methods, path_prefixes, client_ips).
 inline constexpr size_t kMaxAuthConditionValues = 1'000;
+// An ext_authz's context_extensions: entries, and bytes per key or value.
+inline constexpr size_t kMaxContextExtensions = 32;
+inline constexpr size_t kMaxContextExtensionLength = 1'024;
 inline constexpr size_t kMaxErrors = 1'000;
 
 struct ValidationOptions {

@@ -722,7 +722,9 @@ virtual_hosts:
       - {name: health, match: {path: /health}, route: {cluster: b}, skip_auth: true}
       - {name: admin, match: {prefix: /admin/}, route: {cluster: b}, auth_policy: office}
       - {name: all, match: {prefix: /}, route: {cluster: b}}
-clusters: [{name: b, endpoints: [{address: 127.0.0.1, port: 8080}]}]
+clusters:
+  - {name: b, endpoints: [{address: 127.0.0.1, port: 8080}]}
+  - {name: authz, protocol: HTTP2, endpoints: [{address: 127.0.0.1, port: 9191}]}
 consumers:
   - name: acme
     groups: [partners, gold]
@@ -882,11 +884,11 @@ TEST_F(ValidateAuthTest, PolicyNamesAndEmptyPolicies) {
           "virtual_hosts[api].routes[admin].auth_policy: unknown auth policy \"office\"",
           "auth_policies[1].name: duplicate \"partners-only\", already used by "
           "auth_policies[partners-only]",
-          "auth_policies[rules-only]: a policy needs a credential or rules: set api_key, jwt, "
-          "client_certificate or rules",
+          "auth_policies[rules-only]: a policy needs a credential, rules or an authorization "
+          "service: set api_key, jwt, client_certificate, rules or ext_authz",
           "auth_policies[3].name: \"bad name\" must match [A-Za-z0-9_.-]+",
-          "auth_policies[3]: a policy needs a credential or rules: set api_key, jwt, "
-          "client_certificate or rules"));
+          "auth_policies[3]: a policy needs a credential, rules or an authorization service: "
+          "set api_key, jwt, client_certificate, rules or ext_authz"));
 }
 
 TEST_F(ValidateAuthTest, ApiKeyCredential) {
@@ -959,6 +961,35 @@ TEST_F(ValidateAuthTest, JwtCredential) {
   jwt.clear_jwks();
   EXPECT_THAT(Errors(),
               Contains(p + ".jwt.jwks: must be set: the issuer's public keys as a JWKS document"));
+}
+
+TEST_F(ValidateAuthTest, ExternalAuthorization) {
+  v1::AuthPolicy& opa = *s_.add_auth_policies();
+  opa.set_name("opa");
+  v1::ExtAuthz& ext = *opa.mutable_ext_authz();
+  ext.set_cluster("authz");
+  ext.mutable_timeout()->set_nanos(250'000'000);
+  (*ext.mutable_context_extensions())["tier"] = "gold";
+  ASSERT_THAT(Errors(), IsEmpty());
+
+  ext.set_cluster("b");
+  ext.mutable_timeout()->set_seconds(11);
+  (*ext.mutable_context_extensions())[""] = "x";
+  EXPECT_THAT(Errors(),
+              ElementsAre("auth_policies[opa].ext_authz.cluster: cluster \"b\" must have "
+                          "protocol: HTTP2: the authorization service speaks gRPC",
+                          "auth_policies[opa].ext_authz.timeout: must be > 0s and <= 10s, got "
+                          "11.25s",
+                          "auth_policies[opa].ext_authz.context_extensions[\"\"]: keys must be "
+                          "1 to 1024 bytes and values at most 1024"));
+  ext.set_cluster("nowhere");
+  ext.mutable_timeout()->set_seconds(0);
+  ext.mutable_timeout()->set_nanos(0);
+  ext.mutable_context_extensions()->erase("");
+  EXPECT_THAT(Errors(), ElementsAre("auth_policies[opa].ext_authz.cluster: unknown cluster "
+                                    "\"nowhere\"",
+                                    "auth_policies[opa].ext_authz.timeout: must be > 0s and <= "
+                                    "10s, got 0s"));
 }
 
 TEST_F(ValidateAuthTest, ClientCertificateCredential) {
