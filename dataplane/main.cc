@@ -37,6 +37,7 @@
 #include "common/sha256.h"
 #include "common/stop_signals.h"
 #include "dataplane/access_log/access_log_writer.h"
+#include "dataplane/auth/jwks_fetcher.h"
 #include "dataplane/config/config_manager.h"
 #include "dataplane/config/discovery_client.h"
 #include "dataplane/http/message_parser.h"
@@ -301,13 +302,15 @@ bool ParseBytes(absl::string_view text, uint64_t& bytes) {
 }
 
 // The /metrics page: every worker's counts and the config state.
-std::string MetricsText(const config::ConfigManager& manager, const Workers& workers, bool draining,
+std::string MetricsText(const config::ConfigManager& manager, const auth::JwksFetcher& jwks,
+                        const Workers& workers, bool draining,
                         const access_log::AccessLogWriter* access_log,
                         const overload::OverloadMonitor* overload) {
   std::vector<std::shared_ptr<const metrics::WorkerView>> views;
   views.reserve(workers.size());
   for (const auto& worker : workers) views.push_back(worker->metrics_view());
   const config::ConfigManager::Stats stats = manager.stats();
+  const auth::JwksFetcher::Stats fetches = jwks.stats();
   return metrics::RenderProxyMetrics(
       views,
       {.version = stats.version,
@@ -316,6 +319,8 @@ std::string MetricsText(const config::ConfigManager& manager, const Workers& wor
        .last_compile_seconds = absl::ToDoubleSeconds(stats.last_compile_time),
        .certificate_reloads = stats.certificate_reloads,
        .certificate_reload_failures = stats.certificate_reload_failures,
+       .jwks_fetches = fetches.fetched,
+       .jwks_fetch_failures = fetches.failed,
        .certificates = manager.current() != nullptr ? manager.current()->certificates() : nullptr,
        .draining = draining,
        .overload = overload != nullptr
@@ -552,7 +557,10 @@ int Main() {
   const auto node = NodeFromFlags(error);
   if (!node) return Fail(error);
 
+  // Before the manager, which uses it for every install (docs/auth.md, "Keys from a URL").
+  auth::JwksFetcher jwks_fetcher;
   config::ConfigManagerOptions manager_options;
+  manager_options.jwks_fetcher = &jwks_fetcher;
   manager_options.max_routes = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_routes)));
   if (!absl::GetFlag(FLAGS_snapshot_cache).empty()) {
     manager_options.cache.emplace(absl::GetFlag(FLAGS_snapshot_cache));
@@ -729,7 +737,7 @@ int Main() {
       .stats_json = [&] { return StatsJson(manager, discovery.get(), worker_count); },
       .metrics_text =
           [&] {
-            return MetricsText(manager, workers, draining.load(), access_log.get(),
+            return MetricsText(manager, jwks_fetcher, workers, draining.load(), access_log.get(),
                                memory_guard.get());
           },
       .config_dump_json = [&manager] { return manager.DumpJson(); },

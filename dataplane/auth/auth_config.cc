@@ -145,7 +145,8 @@ uint64_t Fingerprint(const JwtIssuer& issuer, const std::string& jwks) {
 }
 
 absl::StatusOr<std::shared_ptr<const JwtIssuer>> CompileJwt(const v1::JwtAuth& source,
-                                                            const std::string& where) {
+                                                            const std::string& where,
+                                                            KeySetRegistry* key_sets) {
   auto issuer = std::make_shared<JwtIssuer>();
   issuer->issuer = source.issuer();
   issuer->audiences = Copy(source.audiences());
@@ -155,11 +156,26 @@ absl::StatusOr<std::shared_ptr<const JwtIssuer>> CompileJwt(const v1::JwtAuth& s
       issuer->algorithms |= JwtAlgorithmNamed(name);
     }
   }
-  absl::StatusOr<std::vector<config::Jwk>> keys = config::ParseJwks(source.jwks());
-  if (!keys.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ".jwks: ", keys.status().message()));
+  std::string key_source = source.jwks();
+  if (source.has_remote_jwks()) {
+    const v1::RemoteJwks& remote = source.remote_jwks();
+    RemoteJwksSource from{
+        .cluster = remote.cluster(), .path = remote.path(), .host = remote.host()};
+    if (remote.has_refresh_interval()) {
+      from.refresh_interval = config::ToMillisRoundedUp(remote.refresh_interval());
+    }
+    if (remote.has_timeout()) from.timeout = config::ToMillisRoundedUp(remote.timeout());
+    key_source = "remote\n" + from.Key();
+    // Without a registry (a compile that serves nothing) the keys are never fetched.
+    issuer->remote_keys = key_sets != nullptr ? key_sets->KeySetFor(from)
+                                              : std::make_shared<RemoteKeySet>(std::move(from));
+  } else {
+    absl::StatusOr<std::vector<config::Jwk>> keys = config::ParseJwks(source.jwks());
+    if (!keys.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ".jwks: ", keys.status().message()));
+    }
+    issuer->keys = *std::move(keys);
   }
-  issuer->keys = *std::move(keys);
   if (source.has_clock_skew()) {
     issuer->clock_skew_seconds = std::chrono::duration_cast<std::chrono::seconds>(
                                      config::ToMillisRoundedUp(source.clock_skew()))
@@ -172,11 +188,11 @@ absl::StatusOr<std::shared_ptr<const JwtIssuer>> CompileJwt(const v1::JwtAuth& s
     issuer->forward_claims.push_back(
         {.claim = claim.claim(), .header = absl::AsciiStrToLower(claim.header())});
   }
-  issuer->fingerprint = Fingerprint(*issuer, source.jwks());
+  issuer->fingerprint = Fingerprint(*issuer, key_source);
   return issuer;
 }
 
-absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
+absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source, KeySetRegistry* key_sets) {
   Policy policy;
   policy.name = source.name();
   if (source.has_api_key()) {
@@ -191,7 +207,7 @@ absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
   }
   if (source.has_jwt()) {
     absl::StatusOr<std::shared_ptr<const JwtIssuer>> jwt =
-        CompileJwt(source.jwt(), absl::StrCat("auth_policies[", source.name(), "].jwt"));
+        CompileJwt(source.jwt(), absl::StrCat("auth_policies[", source.name(), "].jwt"), key_sets);
     if (!jwt.ok()) return jwt.status();
     policy.jwt = *std::move(jwt);
     policy.challenges.push_back("Bearer realm=\"switchyard\"");
@@ -236,7 +252,8 @@ absl::StatusOr<Policy> CompilePolicy(const v1::AuthPolicy& source) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<const AuthConfig>> AuthConfig::Build(const v1::Snapshot& snapshot) {
+absl::StatusOr<std::unique_ptr<const AuthConfig>> AuthConfig::Build(const v1::Snapshot& snapshot,
+                                                                    KeySetRegistry* key_sets) {
   std::unique_ptr<AuthConfig> config(new AuthConfig());
   std::string digest;
   for (const v1::Consumer& source : snapshot.consumers()) {
@@ -261,9 +278,14 @@ absl::StatusOr<std::unique_ptr<const AuthConfig>> AuthConfig::Build(const v1::Sn
     config->consumers_.push_back(std::move(consumer));
   }
   for (const v1::AuthPolicy& source : snapshot.auth_policies()) {
-    absl::StatusOr<Policy> policy = CompilePolicy(source);
+    absl::StatusOr<Policy> policy = CompilePolicy(source, key_sets);
     if (!policy.ok()) return policy.status();
     config->policy_index_[source.name()] = static_cast<int>(config->policies_.size());
+    if (policy->jwt != nullptr && policy->jwt->remote_keys != nullptr &&
+        std::find(config->remote_key_sets_.begin(), config->remote_key_sets_.end(),
+                  policy->jwt->remote_keys) == config->remote_key_sets_.end()) {
+      config->remote_key_sets_.push_back(policy->jwt->remote_keys);
+    }
     config->policies_.push_back(*std::move(policy));
   }
   return config;
@@ -292,13 +314,30 @@ AuthResult Refuse(AuthOutcome outcome, std::string_view reason, std::string_view
 }
 
 // The token's verification, from the worker's cache when it has it.
+// Tokens are cached under the issuer's fingerprint, and for fetched keys also theirs, so
+// a token verified under keys the provider has since dropped is verified again.
 JwtError CheckToken(const JwtIssuer& issuer, std::string_view token, const AuthRequest& request,
                     std::shared_ptr<const nlohmann::json>& claims) {
+  RemoteKeySet* const remote = issuer.remote_keys.get();
+  uint64_t cache_key = issuer.fingerprint ^ (remote != nullptr ? remote->fingerprint() : 0);
   const VerifiedJwt* verified =
-      request.tokens != nullptr ? request.tokens->Find(issuer.fingerprint, token) : nullptr;
+      request.tokens != nullptr ? request.tokens->Find(cache_key, token) : nullptr;
   VerifiedJwt fresh;
   if (verified == nullptr) {
-    const JwtError error = VerifyJwt(issuer, token, fresh);
+    JwtError error;
+    if (remote == nullptr) {
+      error = VerifyJwt(issuer, token, fresh);
+    } else {
+      const std::shared_ptr<const FetchedKeys> fetched = remote->keys();
+      if (fetched == nullptr) {
+        remote->RequestFetch();
+        return JwtError::kKeysNotReady;
+      }
+      cache_key = issuer.fingerprint ^ fetched->fingerprint;
+      error = VerifyJwt(issuer, fetched->keys, token, fresh);
+      // The provider may have rotated its keys since the last fetch (rate-limited).
+      if (error == JwtError::kUnknownKey) remote->RequestFetch();
+    }
     if (error != JwtError::kNone) return error;
     verified = &fresh;
   }
@@ -306,7 +345,7 @@ JwtError CheckToken(const JwtIssuer& issuer, std::string_view token, const AuthR
   if (error != JwtError::kNone) return error;
   claims = verified->claims;
   if (verified == &fresh && request.tokens != nullptr) {
-    request.tokens->Insert(issuer.fingerprint, token, std::move(fresh));
+    request.tokens->Insert(cache_key, token, std::move(fresh));
   }
   return JwtError::kNone;
 }
@@ -338,9 +377,10 @@ AuthResult AuthConfig::Check(const Policy& policy, const AuthRequest& request) c
       presented = true;
       const JwtError error = CheckToken(*policy.jwt, token, request, result.claims);
       if (error != JwtError::kNone) {
-        const std::string_view reason = error == JwtError::kExpired       ? "token_expired"
-                                        : error == JwtError::kNotYetValid ? "token_not_yet_valid"
-                                                                          : "invalid_token";
+        const std::string_view reason = error == JwtError::kExpired        ? "token_expired"
+                                        : error == JwtError::kNotYetValid  ? "token_not_yet_valid"
+                                        : error == JwtError::kKeysNotReady ? "jwks_not_ready"
+                                                                           : "invalid_token";
         return Refuse(AuthOutcome::kInvalidCredential, reason, JwtErrorMessage(error));
       }
     }

@@ -112,7 +112,16 @@ class AuthConfig {
  public:
   // Compiles the snapshot's consumers and auth policies; the snapshot has passed
   // validation, so an error here means the two disagree, and names the resource and field.
-  static absl::StatusOr<std::unique_ptr<const AuthConfig>> Build(const v1::Snapshot& snapshot);
+  // Policies whose JWT keys come from a URL get their key sets from `key_sets` (the
+  // proxy's fetcher); without one, such keys are never fetched.
+  static absl::StatusOr<std::unique_ptr<const AuthConfig>> Build(
+      const v1::Snapshot& snapshot, KeySetRegistry* key_sets = nullptr);
+
+  // The key sets of the policies whose JWT keys come from a URL, each once: what the
+  // fetcher keeps fetching while this config is served.
+  const std::vector<std::shared_ptr<RemoteKeySet>>& remote_key_sets() const {
+    return remote_key_sets_;
+  }
 
   // The index of the policy named `name`, or -1.
   int FindPolicy(std::string_view name) const;
@@ -133,6 +142,7 @@ class AuthConfig {
   absl::flat_hash_map<std::string, const Consumer*> by_key_digest_;  // raw 32-byte digests
   absl::flat_hash_map<std::string, const Consumer*> by_certificate_subject_;
   std::vector<Policy> policies_;
+  std::vector<std::shared_ptr<RemoteKeySet>> remote_key_sets_;
   absl::flat_hash_map<std::string, int> policy_index_;
 };
 

@@ -166,11 +166,14 @@ std::string_view JwtErrorMessage(JwtError error) {
       return "the token has expired";
     case JwtError::kNotYetValid:
       return "the token is not valid yet";
+    case JwtError::kKeysNotReady:
+      return "the issuer's keys have not been fetched yet";
   }
   return "invalid token";
 }
 
-JwtError VerifyJwt(const JwtIssuer& issuer, std::string_view token, VerifiedJwt& out) {
+JwtError VerifyJwt(const JwtIssuer& issuer, const std::vector<config::Jwk>& keys,
+                   std::string_view token, VerifiedJwt& out) {
   if (token.size() > kMaxTokenBytes) return JwtError::kTooLarge;
   const size_t first = token.find('.');
   const size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
@@ -200,7 +203,7 @@ JwtError VerifyJwt(const JwtIssuer& issuer, std::string_view token, VerifiedJwt&
   const std::string_view signed_part = token.substr(0, second);
   bool any_key = false;
   bool verified = false;
-  for (const config::Jwk& key : issuer.keys) {
+  for (const config::Jwk& key : keys) {
     if ((!kid.empty() && key.kid != kid) || !KeyFits(key, algorithm)) continue;
     any_key = true;
     if (VerifySignature(key, algorithm, signed_part, signature)) {

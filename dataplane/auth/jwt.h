@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/auth/remote_jwks.h"
 #include "switchyard/config/jwks.h"
 
 namespace switchyard::auth {
@@ -41,7 +42,9 @@ struct JwtIssuer {
   std::string issuer;
   std::vector<std::string> audiences;  // empty: aud not checked
   uint8_t algorithms = kAllAlgorithms;
+  // The keys: inline (`keys`), or fetched from a URL (`remote_keys`, then non-null).
   std::vector<config::Jwk> keys;
+  std::shared_ptr<RemoteKeySet> remote_keys;
   int64_t clock_skew_seconds = 60;
   std::string header;  // lower case; with `cookie` empty too: Authorization Bearer
   std::string cookie;
@@ -63,6 +66,7 @@ enum class JwtError {
   kAudience,
   kExpired,
   kNotYetValid,
+  kKeysNotReady,  // the issuer's keys come from a URL and none has been fetched yet
 };
 // A short sentence for the local reply's message.
 std::string_view JwtErrorMessage(JwtError error);
@@ -74,8 +78,14 @@ struct VerifiedJwt {
   int64_t not_before = std::numeric_limits<int64_t>::min();  // nbf; none: always
 };
 
-// Checks `token`'s form, algorithm, signature, issuer and audience (not its times).
-JwtError VerifyJwt(const JwtIssuer& issuer, std::string_view token, VerifiedJwt& out);
+// Checks `token`'s form, algorithm, signature (against `keys`: the issuer's inline keys, or
+// those fetched for it), issuer and audience (not its times).
+JwtError VerifyJwt(const JwtIssuer& issuer, const std::vector<config::Jwk>& keys,
+                   std::string_view token, VerifiedJwt& out);
+// The same against the issuer's inline keys.
+inline JwtError VerifyJwt(const JwtIssuer& issuer, std::string_view token, VerifiedJwt& out) {
+  return VerifyJwt(issuer, issuer.keys, token, out);
+}
 // Checks exp and nbf against `now` (Unix seconds), with the issuer's clock skew.
 JwtError CheckJwtTimes(const JwtIssuer& issuer, const VerifiedJwt& token, int64_t now);
 

@@ -75,6 +75,16 @@ absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const
   return absl::OkStatus();
 }
 
+void ConfigManager::PrepareKeys(const std::shared_ptr<const runtime::RuntimeConfig>& compiled) {
+  if (options_.jwks_fetcher == nullptr || compiled->auth().remote_key_sets().empty()) return;
+  if (const size_t without_keys = options_.jwks_fetcher->Prepare(compiled); without_keys > 0) {
+    LogWarning(
+        "%zu JWKS source(s) have no keys yet: their tokens get 401 jwks_not_ready until a "
+        "fetch succeeds",
+        without_keys);
+  }
+}
+
 absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, Source source) {
   sync::MutexLock install_lock(&install_mu_);
   const auto refuse = [this](absl::Status status) {
@@ -90,7 +100,8 @@ absl::Status ConfigManager::Install(const v1::Snapshot& snapshot, Source source)
   auto compiled =
       runtime::RuntimeConfig::Compile(snapshot, current().get(),
                                       {.served_before = source == Source::kCache,
-                                       .inline_dates_judged = source == Source::kControlPlane});
+                                       .inline_dates_judged = source == Source::kControlPlane},
+                                      options_.jwks_fetcher);
   if (!compiled.ok()) return refuse(compiled.status());
   const absl::Duration compile_time = absl::Now() - start;
   Serve(*compiled, std::make_shared<const v1::Snapshot>(snapshot), compile_time);
@@ -125,7 +136,8 @@ absl::Status ConfigManager::ReloadCertificateFiles() {
   }
   if (snapshot == nullptr || CertificateDirectories(*snapshot).empty()) return absl::OkStatus();
   const absl::Time start = absl::Now();
-  auto compiled = runtime::RuntimeConfig::Compile(*snapshot, served.get());
+  auto compiled =
+      runtime::RuntimeConfig::Compile(*snapshot, served.get(), {}, options_.jwks_fetcher);
   if (!compiled.ok()) {
     sync::MutexLock lock(&mu_);
     ++stats_.certificate_reload_failures;
@@ -143,6 +155,7 @@ absl::Status ConfigManager::ReloadCertificateFiles() {
 void ConfigManager::Serve(const std::shared_ptr<const runtime::RuntimeConfig>& compiled,
                           std::shared_ptr<const v1::Snapshot> snapshot,
                           absl::Duration compile_time) {
+  PrepareKeys(compiled);
   std::vector<ConfigSink*> sinks;
   {
     sync::MutexLock lock(&mu_);

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "common/sync/mutex.h"
+#include "dataplane/auth/jwks_fetcher.h"
 #include "dataplane/config/config_sink.h"
 #include "dataplane/config/directory_watcher.h"
 #include "dataplane/config/snapshot_cache.h"
@@ -34,6 +35,10 @@ struct ConfigManagerOptions {
   // ca_file) and load them
   // again when they change (ReloadCertificateFiles).
   bool watch_certificate_files = false;
+  // Fetches the JWKS of policies whose keys come from a URL; each new source is fetched
+  // before its snapshot is served (JwksFetcher::Prepare). Null: such keys are never
+  // fetched (tests that do not need them).
+  auth::JwksFetcher* jwks_fetcher = nullptr;
 };
 
 class ConfigManager {
@@ -89,6 +94,9 @@ class ConfigManager {
 
  private:
   absl::Status CheckProxyLimits(const v1::Snapshot& snapshot) const;
+  // Fetches the JWKS sources of `compiled` that have no keys yet, before it is served
+  // (bounded by their timeouts).
+  void PrepareKeys(const std::shared_ptr<const runtime::RuntimeConfig>& compiled);
   // Makes `compiled` (of `snapshot`) the served config and publishes it to the sinks.
   void Serve(const std::shared_ptr<const runtime::RuntimeConfig>& compiled,
              std::shared_ptr<const v1::Snapshot> snapshot, absl::Duration compile_time)

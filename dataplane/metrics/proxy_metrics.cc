@@ -199,6 +199,11 @@ std::string RenderProxyMetrics(const std::vector<std::shared_ptr<const WorkerVie
              process.certificate_reloads);
   out.Sample("switchyard_certificate_file_reloads_total", {{"result", "failure"}},
              process.certificate_reload_failures);
+  out.Family("switchyard_jwks_fetches_total", "counter",
+             "JWKS documents of auth policies' remote_jwks fetched (success), or not (failure: "
+             "refused, timed out, not 200, or not a usable JWKS; the last keys keep serving).");
+  out.Sample("switchyard_jwks_fetches_total", {{"result", "success"}}, process.jwks_fetches);
+  out.Sample("switchyard_jwks_fetches_total", {{"result", "failure"}}, process.jwks_fetch_failures);
   if (process.certificates != nullptr && !process.certificates->empty()) {
     out.Family("switchyard_certificate_expiry_timestamp_seconds", "gauge",
                "When each served certificate's leaf expires (notAfter), in Unix seconds.");

@@ -25,6 +25,10 @@ struct ProcessStats {
   // Certificate files loaded again after a change on disk, and changes that could not be.
   uint64_t certificate_reloads = 0;
   uint64_t certificate_reload_failures = 0;
+  // JWKS documents fetched from URLs (docs/auth.md, "Keys from a URL"), and fetches that
+  // failed (the last keys kept serving).
+  uint64_t jwks_fetches = 0;
+  uint64_t jwks_fetch_failures = 0;
   // The served certificates, for their expiry; null before the first snapshot.
   std::shared_ptr<const tls::CertificateSet> certificates;
   bool draining = false;  // SIGTERM or POST /drain received

@@ -75,7 +75,8 @@ int RuntimeConfig::FindCluster(std::string_view name) const {
 }
 
 absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
-    const v1::Snapshot& snapshot, const RuntimeConfig* previous, CertificateDates dates) {
+    const v1::Snapshot& snapshot, const RuntimeConfig* previous, CertificateDates dates,
+    auth::KeySetRegistry* key_sets) {
   // Validity periods are judged by CertificateSet::Build below, against the certificates
   // actually served, which also covers certificate files.
   if (absl::Status status = config::ValidateSnapshot(snapshot, {.check_validity_period = false});
@@ -132,7 +133,7 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Compile(
   auto routes = router::RouteTable::Build(snapshot, cluster_index);
   if (!routes.ok()) return routes.status();
   compiled->routes_ = std::move(*routes);
-  auto auth = auth::AuthConfig::Build(snapshot);
+  auto auth = auth::AuthConfig::Build(snapshot, key_sets);
   if (!auth.ok()) return auth.status();
   compiled->auth_ = *std::move(auth);
   // An empty policy (no origins) is no policy: on a route it turns the virtual host's off.

@@ -90,9 +90,13 @@ class RuntimeConfig {
   // does not block every other change (tls::CertificateSet::BuildOptions::previous).
   // Without it every certificate must be within its validity period, but for those that
   // `dates` says were judged already.
+  //
+  // `key_sets` gives auth policies with JWT keys from a URL their (process-wide) key sets;
+  // the proxy passes its fetcher (auth/jwks_fetcher.h). Without one, such keys are never
+  // fetched.
   static absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Compile(
       const v1::Snapshot& snapshot, const RuntimeConfig* previous = nullptr,
-      CertificateDates dates = {});
+      CertificateDates dates = {}, auth::KeySetRegistry* key_sets = nullptr);
 
   ~RuntimeConfig();
 

@@ -40,6 +40,13 @@ protoc -Iproto --cpp_out="$out/gen" proto/switchyard/v1/snapshot.proto \
   proto/switchyard/v1/discovery.proto proto/switchyard/v1/options.proto
 # snapshot.proto imports options.proto (the `secret` field option): its classes need both.
 snapshot_pb=("$out/gen/switchyard/v1/snapshot.pb.cc" "$out/gen/switchyard/v1/options.pb.cc")
+# Envoy's external authorization messages (proto/envoy), which the auth phase speaks.
+envoy_protos=(envoy/service/auth/v3/external_auth.proto envoy/service/auth/v3/attribute_context.proto
+  envoy/config/core/v3/address.proto envoy/config/core/v3/base.proto
+  envoy/type/v3/http_status.proto google/rpc/status.proto)
+protoc -Iproto --cpp_out="$out/gen" "${envoy_protos[@]/#/proto/}"
+envoy_pb=("${envoy_protos[@]/#/$out/gen/}")
+envoy_pb=("${envoy_pb[@]/%.proto/.pb.cc}")
 
 # Each target's sources. Objects are shared between targets.
 http1_srcs=(tools/fuzz/http1_request_fuzzer.cc dataplane/http/message_parser.cc
@@ -73,8 +80,8 @@ response_srcs=(tools/fuzz/discovery_response_fuzzer.cc dataplane/config/response
 mapfile -t dataplane_srcs < <(cd dataplane && find access_log auth http io metrics overload \
   proxy router runtime server tls upstream -maxdepth 1 -name '*.cc' ! -name '*_test.cc' |
   sed 's|^|dataplane/|' | sort)
-session_srcs=(tools/fuzz/http2_session_fuzzer.cc "${dataplane_srcs[@]}"
-  common/json_escape.cc common/log.cc common/metrics/histogram.cc
+session_srcs=(tools/fuzz/http2_session_fuzzer.cc "${dataplane_srcs[@]}" "${envoy_pb[@]}"
+  common/json_escape.cc common/log.cc common/sha256.cc common/metrics/histogram.cc
   common/metrics/prometheus_text.cc proto/switchyard/config/redact.cc
   proto/switchyard/config/loader.cc proto/switchyard/config/yaml_json.cc "${config_srcs[@]}"
   tests/support/test_backend.cc tests/support/http_message.cc tests/support/pattern.cc

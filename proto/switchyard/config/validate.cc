@@ -913,6 +913,41 @@ class Validator {
     }
   }
 
+  void RemoteJwks(const v1::RemoteJwks& remote, const std::string& path) {
+    ClusterReference(remote.cluster(), path + ".cluster");
+    const std::string& target = remote.path();
+    const std::string_view path_part = std::string_view(target).substr(0, target.find('?'));
+    if (target.empty() || target[0] != '/') {
+      Error(path + ".path", "must start with /, e.g. /.well-known/jwks.json");
+    } else if (target.size() > kMaxPathLength) {
+      Error(path + ".path", absl::StrCat("must be at most ", kMaxPathLength, " characters"));
+    } else if (FindNonPathCharacter(path_part) != std::string_view::npos ||
+               std::any_of(target.begin(), target.end(), [](char c) {
+                 return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '#';
+               })) {
+      Error(path + ".path", Quote(target) + " has a character a request target cannot carry");
+    }
+    if (!remote.host().empty()) {
+      if (const std::string problem = HostProblem(remote.host()); !problem.empty()) {
+        Error(path + ".host", problem);
+      }
+    }
+    const auto bounded = [&](const Duration& d, const std::string& field, int64_t min_seconds,
+                             int64_t max_seconds) {
+      if (!IsValidDuration(d)) {
+        Error(field, InvalidDuration(d));
+      } else if (Compare(d, min_seconds) < 0 || Compare(d, max_seconds) > 0 ||
+                 (min_seconds == 0 && Compare(d, 0) <= 0)) {
+        Error(field, absl::StrCat("must be ", min_seconds == 0 ? "> 0s" : ">= 1s",
+                                  " and <= ", max_seconds, "s, got ", FormatDuration(d)));
+      }
+    };
+    if (remote.has_refresh_interval()) {
+      bounded(remote.refresh_interval(), path + ".refresh_interval", 1, 86400);
+    }
+    if (remote.has_timeout()) bounded(remote.timeout(), path + ".timeout", 0, 30);
+  }
+
   void JwtAuth(const v1::JwtAuth& jwt, const std::string& path) {
     if (jwt.issuer().empty()) {
       Error(path + ".issuer", "must not be empty: the \"iss\" tokens must carry");
@@ -930,8 +965,15 @@ class Validator {
                   "the HMAC algorithms never are)");
       }
     }
-    if (jwt.jwks().empty()) {
-      Error(path + ".jwks", "must be set: the issuer's public keys as a JWKS document");
+    if (jwt.has_remote_jwks()) {
+      if (!jwt.jwks().empty()) {
+        Error(path, "set either jwks or remote_jwks, not both");
+      } else {
+        RemoteJwks(jwt.remote_jwks(), path + ".remote_jwks");
+      }
+    } else if (jwt.jwks().empty()) {
+      Error(path + ".jwks",
+            "must be set: the issuer's public keys as a JWKS document (or set remote_jwks)");
     } else if (absl::StatusOr<std::vector<Jwk>> keys = ParseJwks(jwt.jwks()); !keys.ok()) {
       Error(path + ".jwks", std::string(keys.status().message()));
     }

@@ -959,8 +959,39 @@ TEST_F(ValidateAuthTest, JwtCredential) {
   jwt.set_jwks("{not json");
   EXPECT_THAT(Errors(), Contains(p + ".jwt.jwks: not JSON"));
   jwt.clear_jwks();
+  EXPECT_THAT(Errors(), Contains(p + ".jwt.jwks: must be set: the issuer's public keys as a "
+                                     "JWKS document (or set remote_jwks)"));
+}
+
+TEST_F(ValidateAuthTest, RemoteJwks) {
+  v1::JwtAuth& jwt = *Partners().mutable_jwt();
+  jwt.set_issuer("https://id.example.com");
+  v1::RemoteJwks& remote = *jwt.mutable_remote_jwks();
+  remote.set_cluster("b");
+  remote.set_path("/.well-known/jwks.json?v=1");
+  remote.set_host("id.example.com");
+  remote.mutable_refresh_interval()->set_seconds(60);
+  remote.mutable_timeout()->set_nanos(500'000'000);
+  ASSERT_THAT(Errors(), IsEmpty());
+
+  const std::string p = "auth_policies[partners-only].jwt";
+  jwt.set_jwks(auth::testing::Jwks({auth::testing::MakeKey("ES256", "k")}));
+  EXPECT_THAT(Errors(), ElementsAre(p + ": set either jwks or remote_jwks, not both"));
+  jwt.clear_jwks();
+  remote.set_cluster("idp");
+  remote.set_path("jwks.json");
+  remote.set_host("bad host");
+  remote.mutable_refresh_interval()->set_seconds(0);
+  remote.mutable_timeout()->set_seconds(31);
   EXPECT_THAT(Errors(),
-              Contains(p + ".jwt.jwks: must be set: the issuer's public keys as a JWKS document"));
+              ElementsAre(p + ".remote_jwks.cluster: unknown cluster \"idp\"",
+                          p + ".remote_jwks.path: must start with /, e.g. /.well-known/jwks.json",
+                          ::testing::StartsWith(p + ".remote_jwks.host: "),
+                          p + ".remote_jwks.refresh_interval: must be >= 1s and <= 86400s, got 0s",
+                          p + ".remote_jwks.timeout: must be > 0s and <= 30s, got 31.5s"));
+  remote.set_path("/keys\r\nx: y");
+  EXPECT_THAT(Errors(), Contains(p + ".remote_jwks.path: \"/keys\\r\\nx: y\" has a character a "
+                                     "request target cannot carry"));
 }
 
 TEST_F(ValidateAuthTest, ExternalAuthorization) {
