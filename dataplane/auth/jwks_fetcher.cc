@@ -30,8 +30,8 @@ constexpr uint64_t kPoolSweepEvery = 100;
 uint64_t Fingerprint(std::string_view document) {
   const std::string hex = Sha256Hex(document);
   uint64_t value = 0;
-  absl::SimpleHexAtoi(hex.substr(0, 16), &value);
-  return value == 0 ? 1 : value;
+  if (!absl::SimpleHexAtoi(hex.substr(0, 16), &value) || value == 0) return 1;
+  return value;
 }
 
 }  // namespace

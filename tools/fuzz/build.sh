@@ -146,7 +146,8 @@ link snapshot_delta_fuzzer "${delta_srcs[@]}" $config_libs
 # shellcheck disable=SC2086
 link discovery_response_fuzzer "${response_srcs[@]}" $config_libs
 # shellcheck disable=SC2046
-link jwt_fuzzer "${jwt_srcs[@]}" $(pkg-config --libs absl_statusor absl_status absl_strings openssl)
+link jwt_fuzzer "${jwt_srcs[@]}" $(pkg-config --libs absl_statusor absl_status absl_strings \
+  absl_raw_hash_set absl_hash openssl)
 # shellcheck disable=SC2046,SC2086
 link http2_session_fuzzer "${session_srcs[@]}" $config_libs -lyaml-cpp \
   $(pkg-config --libs libnghttp2 absl_synchronization absl_random_random) -lpthread
