@@ -57,6 +57,8 @@ std::shared_ptr<RemoteKeySet> JwksFetcher::KeySetFor(const RemoteJwksSource& sou
   if (set == nullptr) {
     set = std::make_shared<RemoteKeySet>(source);
     entry = set;
+  } else {
+    set->SetIntervals(source);  // the newest snapshot's
   }
   // Entries of key sets no config holds any more go now and then.
   absl::erase_if(by_source_, [](const auto& kv) { return kv.second.expired(); });
@@ -67,13 +69,11 @@ size_t JwksFetcher::Prepare(const std::shared_ptr<const runtime::RuntimeConfig>&
   struct Wait {
     sync::Mutex mu;
     sync::CondVar done_cv;
+    // First fetches of new sources not ended yet, and the longest of their timeouts.
     size_t pending ABSL_GUARDED_BY(mu) = 0;
+    milliseconds longest ABSL_GUARDED_BY(mu){0};
   };
   auto wait = std::make_shared<Wait>();
-  milliseconds longest{0};
-  for (const auto& set : config->auth().remote_key_sets()) {
-    if (set->keys() == nullptr) longest = std::max(longest, set->source().timeout);
-  }
   std::promise<void> posted;
   net::post(io_, [this, config, wait, &posted] {
     config_ = config;
@@ -82,29 +82,36 @@ size_t JwksFetcher::Prepare(const std::shared_ptr<const runtime::RuntimeConfig>&
     for (const auto& set : config->auth().remote_key_sets()) {
       auto it = std::find_if(tracked_.begin(), tracked_.end(),
                              [&](const Tracked& t) { return t.set == set; });
-      next.push_back(it != tracked_.end() ? std::move(*it) : Tracked{.set = set});
-    }
-    tracked_ = std::move(next);
-    for (Tracked& tracked : tracked_) {
-      if (tracked.set->keys() != nullptr) continue;
+      if (it != tracked_.end()) {
+        next.push_back(std::move(*it));
+        continue;
+      }
+      // New to the fetcher: fetched now, and waited for. (A source it tracks already and
+      // that has no keys, its provider down, holds no install up.)
+      next.push_back(Tracked{.set = set});
+      if (set->keys() != nullptr) continue;
       {
         sync::MutexLock lock(&wait->mu);
         ++wait->pending;
+        wait->longest = std::max(wait->longest, set->timeout());
       }
-      tracked.on_first_end = std::make_shared<std::function<void()>>([wait] {
+      next.back().on_first_end = std::make_shared<std::function<void()>>([wait] {
         sync::MutexLock lock(&wait->mu);
         --wait->pending;
         wait->done_cv.SignalAll();
       });
-      if (!tracked.fetching) StartFetch(tracked);
+      StartFetch(next.back());
     }
+    tracked_ = std::move(next);
     posted.set_value();
   });
   posted.get_future().wait();
-  sync::MutexLock lock(&wait->mu);
-  wait->done_cv.WaitWithTimeout(
-      &wait->mu, absl::FromChrono(longest + milliseconds(100)),
-      [&wait]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wait->mu) { return wait->pending == 0; });
+  {
+    sync::MutexLock lock(&wait->mu);
+    wait->done_cv.WaitWithTimeout(
+        &wait->mu, absl::FromChrono(wait->longest + milliseconds(100)),
+        [&wait]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wait->mu) { return wait->pending == 0; });
+  }
   size_t without_keys = 0;
   for (const auto& set : config->auth().remote_key_sets()) {
     if (set->keys() == nullptr) ++without_keys;
@@ -120,9 +127,8 @@ void JwksFetcher::Tick() {
     if (++ticks_ % kPoolSweepEvery == 0) pool_.Sweep(now);
     for (Tracked& tracked : tracked_) {
       if (tracked.fetching) continue;
-      const RemoteJwksSource& source = tracked.set->source();
       const milliseconds gap =
-          std::min<milliseconds>(source.refresh_interval, options_.max_refetch_gap);
+          std::min<milliseconds>(tracked.set->refresh_interval(), options_.max_refetch_gap);
       const bool due = now >= tracked.next_due;
       // Take a request only when it may be served, so that it waits for its turn.
       if (due || (now >= tracked.last_attempt + gap && tracked.set->TakeFetchRequest())) {
@@ -155,18 +161,23 @@ io::Awaitable<void> JwksFetcher::Fetch(std::shared_ptr<RemoteKeySet> set) {
   upstream::CallRequest request{.target = source.path};
   if (!source.host.empty()) request.headers.Add("host", source.host);
   request.headers.Add("accept", "application/jwk-set+json, application/json");
-  net::steady_timer deadline(io_, source.timeout);
-  deadline.async_wait([&call](boost::system::error_code ec) {
-    if (!ec) call.Cancel();
+  // The timer's handler may already be queued when the call ends (both in one turn of
+  // the loop): it reaches the call through `target`, cleared before this frame can go.
+  auto target = std::make_shared<upstream::UpstreamCall*>(&call);
+  const milliseconds timeout = set->timeout();
+  net::steady_timer deadline(io_, timeout);
+  deadline.async_wait([target](boost::system::error_code ec) {
+    if (!ec && *target != nullptr) (*target)->Cancel();
   });
   upstream::CallResponse response;
   const boost::system::error_code ec = co_await call.Run(
       *config, config->clusters()[static_cast<size_t>(cluster)], request, response);
+  *target = nullptr;
   deadline.cancel();
   std::string problem;
   if (ec) {
     problem = ec == net::error::operation_aborted
-                  ? "timed out after " + std::to_string(source.timeout.count()) + "ms"
+                  ? "timed out after " + std::to_string(timeout.count()) + "ms"
                   : ec.message();
   } else if (response.status != 200) {
     problem = "HTTP " + std::to_string(response.status);
@@ -174,15 +185,17 @@ io::Awaitable<void> JwksFetcher::Fetch(std::shared_ptr<RemoteKeySet> set) {
              !keys.ok()) {
     problem = "the document is not a usable JWKS: " + std::string(keys.status().message());
   } else {
-    auto fetched = std::make_shared<FetchedKeys>();
-    fetched->fingerprint = Fingerprint(response.body);
-    const bool changed = set->fingerprint() != fetched->fingerprint;
-    fetched->keys = *std::move(keys);
-    if (changed) {
+    // The same document keeps the same keys, so that the workers' verification contexts
+    // and cached tokens stay valid.
+    if (const uint64_t fingerprint = Fingerprint(response.body);
+        fingerprint != set->fingerprint()) {
+      auto fetched = std::make_shared<FetchedKeys>();
+      fetched->fingerprint = fingerprint;
+      fetched->keys = *std::move(keys);
       LogInfo("JWKS %s from cluster '%s': %zu keys", source.path.c_str(), source.cluster.c_str(),
               fetched->keys.size());
+      set->SetKeys(std::move(fetched));
     }
-    set->SetKeys(std::move(fetched));
     FetchEnded(set.get(), true);
     co_return;
   }
@@ -198,7 +211,7 @@ void JwksFetcher::FetchEnded(const RemoteKeySet* set, bool ok) {
   for (Tracked& tracked : tracked_) {
     if (tracked.set.get() != set) continue;
     tracked.fetching = false;
-    const milliseconds interval = tracked.set->source().refresh_interval;
+    const milliseconds interval = tracked.set->refresh_interval();
     tracked.next_due =
         Clock::now() +
         (ok ? interval : std::min<milliseconds>(interval, options_.max_retry_after_failure));

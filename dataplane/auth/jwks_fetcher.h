@@ -56,11 +56,12 @@ class JwksFetcher final : public KeySetRegistry {
   std::shared_ptr<RemoteKeySet> KeySetFor(const RemoteJwksSource& source) override;
 
   // Before `config` is served: its clusters are the ones fetches use from now on, its key
-  // sets the ones kept fresh (others are no longer fetched), and those never fetched yet
-  // are fetched now. Returns once each of these first fetches ended, or their longest
-  // timeout passed; the sources that still have no keys serve 401 jwks_not_ready until a
-  // later fetch succeeds. Returns how many have no keys. Called by one thread at a time
-  // (the config manager's installs are serialized).
+  // sets the ones kept fresh (others are no longer fetched), and the sets new to the
+  // fetcher are fetched now. Returns once each of these first fetches ended, or their
+  // longest timeout passed; the sources that still have no keys serve 401 jwks_not_ready
+  // until a later fetch succeeds. Returns how many of `config`'s sources have no keys.
+  // Called by one thread at a time (the config manager's installs are serialized), for
+  // every config served, also one without sources (which stops the fetching).
   size_t Prepare(const std::shared_ptr<const runtime::RuntimeConfig>& config);
 
   // Fetches that succeeded and failed so far.

@@ -172,5 +172,57 @@ TEST_F(JwksFetcherTest, AProviderThatNeverAnswersHoldsPrepareOnlyForItsTimeout) 
   EXPECT_TRUE(Eventually([&] { return KidOf(*KeySetOf(*config)) == "a"; }));
 }
 
+TEST_F(JwksFetcherTest, AnUnchangedDocumentKeepsTheSameKeys) {
+  provider_.Serve(testing::Jwks({testing::MakeKey("ES256", "a")}));
+  const auto config = Compile();  // refresh_interval: 1s
+  fetcher_.Prepare(config);
+  const std::shared_ptr<const FetchedKeys> first = KeySetOf(*config)->keys();
+  const uint64_t fetched = fetcher_.stats().fetched;
+  EXPECT_TRUE(Eventually([&] { return fetcher_.stats().fetched > fetched; }));
+  // The same object: the workers' verification contexts and cached tokens stay valid.
+  EXPECT_EQ(KeySetOf(*config)->keys(), first);
+}
+
+TEST_F(JwksFetcherTest, ANewerSnapshotsIntervalsApplyToTheSharedSource) {
+  provider_.Serve(testing::Jwks({testing::MakeKey("ES256", "a")}));
+  const auto first = Compile(", refresh_interval: 3600s, timeout: 1s");
+  const auto second = Compile(", refresh_interval: 2s, timeout: 0.5s");
+  ASSERT_EQ(KeySetOf(*first), KeySetOf(*second));
+  EXPECT_EQ(KeySetOf(*second)->refresh_interval(), seconds(2));
+  EXPECT_EQ(KeySetOf(*second)->timeout(), milliseconds(500));
+}
+
+TEST_F(JwksFetcherTest, ASourceNoSnapshotNamesAnyMoreIsNotFetched) {
+  provider_.Serve(testing::Jwks({testing::MakeKey("ES256", "a")}));
+  const auto with_source = Compile();  // refresh_interval: 1s
+  fetcher_.Prepare(with_source);
+  auto snapshot = config::ParseSnapshot(
+      "virtual_hosts: [{name: vh, domains: ['*'], routes: [{name: r, match: {prefix: /}, "
+      "route: {cluster: b}}]}]\n"
+      "clusters: [{name: b, endpoints: [{address: 127.0.0.1, port: 9}]}]\n",
+      "none.yaml");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  auto without = runtime::RuntimeConfig::Compile(*snapshot, nullptr, {}, &fetcher_);
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_EQ(fetcher_.Prepare(*without), 0u);
+  const size_t fetches = provider_.Backend().request_count();
+  std::this_thread::sleep_for(milliseconds(1500));  // past a refresh_interval
+  EXPECT_EQ(provider_.Backend().request_count(), fetches);
+}
+
+TEST_F(JwksFetcherTest, ASourceWithoutKeysHoldsOnlyTheSnapshotThatBroughtIt) {
+  provider_.Serve("hang");
+  const auto first = Compile(", refresh_interval: 3600s, timeout: 3s");
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(fetcher_.Prepare(first), 1u);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(2900));
+  // The next snapshot keeps the source: it is served without waiting for it again (the
+  // bound is loose; waiting would take the whole 3s timeout).
+  const auto second = Compile(", refresh_interval: 3600s, timeout: 3s");
+  const auto again = std::chrono::steady_clock::now();
+  EXPECT_EQ(fetcher_.Prepare(second), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - again, milliseconds(1500));
+}
+
 }  // namespace
 }  // namespace switchyard::auth

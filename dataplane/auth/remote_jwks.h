@@ -28,7 +28,8 @@ struct RemoteJwksSource {
   std::chrono::milliseconds refresh_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds timeout{std::chrono::seconds(2)};
 
-  // Sources with equal keys share one key set; the intervals are the first policy's.
+  // Sources with equal keys share one key set, with the intervals of the newest snapshot
+  // that names it.
   std::string Key() const { return cluster + '\n' + host + '\n' + path; }
 };
 
@@ -40,9 +41,22 @@ struct FetchedKeys {
 
 class RemoteKeySet {
  public:
-  explicit RemoteKeySet(RemoteJwksSource source) : source_(std::move(source)) {}
+  explicit RemoteKeySet(const RemoteJwksSource& source) : source_(source) { SetIntervals(source); }
 
+  // Where the keys come from (the intervals in here are the first snapshot's: read them
+  // from refresh_interval() and timeout()).
   const RemoteJwksSource& source() const { return source_; }
+  std::chrono::milliseconds refresh_interval() const {
+    return std::chrono::milliseconds(refresh_interval_ms_.load(std::memory_order_relaxed));
+  }
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(timeout_ms_.load(std::memory_order_relaxed));
+  }
+  // A newer snapshot names the same source, perhaps with other intervals. Any thread.
+  void SetIntervals(const RemoteJwksSource& source) {
+    refresh_interval_ms_.store(source.refresh_interval.count(), std::memory_order_relaxed);
+    timeout_ms_.store(source.timeout.count(), std::memory_order_relaxed);
+  }
 
   // The keys last fetched; null before the first fetch succeeded. Any thread.
   std::shared_ptr<const FetchedKeys> keys() const;
@@ -65,6 +79,8 @@ class RemoteKeySet {
   std::shared_ptr<const FetchedKeys> keys_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> fingerprint_{0};
   std::atomic<bool> fetch_requested_{false};
+  std::atomic<int64_t> refresh_interval_ms_{0};
+  std::atomic<int64_t> timeout_ms_{0};
 };
 
 // Where compiled policies get their key sets: the fetcher, which keeps them across

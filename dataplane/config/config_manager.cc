@@ -76,7 +76,8 @@ absl::Status ConfigManager::CheckProxyLimits(const v1::Snapshot& snapshot) const
 }
 
 void ConfigManager::PrepareKeys(const std::shared_ptr<const runtime::RuntimeConfig>& compiled) {
-  if (options_.jwks_fetcher == nullptr || compiled->auth().remote_key_sets().empty()) return;
+  // Also for a config without sources: the fetcher then stops fetching the old ones.
+  if (options_.jwks_fetcher == nullptr) return;
   if (const size_t without_keys = options_.jwks_fetcher->Prepare(compiled); without_keys > 0) {
     LogWarning(
         "%zu JWKS source(s) have no keys yet: their tokens get 401 jwks_not_ready until a "

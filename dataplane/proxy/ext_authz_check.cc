@@ -67,18 +67,39 @@ PhaseStatus Decide(RequestContext& ctx, const auth::ExtAuthzConfig& config,
   return Fail(ctx, config, decision.error);
 }
 
-// The call, from the worker's executor; `ctx` is touched only while `handle` waits.
+// Clears the handle's cancel (which points into the frame below) however the frame ends,
+// destroyed with a stopping worker's io_context included.
+class CancelRegistration {
+ public:
+  CancelRegistration(ResumeHandle& handle, time::MonotonicTime deadline,
+                     upstream::UpstreamCall& call)
+      : handle_(handle) {
+    handle_.SetCancel(deadline, [&call] { call.Cancel(); });
+  }
+  ~CancelRegistration() { handle_.ClearCancel(); }
+  CancelRegistration(const CancelRegistration&) = delete;
+  CancelRegistration& operator=(const CancelRegistration&) = delete;
+
+ private:
+  ResumeHandle& handle_;
+};
+
+// The call, from the worker's executor. `ctx` is touched only while `handle` waits: the
+// request may end before this frame first runs, and at any co_await.
 io::Awaitable<void> RunCheck(std::shared_ptr<ResumeHandle> handle, RequestContext* ctx,
+                             WorkerServices* services, io::Executor executor,
                              std::shared_ptr<const runtime::RuntimeConfig> config,
                              const runtime::Cluster* cluster, const auth::ExtAuthzConfig* ext,
                              upstream::CallRequest request) {
-  WorkerServices& services = *ctx->services;
-  upstream::UpstreamCall call(*ctx->executor, {services.pool, services.endpoints, services.clock},
+  if (!handle->waiting()) co_return;
+  upstream::UpstreamCall call(executor, {services->pool, services->endpoints, services->clock},
                               http::ParserLimits{}, auth::kMaxCheckResponseBytes);
-  handle->SetCancel(services.clock.Now() + ext->timeout, [&call] { call.Cancel(); });
   upstream::CallResponse response;
-  const error_code ec = co_await call.Run(*config, *cluster, request, response);
-  handle->ClearCancel();
+  error_code ec;
+  {
+    const CancelRegistration registration(*handle, services->clock.Now() + ext->timeout, call);
+    ec = co_await call.Run(*config, *cluster, request, response);
+  }
   if (!handle->waiting()) co_return;  // the request ended meanwhile
   PhaseStatus status;
   if (ec) {
@@ -122,7 +143,7 @@ PhaseStatus StartExtAuthzCheck(RequestContext& ctx, const auth::ExtAuthzConfig& 
   if (!ctx.request_id.empty()) request.headers.Add("x-request-id", ctx.request_id);
   net::co_spawn(
       *ctx.executor,
-      RunCheck(Suspend(ctx), &ctx, ctx.config,
+      RunCheck(Suspend(ctx), &ctx, ctx.services, *ctx.executor, ctx.config,
                &ctx.config->clusters()[static_cast<size_t>(cluster)], &config, std::move(request)),
       net::detached);
   return PhaseStatus::kPending;

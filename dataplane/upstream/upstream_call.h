@@ -3,7 +3,9 @@
 // (docs/auth.md). The request is built in memory and the response is read whole, up to a
 // bound. It goes the way proxied requests go: the cluster's load balancing, its pooled
 // connections, its TLS settings and its protocol (HTTP/1.1 or HTTP/2, so gRPC works over
-// an HTTP2 cluster), and its outcome counts in the endpoint's state.
+// an HTTP2 cluster), and its outcome counts in the endpoint's state. Like a proxied
+// request, it is sent once more on a new connection when the endpoint cannot have
+// processed it (a refused HTTP/2 stream, a pooled connection that turned out closed).
 //
 // The caller bounds the call in time: Cancel() (from its deadline) makes the pending
 // operation end with operation_aborted, and Run returns. One call at a time per object;
@@ -60,8 +62,9 @@ class UpstreamCall {
   void Cancel();
 
  private:
-  io::Awaitable<boost::system::error_code> Exchange(CallRequest& request,
-                                                    CallResponse& response);
+  // One attempt on the connection taken; `answered` once any byte of a response came.
+  io::Awaitable<boost::system::error_code> Exchange(CallRequest& request, CallResponse& response,
+                                                    bool& answered);
 
   UpstreamRequest upstream_;
   const size_t max_body_;

@@ -30,13 +30,13 @@ using testing::TestBackend;
 
 class UpstreamCallTest : public ::testing::Test {
  protected:
-  // A snapshot with one cluster "c" on `port`.
-  void Configure(uint16_t port) {
+  // A snapshot with one cluster "c" on `port`; `cluster_extra` goes into its mapping.
+  void Configure(uint16_t port, const std::string& cluster_extra = "") {
     const std::string yaml =
         "virtual_hosts: [{name: vh, domains: ['*'], routes: [{name: r, match: {prefix: /}, "
         "route: {cluster: c}}]}]\n"
         "clusters: [{name: c, endpoints: [{address: 127.0.0.1, port: " +
-        std::to_string(port) + "}]}]\n";
+        std::to_string(port) + "}]" + cluster_extra + "}]\n";
     auto snapshot = config::ParseSnapshot(yaml, "test.yaml");
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     auto compiled = runtime::RuntimeConfig::Compile(*snapshot);
@@ -97,7 +97,8 @@ TEST_F(UpstreamCallTest, SendsTheRequestAndReadsTheWholeResponse) {
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0].method, "POST");
   EXPECT_EQ(received[0].headers.Get("x-test").value_or(""), "1");
-  EXPECT_EQ(received[0].headers.Get("host").value_or(""), "127.0.0.1:" + std::to_string(backend.port()));
+  EXPECT_EQ(received[0].headers.Get("host").value_or(""),
+            "127.0.0.1:" + std::to_string(backend.port()));
 
   // The connection went back to the pool: a second call reuses it.
   CallRequest again{.target = "/again"};
@@ -127,9 +128,8 @@ TEST_F(UpstreamCallTest, ABodyOverTheBoundFails) {
   CallRequest request{.target = "/"};
   CallResponse response;
   EXPECT_EQ(Call(request, response, /*max_body=*/1000), net::error::message_size);
-  TestBackend chunked("c", [](BackendExchange& ex) {
-    ex.StreamPatternResponse(200, 5000, /*chunked=*/true);
-  });
+  TestBackend chunked(
+      "c", [](BackendExchange& ex) { ex.StreamPatternResponse(200, 5000, /*chunked=*/true); });
   Configure(chunked.port());
   EXPECT_EQ(Call(request, response, /*max_body=*/1000), net::error::message_size);
 }
@@ -148,6 +148,21 @@ TEST_F(UpstreamCallTest, CancelEndsACallThatNeverGetsAnAnswer) {
   CallRequest request{.target = "/"};
   CallResponse response;
   EXPECT_EQ(Call(request, response, 1024, milliseconds(50)), net::error::operation_aborted);
+}
+
+// Over HTTP/2 a deadline's Cancel must reach the connection being set up too (nobody
+// shares it yet): a connect the peer never completes, a TLS handshake it never answers.
+TEST_F(UpstreamCallTest, CancelEndsAnHttp2ConnectOrHandshakeThatNeverCompletes) {
+  testing::BlackholeListener blackhole;
+  Configure(blackhole.port(), ", protocol: HTTP2");
+  CallRequest request{.target = "/"};
+  CallResponse response;
+  EXPECT_EQ(Call(request, response, 1024, milliseconds(50)), net::error::operation_aborted);
+
+  testing::Listener silent;  // the kernel completes the connection; nobody ever answers
+  Configure(silent.port(), ", protocol: HTTP2, tls: {insecure_skip_verify: true}");
+  CallRequest again{.target = "/"};
+  EXPECT_EQ(Call(again, response, 1024, milliseconds(50)), net::error::operation_aborted);
 }
 
 TEST_F(UpstreamCallTest, CancelBeforeRunFailsAtOnce) {

@@ -82,6 +82,7 @@ bool UpstreamRequest::TakePooled(bool verify_open) {
 
 io::Awaitable<error_code> UpstreamRequest::Connect() {
   tls_failed_ = false;
+  connecting_ = true;
   if (http2_) {
     h2_connection_ = std::make_shared<H2Connection>(
         executor_, H2ConnectionLimits{.max_header_bytes = limits_.max_header_bytes});
@@ -130,10 +131,12 @@ io::Awaitable<error_code> UpstreamRequest::Connect() {
     // Shared from now on: the worker's next requests may open streams on it at once.
     services_.pool.AddMultiplexed(*pool_key_, connection_);
   }
+  connecting_ = false;
   co_return error_code{};
 }
 
 void UpstreamRequest::DropNewConnection() {
+  connecting_ = false;
   if (connection_ != nullptr) {
     error_code ignored;
     connection_->socket.close(ignored);
@@ -418,7 +421,7 @@ void UpstreamRequest::ShutdownTunnelWrite() {
 
 void UpstreamRequest::Cancel() {
   if (connection_ == nullptr) return;
-  if (http2_) {
+  if (http2_ && !connecting_) {
     H2Connection::Cancel(h2_exchange_);  // not the socket: other streams share it
     return;
   }

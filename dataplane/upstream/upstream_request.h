@@ -171,6 +171,9 @@ class UpstreamRequest {
   const runtime::Endpoint* endpoint_ = nullptr;
   const runtime::Cluster* cluster_ = nullptr;
   bool tls_failed_ = false;
+  // From Connect's start until the connection is set up (or dropped): Cancel must then
+  // reach the socket, also over HTTP/2, whose connection nobody shares yet.
+  bool connecting_ = false;
   // The protocol of this exchange, and the pool key for it.
   bool http2_ = false;
   const std::string* pool_key_ = nullptr;

@@ -11,12 +11,15 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "dataplane/auth/testing/test_tokens.h"
+#include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_message.h"
 #include "tests/support/metrics_page.h"
 #include "tests/support/proxy_test.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/tls_front.h"
 
 namespace switchyard::testing {
 namespace {
@@ -48,7 +51,9 @@ class RemoteJwksTest : public ProxyTest {
     document_ = keys.empty() ? "" : tokens::Jwks(keys);
   }
 
-  ::testing::AssertionResult Start() {
+  // `idp_port` and `idp_tls` (a flow mapping's inside): the provider's cluster, by default
+  // the provider itself in plaintext.
+  ::testing::AssertionResult Start(uint16_t idp_port = 0, const std::string& idp_tls = "") {
     return StartProxy(absl::StrCat(R"(
 auth_policies:
   - name: jwt
@@ -64,7 +69,8 @@ clusters:
   - {name: b, endpoints: [{address: 127.0.0.1, port: )",
                                    backend_->port(), R"(}]}
   - {name: idp, endpoints: [{address: 127.0.0.1, port: )",
-                                   provider_->port(), "}]}\n"),
+                                   idp_port != 0 ? idp_port : provider_->port(), "}]",
+                                   idp_tls.empty() ? "" : ", tls: {" + idp_tls + "}", "}\n"),
                       {"--admin=127.0.0.1:0"});
   }
 
@@ -150,6 +156,40 @@ TEST_F(RemoteJwksTest, TokensGetJwksNotReadyUntilAFirstFetchSucceeds) {
   EXPECT_TRUE(EventuallyStatus(Token(key), 200));
   EXPECT_GE(Metric("switchyard_jwks_fetches_total{result=\"failure\"}"), 1);
   EXPECT_GE(Metric("switchyard_jwks_fetches_total{result=\"success\"}"), 1);
+}
+
+// The provider over TLS, as identity providers serve their keys: fetched when its
+// certificate verifies against the cluster's CA for its name, never when it does not.
+TEST_F(RemoteJwksTest, KeysComeOverVerifiedTls) {
+  namespace certs = tls::testing;
+  const certs::TestCertificate ca = certs::CertificateAuthority("idp CA");
+  const certs::TestCertificate idp_cert = certs::IssueCertificate(
+      {.common_name = "id.example.com", .dns_names = {"id.example.com"}}, ca);
+  TlsFront front(provider_->port(), {.chain_pem = idp_cert.chain_pem, .key_pem = idp_cert.key_pem});
+  const tokens::TestKey key = tokens::MakeKey("ES256", "k");
+  Serve({key});
+  const std::string ca_pem = "\"" + absl::StrReplaceAll(ca.cert_pem, {{"\n", "\\n"}}) + "\"";
+  ASSERT_TRUE(Start(front.port(), "server_name: id.example.com, ca_pem: " + ca_pem));
+  const Response verified = WithToken(Token(key));
+  EXPECT_EQ(verified.status, 200) << verified.DebugString();
+  ASSERT_FALSE(front.handshakes().empty());
+  EXPECT_EQ(front.handshakes()[0].server_name, "id.example.com");
+}
+
+TEST_F(RemoteJwksTest, KeysFromAProviderWhoseCertificateDoesNotVerifyAreNeverUsed) {
+  namespace certs = tls::testing;
+  const certs::TestCertificate ca = certs::CertificateAuthority("idp CA");
+  const certs::TestCertificate other_ca = certs::CertificateAuthority("someone else");
+  const certs::TestCertificate impostor = certs::IssueCertificate(
+      {.common_name = "id.example.com", .dns_names = {"id.example.com"}}, other_ca);
+  TlsFront front(provider_->port(), {.chain_pem = impostor.chain_pem, .key_pem = impostor.key_pem});
+  const tokens::TestKey key = tokens::MakeKey("ES256", "k");
+  Serve({key});
+  const std::string ca_pem = "\"" + absl::StrReplaceAll(ca.cert_pem, {{"\n", "\\n"}}) + "\"";
+  ASSERT_TRUE(Start(front.port(), "server_name: id.example.com, ca_pem: " + ca_pem));
+  const Response refused = WithToken(Token(key));
+  EXPECT_TRUE(IsLocalReply(refused, 401, {"jwks_not_ready"})) << refused.DebugString();
+  EXPECT_EQ(provider_->request_count(), 0u);
 }
 
 }  // namespace
