@@ -6,11 +6,13 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/support/authz_server.h"
+#include "tests/support/child_process.h"
 #include "tests/support/http_message.h"
 #include "tests/support/metrics_page.h"
 #include "tests/support/proxy_test.h"
@@ -172,6 +174,32 @@ TEST_F(ExtAuthzTest, AServiceThatIsDownOrFailsRefusesWhenFailingClosed) {
   EXPECT_TRUE(IsLocalReply(down, 403, {"ext_authz_error"})) << down.DebugString();
   EXPECT_EQ(backend_->request_count(), 0u);
   EXPECT_EQ(Checks("failed_closed"), 2);
+}
+
+// deploy/examples/ext-authz.yaml, as shipped: the key first, then the service, which
+// sees the consumer.
+TEST_F(ExtAuthzTest, TheShippedExampleWorks) {
+  AuthzServer authz([](grpc::ServerContext*, const AuthzServer::CheckRequest& request,
+                       AuthzServer::CheckResponse* response) {
+    const auto& headers = request.attributes().request().http().headers();
+    const auto consumer = headers.find("x-switchyard-consumer");
+    *response = consumer != headers.end() && consumer->second == "acme" &&
+                        request.attributes().context_extensions().at("api") == "orders"
+                    ? AllowResponse()
+                    : DenyResponse(403, "who is this?");
+    return grpc::Status::OK;
+  });
+  std::string example = ReadFile("deploy/examples/ext-authz.yaml");
+  for (const auto& [from, to] : {std::pair<std::string, uint16_t>{"port: 9001", backend_->port()},
+                                 std::pair<std::string, uint16_t>{"port: 9191", authz.port()}}) {
+    ASSERT_NE(example.find(from), std::string::npos) << example;
+    example.replace(example.find(from), from.size(), absl::StrCat("port: ", to));
+  }
+  ASSERT_TRUE(StartProxy(example));
+  EXPECT_TRUE(IsLocalReply(Send("/orders"), 401, {"missing_credential"}));
+  const Response allowed = Send("/orders", "x-api-key: sy_example-acme-key\r\n");
+  EXPECT_EQ(allowed.status, 200) << allowed.DebugString();
+  EXPECT_EQ(authz.requests().size(), 1u);  // the key's 401 never asked the service
 }
 
 }  // namespace
