@@ -1,11 +1,16 @@
 // What ConfigManager installs: the rules that depend on where a snapshot comes from.
 #include "dataplane/config/config_manager.h"
 
+#include <chrono>
 #include <string>
+#include <thread>
 
+#include "dataplane/auth/jwks_fetcher.h"
+#include "dataplane/auth/testing/test_tokens.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
 #include "proto/switchyard/config/loader.h"
+#include "tests/support/test_backend.h"
 
 namespace switchyard::config {
 namespace {
@@ -75,6 +80,41 @@ TEST(ConfigManagerTest, ExpiredCertificatesNewToTheProxyAreRefused) {
   EXPECT_FALSE(from_files.ok());
   EXPECT_NE(from_files.message().find("certificates[api].cert_file"), std::string::npos)
       << from_files;
+}
+
+// A snapshot whose policy takes JWT keys from a URL is served with the keys fetched
+// (docs/auth.md, "Keys from a URL"); one that no longer names the source stops its
+// fetching.
+TEST(ConfigManagerTest, JwksSourcesAreFetchedBeforeServingAndForgottenAfter) {
+  const std::string jwks = auth::testing::Jwks({auth::testing::MakeKey("ES256", "k")});
+  testing::TestBackend provider("idp", [&jwks](testing::BackendExchange& ex) {
+    ex.Reply(200, jwks, {{"content-type", "application/json"}});
+  });
+  auth::JwksFetcher fetcher;
+  ConfigManager manager({.jwks_fetcher = &fetcher});
+  const std::string routes =
+      "virtual_hosts: [{name: v, domains: ['*'], routes: [{name: r, match: {prefix: /}, "
+      "route: {cluster: c}}]}]\n"
+      "clusters:\n"
+      "  - {name: c, endpoints: [{address: 127.0.0.1, port: 9}]}\n"
+      "  - {name: idp, endpoints: [{address: 127.0.0.1, port: " +
+      std::to_string(provider.port()) + "}]}\n";
+  absl::StatusOr<v1::Snapshot> with_source = ParseSnapshot(
+      routes +
+          "auth_policies: [{name: jwt, jwt: {issuer: https://id.example.com, remote_jwks: "
+          "{cluster: idp, path: /jwks.json, refresh_interval: 1s}}}]\n",
+      "with");
+  ASSERT_TRUE(with_source.ok()) << with_source.status();
+  ASSERT_TRUE(manager.Install(*with_source, Source::kFile).ok());
+  ASSERT_EQ(manager.current()->auth().remote_key_sets().size(), 1u);
+  EXPECT_NE(manager.current()->auth().remote_key_sets()[0]->keys(), nullptr);
+
+  absl::StatusOr<v1::Snapshot> without = ParseSnapshot(routes, "without");
+  ASSERT_TRUE(without.ok()) << without.status();
+  ASSERT_TRUE(manager.Install(*without, Source::kFile).ok());
+  const size_t fetches = provider.request_count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past a refresh_interval
+  EXPECT_EQ(provider.request_count(), fetches);
 }
 
 }  // namespace
