@@ -87,6 +87,10 @@ session_srcs=(tools/fuzz/http2_session_fuzzer.cc "${dataplane_srcs[@]}" "${envoy
   tests/support/test_backend.cc tests/support/http_message.cc tests/support/pattern.cc
   tests/support/socket.cc tests/support/h2_frames.cc)
 
+# An external authorization service's answer.
+ext_authz_srcs=(tools/fuzz/ext_authz_fuzzer.cc dataplane/auth/ext_authz.cc
+  dataplane/http/header_map.cc "${envoy_pb[@]}")
+
 # JWT and JWKS parsing, with the test helper that turns the seeds' public keys into JWKs.
 jwt_srcs=(tools/fuzz/jwt_fuzzer.cc dataplane/auth/jwt.cc proto/switchyard/config/jwks.cc
   dataplane/auth/testing/test_tokens.cc)
@@ -100,7 +104,7 @@ declare -A seen=()
 jobs=0
 failed=0
 for src in "${http1_srcs[@]}" "${http2_srcs[@]}" "${proxy_protocol_srcs[@]}" "${route_srcs[@]}" "${loader_srcs[@]}" "${delta_srcs[@]}" \
-  "${response_srcs[@]}" "${session_srcs[@]}" "${jwt_srcs[@]}"; do
+  "${response_srcs[@]}" "${session_srcs[@]}" "${jwt_srcs[@]}" "${ext_authz_srcs[@]}"; do
   [[ -n "${seen[$src]:-}" ]] && continue
   seen[$src]=1
   "$CXX" "${CXXFLAGS[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$(obj_of "$src")" &
@@ -145,6 +149,8 @@ link snapshot_loader_fuzzer "${loader_srcs[@]}" $config_libs -lyaml-cpp
 link snapshot_delta_fuzzer "${delta_srcs[@]}" $config_libs
 # shellcheck disable=SC2086
 link discovery_response_fuzzer "${response_srcs[@]}" $config_libs
+# shellcheck disable=SC2046
+link ext_authz_fuzzer "${ext_authz_srcs[@]}" $(pkg-config --libs protobuf absl_strings)
 # shellcheck disable=SC2046
 link jwt_fuzzer "${jwt_srcs[@]}" $(pkg-config --libs absl_statusor absl_status absl_strings \
   absl_raw_hash_set absl_hash openssl)

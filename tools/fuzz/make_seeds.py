@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the binary seed corpora of the protobuf-input fuzzers (snapshot_delta,
-discovery_response) from text-format messages, with Debian's protoc, and of the HTTP/2
+discovery_response, ext_authz) from text-format messages, with Debian's protoc, and of the HTTP/2
 fuzzers (http2_request, http2_session) from frames built here. Run from the repository root after
 changing the seeds below: python3 tools/fuzz/make_seeds.py"""
 import base64
@@ -232,9 +232,41 @@ def jwt_seeds():
     write(out + "jwks_oct", b"\x01" + json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}).encode())
 
 
+def check_response(text):
+    return subprocess.run(["protoc", "-Iproto", "--encode=envoy.service.auth.v3.CheckResponse",
+                           "proto/envoy/service/auth/v3/external_auth.proto"],
+                          input=text.encode(), capture_output=True, check=True).stdout
+
+
+def ext_authz_seeds():
+    """An authorization service's answers: byte 0 is the mode (ext_authz_fuzzer.cc); 2 frames
+    the rest as one gRPC message under a 200 with grpc-status 0."""
+    out = "tools/fuzz/corpus/ext_authz/"
+    answers = {
+        "allow": 'status { code: 0 } ok_response { headers { header { key: "x-user" value: "alice" } } '
+                 'headers { header { key: "x-tag" value: "2" } append { value: true } } '
+                 'headers { header { key: "x-tenant" value: "t" } append_action: ADD_IF_ABSENT } '
+                 'headers_to_remove: "authorization" }',
+        "deny": 'status { code: 7 message: "no" } denied_response { status { code: Unauthorized } '
+                'headers { header { key: "WWW-Authenticate" value: "Bearer" } } body: "no entry" }',
+        "deny_ok_status": 'status { code: 7 } denied_response { status { code: OK } }',
+        "smuggle": 'status { code: 0 } ok_response { headers { header { key: "x-a" value: "1\\r\\nx-b: 2" } } }',
+        "owned": 'status { code: 0 } ok_response { headers { header { key: "Content-Length" value: "5" } } }',
+        "raw_value": 'status { code: 0 } ok_response { headers { header { key: "x-raw" raw_value: "v" } '
+                     'keep_empty_value: true } }',
+    }
+    for name, text in answers.items():
+        write(out + name, b"\x02" + check_response(text))
+    allow = check_response(answers["allow"])
+    write(out + "framed_by_service", b"\x00\x00" + len(allow).to_bytes(4, "big") + allow)
+    write(out + "not_grpc", b"\x01\x32\x00\x00")
+    write(out + "error_status", b"\x03\x32\x01\x0e")
+
+
 def main():
     http2_seeds()
     jwt_seeds()
+    ext_authz_seeds()
     base = encode("Snapshot", BASE)
     assert len(base) < 256
     for name, delta in DELTAS.items():

@@ -18,8 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 seconds="${1:-60}"
 out="${SWITCHYARD_FUZZ_OUT:-${TMPDIR:-/tmp}/switchyard-fuzz}"
 results="${SWITCHYARD_FUZZ_RESULTS:-/dev/null}"
-targets=(http1_request http2_request http2_session jwt proxy_protocol route_match snapshot_loader
-  snapshot_delta discovery_response)
+targets=(http1_request http2_request http2_session jwt ext_authz proxy_protocol route_match
+  snapshot_loader snapshot_delta discovery_response)
 
 report() { echo "$1" | tee -a "$results"; }
 
