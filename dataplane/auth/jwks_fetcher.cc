@@ -60,8 +60,6 @@ std::shared_ptr<RemoteKeySet> JwksFetcher::KeySetFor(const RemoteJwksSource& sou
   } else {
     set->SetIntervals(source);  // the newest snapshot's
   }
-  // Entries of key sets no config holds any more go now and then.
-  absl::erase_if(by_source_, [](const auto& kv) { return kv.second.expired(); });
   return set;
 }
 
@@ -73,6 +71,12 @@ size_t JwksFetcher::Prepare(const std::shared_ptr<const runtime::RuntimeConfig>&
     size_t pending ABSL_GUARDED_BY(mu) = 0;
     milliseconds longest ABSL_GUARDED_BY(mu){0};
   };
+  {
+    // The entries of key sets that no compiled config holds any more: once per install,
+    // not per source (a snapshot may name thousands).
+    sync::MutexLock lock(&mu_);
+    absl::erase_if(by_source_, [](const auto& kv) { return kv.second.expired(); });
+  }
   auto wait = std::make_shared<Wait>();
   std::promise<void> posted;
   net::post(io_, [this, config, wait, &posted] {

@@ -21,22 +21,27 @@ using metrics::ExtAuthzResult;
 // At most one warning per worker this often: a service that is down fails every check.
 constexpr std::chrono::seconds kWarningInterval{10};
 
-void WarnAtMostEvery(WorkerServices& services, const std::string& what) {
+// Whether to log a failure now: at most one warning per worker per interval, decided
+// before the message is built (a service that is down fails every check).
+bool ShouldWarn(WorkerServices& services) {
   thread_local time::MonotonicTime next_warning{};
   const time::MonotonicTime now = services.clock.Now();
-  if (now < next_warning) return;
+  if (now < next_warning) return false;
   next_warning = now + kWarningInterval;
-  LogWarning("%s", what.c_str());
+  return true;
 }
 
 // No usable answer: the failure mode decides, and says so in the log.
 PhaseStatus Fail(RequestContext& ctx, const auth::ExtAuthzConfig& config, const std::string& why) {
-  WarnAtMostEvery(*ctx.services, "external authorization through cluster '" + config.cluster +
-                                     "' failed (" + why + "); " +
-                                     (config.failure_mode_allow ? "allowing" : "refusing") +
-                                     " the request (failure_mode_allow: " +
-                                     (config.failure_mode_allow ? "true" : "false") + ")");
-  if (config.failure_mode_allow) {
+  const bool allow = config.failure_mode_allow;
+  if (ShouldWarn(*ctx.services)) {
+    LogWarning(
+        "external authorization through cluster '%s' failed (%s); %s the request "
+        "(failure_mode_allow: %s)",
+        config.cluster.c_str(), why.c_str(), allow ? "allowing" : "refusing",
+        allow ? "true" : "false");
+  }
+  if (allow) {
     ctx.services->metrics.ExtAuthzCheck(ExtAuthzResult::kFailedOpen);
     return PhaseStatus::kContinue;
   }
