@@ -41,11 +41,6 @@ class AccessLogTest : public ProxyTest {
     backend_ = &AddBackend("b");
   }
 
-  Response AdminGet(const std::string& path) {
-    RawClient client(proxy().admin_port());
-    return client.RoundTrip("GET " + path + " HTTP/1.1\r\nHost: admin\r\n\r\n");
-  }
-
   std::string dir_;
   std::string log_path_;
   TestBackend* backend_ = nullptr;
@@ -143,7 +138,7 @@ TEST_F(AccessLogTest, AStalledFifoLosesRecordsNeverRequests) {
   }
   int64_t dropped = 0;
   ASSERT_TRUE(PollUntil([&] {
-    const std::string page = AdminGet("/metrics").body;
+    const std::string page = MetricsPage();
     dropped = MetricValue(page, "switchyard_access_log_records_total{outcome=\"dropped\"}");
     const int64_t written =
         MetricValue(page, "switchyard_access_log_records_total{outcome=\"written\"}");

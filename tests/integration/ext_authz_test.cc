@@ -14,14 +14,25 @@
 #include "tests/support/authz_server.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_message.h"
-#include "tests/support/metrics_page.h"
 #include "tests/support/proxy_test.h"
-#include "tests/support/raw_client.h"
 
 namespace switchyard::testing {
 namespace {
 
 using std::chrono::milliseconds;
+
+// A service that answers `response` only after 5 s (or never, when the call is cancelled
+// first): later than any timeout here.
+AuthzServer::Handler AnswersTooLate(const AuthzServer::CheckResponse& response) {
+  return [response](grpc::ServerContext* context, const AuthzServer::CheckRequest&,
+                    AuthzServer::CheckResponse* out) {
+    for (int i = 0; i < 500 && !context->IsCancelled(); ++i) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    *out = response;
+    return grpc::Status::OK;
+  };
+}
 
 class ExtAuthzTest : public ProxyTest {
  protected:
@@ -57,9 +68,7 @@ clusters:
   }
 
   int64_t Checks(const std::string& result) {
-    RawClient client(proxy().admin_port());
-    const Response page = client.RoundTrip("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n");
-    return MetricValue(page.body, "switchyard_ext_authz_checks_total{result=\"" + result + "\"}");
+    return Metric("switchyard_ext_authz_checks_total{result=\"" + result + "\"}");
   }
 
   TestBackend* backend_ = nullptr;
@@ -118,14 +127,7 @@ TEST_F(ExtAuthzTest, TheServiceSeesTheRequestAndItsHeaderChangesGoUpstream) {
 }
 
 TEST_F(ExtAuthzTest, AServiceThatDoesNotAnswerInTimeFailsClosedByDefault) {
-  AuthzServer authz([](grpc::ServerContext* context, const AuthzServer::CheckRequest&,
-                       AuthzServer::CheckResponse* response) {
-    for (int i = 0; i < 500 && !context->IsCancelled(); ++i) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    *response = AllowResponse();
-    return grpc::Status::OK;
-  });
+  AuthzServer authz(AnswersTooLate(AllowResponse()));
   ASSERT_TRUE(Start(authz, ", timeout: 0.2s"));
   const Response refused = Send("/orders");
   EXPECT_TRUE(IsLocalReply(refused, 403, {"ext_authz_error"})) << refused.DebugString();
@@ -139,14 +141,7 @@ TEST_F(ExtAuthzTest, AServiceThatDoesNotAnswerInTimeFailsClosedByDefault) {
 }
 
 TEST_F(ExtAuthzTest, FailureModeAllowLetsRequestsThroughWhenTheServiceTimesOutOrIsDown) {
-  AuthzServer authz([](grpc::ServerContext* context, const AuthzServer::CheckRequest&,
-                       AuthzServer::CheckResponse* response) {
-    for (int i = 0; i < 500 && !context->IsCancelled(); ++i) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    *response = DenyResponse(403, "never seen");
-    return grpc::Status::OK;
-  });
+  AuthzServer authz(AnswersTooLate(DenyResponse(403, "never seen")));
   ASSERT_TRUE(Start(authz, ", timeout: 0.2s, failure_mode_allow: true"));
   const Response slow = Send("/orders");
   EXPECT_EQ(slow.status, 200) << slow.DebugString();

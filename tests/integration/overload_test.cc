@@ -23,13 +23,7 @@ using std::chrono::seconds;
 
 constexpr char kGet[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
 
-class OverloadTest : public ProxyTest {
- protected:
-  std::string Metrics() {
-    RawClient client(proxy().admin_port());
-    return client.RoundTrip("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n").body;
-  }
-};
+using OverloadTest = ProxyTest;
 
 TEST_F(OverloadTest, ConnectionsOverTheGlobalLimitAreClosedAtOnce) {
   TestBackend& backend = AddBackend("b");
@@ -44,7 +38,7 @@ TEST_F(OverloadTest, ConnectionsOverTheGlobalLimitAreClosedAtOnce) {
   const RawClient::CloseResult closed = fourth.WaitForClose(seconds(5));
   EXPECT_TRUE(closed.closed);
   EXPECT_EQ(closed.data, "");
-  EXPECT_EQ(MetricValue(Metrics(),
+  EXPECT_EQ(MetricValue(MetricsPage(),
                         "switchyard_downstream_connections_refused_total{reason=\"global_limit\"}"),
             1);
   held.pop_back();  // one slot free again
@@ -61,7 +55,7 @@ TEST_F(OverloadTest, ConnectionsOverThePerAddressLimitAreClosedAtOnce) {
   ASSERT_EQ(b.RoundTrip(kGet).status, 200);
   RawClient c(proxy_port());
   EXPECT_TRUE(c.WaitForClose(seconds(5)).closed);
-  EXPECT_EQ(MetricValue(Metrics(),
+  EXPECT_EQ(MetricValue(MetricsPage(),
                         "switchyard_downstream_connections_refused_total{reason=\"per_ip_limit\"}"),
             1);
   EXPECT_EQ(a.RoundTrip(kGet).status, 200);  // the admitted ones go on
@@ -114,15 +108,15 @@ TEST_F(OverloadTest, AFloodAgainstASmallMemoryLimitIsSurvivedAndRecoveredFrom) {
   int64_t peak_level = 0;
   ASSERT_TRUE(PollUntil(
       [&] {
-        const std::string page = Metrics();
+        const std::string page = MetricsPage();
         peak_level = std::max(peak_level, MetricValue(page, "switchyard_overload_level"));
         return MetricValue(page, "switchyard_overload_entered_total{level=\"pause_accept\"}") > 0;
       },
       seconds(20)));
   // The flood ends (its heads time out with 408, or the clients go), and it recovers.
   flood.clear();
-  EXPECT_TRUE(PollUntil([&] { return MetricValue(Metrics(), "switchyard_overload_level") == 0; },
-                        seconds(60)));
+  EXPECT_TRUE(PollUntil(
+      [&] { return MetricValue(MetricsPage(), "switchyard_overload_level") == 0; }, seconds(60)));
   const int ok_before_end = steady_ok.load();
   EXPECT_TRUE(PollUntil([&] { return steady_ok.load() >= ok_before_end + 20; }, seconds(30)));
   stop.store(true);
@@ -133,7 +127,7 @@ TEST_F(OverloadTest, AFloodAgainstASmallMemoryLimitIsSurvivedAndRecoveredFrom) {
   const int64_t grown_mib = (proxy().PeakRssKb() - rss_before_kb) / 1024;
   EXPECT_LT(grown_mib, kLimitMib) << "VmHWM grew by " << grown_mib << " MiB over the "
                                   << rss_before_kb / 1024 << " MiB it had before the flood";
-  const std::string page = Metrics();
+  const std::string page = MetricsPage();
   std::printf(
       "[overload] steady client: %d ok, %d shed (503), %d failed; VmHWM %lld MiB "
       "(%lld before the flood); entered pause_accept %lld times, shed %lld times; "

@@ -11,15 +11,13 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "dataplane/auth/testing/test_tokens.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
+#include "tests/support/certificate_yaml.h"
 #include "tests/support/http_message.h"
-#include "tests/support/metrics_page.h"
 #include "tests/support/poll.h"
 #include "tests/support/proxy_test.h"
-#include "tests/support/raw_client.h"
 #include "tests/support/tls_front.h"
 
 namespace switchyard::testing {
@@ -27,6 +25,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+namespace certs = tls::testing;
 namespace tokens = auth::testing;
 
 class RemoteJwksTest : public ProxyTest {
@@ -75,6 +74,18 @@ clusters:
                       {"--admin=127.0.0.1:0"});
   }
 
+  // The provider behind TLS (front_) with a certificate for id.example.com that `issuer`
+  // signed, and the proxy fetching from it, trusting `trusted` for that name.
+  ::testing::AssertionResult StartBehindTls(const certs::TestCertificate& issuer,
+                                            const certs::TestCertificate& trusted) {
+    const certs::TestCertificate cert = certs::IssueCertificate(
+        {.common_name = "id.example.com", .dns_names = {"id.example.com"}}, issuer);
+    front_ = std::make_unique<TlsFront>(
+        provider_->port(), TlsFrontOptions{.chain_pem = cert.chain_pem, .key_pem = cert.key_pem});
+    return Start(front_->port(),
+                 "server_name: id.example.com, ca_pem: " + YamlQuoted(trusted.cert_pem));
+  }
+
   static std::string Token(const tokens::TestKey& key) {
     const int64_t now =
         std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -98,17 +109,13 @@ clusters:
     return false;
   }
 
-  int64_t Metric(const std::string& series) {
-    RawClient client(proxy().admin_port());
-    const Response page = client.RoundTrip("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n");
-    return MetricValue(page.body, series);
-  }
   int64_t LocalReplies(const std::string& reason) {
     return Metric("switchyard_local_replies_total{reason=\"" + reason + "\"}");
   }
 
   TestBackend* backend_ = nullptr;
   std::unique_ptr<TestBackend> provider_;
+  std::unique_ptr<TlsFront> front_;
   std::mutex mu_;
   std::string document_;
 };
@@ -166,32 +173,22 @@ TEST_F(RemoteJwksTest, TokensGetJwksNotReadyUntilAFirstFetchSucceeds) {
 // The provider over TLS, as identity providers serve their keys: fetched when its
 // certificate verifies against the cluster's CA for its name, never when it does not.
 TEST_F(RemoteJwksTest, KeysComeOverVerifiedTls) {
-  namespace certs = tls::testing;
   const certs::TestCertificate ca = certs::CertificateAuthority("idp CA");
-  const certs::TestCertificate idp_cert = certs::IssueCertificate(
-      {.common_name = "id.example.com", .dns_names = {"id.example.com"}}, ca);
-  TlsFront front(provider_->port(), {.chain_pem = idp_cert.chain_pem, .key_pem = idp_cert.key_pem});
   const tokens::TestKey key = tokens::MakeKey("ES256", "k");
   Serve({key});
-  const std::string ca_pem = "\"" + absl::StrReplaceAll(ca.cert_pem, {{"\n", "\\n"}}) + "\"";
-  ASSERT_TRUE(Start(front.port(), "server_name: id.example.com, ca_pem: " + ca_pem));
+  ASSERT_TRUE(StartBehindTls(/*issuer=*/ca, /*trusted=*/ca));
   const Response verified = WithToken(Token(key));
   EXPECT_EQ(verified.status, 200) << verified.DebugString();
-  ASSERT_FALSE(front.handshakes().empty());
-  EXPECT_EQ(front.handshakes()[0].server_name, "id.example.com");
+  ASSERT_FALSE(front_->handshakes().empty());
+  EXPECT_EQ(front_->handshakes()[0].server_name, "id.example.com");
 }
 
 TEST_F(RemoteJwksTest, KeysFromAProviderWhoseCertificateDoesNotVerifyAreNeverUsed) {
-  namespace certs = tls::testing;
   const certs::TestCertificate ca = certs::CertificateAuthority("idp CA");
-  const certs::TestCertificate other_ca = certs::CertificateAuthority("someone else");
-  const certs::TestCertificate impostor = certs::IssueCertificate(
-      {.common_name = "id.example.com", .dns_names = {"id.example.com"}}, other_ca);
-  TlsFront front(provider_->port(), {.chain_pem = impostor.chain_pem, .key_pem = impostor.key_pem});
+  const certs::TestCertificate impostors_ca = certs::CertificateAuthority("someone else");
   const tokens::TestKey key = tokens::MakeKey("ES256", "k");
   Serve({key});
-  const std::string ca_pem = "\"" + absl::StrReplaceAll(ca.cert_pem, {{"\n", "\\n"}}) + "\"";
-  ASSERT_TRUE(Start(front.port(), "server_name: id.example.com, ca_pem: " + ca_pem));
+  ASSERT_TRUE(StartBehindTls(/*issuer=*/impostors_ca, /*trusted=*/ca));
   const Response refused = WithToken(Token(key));
   EXPECT_TRUE(IsLocalReply(refused, 401, {"jwks_not_ready"})) << refused.DebugString();
   EXPECT_EQ(provider_->request_count(), 0u);

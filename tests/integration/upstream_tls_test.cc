@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_replace.h"
 #include "dataplane/tls/testing/test_certificates.h"
 #include "gtest/gtest.h"
+#include "tests/support/certificate_yaml.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_message.h"
 #include "tests/support/metrics_page.h"
@@ -27,11 +27,6 @@ namespace {
 
 namespace certs = tls::testing;
 using std::chrono::seconds;
-
-// `pem` as a YAML double-quoted scalar.
-std::string Quoted(const std::string& pem) {
-  return "\"" + absl::StrReplaceAll(pem, {{"\n", "\\n"}}) + "\"";
-}
 
 class UpstreamTlsTest : public ProxyTest {
  protected:
@@ -63,7 +58,7 @@ class UpstreamTlsTest : public ProxyTest {
         std::to_string(front_->port()) + "}], tls: {" + tls_yaml + "}}\n";
     ASSERT_TRUE(StartProxy(config, {"--admin=127.0.0.1:0"}));
   }
-  std::string TrustTheCa() { return "ca_pem: " + Quoted(ca_.cert_pem); }
+  std::string TrustTheCa() { return "ca_pem: " + YamlQuoted(ca_.cert_pem); }
 
   // The proxy's log says the handshake failed, and why.
   void ExpectHandshakeFailureLogged(const std::string& why) {
@@ -191,7 +186,7 @@ TEST_F(UpstreamTlsTest, ANameTheCertificateDoesNotCarryIsRefused) {
 
 TEST_F(UpstreamTlsTest, AChainFromAnotherCaIsRefused) {
   const certs::TestCertificate other_ca = certs::CertificateAuthority("other CA");
-  Start(backend_cert_, "server_name: backend.test, ca_pem: " + Quoted(other_ca.cert_pem));
+  Start(backend_cert_, "server_name: backend.test, ca_pem: " + YamlQuoted(other_ca.cert_pem));
   const Response r = Get("/");
   EXPECT_EQ(r.status, 503) << r.DebugString();
   EXPECT_EQ(backend_->request_count(), 0u);

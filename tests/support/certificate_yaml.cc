@@ -11,6 +11,10 @@ std::string YamlBlock(const std::string& pem, int indent) {
          "\n";
 }
 
+std::string YamlQuoted(const std::string& pem) {
+  return "\"" + absl::StrReplaceAll(pem, {{"\n", "\\n"}}) + "\"";
+}
+
 std::string CertificateYaml(const std::string& name, const std::vector<std::string>& domains,
                             const tls::testing::TestCertificate& cert) {
   std::string list;

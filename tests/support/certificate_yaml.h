@@ -12,6 +12,9 @@ namespace switchyard::testing {
 // `pem` as a YAML block scalar ("|" and the lines) under a key at `indent` spaces.
 std::string YamlBlock(const std::string& pem, int indent);
 
+// `pem` as a YAML double-quoted scalar, for a flow mapping ("{ca_pem: ...}").
+std::string YamlQuoted(const std::string& pem);
+
 // One entry of `certificates:` ("- name: ..."), serving `cert` (chain and key inline) for
 // `domains`.
 std::string CertificateYaml(const std::string& name, const std::vector<std::string>& domains,

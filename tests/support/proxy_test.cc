@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/ascii.h"
+#include "tests/support/metrics_page.h"
 
 namespace switchyard::testing {
 
@@ -134,6 +135,13 @@ Response ProxyTest::RoundTrip(std::string_view request, const ReadOptions& optio
   }
   return client.RoundTrip(request, options);
 }
+
+std::string ProxyTest::MetricsPage() {
+  RawClient client(proxy().admin_port());
+  return client.RoundTrip("GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n").body;
+}
+
+int64_t ProxyTest::Metric(const std::string& series) { return MetricValue(MetricsPage(), series); }
 
 void ProxyTest::TearDown() {
   // A proxy the test stopped on purpose is allowed to be gone.

@@ -2,6 +2,7 @@
 #ifndef SWITCHYARD_TESTS_SUPPORT_PROXY_TEST_H_
 #define SWITCHYARD_TESTS_SUPPORT_PROXY_TEST_H_
 
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -59,6 +60,10 @@ class ProxyTest : public ::testing::Test {
   Response Get(std::string_view target, std::string_view host = "example.com");
   // Raw request bytes on a fresh connection, one response back.
   Response RoundTrip(std::string_view request, const ReadOptions& options = {});
+  // The proxy's /metrics page, from its admin port (the proxy must run with --admin), and
+  // one series of it (metrics_page.h's MetricValue: -1 when absent).
+  std::string MetricsPage();
+  int64_t Metric(const std::string& series);
 
  private:
   std::vector<std::unique_ptr<TestBackend>> backends_;
